@@ -1,0 +1,28 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RegionLevel(models.TextChoices):
+    PROVINCE = "PROVINCE", _("省")
+    CITY = "CITY", _("市")
+    COUNTY = "COUNTY", _("县区")
+    TOWNSHIP = "TOWNSHIP", _("乡镇街道")
+
+
+class UnitKind(models.TextChoices):
+    PARTY = "PARTY", _("党委")
+    GOV = "GOV", _("人民政府")
+    DEPT = "DEPT", _("部门")
+    COORD_OFFICE = "COORD_OFFICE", _("环督办")
+    PARK = "PARK", _("园区管委会")
+    DISCIPLINE = "DISCIPLINE", _("纪委监委")
+    INSPECTOR = "INSPECTOR", _("督察机构")
+    ENTERPRISE = "ENTERPRISE", _("企业")
+
+
+class Role(models.TextChoices):
+    REPORTER = "REPORTER", _("单位填报员")
+    UNIT_HEAD = "UNIT_HEAD", _("单位审核人")
+    OFFICE = "OFFICE", _("环督办")
+    LEADER = "LEADER", _("领导（只读）")
+    ADMIN = "ADMIN", _("系统管理员")

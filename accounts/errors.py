@@ -1,0 +1,34 @@
+"""Errors raised by services. Each carries a message in Chinese for the user.
+
+Views and API views translate them: NotFound → 404, NotAllowed → 403, InvalidState → 409,
+StaleVersion → 409 on pages / 412 on the API, InvalidInput → 400 (form errors).
+"""
+
+
+class ServiceError(Exception):
+    """Base class. `message` is shown to the user as is."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(ServiceError):
+    """The object is outside the actor's scope (or does not exist)."""
+
+
+class NotAllowed(ServiceError):
+    """The actor sees the object but its role or unit may not do this."""
+
+
+class InvalidState(ServiceError):
+    """The object is not in a state that allows this move."""
+
+
+class StaleVersion(ServiceError):
+    """Someone else changed the object since the actor loaded it."""
+
+
+class InvalidInput(ServiceError):
+    """The input itself is wrong (missing evidence, a date before the start …)."""

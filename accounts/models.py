@@ -1,0 +1,193 @@
+"""Regions, units (organizations), people and users."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import RegionLevel, Role, UnitKind
+
+
+class RegionQuerySet(models.QuerySet):
+    def subtree_of(self, region: "Region") -> "RegionQuerySet":
+        """The region and every region below it (materialized path prefix)."""
+        return self.filter(path__startswith=region.path)
+
+
+class Region(models.Model):
+    """Administrative region: province → city → county → township (GB/T 2260 style codes)."""
+
+    code = models.CharField(_("区划代码"), max_length=12, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    level = models.CharField(_("层级"), max_length=16, choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    # "990000/990100/990102/": the codes from the root down. Lets scope select a whole
+    # subtree with one indexed prefix query instead of walking parents.
+    path = models.CharField(_("路径"), max_length=255, editable=False, db_index=True)
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=RegionLevel.values), name="region_level_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # path is a pure function of the parent chain; computing it here keeps it correct for
+        # every writer (admin, loader, import) without a rule living anywhere else.
+        self.path = (self.parent.path if self.parent_id else "") + f"{self.code}/"
+        super().save(*args, **kwargs)
+
+    def is_within(self, other: "Region") -> bool:
+        return self.path.startswith(other.path)
+
+
+class Unit(models.Model):
+    """An organization that is assigned tasks or reviews them (单位)."""
+
+    name = models.CharField(_("全称"), max_length=128, unique=True)
+    short_name = models.CharField(_("简称"), max_length=64, blank=True)
+    # Other names the unit goes by in spreadsheets, one per line (市住建局 = 市住房和城乡建设局).
+    aliases = models.TextField(_("别名"), blank=True, help_text=_("每行一个"))
+    kind = models.CharField(_("类型"), max_length=16, choices=UnitKind.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="units"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    head = models.ForeignKey(
+        "Person",
+        verbose_name=_("主要负责人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    webhook_url = models.URLField(_("群机器人地址"), blank=True, max_length=500)
+    webhook_kind = models.CharField(
+        _("群机器人类型"),
+        max_length=16,
+        blank=True,
+        choices=[("wecom", _("企业微信")), ("dingtalk", _("钉钉"))],
+    )
+    sort = models.PositiveIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["sort", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=UnitKind.values), name="unit_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+
+class Person(models.Model):
+    """A named person: responsible person (责任人) or leader in charge (分管领导)."""
+
+    name = models.CharField(_("姓名"), max_length=64)
+    title = models.CharField(_("职务"), max_length=128, blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="people"
+    )
+    phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    email = models.EmailField(_("邮箱"), blank=True)
+    is_leader = models.BooleanField(_("市领导"), default=False)
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+        ordering = ["unit_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.title}）" if self.title else self.name
+
+
+class User(AbstractUser):
+    """A login. What it sees and may change follows from its unit and role (accounts/scope.py)."""
+
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("对应人员"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="users",
+    )
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.REPORTER)
+    phone = models.CharField(_("手机"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        full = self.get_full_name() or self.username
+        return f"{full}（{self.unit}）" if self.unit_id else full
+
+    def get_full_name(self) -> str:
+        # Chinese names: family name first, no space.
+        return f"{self.last_name}{self.first_name}".strip()
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_office(self) -> bool:
+        return self.role == Role.OFFICE
+
+    @property
+    def is_leader_role(self) -> bool:
+        return self.role == Role.LEADER
+
+    @property
+    def is_unit_member(self) -> bool:
+        return self.role in (Role.REPORTER, Role.UNIT_HEAD)
+
+    @property
+    def is_admin_role(self) -> bool:
+        return self.role == Role.ADMIN or self.is_superuser

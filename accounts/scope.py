@@ -1,0 +1,111 @@
+"""Scope: the one module that answers which rows a user may see, and in what capacity.
+
+Rules (DESIGN.md §4):
+- admin: everything (read); changes accounts and reference data only;
+- inspection office and leaders: everything whose region lies in their unit's region subtree;
+- reporters and unit heads: rows their unit is assigned to (lead, cooperating, territorial,
+  sector), nothing else;
+- anyone else (no unit, inactive, anonymous): nothing.
+
+Every list, count, dashboard, export, API endpoint, download and job reads through
+`restrict()` (via each model's `visible_to(user)` queryset method). An object outside a
+user's scope is a 404; inside it but not allowed is a 403.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from django.db.models import Q, QuerySet
+
+from accounts.choices import Role
+from accounts.models import Region
+
+
+class Reach(Enum):
+    NONE = "none"
+    ALL = "all"
+    REGION = "region"
+    UNIT = "unit"
+
+
+@dataclass(frozen=True)
+class UserScope:
+    reach: Reach
+    region_ids: tuple[int, ...] = ()
+    unit_id: int | None = None
+
+
+_NOBODY = UserScope(Reach.NONE)
+
+
+def scope_of(user) -> UserScope:
+    """What the user reaches. Cached on the user object for the length of a request."""
+    cached = getattr(user, "_tracker_scope", None)
+    if cached is not None:
+        return cached
+    scope = _compute_scope(user)
+    if getattr(user, "is_authenticated", False):
+        user._tracker_scope = scope
+    return scope
+
+
+def _compute_scope(user) -> UserScope:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return _NOBODY
+    if user.is_superuser or user.role == Role.ADMIN:
+        return UserScope(Reach.ALL)
+    if not user.unit_id:
+        return _NOBODY
+    if user.role in (Role.OFFICE, Role.LEADER):
+        region = Region.objects.only("path").get(pk=user.unit.region_id)
+        ids = tuple(Region.objects.subtree_of(region).values_list("pk", flat=True))
+        return UserScope(Reach.REGION, region_ids=ids)
+    if user.role in (Role.REPORTER, Role.UNIT_HEAD):
+        return UserScope(Reach.UNIT, unit_id=user.unit_id)
+    return _NOBODY
+
+
+def restrict(
+    qs: QuerySet,
+    user,
+    *,
+    region_field: str | None,
+    unit_q: Callable[[int], Q] | None,
+) -> QuerySet:
+    """Narrow `qs` to what `user` may see.
+
+    region_field: the lookup path to the row's region (for offices and leaders), or None when
+    the rows have no region of their own (then office/leader see them only through unit_q's
+    rows, which is never the case today).
+    unit_q: builds the condition "the user's unit is assigned to this row".
+    """
+    scope = scope_of(user)
+    if scope.reach is Reach.ALL:
+        return qs
+    if scope.reach is Reach.REGION and region_field is not None:
+        return qs.filter(**{f"{region_field}__in": scope.region_ids})
+    if scope.reach is Reach.UNIT and unit_q is not None:
+        return qs.filter(unit_q(scope.unit_id))
+    return qs.none()
+
+
+def sees_region(user, region_id: int | None) -> bool:
+    """Whether an office or leader user's region subtree contains region_id."""
+    scope = scope_of(user)
+    if scope.reach is Reach.ALL:
+        return True
+    return scope.reach is Reach.REGION and region_id in scope.region_ids
+
+
+def is_office(user) -> bool:
+    return getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.OFFICE
+
+
+def is_unit_member(user) -> bool:
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.role in (Role.REPORTER, Role.UNIT_HEAD)
+        and user.unit_id is not None
+    )

@@ -1,0 +1,323 @@
+"""Inspection rounds, their feedback tree (方面 / 类 / 项) and petitions (信访件)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Person, Region, Unit
+from accounts.scope import restrict
+from inspections.choices import (
+    DeadlineType,
+    PetitionChannel,
+    PetitionStatus,
+    PollutionType,
+    ProblemSource,
+    RoundKind,
+    RoundLevel,
+    RoundStatus,
+    VerifyResult,
+)
+
+
+class InspectionRoundQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "InspectionRoundQuerySet":
+        # Units see the rounds in which they hold at least one task or problem assignment.
+        return restrict(
+            self,
+            user,
+            region_field="region",
+            unit_q=lambda unit_id: Q(
+                pk__in=models.Subquery(
+                    Problem.objects.filter(
+                        Q(tasks__assignments__unit_id=unit_id) | Q(assignments__unit_id=unit_id)
+                    ).values("round_id")
+                )
+            ),
+        )
+
+
+class InspectionRound(models.Model):
+    """One inspection round: central/provincial routine, 回头看, Yangtze film, self-check …"""
+
+    code = models.CharField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    level = models.CharField(_("层级"), max_length=16, choices=RoundLevel.choices)
+    kind = models.CharField(_("类型"), max_length=24, choices=RoundKind.choices)
+    region = models.ForeignKey(
+        Region, verbose_name=_("被督察地区"), on_delete=models.PROTECT, related_name="rounds"
+    )
+    batch_label = models.CharField(_("批次"), max_length=64, blank=True)
+    team_name = models.CharField(_("督察组"), max_length=128, blank=True)
+    parent_round = models.ForeignKey(
+        "self",
+        verbose_name=_("原督察轮次（回头看）"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lookback_rounds",
+    )
+    stay_start = models.DateField(_("进驻开始"), null=True, blank=True)
+    stay_end = models.DateField(_("进驻结束"), null=True, blank=True)
+    hotline = models.CharField(_("值班电话"), max_length=64, blank=True)
+    mailbox = models.CharField(_("邮政信箱"), max_length=128, blank=True)
+    feedback_date = models.DateField(_("反馈日期"), null=True, blank=True)
+    feedback_doc_no = models.CharField(_("反馈文号"), max_length=64, blank=True)
+    plan_doc_no = models.CharField(_("整改方案文号"), max_length=64, blank=True)
+    plan_issued_on = models.DateField(_("方案印发日期"), null=True, blank=True)
+    report_due = models.DateField(_("整改报告报送期限"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=RoundStatus.choices, default=RoundStatus.RECTIFYING
+    )
+    # Close-out of this round's tasks needs a provincial acceptance (省级验收) on top of the
+    # county self-check and the city/sector acceptance (DOMAIN.md §1.2, [S7][S8]).
+    requires_provincial_review = models.BooleanField(_("需省级验收"), default=False)
+    sort = models.PositiveIntegerField(_("排序"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = InspectionRoundQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("督察轮次")
+        verbose_name_plural = _("督察轮次")
+        ordering = ["sort", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=RoundLevel.values), name="round_level_valid"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=RoundKind.values), name="round_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=RoundStatus.values), name="round_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(stay_start__isnull=True)
+                | Q(stay_end__isnull=True)
+                | Q(stay_end__gte=models.F("stay_start")),
+                name="round_stay_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FeedbackAspect(models.Model):
+    """方面: the top level of a round's feedback ("一、贯彻落实…不到位")."""
+
+    round = models.ForeignKey(
+        InspectionRound,
+        verbose_name=_("督察轮次"),
+        on_delete=models.PROTECT,
+        related_name="aspects",
+    )
+    seq = models.PositiveSmallIntegerField(_("序号"))
+    title = models.CharField(_("标题"), max_length=300)
+
+    class Meta:
+        verbose_name = _("反馈方面")
+        verbose_name_plural = _("反馈方面")
+        ordering = ["round_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "seq"], name="aspect_unique_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FeedbackCategory(models.Model):
+    """类: the middle level of the feedback tree, numbered across the round (1…7)."""
+
+    aspect = models.ForeignKey(
+        FeedbackAspect,
+        verbose_name=_("方面"),
+        on_delete=models.PROTECT,
+        related_name="categories",
+    )
+    seq = models.PositiveSmallIntegerField(_("序号"))
+    title = models.CharField(_("标题"), max_length=300)
+
+    class Meta:
+        verbose_name = _("反馈类别")
+        verbose_name_plural = _("反馈类别")
+        ordering = ["aspect__round_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["aspect", "seq"], name="category_unique_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProblemQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ProblemQuerySet":
+        return restrict(
+            self,
+            user,
+            region_field="round__region",
+            unit_q=lambda unit_id: Q(
+                pk__in=models.Subquery(
+                    Problem.objects.filter(
+                        Q(tasks__assignments__unit_id=unit_id) | Q(assignments__unit_id=unit_id)
+                    ).values("pk")
+                )
+            ),
+        )
+
+
+class Problem(models.Model):
+    """项: one feedback item (or film/self-check/petition problem), broken into tasks (点位)."""
+
+    round = models.ForeignKey(
+        InspectionRound,
+        verbose_name=_("督察轮次"),
+        on_delete=models.PROTECT,
+        related_name="problems",
+    )
+    category = models.ForeignKey(
+        FeedbackCategory,
+        verbose_name=_("类别"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="problems",
+    )
+    seq = models.PositiveSmallIntegerField(_("序号"))
+    code = models.CharField(_("问题编号"), max_length=32)
+    title = models.CharField(_("具体问题"), max_length=500)
+    original_text = models.TextField(_("督察原文"), blank=True)
+    goal = models.TextField(_("整改目标"), blank=True)
+    measures = models.TextField(_("整改措施"), blank=True)
+    deadline_type = models.CharField(
+        _("时限类型"), max_length=16, choices=DeadlineType.choices, default=DeadlineType.DATED
+    )
+    deadline = models.DateField(_("整改时限"), null=True, blank=True)
+    source = models.CharField(
+        _("问题来源"),
+        max_length=16,
+        choices=ProblemSource.choices,
+        default=ProblemSource.FEEDBACK,
+    )
+    leader = models.ForeignKey(
+        Person,
+        verbose_name=_("责任领导"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_problems",
+    )
+    is_key = models.BooleanField(_("重点问题"), default=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = ProblemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("问题（项）")
+        verbose_name_plural = _("问题（项）")
+        ordering = ["round_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "seq"], name="problem_unique_seq"),
+            models.UniqueConstraint(fields=["round", "code"], name="problem_unique_code"),
+            models.CheckConstraint(
+                condition=Q(deadline_type__in=DeadlineType.values),
+                name="problem_deadline_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=ProblemSource.values), name="problem_source_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class PetitionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "PetitionQuerySet":
+        return restrict(
+            self, user, region_field="region", unit_q=lambda unit_id: Q(handling_unit_id=unit_id)
+        )
+
+
+class Petition(models.Model):
+    """信访件: a complaint received by the inspectors and transferred for handling (边督边改)."""
+
+    round = models.ForeignKey(
+        InspectionRound,
+        verbose_name=_("督察轮次"),
+        on_delete=models.PROTECT,
+        related_name="petitions",
+    )
+    batch_no = models.PositiveSmallIntegerField(_("交办批次"))
+    accept_no = models.CharField(_("受理编号"), max_length=64, unique=True)
+    channel = models.CharField(_("来源方式"), max_length=16, choices=PetitionChannel.choices)
+    is_key = models.BooleanField(_("重点交办件"), default=False)
+    received_at = models.DateField(_("受理日期"), null=True, blank=True)
+    assigned_at = models.DateField(_("交办日期"), null=True, blank=True)
+    region = models.ForeignKey(
+        Region, verbose_name=_("行政区域"), on_delete=models.PROTECT, related_name="petitions"
+    )
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    content = models.TextField(_("反映内容"))
+    # A short list of PollutionType codes; petitions are few (dozens per round), so a JSON
+    # list is simpler than a join table and filters fine in Python.
+    pollution_types = models.JSONField(_("污染类型"), default=list, blank=True)
+    handling_unit = models.ForeignKey(
+        Unit, verbose_name=_("承办单位"), on_delete=models.PROTECT, related_name="petitions"
+    )
+    due_date = models.DateField(_("办理期限"), null=True, blank=True)
+    verify_result = models.CharField(
+        _("核实情况"), max_length=16, choices=VerifyResult.choices, blank=True
+    )
+    findings = models.TextField(_("调查核实情况"), blank=True)
+    handling = models.TextField(_("处理整改情况"), blank=True)
+    accountability = models.TextField(_("问责情况"), blank=True)
+    status = models.CharField(
+        _("办理状态"),
+        max_length=16,
+        choices=PetitionStatus.choices,
+        default=PetitionStatus.ASSIGNED,
+    )
+    published_at = models.DateField(_("公开日期"), null=True, blank=True)
+    publish_url = models.URLField(_("公开链接"), blank=True, max_length=500)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = PetitionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("信访件")
+        verbose_name_plural = _("信访件")
+        ordering = ["round_id", "batch_no", "accept_no"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=PetitionChannel.values), name="petition_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=PetitionStatus.values), name="petition_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(verify_result__in=[*VerifyResult.values, ""]),
+                name="petition_verify_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.accept_no
+
+    def pollution_type_labels(self) -> list[str]:
+        labels = dict(PollutionType.choices)
+        return [str(labels.get(code, code)) for code in self.pollution_types]
+
+
+class Holiday(models.Model):
+    """A day whose working status differs from Mon–Fri (holidays and 调休 workdays)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是否工作日"))
+    name = models.CharField(_("说明"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日")
+        verbose_name_plural = _("节假日")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

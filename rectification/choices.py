@@ -1,0 +1,190 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TaskStatus(models.TextChoices):
+    NOT_STARTED = "NOT_STARTED", _("尚未启动")
+    IN_PROGRESS = "IN_PROGRESS", _("整改中")
+    APPLIED = "APPLIED", _("申请销号")
+    IN_REVIEW = "IN_REVIEW", _("验收中")
+    PUBLICIZING = "PUBLICIZING", _("公示中")
+    CLOSED = "CLOSED", _("已销号")
+
+
+# Statuses in which the responsible units are still doing the work; a task in one of them
+# past its deadline is overdue (逾期).
+WORKING_STATUSES = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS)
+# Statuses in which a close-out is under way (申请销号 → 验收 → 公示).
+CLOSING_STATUSES = (TaskStatus.APPLIED, TaskStatus.IN_REVIEW, TaskStatus.PUBLICIZING)
+OPEN_STATUSES = (*WORKING_STATUSES, *CLOSING_STATUSES)
+
+
+class ScheduleStatus(models.TextChoices):
+    BEHIND = "BEHIND", _("未达到序时进度")
+    ON = "ON", _("达到序时进度")
+    AHEAD = "AHEAD", _("超过序时进度")
+    NA = "NA", _("不适用")
+
+
+class SiteType(models.TextChoices):
+    OUTFALL = "OUTFALL", _("入河排污口")
+    SEWAGE_PLANT = "SEWAGE_PLANT", _("污水处理厂")
+    PIPE_NETWORK = "PIPE_NETWORK", _("管网")
+    CONSTRUCTION = "CONSTRUCTION", _("建筑工地")
+    ROAD = "ROAD", _("道路")
+    CATERING = "CATERING", _("餐饮")
+    NOISE = "NOISE", _("噪声源")
+    SOLID_WASTE = "SOLID_WASTE", _("固废堆场")
+    RESERVE = "RESERVE", _("自然保护区")
+    WATER_SOURCE = "WATER_SOURCE", _("饮用水水源地")
+    PARK = "PARK", _("工业园区")
+    LANDFILL = "LANDFILL", _("垃圾填埋场")
+    INSTITUTIONAL = "INSTITUTIONAL", _("制度机制")
+    OTHER = "OTHER", _("其他")
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "LEAD", _("牵头单位")
+    COOP = "COOP", _("配合单位")
+    TERRITORIAL = "TERRITORIAL", _("责任单位（属地）")
+    SECTOR = "SECTOR", _("行业主管部门")
+
+
+# Roles whose unit answers for the task: it may apply for close-out and ask for an extension.
+RESPONSIBLE_ROLES = (AssignmentRole.LEAD, AssignmentRole.TERRITORIAL)
+
+
+class PeriodKind(models.TextChoices):
+    MONTHLY = "MONTHLY", _("月报")
+    QUARTERLY = "QUARTERLY", _("季报")
+
+
+class AttachmentKind(models.TextChoices):
+    BEFORE = "BEFORE", _("整改前")
+    DURING = "DURING", _("整改中")
+    AFTER = "AFTER", _("整改后")
+    VIDEO = "VIDEO", _("视频")
+    MONITORING = "MONITORING", _("监测报告")
+    ACCEPTANCE = "ACCEPTANCE", _("验收意见")
+    MINUTES = "MINUTES", _("会议纪要")
+    NOTICE = "NOTICE", _("文件")
+    PENALTY = "PENALTY", _("处罚决定书")
+    COMPLETION = "COMPLETION", _("竣工验收")
+    PUBLICITY = "PUBLICITY", _("公示截图")
+    OTHER = "OTHER", _("其他")
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "PENDING", _("待审批")
+    APPROVED = "APPROVED", _("已批准")
+    REJECTED = "REJECTED", _("未批准")
+
+
+class CloseoutStatus(models.TextChoices):
+    SUBMITTED = "SUBMITTED", _("待县级自验")
+    SELF_CHECKED = "SELF_CHECKED", _("验收中")
+    ACCEPTED = "ACCEPTED", _("公示中")
+    APPROVED = "APPROVED", _("已销号")
+    RETURNED = "RETURNED", _("已退回")
+
+
+ACTIVE_CLOSEOUT_STATUSES = (
+    CloseoutStatus.SUBMITTED,
+    CloseoutStatus.SELF_CHECKED,
+    CloseoutStatus.ACCEPTED,
+)
+
+
+class ReviewLevel(models.TextChoices):
+    COUNTY = "COUNTY", _("县级自验")
+    CITY = "CITY", _("市级验收")
+    SECTOR = "SECTOR", _("行业部门认定")
+    PROVINCIAL = "PROVINCIAL", _("省级验收")
+
+
+class ReviewMethod(models.TextChoices):
+    ONSITE = "ONSITE", _("现场核查")
+    DOCS = "DOCS", _("资料审查")
+    BOTH = "BOTH", _("现场核查+资料审查")
+
+
+class ReviewResult(models.TextChoices):
+    PASS = "PASS", _("通过")
+    FAIL = "FAIL", _("不通过")
+    CONDITIONAL = "CONDITIONAL", _("有条件通过")
+
+
+class NoticeResult(models.TextChoices):
+    PENDING = "PENDING", _("公示中")
+    NO_OBJECTION = "NO_OBJECTION", _("无异议")
+    REJECTED = "REJECTED", _("异议不成立")
+    UPHELD = "UPHELD", _("异议成立")
+
+
+class WarningLevel(models.TextChoices):
+    NONE = "NONE", _("无")
+    BLUE = "BLUE", _("蓝签")
+    YELLOW = "YELLOW", _("黄牌")
+    RED = "RED", _("红灯")
+
+
+class WarningReason(models.TextChoices):
+    ON_SCHEDULE = "ON_SCHEDULE", _("按序时推进")
+    DUE_SOON = "DUE_SOON", _("临近时限")
+    OVERDUE = "OVERDUE", _("逾期未完成")
+    BEHIND = "BEHIND", _("未达到序时进度")
+    NO_REPORT = "NO_REPORT", _("未按时报送进展")
+    RETURNED = "RETURNED", _("验收退回")
+    UPPER_CRITICISM = "UPPER_CRITICISM", _("上级批评")
+    MEDIA = "MEDIA", _("媒体曝光")
+    REBOUND = "REBOUND", _("问题反弹")
+
+
+class SupervisionKind(models.TextChoices):
+    REMINDER = "REMINDER", _("提醒函")
+    LETTER = "LETTER", _("督办函")
+    LISTED = "LISTED", _("挂牌督办")
+    INTERVIEW = "INTERVIEW", _("约谈")
+    CIRCULAR = "CIRCULAR", _("通报")
+    REFERRAL = "REFERRAL", _("移交问责")
+
+
+class SupervisionStatus(models.TextChoices):
+    PROPOSED = "PROPOSED", _("拟发（待签发）")
+    ISSUED = "ISSUED", _("已签发")
+    REPLIED = "REPLIED", _("已回复")
+    CLOSED = "CLOSED", _("已办结")
+
+
+class AccountabilityForm(models.TextChoices):
+    ADMONITION = "ADMONITION", _("诫勉谈话")
+    CRITICISM = "CRITICISM", _("通报批评")
+    PARTY_WARNING = "PARTY_WARNING", _("党内警告")
+    GOV_WARNING = "GOV_WARNING", _("政务警告")
+    DEMERIT = "DEMERIT", _("政务记过")
+    OTHER = "OTHER", _("其他")
+
+
+class LookBackMethod(models.TextChoices):
+    ONSITE = "ONSITE", _("现场检查")
+    UNANNOUNCED = "UNANNOUNCED", _("暗查暗访")
+    DRONE = "DRONE", _("无人机巡查")
+    DOCS = "DOCS", _("资料核查")
+
+
+class LookBackResult(models.TextChoices):
+    CONSOLIDATED = "CONSOLIDATED", _("巩固")
+    PARTIAL = "PARTIAL", _("部分反弹")
+    REBOUND = "REBOUND", _("反弹")
+
+
+class NotificationChannel(models.TextChoices):
+    INAPP = "INAPP", _("站内")
+    MAIL = "MAIL", _("邮件")
+    WEBHOOK = "WEBHOOK", _("群机器人")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "PENDING", _("待发送")
+    SENT = "SENT", _("已发送")
+    FAILED = "FAILED", _("发送失败")

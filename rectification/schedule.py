@@ -1,0 +1,75 @@
+"""序时进度: how far a task should be by now, and whether it is behind, on or ahead.
+
+Expected progress is the elapsed share of start → deadline, or, when the task has milestones,
+the weight share of milestones planned by today. Actual progress is the reported percentage,
+or the weight share of milestones done. More than SCHEDULE_TOLERANCE_PCT points below
+expectation is BEHIND, more than that above is AHEAD.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+
+from rectification.choices import WORKING_STATUSES, ScheduleStatus
+
+
+@dataclass(frozen=True)
+class MilestonePlan:
+    planned_date: date
+    weight: int
+    done_date: date | None
+
+
+@dataclass(frozen=True)
+class ScheduleVerdict:
+    expected_pct: int | None
+    actual_pct: int
+    status: ScheduleStatus
+
+
+def evaluate(
+    *,
+    status: str,
+    start_date: date | None,
+    deadline: date | None,
+    progress_pct: int,
+    today: date,
+    milestones: Iterable[MilestonePlan] = (),
+    tolerance: int | None = None,
+) -> ScheduleVerdict:
+    """The 序时 verdict for one task on `today`. Pure: no queries."""
+    tolerance = settings.SCHEDULE_TOLERANCE_PCT if tolerance is None else tolerance
+    if status not in WORKING_STATUSES:
+        return ScheduleVerdict(None, progress_pct, ScheduleStatus.NA)
+
+    plans = list(milestones)
+    total_weight = sum(m.weight for m in plans)
+    if total_weight:
+        expected = round(
+            100 * sum(m.weight for m in plans if m.planned_date <= today) / total_weight
+        )
+        actual = round(
+            100
+            * sum(m.weight for m in plans if m.done_date and m.done_date <= today)
+            / total_weight
+        )
+    elif start_date and deadline:
+        span = (deadline - start_date).days
+        elapsed = (today - start_date).days
+        if span <= 0:
+            expected = 100 if elapsed >= 0 else 0
+        else:
+            expected = round(100 * min(max(elapsed, 0), span) / span)
+        actual = progress_pct
+    else:
+        return ScheduleVerdict(None, progress_pct, ScheduleStatus.NA)
+
+    if actual < expected - tolerance:
+        verdict = ScheduleStatus.BEHIND
+    elif actual > expected + tolerance:
+        verdict = ScheduleStatus.AHEAD
+    else:
+        verdict = ScheduleStatus.ON
+    return ScheduleVerdict(expected, actual, verdict)

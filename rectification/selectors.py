@@ -1,0 +1,177 @@
+"""Reads that are more than one queryset call: roll-ups, headline figures, status buckets.
+
+Every function takes an already scoped queryset (or a user) so that a unit never counts
+another unit's tasks.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet
+
+from accounts import clock
+from inspections.models import FeedbackAspect, FeedbackCategory, InspectionRound, Problem
+from rectification.choices import (
+    CLOSING_STATUSES,
+    WORKING_STATUSES,
+    ScheduleStatus,
+    TaskStatus,
+    WarningLevel,
+)
+from rectification.models import Task
+
+
+def overdue_q(today: date) -> Q:
+    """Still being worked on and past its (possibly extended) deadline. Long-term tasks with
+    no deadline are never overdue."""
+    return Q(status__in=WORKING_STATUSES, deadline__lt=today)
+
+
+def due_within_q(today: date, days: int) -> Q:
+    from datetime import timedelta
+
+    return Q(
+        status__in=WORKING_STATUSES, deadline__gte=today, deadline__lte=today + timedelta(days=days)
+    )
+
+
+@dataclass(frozen=True)
+class TaskTotals:
+    """Status buckets as the dashboard and the dispatch report name them.
+
+    Buckets partition the tasks: closed + publicizing + in_review + in_progress + overdue
+    == total (in_progress counts NOT_STARTED too, not_started and reopened are subsets).
+    """
+
+    total: int
+    closed: int
+    publicizing: int
+    in_review: int
+    in_progress: int
+    not_started: int
+    reopened: int
+    overdue: int
+    behind: int
+    red: int
+    yellow: int
+
+    @property
+    def completion_rate(self) -> float:
+        return round(100 * self.closed / self.total, 1) if self.total else 0.0
+
+    @property
+    def on_schedule_rate(self) -> float:
+        """Share of working tasks (整改中 + 逾期) that are neither behind nor overdue."""
+        working = self.in_progress + self.overdue
+        if not working:
+            return 100.0
+        return round(100 * (working - self.behind - self.overdue) / working, 1)
+
+
+def task_totals(tasks: QuerySet[Task], *, today: date | None = None) -> TaskTotals:
+    """One aggregate query over an already scoped task queryset."""
+    today = today or clock.today()
+    overdue = overdue_q(today)
+    working = Q(status__in=WORKING_STATUSES)
+    figures = tasks.order_by().aggregate(
+        total=Count("*"),
+        closed=Count("*", filter=Q(status=TaskStatus.CLOSED)),
+        publicizing=Count("*", filter=Q(status=TaskStatus.PUBLICIZING)),
+        in_review=Count("*", filter=Q(status__in=[TaskStatus.APPLIED, TaskStatus.IN_REVIEW])),
+        in_progress=Count("*", filter=working & ~overdue),
+        not_started=Count("*", filter=Q(status=TaskStatus.NOT_STARTED)),
+        reopened=Count("*", filter=working & Q(reopen_count__gt=0)),
+        overdue=Count("*", filter=overdue),
+        behind=Count("*", filter=working & ~overdue & Q(schedule_status=ScheduleStatus.BEHIND)),
+        red=Count("*", filter=Q(warning_level=WarningLevel.RED) & ~Q(status=TaskStatus.CLOSED)),
+        yellow=Count(
+            "*", filter=Q(warning_level=WarningLevel.YELLOW) & ~Q(status=TaskStatus.CLOSED)
+        ),
+    )
+    return TaskTotals(**figures)
+
+
+def totals_by_round(tasks: QuerySet[Task], *, today: date | None = None) -> dict[int, TaskTotals]:
+    """TaskTotals per round id, in one grouped query."""
+    today = today or clock.today()
+    overdue = overdue_q(today)
+    working = Q(status__in=WORKING_STATUSES)
+    rows = (
+        tasks.order_by()
+        .values("round_id")
+        .annotate(
+            total=Count("*"),
+            closed=Count("*", filter=Q(status=TaskStatus.CLOSED)),
+            publicizing=Count("*", filter=Q(status=TaskStatus.PUBLICIZING)),
+            in_review=Count("*", filter=Q(status__in=[TaskStatus.APPLIED, TaskStatus.IN_REVIEW])),
+            in_progress=Count("*", filter=working & ~overdue),
+            not_started=Count("*", filter=Q(status=TaskStatus.NOT_STARTED)),
+            reopened=Count("*", filter=working & Q(reopen_count__gt=0)),
+            overdue=Count("*", filter=overdue),
+            behind=Count("*", filter=working & ~overdue & Q(schedule_status=ScheduleStatus.BEHIND)),
+            red=Count("*", filter=Q(warning_level=WarningLevel.RED) & ~Q(status=TaskStatus.CLOSED)),
+            yellow=Count(
+                "*", filter=Q(warning_level=WarningLevel.YELLOW) & ~Q(status=TaskStatus.CLOSED)
+            ),
+        )
+    )
+    return {row.pop("round_id"): TaskTotals(**row) for row in rows}
+
+
+@dataclass(frozen=True)
+class Headline:
+    aspects: int
+    categories: int
+    problems: int
+
+    def __str__(self) -> str:
+        if self.aspects:
+            return f"{self.aspects}方面{self.categories}类{self.problems}项"
+        return f"{self.problems}项"
+
+
+def round_headline(round_: InspectionRound) -> Headline:
+    """ "3方面7类12项", computed from the round's feedback tree, never typed in."""
+    return Headline(
+        aspects=FeedbackAspect.objects.filter(round=round_).count(),
+        categories=FeedbackCategory.objects.filter(aspect__round=round_).count(),
+        problems=Problem.objects.filter(round=round_).count(),
+    )
+
+
+class ProblemStatus:
+    """A problem's rolled-up status label, from its tasks."""
+
+    CLOSED = "已销号"
+    CLOSING = "销号中"
+    IN_PROGRESS = "整改中"
+    NOT_STARTED = "尚未启动"
+    EMPTY = "未分解"
+
+
+def problems_with_rollup(problems: QuerySet[Problem]) -> QuerySet[Problem]:
+    """Annotate task_total, task_closed and task_closing (one grouped query with the list)."""
+    return problems.annotate(
+        task_total=Count("tasks", distinct=True),
+        task_closed=Count("tasks", filter=Q(tasks__status=TaskStatus.CLOSED), distinct=True),
+        task_closing=Count("tasks", filter=Q(tasks__status__in=CLOSING_STATUSES), distinct=True),
+        task_started=Count("tasks", filter=~Q(tasks__status=TaskStatus.NOT_STARTED), distinct=True),
+    )
+
+
+def problem_status(problem: Problem) -> str:
+    """Needs a problem annotated by problems_with_rollup()."""
+    if not problem.task_total:
+        return ProblemStatus.EMPTY
+    if problem.task_closed == problem.task_total:
+        return ProblemStatus.CLOSED
+    if problem.task_closed + problem.task_closing == problem.task_total:
+        return ProblemStatus.CLOSING
+    if problem.task_started:
+        return ProblemStatus.IN_PROGRESS
+    return ProblemStatus.NOT_STARTED
+
+
+def problem_rollup_label(problem: Problem) -> str:
+    """ "已销号 3/5"."""
+    return f"已销号 {problem.task_closed}/{problem.task_total}"

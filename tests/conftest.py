@@ -1,0 +1,165 @@
+"""Personas and the small world they act in.
+
+The world: 示范省 › 示范市 › 东城区 / 西城区. 市环督办 is the office, 市政府办 hosts the
+leader. A task in 东城区 is led by 东城区政府 with 市住建局 cooperating.
+
+Personas (Healthchecks style): county reporter (东城区), county unit head (东城区),
+cooperating department reporter (市住建局), outsider reporter from another county (西城区),
+office reviewer, leader, admin.
+"""
+
+import os
+from datetime import date
+from io import BytesIO
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.choices import RegionLevel, Role, UnitKind
+from rectification.services import EvidenceFile
+from tests.factories import (
+    CategoryFactory,
+    ProblemFactory,
+    RegionFactory,
+    RoundFactory,
+    TaskFactory,
+    UnitFactory,
+    UserFactory,
+)
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM must be allowed there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# CI sets this so that a missing browser, database or broker fails instead of skipping.
+STRICT_SERVICES = os.environ.get("TRACKER_REQUIRE_SERVICES") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    if STRICT_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _pin_business_date(settings):
+    """Tests judge deadlines on the demo's snapshot date unless a test says otherwise."""
+    settings.TRACKER_TODAY = date(2020, 2, 15)
+    settings.MEDIA_ROOT = settings.VAR_DIR / "test-media"
+
+
+@pytest.fixture
+def world(db):
+    province = RegionFactory(code="990000", name="示范省", level=RegionLevel.PROVINCE)
+    city = RegionFactory(code="990100", name="示范市", level=RegionLevel.CITY, parent=province)
+    dongcheng = RegionFactory(code="990102", name="东城区", level=RegionLevel.COUNTY, parent=city)
+    xicheng = RegionFactory(code="990103", name="西城区", level=RegionLevel.COUNTY, parent=city)
+    office_unit = UnitFactory(
+        name="市生态环境保护督察整改工作领导小组办公室",
+        short_name="市环督办",
+        kind=UnitKind.COORD_OFFICE,
+        region=city,
+    )
+    gov_office = UnitFactory(
+        name="示范市人民政府办公室", short_name="市政府办", kind=UnitKind.GOV, region=city
+    )
+    dc_gov = UnitFactory(
+        name="东城区人民政府", short_name="东城区政府", kind=UnitKind.GOV, region=dongcheng
+    )
+    xc_gov = UnitFactory(
+        name="西城区人民政府", short_name="西城区政府", kind=UnitKind.GOV, region=xicheng
+    )
+    housing = UnitFactory(
+        name="示范市住房和城乡建设局",
+        short_name="市住建局",
+        kind=UnitKind.DEPT,
+        region=city,
+        aliases="市住建局",
+    )
+    round_ = RoundFactory(
+        code="SD2019", name="第二轮省级生态环境保护例行督察（示范市）", region=city
+    )
+    category = CategoryFactory(aspect__round=round_, aspect__seq=1, seq=1)
+    problem = ProblemFactory(
+        round=round_, category=category, seq=1, code="4", title="城区沿河排口生活污水直排"
+    )
+    task = TaskFactory(
+        problem=problem,
+        code="SD-4-1",
+        name="清溪河东城区段1#排口",
+        region=dongcheng,
+        lead=dc_gov,
+        coop=[housing],
+    )
+    other_task = TaskFactory(
+        problem=problem,
+        code="SD-4-2",
+        name="清溪河西城区段3#排口",
+        region=xicheng,
+        lead=xc_gov,
+        coop=[housing],
+    )
+
+    class World:
+        pass
+
+    w = World()
+    w.province, w.city, w.dongcheng, w.xicheng = province, city, dongcheng, xicheng
+    w.office_unit, w.gov_office, w.dc_gov, w.xc_gov, w.housing = (
+        office_unit,
+        gov_office,
+        dc_gov,
+        xc_gov,
+        housing,
+    )
+    w.round, w.category, w.problem, w.task, w.other_task = (
+        round_,
+        category,
+        problem,
+        task,
+        other_task,
+    )
+    w.reporter = UserFactory(
+        username="dc_reporter", role=Role.REPORTER, unit=dc_gov, last_name="张", first_name="填报"
+    )
+    w.unit_head = UserFactory(
+        username="dc_head", role=Role.UNIT_HEAD, unit=dc_gov, last_name="李", first_name="审核"
+    )
+    w.coop_reporter = UserFactory(username="zj_reporter", role=Role.REPORTER, unit=housing)
+    w.outsider = UserFactory(username="xc_reporter", role=Role.REPORTER, unit=xc_gov)
+    w.office = UserFactory(
+        username="office", role=Role.OFFICE, unit=office_unit, last_name="王", first_name="督办"
+    )
+    w.leader = UserFactory(username="leader", role=Role.LEADER, unit=gov_office)
+    w.admin = UserFactory(
+        username="admin", role=Role.ADMIN, unit=None, is_staff=True, is_superuser=True
+    )
+    return w
+
+
+def _png_bytes(color=(200, 30, 30)) -> bytes:
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (8, 8), color).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def png_file():
+    def make(name="photo.png", color=(200, 30, 30)):
+        return SimpleUploadedFile(name, _png_bytes(color), content_type="image/png")
+
+    return make
+
+
+@pytest.fixture
+def before_after(png_file):
+    """Evidence for a close-out: one 整改前 and one 整改后 photo."""
+
+    def make():
+        return [
+            EvidenceFile(png_file("before.png"), "BEFORE"),
+            EvidenceFile(png_file("after.png", (30, 200, 30)), "AFTER"),
+        ]
+
+    return make

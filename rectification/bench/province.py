@@ -1,0 +1,716 @@
+"""A synthetic province for scale tests and benchmarks (issue 6).
+
+~20 cities × ~10 counties, ~2,000 units, ~100 rounds, tasks/50 problems, N tasks spread over
+counties and statuses like the demo city's mix, deadlines over three years, monthly progress
+reports, events and warnings. Rows are written with explicit ids in bulk: COPY on PostgreSQL,
+executemany on SQLite (small sizes only).
+"""
+
+import csv
+import io
+import random
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models, transaction
+
+from accounts import clock
+from accounts.choices import RegionLevel, Role, UnitKind
+from accounts.models import Region, Unit, User
+from inspections.choices import RoundKind, RoundLevel
+from inspections.models import FeedbackAspect, FeedbackCategory, InspectionRound, Problem
+from rectification import schedule
+from rectification.choices import (
+    AssignmentRole,
+    PeriodKind,
+    TaskStatus,
+    WarningLevel,
+    WarningReason,
+)
+from rectification.models import (
+    Assignment,
+    Event,
+    ProgressReport,
+    ReportingPeriod,
+    Task,
+    Warning,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CITY_DEPARTMENTS = [
+    "生态环境局",
+    "住房和城乡建设局",
+    "水务局",
+    "自然资源和规划局",
+    "农业农村局",
+    "林业局",
+    "交通运输局",
+    "经济和信息化局",
+    "城市管理综合执法局",
+    "发展和改革委员会",
+    "市场监督管理局",
+    "公安局",
+    "卫生健康委员会",
+    "商务局",
+    "文化和旅游局",
+    "应急管理局",
+]
+COUNTY_DEPARTMENTS = [
+    "生态环境分局",
+    "住房和城乡建设局",
+    "水务局",
+    "自然资源局",
+    "农业农村局",
+    "城市管理局",
+    "经济和信息化局",
+]
+PLACES = [
+    "排口",
+    "污水处理厂",
+    "工地",
+    "渣场",
+    "别墅",
+    "养殖场",
+    "码头",
+    "砂石堆场",
+    "油烟点",
+    "管网",
+]
+
+
+@dataclass
+class Stats:
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+class BulkWriter:
+    """Insert rows with explicit ids: COPY on PostgreSQL, executemany elsewhere."""
+
+    def __init__(self, chunk: int = 50_000):
+        self.chunk = chunk
+        self.is_pg = connection.vendor == "postgresql"
+
+    def write(
+        self, model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple]
+    ) -> int:
+        table = model._meta.db_table
+        count = 0
+        batch: list[tuple] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= self.chunk:
+                self._flush(table, columns, batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            self._flush(table, columns, batch)
+            count += len(batch)
+        return count
+
+    def _flush(self, table: str, columns: Sequence[str], batch: list[tuple]) -> None:
+        quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with connection.cursor() as cursor:
+            if self.is_pg:
+                buffer = io.StringIO()
+                writer = csv.writer(buffer)
+                for row in batch:
+                    writer.writerow(["\\N" if v is None else v for v in row])
+                buffer.seek(0)
+                cursor.cursor.copy_expert(
+                    f"COPY {table} ({quoted}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer
+                )
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", batch)
+
+
+def _next_id(model: type[models.Model]) -> int:
+    return (model.objects.aggregate(m=models.Max("pk"))["m"] or 0) + 1
+
+
+def _reset_sequences(models_: Sequence[type[models.Model]]) -> None:
+    if connection.vendor != "postgresql":
+        return
+    from django.core.management.color import no_style
+
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), list(models_)):
+            cursor.execute(sql)
+
+
+def generate_province(
+    *,
+    tasks: int,
+    reports_per_task: int = 5,
+    seed: int = 1,
+    cities: int = 20,
+    counties_per_city: int = 10,
+    today: date | None = None,
+    log=print,
+) -> Stats:
+    rng = random.Random(seed)
+    today = today or clock.today()
+    now = datetime.combine(today, datetime.min.time(), SHANGHAI) + timedelta(hours=9)
+    stats = Stats()
+    started = time.perf_counter()
+    writer = BulkWriter()
+
+    with transaction.atomic():
+        if writer.is_pg:
+            # Generated ids are consistent by construction; skipping the deferred foreign-key
+            # triggers for this transaction makes the bulk load ~3x faster (needs a superuser
+            # role, which the benchmark database has).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        # --- regions and units (small: ORM) -------------------------------------------------
+        n = Region.objects.count()
+        province = Region.objects.create(
+            code=f"97{n:04d}", name=f"基准省{n}", level=RegionLevel.PROVINCE
+        )
+        city_rows, county_ids_by_city = [], {}
+        unit_ids_by_region: dict[int, list[int]] = {}
+        gov_unit_by_region: dict[int, int] = {}
+        office_units = []
+        for c in range(cities):
+            city = Region.objects.create(
+                code=f"{province.code}-{c:02d}",
+                name=f"第{c + 1}市",
+                level=RegionLevel.CITY,
+                parent=province,
+            )
+            city_rows.append(city)
+            county_ids_by_city[city.pk] = []
+            office = Unit.objects.create(
+                name=f"{city.name}{province.name}环督办",
+                short_name=f"{city.name}环督办",
+                kind=UnitKind.COORD_OFFICE,
+                region=city,
+            )
+            office_units.append(office)
+            depts = Unit.objects.bulk_create(
+                Unit(
+                    name=f"{province.name}{city.name}{d}",
+                    short_name=f"{city.name}{d}",
+                    kind=UnitKind.DEPT,
+                    region=city,
+                )
+                for d in CITY_DEPARTMENTS
+            )
+            unit_ids_by_region[city.pk] = [u.pk for u in depts]
+            for k in range(counties_per_city):
+                county = Region.objects.create(
+                    code=f"{city.code}-{k:02d}",
+                    name=f"第{c + 1}市第{k + 1}县",
+                    level=RegionLevel.COUNTY,
+                    parent=city,
+                )
+                county_ids_by_city[city.pk].append(county.pk)
+                gov = Unit.objects.create(
+                    name=f"{province.name}{county.name}人民政府",
+                    short_name=f"{county.name}政府",
+                    kind=UnitKind.GOV,
+                    region=county,
+                )
+                gov_unit_by_region[county.pk] = gov.pk
+                cdepts = Unit.objects.bulk_create(
+                    Unit(
+                        name=f"{province.name}{county.name}{d}",
+                        short_name=f"{county.name}{d}",
+                        kind=UnitKind.DEPT,
+                        region=county,
+                    )
+                    for d in COUNTY_DEPARTMENTS
+                )
+                unit_ids_by_region[county.pk] = [gov.pk, *(u.pk for u in cdepts)]
+        all_units = list(
+            Unit.objects.filter(region__path__startswith=province.path).values_list("pk", flat=True)
+        )
+        stats.rows["units"] = len(all_units)
+
+        # One reporter per unit (the submitter of its reports), an office user and a leader per
+        # city, a province office and leader. Same password hash for all: hashing is slow.
+        password = make_password("bench-pass")
+        user_id = _next_id(User)
+        reporter_by_unit = {}
+        user_rows = []
+        for uid in all_units:
+            reporter_by_unit[uid] = user_id
+            user_rows.append(
+                (
+                    user_id,
+                    password,
+                    False,
+                    f"bench{province.code}-u{uid}",
+                    "",
+                    "",
+                    "",
+                    False,
+                    True,
+                    now,
+                    Role.REPORTER,
+                    uid,
+                    "",
+                )
+            )
+            user_id += 1
+        for office in office_units:
+            for role in (Role.OFFICE, Role.LEADER):
+                user_rows.append(
+                    (
+                        user_id,
+                        password,
+                        False,
+                        f"bench{province.code}-{role.lower()}-{office.pk}",
+                        "",
+                        "",
+                        "",
+                        False,
+                        True,
+                        now,
+                        role,
+                        office.pk,
+                        "",
+                    )
+                )
+                user_id += 1
+        province_office = Unit.objects.create(
+            name=f"{province.name}环督办", kind=UnitKind.COORD_OFFICE, region=province
+        )
+        for role in (Role.OFFICE, Role.LEADER):
+            user_rows.append(
+                (
+                    user_id,
+                    password,
+                    False,
+                    f"bench{province.code}-{role.lower()}-province",
+                    "",
+                    "",
+                    "",
+                    False,
+                    True,
+                    now,
+                    role,
+                    province_office.pk,
+                    "",
+                )
+            )
+            user_id += 1
+        stats.rows["users"] = writer.write(
+            User,
+            [
+                "id",
+                "password",
+                "is_superuser",
+                "username",
+                "first_name",
+                "last_name",
+                "email",
+                "is_staff",
+                "is_active",
+                "date_joined",
+                "role",
+                "unit_id",
+                "phone",
+            ],
+            user_rows,
+        )
+
+        # --- rounds, aspects, categories, problems -----------------------------------------
+        rounds_per_city = 5
+        problem_count = max(1, tasks // 50)
+        round_objs = []
+        for city in city_rows:
+            for r in range(rounds_per_city):
+                round_objs.append(
+                    InspectionRound(
+                        code=f"B{city.code}-{r}",
+                        name=f"{city.name}基准督察{r + 1}",
+                        level=RoundLevel.PROVINCIAL,
+                        kind=RoundKind.PROV_ROUTINE,
+                        region=city,
+                        plan_issued_on=today - timedelta(days=540 + 30 * r),
+                    )
+                )
+        round_objs = InspectionRound.objects.bulk_create(round_objs)
+        categories_by_round = {}
+        for rnd in round_objs:
+            aspects = FeedbackAspect.objects.bulk_create(
+                FeedbackAspect(round=rnd, seq=s + 1, title=f"方面{s + 1}") for s in range(3)
+            )
+            cats = FeedbackCategory.objects.bulk_create(
+                FeedbackCategory(aspect=aspects[min(s // 3, 2)], seq=s + 1, title=f"类别{s + 1}")
+                for s in range(7)
+            )
+            categories_by_round[rnd.pk] = [c.pk for c in cats]
+        problem_id = _next_id(Problem)
+        problem_rows, problems = [], []
+        per_round: dict[int, int] = {}
+        for p in range(problem_count):
+            rnd = round_objs[p % len(round_objs)]
+            seq = per_round[rnd.pk] = per_round.get(rnd.pk, 0) + 1
+            cat = categories_by_round[rnd.pk][seq % 7]
+            problem_rows.append(
+                (
+                    problem_id,
+                    rnd.pk,
+                    cat,
+                    seq,
+                    f"P{seq}",
+                    f"{rnd.region.name}第{seq}项问题：{rng.choice(PLACES)}整治不到位",
+                    "",
+                    "",
+                    "",
+                    "DATED",
+                    None,
+                    "FEEDBACK",
+                    False,
+                    now,
+                )
+            )
+            problems.append((problem_id, rnd.pk, rnd.region_id, rnd.plan_issued_on))
+            problem_id += 1
+        stats.rows["problems"] = writer.write(
+            Problem,
+            [
+                "id",
+                "round_id",
+                "category_id",
+                "seq",
+                "code",
+                "title",
+                "original_text",
+                "goal",
+                "measures",
+                "deadline_type",
+                "deadline",
+                "source",
+                "is_key",
+                "created_at",
+            ],
+            problem_rows,
+        )
+
+        # --- tasks, assignments, reports, events, warnings ---------------------------------
+        periods = []
+        month = today.replace(day=1)
+        for _ in range(max(reports_per_task, 1) + 1):
+            month = (month - timedelta(days=1)).replace(day=1)
+            periods.append(month)
+        period_ids = []
+        for start in sorted(periods):
+            end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            period, _ = ReportingPeriod.objects.get_or_create(
+                kind=PeriodKind.MONTHLY,
+                code=start.strftime("%Y-%m"),
+                defaults={"start_date": start, "end_date": end, "due_date": start.replace(day=25)},
+            )
+            period_ids.append((period.pk, period.end_date))
+
+        task_ct = ContentType.objects.get_for_model(Task).pk
+        first_task = _next_id(Task)
+        first_assignment = _next_id(Assignment)
+        first_report = _next_id(ProgressReport)
+        first_event = _next_id(Event)
+        first_warning = _next_id(Warning)
+        plan: list[
+            tuple
+        ] = []  # (task_id, lead_unit, status, deadline, closed_at, pct, sched, warn)
+
+        def task_rows() -> Iterator[tuple]:
+            seqs: dict[int, int] = {}
+            for i in range(tasks):
+                tid = first_task + i
+                pid, round_id, city_id, plan_date = problems[i % len(problems)]
+                seq = seqs[pid] = seqs.get(pid, 0) + 1
+                county = rng.choice(county_ids_by_city[city_id])
+                lead = (
+                    gov_unit_by_region[county]
+                    if rng.random() < 0.7
+                    else rng.choice(unit_ids_by_region[city_id])
+                )
+                start = plan_date
+                deadline = today + timedelta(days=rng.randint(-540, 540))
+                if deadline < start:
+                    deadline = start + timedelta(days=rng.randint(30, 120))
+                past = deadline < today
+                roll = rng.random()
+                if past:
+                    status = (
+                        TaskStatus.CLOSED
+                        if roll < 0.7
+                        else TaskStatus.PUBLICIZING
+                        if roll < 0.75
+                        else TaskStatus.IN_REVIEW
+                        if roll < 0.8
+                        else TaskStatus.IN_PROGRESS
+                    )
+                else:
+                    status = (
+                        TaskStatus.CLOSED
+                        if roll < 0.15
+                        else TaskStatus.APPLIED
+                        if roll < 0.2
+                        else TaskStatus.IN_REVIEW
+                        if roll < 0.25
+                        else TaskStatus.NOT_STARTED
+                        if roll < 0.32
+                        else TaskStatus.IN_PROGRESS
+                    )
+                closed_at = None
+                if status == TaskStatus.CLOSED:
+                    closed_day = min(deadline, today) - timedelta(days=rng.randint(0, 60))
+                    closed_at = datetime.combine(
+                        closed_day, datetime.min.time(), SHANGHAI
+                    ) + timedelta(hours=10)
+                pct = 100 if status != TaskStatus.IN_PROGRESS else rng.randint(5, 95)
+                if status == TaskStatus.NOT_STARTED:
+                    pct = 0
+                verdict = schedule.evaluate(
+                    status=status,
+                    start_date=start,
+                    deadline=deadline,
+                    progress_pct=pct,
+                    today=today,
+                )
+                warn = (
+                    WarningLevel.RED
+                    if status in (TaskStatus.IN_PROGRESS, TaskStatus.NOT_STARTED) and past
+                    else WarningLevel.YELLOW
+                    if verdict.status == "BEHIND"
+                    else WarningLevel.BLUE
+                    if status != TaskStatus.CLOSED
+                    else WarningLevel.NONE
+                )
+                plan.append((tid, lead, status, deadline, closed_at, pct, county, city_id))
+                lat = round(30.0 + rng.random() * 2, 6)
+                lng = round(104.0 + rng.random() * 3, 6)
+                yield (
+                    tid,
+                    round_id,
+                    pid,
+                    seq,
+                    f"P{pid}-{seq}",
+                    f"{rng.choice(PLACES)}{tid}",
+                    True,
+                    "OTHER",
+                    county,
+                    "",
+                    "",
+                    "",
+                    lat,
+                    lng,
+                    "CGCS2000",
+                    "",
+                    "",
+                    "DATED",
+                    False,
+                    start,
+                    deadline,
+                    deadline,
+                    status,
+                    verdict.status,
+                    pct,
+                    warn,
+                    lead,
+                    None,
+                    closed_at,
+                    0,
+                    1,
+                    now,
+                    now,
+                )
+
+        stats.rows["tasks"] = writer.write(
+            Task,
+            [
+                "id",
+                "round_id",
+                "problem_id",
+                "seq",
+                "code",
+                "name",
+                "is_point",
+                "site_type",
+                "region_id",
+                "address",
+                "water_body",
+                "outfall_code",
+                "lat",
+                "lng",
+                "crs",
+                "goal",
+                "measures",
+                "deadline_type",
+                "is_ongoing",
+                "start_date",
+                "deadline",
+                "original_deadline",
+                "status",
+                "schedule_status",
+                "progress_pct",
+                "warning_level",
+                "lead_unit_id",
+                "leader_id",
+                "closed_at",
+                "reopen_count",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
+            task_rows(),
+        )
+        log(f"tasks written: {stats.rows['tasks']:,} in {time.perf_counter() - started:.1f}s")
+
+        def assignment_rows() -> Iterator[tuple]:
+            aid = first_assignment
+            for tid, lead, _s, _d, _c, _p, _county, city_id in plan:
+                yield (aid, tid, None, lead, AssignmentRole.LEAD, None, "", 0)
+                aid += 1
+                for k, coop in enumerate(rng.sample(unit_ids_by_region[city_id], 2)):
+                    if coop != lead:
+                        yield (aid, tid, None, coop, AssignmentRole.COOP, None, "", k + 1)
+                        aid += 1
+
+        stats.rows["assignments"] = writer.write(
+            Assignment,
+            ["id", "task_id", "problem_id", "unit_id", "role", "person_id", "duty", "sort"],
+            assignment_rows(),
+        )
+
+        def report_rows() -> Iterator[tuple]:
+            rid = first_report
+            for tid, lead, status, _d, _c, pct, _county, _city in plan:
+                if status == TaskStatus.NOT_STARTED:
+                    continue
+                for k, (period_id, period_end) in enumerate(period_ids[-reports_per_task:]):
+                    share = (k + 1) / reports_per_task
+                    submitted = datetime.combine(
+                        period_end, datetime.min.time(), SHANGHAI
+                    ) - timedelta(days=3)
+                    yield (
+                        rid,
+                        tid,
+                        period_id,
+                        lead,
+                        "按计划推进整改工作",
+                        int(pct * share),
+                        "NA",
+                        "",
+                        "",
+                        None,
+                        reporter_by_unit[lead],
+                        submitted,
+                    )
+                    rid += 1
+
+        stats.rows["reports"] = writer.write(
+            ProgressReport,
+            [
+                "id",
+                "task_id",
+                "period_id",
+                "unit_id",
+                "progress_text",
+                "progress_pct",
+                "schedule_status",
+                "difficulties",
+                "next_steps",
+                "invest_wan",
+                "submitted_by_id",
+                "submitted_at",
+            ],
+            report_rows(),
+        )
+        log(f"reports written: {stats.rows['reports']:,} in {time.perf_counter() - started:.1f}s")
+
+        def event_rows() -> Iterator[tuple]:
+            eid = first_event
+            for tid, lead, _status, _d, closed_at, _p, _county, _city in plan:
+                yield (eid, tid, task_ct, tid, "create", "", "NOT_STARTED", "", None, now)
+                eid += 1
+                if closed_at:
+                    yield (
+                        eid,
+                        tid,
+                        task_ct,
+                        tid,
+                        "close",
+                        "PUBLICIZING",
+                        "CLOSED",
+                        "销号",
+                        reporter_by_unit[lead],
+                        closed_at,
+                    )
+                    eid += 1
+
+        stats.rows["events"] = writer.write(
+            Event,
+            [
+                "id",
+                "task_id",
+                "target_type_id",
+                "target_id",
+                "verb",
+                "from_status",
+                "to_status",
+                "note",
+                "actor_id",
+                "created_at",
+            ],
+            event_rows(),
+        )
+
+        def warning_rows() -> Iterator[tuple]:
+            wid = first_warning
+            for tid, lead, status, deadline, _c, _p, _county, _city in plan:
+                if status in (TaskStatus.IN_PROGRESS, TaskStatus.NOT_STARTED) and deadline < today:
+                    yield (
+                        wid,
+                        tid,
+                        lead,
+                        WarningLevel.RED,
+                        WarningReason.OVERDUE,
+                        today,
+                        True,
+                        None,
+                        "",
+                        None,
+                        now,
+                    )
+                    wid += 1
+
+        stats.rows["warnings"] = writer.write(
+            Warning,
+            [
+                "id",
+                "task_id",
+                "unit_id",
+                "level",
+                "reason",
+                "day",
+                "auto",
+                "issued_by_id",
+                "note",
+                "resolved_at",
+                "created_at",
+            ],
+            warning_rows(),
+        )
+        _reset_sequences([User, Problem, Task, Assignment, ProgressReport, Event, Warning])
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    stats.seconds = time.perf_counter() - started
+    return stats

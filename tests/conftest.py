@@ -45,6 +45,9 @@ def _pin_business_date(settings):
     """Tests judge deadlines on the demo's snapshot date unless a test says otherwise."""
     settings.TRACKER_TODAY = date(2020, 2, 15)
     settings.MEDIA_ROOT = settings.VAR_DIR / "test-media"
+    # Each persona's password is hashed when the world is built; PBKDF2's real cost (~0.5-2 s a
+    # hash on a busy 2-core machine) would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -163,3 +166,31 @@ def before_after(png_file):
         ]
 
     return make
+
+
+@pytest.fixture
+def demo_city(db):
+    """The demo city 示范市 of DOMAIN.md §5 (snapshot 2020-02-15), loaded by `load_demo`.
+
+    Returns a namespace: .users / .tasks / .rounds / .units keyed by username, task code,
+    round code and unit short name (e.g. demo.tasks["SD-5-1"], demo.users["dongcheng"],
+    demo.units["市住建局"]), and .password, the one password of every demo account.
+    """
+    from io import StringIO
+    from types import SimpleNamespace
+
+    from django.core.management import call_command
+
+    from accounts.models import Unit, User
+    from inspections.models import InspectionRound
+    from rectification.demo import DEMO_PASSWORD
+    from rectification.models import Task
+
+    call_command("load_demo", stdout=StringIO())
+    return SimpleNamespace(
+        password=DEMO_PASSWORD,
+        users={u.username: u for u in User.objects.select_related("unit")},
+        tasks={t.code: t for t in Task.objects.select_related("round", "problem", "region")},
+        rounds={r.code: r for r in InspectionRound.objects.all()},
+        units={u.short_name or u.name: u for u in Unit.objects.all()},
+    )

@@ -1,0 +1,33 @@
+"""manage.py load_demo: the demo city 示范市 as it stood on 2020-02-15."""
+
+from django.core.management.base import BaseCommand
+
+from accounts import clock
+from rectification.demo import DEMO_PASSWORD, SNAPSHOT_DATE, load_demo
+
+
+class Command(BaseCommand):
+    help = "载入示范市演示数据（2020-02-15 快照）；已载入时不做任何修改"
+
+    def handle(self, *args, **options):
+        result = load_demo()
+        if not result.created:
+            self.stdout.write("示范数据已存在，未做任何修改。")
+            return
+        counts = result.counts
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"已载入示范市演示数据：{counts['rounds']} 个督察轮次、{counts['tasks']} 个整改任务、"
+                f"{counts['users']} 个账号、{counts['events']} 条操作记录。"
+            )
+        )
+        self.stdout.write(
+            f"演示账号统一密码：{DEMO_PASSWORD}（如 office、leader、admin、dongcheng）"
+        )
+        if clock.today() != SNAPSHOT_DATE:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"提示：演示数据是 {SNAPSHOT_DATE} 的快照，请以 TRACKER_TODAY={SNAPSHOT_DATE} "
+                    "运行，否则时限和序时进度会按今天计算。"
+                )
+            )

@@ -75,17 +75,17 @@ def task_totals(tasks: QuerySet[Task], *, today: date | None = None) -> TaskTota
     working = Q(status__in=WORKING_STATUSES)
     figures = tasks.order_by().aggregate(
         total=Count("*"),
-        closed=Count("*", filter=Q(status=TaskStatus.CLOSED)),
-        publicizing=Count("*", filter=Q(status=TaskStatus.PUBLICIZING)),
-        in_review=Count("*", filter=Q(status__in=[TaskStatus.APPLIED, TaskStatus.IN_REVIEW])),
-        in_progress=Count("*", filter=working & ~overdue),
-        not_started=Count("*", filter=Q(status=TaskStatus.NOT_STARTED)),
-        reopened=Count("*", filter=working & Q(reopen_count__gt=0)),
-        overdue=Count("*", filter=overdue),
-        behind=Count("*", filter=working & ~overdue & Q(schedule_status=ScheduleStatus.BEHIND)),
-        red=Count("*", filter=Q(warning_level=WarningLevel.RED) & ~Q(status=TaskStatus.CLOSED)),
+        closed=Count("pk", filter=Q(status=TaskStatus.CLOSED)),
+        publicizing=Count("pk", filter=Q(status=TaskStatus.PUBLICIZING)),
+        in_review=Count("pk", filter=Q(status__in=[TaskStatus.APPLIED, TaskStatus.IN_REVIEW])),
+        in_progress=Count("pk", filter=working & ~overdue),
+        not_started=Count("pk", filter=Q(status=TaskStatus.NOT_STARTED)),
+        reopened=Count("pk", filter=working & Q(reopen_count__gt=0)),
+        overdue=Count("pk", filter=overdue),
+        behind=Count("pk", filter=working & ~overdue & Q(schedule_status=ScheduleStatus.BEHIND)),
+        red=Count("pk", filter=Q(warning_level=WarningLevel.RED) & ~Q(status=TaskStatus.CLOSED)),
         yellow=Count(
-            "*", filter=Q(warning_level=WarningLevel.YELLOW) & ~Q(status=TaskStatus.CLOSED)
+            "pk", filter=Q(warning_level=WarningLevel.YELLOW) & ~Q(status=TaskStatus.CLOSED)
         ),
     )
     return TaskTotals(**figures)
@@ -101,17 +101,17 @@ def totals_by_round(tasks: QuerySet[Task], *, today: date | None = None) -> dict
         .values("round_id")
         .annotate(
             total=Count("*"),
-            closed=Count("*", filter=Q(status=TaskStatus.CLOSED)),
-            publicizing=Count("*", filter=Q(status=TaskStatus.PUBLICIZING)),
-            in_review=Count("*", filter=Q(status__in=[TaskStatus.APPLIED, TaskStatus.IN_REVIEW])),
-            in_progress=Count("*", filter=working & ~overdue),
-            not_started=Count("*", filter=Q(status=TaskStatus.NOT_STARTED)),
-            reopened=Count("*", filter=working & Q(reopen_count__gt=0)),
-            overdue=Count("*", filter=overdue),
-            behind=Count("*", filter=working & ~overdue & Q(schedule_status=ScheduleStatus.BEHIND)),
-            red=Count("*", filter=Q(warning_level=WarningLevel.RED) & ~Q(status=TaskStatus.CLOSED)),
+            closed=Count("pk", filter=Q(status=TaskStatus.CLOSED)),
+            publicizing=Count("pk", filter=Q(status=TaskStatus.PUBLICIZING)),
+            in_review=Count("pk", filter=Q(status__in=[TaskStatus.APPLIED, TaskStatus.IN_REVIEW])),
+            in_progress=Count("pk", filter=working & ~overdue),
+            not_started=Count("pk", filter=Q(status=TaskStatus.NOT_STARTED)),
+            reopened=Count("pk", filter=working & Q(reopen_count__gt=0)),
+            overdue=Count("pk", filter=overdue),
+            behind=Count("pk", filter=working & ~overdue & Q(schedule_status=ScheduleStatus.BEHIND)),
+            red=Count("pk", filter=Q(warning_level=WarningLevel.RED) & ~Q(status=TaskStatus.CLOSED)),
             yellow=Count(
-                "*", filter=Q(warning_level=WarningLevel.YELLOW) & ~Q(status=TaskStatus.CLOSED)
+                "pk", filter=Q(warning_level=WarningLevel.YELLOW) & ~Q(status=TaskStatus.CLOSED)
             ),
         )
     )

@@ -1,0 +1,606 @@
+"""The leader dashboard and the public notice page: pure reads, a fixed number of queries.
+
+Dashboard figures are read over `Task.objects.visible_to(user)`, so a leader or the office sees
+exactly its region subtree. Every figure carries the task-list URL whose filters
+(rectification.filtersets.TaskFilterSet) give back exactly that figure: the drill-down. The
+tests recount each figure through the filterset to keep the two in step.
+
+Queries for one dashboard, whatever the number of tasks: scope (2 for a regional user, cached
+per request), totals (1), totals by round (1), rounds and their headlines (1), tasks by region
+(1), the counties above those regions (1), unit ranking (1), closed-per-month trend (1),
+scatter points (1).
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, TruncMonth
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from accounts import clock
+from accounts.choices import RegionLevel, Role
+from accounts.models import Region
+from inspections.models import FeedbackAspect, FeedbackCategory, InspectionRound, Problem
+from rectification.choices import (
+    WORKING_STATUSES,
+    AssignmentRole,
+    CloseoutStatus,
+    ScheduleStatus,
+    TaskStatus,
+    WarningLevel,
+)
+from rectification.models import Assignment, CloseoutApplication, Event, Task
+from rectification.selectors import Headline, TaskTotals, overdue_q, task_totals, totals_by_round
+
+# The task list page's URL name (agreed with the pages' author; base.html links it too).
+TASK_LIST_URL_NAME = "task_list"
+TASK_DETAIL_URL_NAME = "task_detail"
+TASK_LIST_FALLBACK = "/tasks/"
+
+# The scatter draws at most this many points; beyond it the page says the picture is partial.
+SCATTER_CAP = 2000
+TREND_MONTHS = 12
+# The public page lists close-outs from this many days back.
+PUBLIC_RECENT_DAYS = 90
+
+Params = list[tuple[str, str]]
+
+_WORKING = [str(s) for s in WORKING_STATUSES]
+_NOT_CLOSED = [s for s in TaskStatus.values if s != TaskStatus.CLOSED]
+
+
+def _statuses(values: Iterable[str]) -> Params:
+    return [("status", v) for v in values]
+
+
+# Filters that reproduce each TaskTotals bucket (see selectors.task_totals for the buckets).
+BUCKET_PARAMS: dict[str, Params] = {
+    "total": [],
+    "closed": _statuses([TaskStatus.CLOSED]),
+    "publicizing": _statuses([TaskStatus.PUBLICIZING]),
+    "in_review": _statuses([TaskStatus.APPLIED, TaskStatus.IN_REVIEW]),
+    "in_progress": [*_statuses(_WORKING), ("overdue", "false")],
+    "overdue": [("overdue", "true")],
+    "behind": [
+        ("schedule_status", ScheduleStatus.BEHIND),
+        *_statuses(_WORKING),
+        ("overdue", "false"),
+    ],
+    # Working, not overdue and not behind: the numerator of the on-schedule rate.
+    "on_schedule": [
+        *[("schedule_status", s) for s in ScheduleStatus.values if s != ScheduleStatus.BEHIND],
+        *_statuses(_WORKING),
+        ("overdue", "false"),
+    ],
+    # Warnings count only on tasks not yet closed (a closed task keeps its last colour).
+    "red": [("warning_level", WarningLevel.RED), *_statuses(_NOT_CLOSED)],
+    "yellow": [("warning_level", WarningLevel.YELLOW), *_statuses(_NOT_CLOSED)],
+}
+
+
+def task_list_url(params: Sequence[tuple[str, object]] = ()) -> str:
+    """The task list filtered by `params` (repeated keys allowed)."""
+    try:
+        base = reverse(TASK_LIST_URL_NAME)
+    except NoReverseMatch:
+        base = TASK_LIST_FALLBACK
+    query = urlencode([(k, str(v)) for k, v in params])
+    return f"{base}?{query}" if query else base
+
+
+def _task_detail_template() -> str | None:
+    """The task page URL with an `{id}` placeholder, reversed once per dashboard."""
+    sentinel = 2147483647
+    try:
+        return reverse(TASK_DETAIL_URL_NAME, args=[sentinel]).replace(str(sentinel), "{id}")
+    except NoReverseMatch:
+        return None
+
+
+def can_view_dashboard(user) -> bool:
+    """Leaders, the inspection office and administrators; never the units themselves."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or user.role in (Role.LEADER, Role.OFFICE, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    label: str
+    value: int | float
+    url: str
+    unit: str = ""
+    tone: str = "secondary"
+
+
+@dataclass(frozen=True)
+class RoundRow:
+    round_id: int
+    name: str
+    headline: str
+    totals: TaskTotals
+    urls: dict[str, str]
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    """A county (its whole subtree) or, for tasks above county level, a region itself."""
+
+    region_id: int
+    name: str
+    own_level: bool
+    total: int
+    closed: int
+    overdue: int
+    urls: dict[str, str]
+
+    @property
+    def completion_rate(self) -> float:
+        return round(100 * self.closed / self.total, 1) if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    unit_id: int
+    name: str
+    total: int
+    closed: int
+    overdue: int
+    red: int
+    yellow: int
+    urls: dict[str, str]
+
+    @property
+    def completion_rate(self) -> float:
+        return round(100 * self.closed / self.total, 1) if self.total else 0.0
+
+
+@dataclass
+class Dashboard:
+    today: date
+    round_id: int | None
+    round_choices: list[tuple[int, str]]
+    totals: TaskTotals
+    kpis: list[Kpi]
+    rounds: list[RoundRow]
+    areas: list[AreaRow]
+    units: list[UnitRow]
+    trend: list[dict]
+    points: list[dict]
+    points_truncated: bool
+    chart_data: dict = field(default_factory=dict)
+
+
+def _bucket_urls(base: Params) -> dict[str, str]:
+    return {key: task_list_url([*base, *params]) for key, params in BUCKET_PARAMS.items()}
+
+
+def _kpis(totals: TaskTotals, urls: dict[str, str]) -> list[Kpi]:
+    return [
+        Kpi("total", "整改任务", totals.total, urls["total"], "个", "primary"),
+        Kpi("closed", "已销号", totals.closed, urls["closed"], "个", "success"),
+        Kpi("in_review", "验收中", totals.in_review, urls["in_review"], "个", "info"),
+        Kpi("publicizing", "公示中", totals.publicizing, urls["publicizing"], "个", "info"),
+        Kpi("in_progress", "整改中", totals.in_progress, urls["in_progress"], "个", "secondary"),
+        Kpi("overdue", "逾期", totals.overdue, urls["overdue"], "个", "danger"),
+        Kpi("behind", "未达序时进度", totals.behind, urls["behind"], "个", "warning"),
+        Kpi("red", "红灯", totals.red, urls["red"], "个", "danger"),
+        Kpi("yellow", "黄牌", totals.yellow, urls["yellow"], "个", "warning"),
+        Kpi("completion_rate", "销号率", totals.completion_rate, urls["closed"], "%", "success"),
+        Kpi(
+            "on_schedule_rate",
+            "序时达标率",
+            totals.on_schedule_rate,
+            urls["on_schedule"],
+            "%",
+            "primary",
+        ),
+    ]
+
+
+def _round_rows(by_round: dict[int, TaskTotals]) -> list[RoundRow]:
+    """Rounds holding tasks in scope, with their computed headline, in one query."""
+
+    def count_of(qs: QuerySet, round_path: str) -> Subquery:
+        return Coalesce(
+            Subquery(
+                qs.filter(**{round_path: OuterRef("pk")})
+                .order_by()
+                .values(round_path)
+                .annotate(n=Count("*"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    rounds = (
+        InspectionRound.objects.filter(pk__in=list(by_round))
+        .annotate(
+            n_aspects=count_of(FeedbackAspect.objects.all(), "round"),
+            n_categories=count_of(FeedbackCategory.objects.all(), "aspect__round"),
+            n_problems=count_of(Problem.objects.all(), "round"),
+        )
+        .values("pk", "name", "n_aspects", "n_categories", "n_problems")
+    )
+    return [
+        RoundRow(
+            round_id=r["pk"],
+            name=r["name"],
+            headline=str(Headline(r["n_aspects"], r["n_categories"], r["n_problems"])),
+            totals=by_round[r["pk"]],
+            urls=_bucket_urls([("round", str(r["pk"]))]),
+        )
+        for r in rounds
+    ]
+
+
+def _path_prefixes(path: str) -> list[str]:
+    parts = [p for p in path.split("/") if p]
+    return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
+
+
+def _area_rows(tasks: QuerySet[Task], base: Params, today: date) -> list[AreaRow]:
+    """Tasks by county (a county's townships count in it), by two grouped queries.
+
+    A task placed above county level (a city-wide measure: 市本级) has no county; it is
+    counted under its own region and drilled down with the exact `region` filter.
+    """
+    by_region = list(
+        tasks.order_by()
+        .values("region_id", "region__path", "region__name")
+        .annotate(
+            total=Count("*"),
+            closed=Count("pk", filter=Q(status=TaskStatus.CLOSED)),
+            overdue=Count("pk", filter=overdue_q(today)),
+        )
+    )
+    prefixes = {p for row in by_region for p in _path_prefixes(row["region__path"])}
+    counties = {
+        c["path"]: c
+        for c in Region.objects.filter(level=RegionLevel.COUNTY, path__in=prefixes).values(
+            "pk", "path", "name"
+        )
+    }
+    buckets: dict[tuple[bool, int], dict] = {}
+    for row in by_region:
+        county = next(
+            (counties[p] for p in _path_prefixes(row["region__path"]) if p in counties), None
+        )
+        if county is not None:
+            key = (False, county["pk"])
+            bucket = buckets.setdefault(key, {"name": county["name"], "path": county["path"]})
+        else:
+            key = (True, row["region_id"])
+            bucket = buckets.setdefault(
+                key, {"name": f"{row['region__name']}（本级）", "path": row["region__path"]}
+            )
+        for figure in ("total", "closed", "overdue"):
+            bucket[figure] = bucket.get(figure, 0) + row[figure]
+    rows = []
+    for (own_level, region_id), b in sorted(
+        buckets.items(), key=lambda kv: (kv[0][0], kv[1]["path"])
+    ):
+        area = [("region" if own_level else "county", str(region_id))]
+        rows.append(
+            AreaRow(
+                region_id=region_id,
+                name=b["name"],
+                own_level=own_level,
+                total=b["total"],
+                closed=b["closed"],
+                overdue=b["overdue"],
+                urls={
+                    "total": task_list_url([*base, *area]),
+                    "closed": task_list_url([*base, *area, *BUCKET_PARAMS["closed"]]),
+                    "overdue": task_list_url([*base, *area, *BUCKET_PARAMS["overdue"]]),
+                },
+            )
+        )
+    return rows
+
+
+def _unit_rows(tasks: QuerySet[Task], base: Params, today: date) -> list[UnitRow]:
+    """Lead units ranked by completion rate (desc), then overdue (asc), in one grouped query."""
+    not_closed = ~Q(status=TaskStatus.CLOSED)
+    rows = (
+        tasks.order_by()
+        .filter(lead_unit__isnull=False)
+        .values("lead_unit_id", "lead_unit__name", "lead_unit__short_name")
+        .annotate(
+            total=Count("*"),
+            closed=Count("pk", filter=Q(status=TaskStatus.CLOSED)),
+            overdue=Count("pk", filter=overdue_q(today)),
+            red=Count("pk", filter=Q(warning_level=WarningLevel.RED) & not_closed),
+            yellow=Count("pk", filter=Q(warning_level=WarningLevel.YELLOW) & not_closed),
+        )
+    )
+    units = []
+    for r in rows:
+        unit = [*base, ("lead_unit", str(r["lead_unit_id"]))]
+        units.append(
+            UnitRow(
+                unit_id=r["lead_unit_id"],
+                name=r["lead_unit__short_name"] or r["lead_unit__name"],
+                total=r["total"],
+                closed=r["closed"],
+                overdue=r["overdue"],
+                red=r["red"],
+                yellow=r["yellow"],
+                urls={
+                    key: task_list_url([*unit, *BUCKET_PARAMS[key]])
+                    for key in ("total", "closed", "overdue", "red", "yellow")
+                },
+            )
+        )
+    units.sort(key=lambda u: (-u.completion_rate, u.overdue, -u.total, u.name))
+    return units
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def _month_starts(today: date, months: int) -> list[date]:
+    year, month = today.year, today.month
+    starts = []
+    for _ in range(months):
+        starts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return starts[::-1]
+
+
+def _trend(tasks: QuerySet[Task], base: Params, today: date) -> list[dict]:
+    """Close-outs (Event verb "close") per month in Asia/Shanghai, the last 12 months up to
+    the business date. A task closed, reopened and closed again counts twice: this is a
+    flow of close-outs, not a stock of closed tasks."""
+    months = _month_starts(today, TREND_MONTHS)
+    tz = ZoneInfo(settings.TIME_ZONE)
+    rows = (
+        Event.objects.filter(
+            verb="close",
+            task__in=tasks.order_by().values("pk"),
+            created_at__gte=_local_midnight(months[0]),
+            created_at__lt=_local_midnight(today + timedelta(days=1)),
+        )
+        .annotate(month=TruncMonth("created_at", tzinfo=tz))
+        .order_by()
+        .values("month")
+        .annotate(n=Count("*"))
+    )
+    counts = {}
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, datetime):
+            month = (timezone.localtime(month, tz) if timezone.is_aware(month) else month).date()
+        counts[month.replace(day=1)] = row["n"]
+    closed_url = task_list_url([*base, *BUCKET_PARAMS["closed"]])
+    return [{"month": f"{m:%Y-%m}", "closed": counts.get(m, 0), "url": closed_url} for m in months]
+
+
+def _points(tasks: QuerySet[Task]) -> tuple[list[dict], bool]:
+    """Located tasks for the scatter, capped at SCATTER_CAP (one more is read to know)."""
+    rows = list(
+        tasks.filter(lat__isnull=False, lng__isnull=False)
+        .order_by("id")
+        .values("pk", "code", "name", "lat", "lng", "status")[: SCATTER_CAP + 1]
+    )
+    truncated = len(rows) > SCATTER_CAP
+    detail = _task_detail_template()
+    points = []
+    for r in rows[:SCATTER_CAP]:
+        url = detail.replace("{id}", str(r["pk"])) if detail else task_list_url([("q", r["code"])])
+        points.append(
+            {
+                "value": [float(r["lng"]), float(r["lat"])],
+                "status": r["status"],
+                "name": f"{r['code']} {r['name']}",
+                "url": url,
+            }
+        )
+    return points, truncated
+
+
+def _round_id(raw) -> int | None:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
+
+
+def dashboard_for(user, *, round_id=None, today: date | None = None) -> Dashboard:
+    """Every figure of the leader dashboard for `user`'s scope, optionally one round only."""
+    today = today or clock.today()
+    round_id = _round_id(round_id)
+    scoped = Task.objects.visible_to(user)
+    by_round = totals_by_round(scoped, today=today)
+    all_rounds = _round_rows(by_round)
+    tasks = scoped.filter(round_id=round_id) if round_id else scoped
+    base: Params = [("round", str(round_id))] if round_id else []
+
+    totals = task_totals(tasks, today=today)
+    kpis = _kpis(totals, _bucket_urls(base))
+    rounds = [r for r in all_rounds if not round_id or r.round_id == round_id]
+    areas = _area_rows(tasks, base, today)
+    units = _unit_rows(tasks, base, today)
+    trend = _trend(tasks, base, today)
+    points, truncated = _points(tasks)
+
+    board = Dashboard(
+        today=today,
+        round_id=round_id,
+        round_choices=[(r.round_id, r.name) for r in all_rounds],
+        totals=totals,
+        kpis=kpis,
+        rounds=rounds,
+        areas=areas,
+        units=units,
+        trend=trend,
+        points=points,
+        points_truncated=truncated,
+    )
+    board.chart_data = _chart_data(board)
+    return board
+
+
+# Status buckets as stacked in the by-round chart: they partition a round's tasks.
+STACK = [
+    ("closed", "已销号", "#2e7d32"),
+    ("publicizing", "公示中", "#0288d1"),
+    ("in_review", "验收中", "#7e57c2"),
+    ("in_progress", "整改中", "#9e9e9e"),
+    ("overdue", "逾期", "#d32f2f"),
+]
+
+POINT_COLOURS = {
+    TaskStatus.NOT_STARTED: "#757575",
+    TaskStatus.IN_PROGRESS: "#f9a825",
+    TaskStatus.APPLIED: "#7e57c2",
+    TaskStatus.IN_REVIEW: "#5e35b1",
+    TaskStatus.PUBLICIZING: "#0288d1",
+    TaskStatus.CLOSED: "#2e7d32",
+}
+
+
+def _chart_data(board: Dashboard) -> dict:
+    """What static/js/dashboard.js draws; every clickable datum carries its drill-down URL."""
+    return {
+        "byRound": {
+            "rounds": [r.name for r in board.rounds],
+            "series": [
+                {
+                    "key": key,
+                    "name": label,
+                    "color": colour,
+                    "data": [
+                        {"value": getattr(r.totals, key), "url": r.urls[key]} for r in board.rounds
+                    ],
+                }
+                for key, label, colour in STACK
+            ],
+        },
+        "areas": {
+            "names": [a.name for a in board.areas],
+            "total": [{"value": a.total, "url": a.urls["total"]} for a in board.areas],
+            "closed": [{"value": a.closed, "url": a.urls["closed"]} for a in board.areas],
+            "overdue": [{"value": a.overdue, "url": a.urls["overdue"]} for a in board.areas],
+            "rate": [{"value": a.completion_rate, "url": a.urls["closed"]} for a in board.areas],
+        },
+        "trend": board.trend,
+        "scatter": {
+            "series": [
+                {
+                    "status": status.value,
+                    "name": str(status.label),
+                    "color": POINT_COLOURS[status],
+                    "data": [p for p in board.points if p["status"] == status.value],
+                }
+                for status in TaskStatus
+            ],
+            "truncated": board.points_truncated,
+            "cap": SCATTER_CAP,
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The public notice page (公示)
+
+
+@dataclass(frozen=True)
+class PublicEntry:
+    """One close-out as the public may see it: nothing internal (no people, no staff phones,
+    no review opinions, no evidence)."""
+
+    task_name: str
+    problem: str
+    round_name: str
+    goal: str
+    result: str
+    lead_units: list[str]
+    other_units: list[str]
+    notice_start: date
+    notice_end: date
+    closed_on: date | None
+    contact_phone: str
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None
+
+
+def public_closeouts(*, today: date | None = None) -> QuerySet[CloseoutApplication]:
+    """Close-outs in their notice period today, and those closed in the last 90 days.
+
+    Public by design: this reads every region with no user scope, because a 公示 is meant for
+    everyone; only the public columns are loaded.
+    """
+    today = today or clock.today()
+    in_notice = Q(
+        status=CloseoutStatus.ACCEPTED,
+        task__status=TaskStatus.PUBLICIZING,
+        notice__start_date__lte=today,
+        notice__end_date__gte=today,
+    )
+    # A close-out timestamp later than the business date (a pinned demo date) still counts as
+    # recent: only the lower bound matters.
+    recently_closed = Q(
+        status=CloseoutStatus.APPROVED,
+        task__status=TaskStatus.CLOSED,
+        closed_at__gte=_local_midnight(today - timedelta(days=PUBLIC_RECENT_DAYS)),
+        notice__isnull=False,
+    )
+    units = Assignment.objects.select_related("unit").only(
+        "task_id", "role", "sort", "unit__name", "unit__short_name"
+    )
+    return (
+        CloseoutApplication.objects.filter(in_notice | recently_closed)
+        .select_related("task", "task__problem", "task__round", "notice")
+        .only(
+            "summary",
+            "status",
+            "closed_at",
+            "task__name",
+            "task__goal",
+            "task__problem__code",
+            "task__problem__title",
+            "task__round__name",
+            "notice__start_date",
+            "notice__end_date",
+            "notice__contact_phone",
+        )
+        .prefetch_related(Prefetch("task__assignments", queryset=units))
+        .order_by("-notice__start_date", "-id")
+    )
+
+
+def public_entry(app: CloseoutApplication) -> PublicEntry:
+    task = app.task
+    lead_roles = (AssignmentRole.LEAD, AssignmentRole.TERRITORIAL)
+    assignments = list(task.assignments.all())
+    lead = [a.unit.name for a in assignments if a.role in lead_roles]
+    others = [
+        a.unit.name for a in assignments if a.role not in lead_roles and a.unit.name not in lead
+    ]
+    closed_on = timezone.localdate(app.closed_at) if app.closed_at else None
+    return PublicEntry(
+        task_name=task.name,
+        problem=f"{task.problem.code} {task.problem.title}".strip(),
+        round_name=task.round.name,
+        goal=task.goal,
+        result=app.summary,
+        lead_units=list(dict.fromkeys(lead)),
+        other_units=list(dict.fromkeys(others)),
+        notice_start=app.notice.start_date,
+        notice_end=app.notice.end_date,
+        closed_on=closed_on if app.status == CloseoutStatus.APPROVED else None,
+        contact_phone=app.notice.contact_phone,
+    )

@@ -6,6 +6,7 @@ The beat schedule is this one dict; keys read as what the job does. Times are As
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -13,5 +14,31 @@ app = Celery("ducha")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-BEAT_SCHEDULE: dict[str, dict] = {}
+# DESIGN.md §5. Each job is idempotent (rectification/jobs/__init__.py lists the keys), so a
+# retried run or two beats at once send nothing twice. Order within a day: warnings first, so
+# that reminders, dashboards and the dispatch report see fresh colours.
+BEAT_SCHEDULE: dict[str, dict] = {
+    "warnings: 序时 status and blue/yellow/red, daily 00:15": {
+        "task": "jobs.warnings",
+        "schedule": crontab(hour=0, minute=15),
+    },
+    "dispatch report: last month, on the 1st at 06:00": {
+        "task": "jobs.dispatch",
+        "schedule": crontab(day_of_month=1, hour=6, minute=0),
+    },
+    "reminders: due in 7/3/1 days and overdue, daily 08:00": {
+        "task": "jobs.reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "report chase: before and on the monthly cutoff, daily 18:00": {
+        "task": "jobs.report_chase",
+        "schedule": crontab(hour=18, minute=0),
+    },
+    "delivery: pending notifications, every minute": {
+        "task": "jobs.delivery",
+        "schedule": 60.0,
+        # A delivery that waited longer than its interval is superseded by the next one.
+        "options": {"expires": 55},
+    },
+}
 app.conf.beat_schedule = BEAT_SCHEDULE

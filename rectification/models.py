@@ -747,6 +747,9 @@ class SupervisionNotice(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Set only on notices a job proposes ("letter:<task id>:<YYYY-MM>"): a second run of the
+    # warnings job, or two beats at once, cannot propose the same 督办函 twice.
+    auto_key = models.CharField(_("系统去重键"), max_length=64, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = SupervisionNoticeQuerySet.as_manager()
@@ -973,3 +976,40 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DispatchReportQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "DispatchReportQuerySet":
+        # Offices and leaders see the reports of regions in their subtree; units see none.
+        return restrict(self, user, region_field="region", unit_q=None)
+
+
+class DispatchReport(models.Model):
+    """月调度通报: a region's figures for one month, frozen on the 1st of the next month.
+
+    `figures` is the whole report as JSON (headline, per round, per county, the unit ranking,
+    the overdue and red lists, the deltas against the previous month); the page and the Excel
+    workbook are rendered from it, so a report never changes after it is made.
+    """
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("地区"), on_delete=models.PROTECT, related_name="dispatch_reports"
+    )
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    as_of = models.DateField(_("截至日期"))
+    figures = models.JSONField(_("数据快照"), default=dict)
+    generated_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+
+    objects = DispatchReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("月调度通报")
+        verbose_name_plural = _("月调度通报")
+        ordering = ["-month", "region_id"]
+        constraints = [
+            # One report per region and month: a retried or doubled job makes no second one.
+            models.UniqueConstraint(fields=["region", "month"], name="dispatch_unique_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.month:%Y年%m月}调度通报"

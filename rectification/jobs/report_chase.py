@@ -1,0 +1,128 @@
+"""Monthly progress-report chase (进展报送催报), daily at 18:00.
+
+In the settings.MONTHLY_REPORT_CHASE_DAYS days before the month's cutoff day
+(settings.MONTHLY_REPORT_CUTOFF_DAY), the lead and territorial units of every task still being
+worked on that has no progress report for the month are reminded — once per task, unit user
+and month (the key carries the period, not the day, so a missed evening is caught up the next
+day without a second reminder). On the cutoff day itself (evening: the report was due by the
+end of that day) the task gets a YELLOW auto Warning with reason NO_REPORT, its colour turns
+at least yellow, and the units are told the report is now late.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+
+from accounts import clock
+from rectification.choices import (
+    RESPONSIBLE_ROLES,
+    WORKING_STATUSES,
+    PeriodKind,
+    WarningLevel,
+    WarningReason,
+)
+from rectification.jobs import periods, recipients
+from rectification.models import Assignment, ProgressReport, Task, Warning
+from rectification.services import notify_many
+
+CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class ChaseRun:
+    day: date
+    phase: str  # "chase", "cutoff" or "idle"
+    tasks: int
+    rows: int
+
+
+def missing(on: date):
+    """(task id, code, name, lead unit id, unit id) per responsible unit of each working task
+    with no monthly report for `on`'s month, started by the cutoff."""
+    cutoff = periods.report_cutoff(on)
+    reported = ProgressReport.objects.filter(
+        task_id=OuterRef("task_id"),
+        period__kind=PeriodKind.MONTHLY,
+        period__code=on.strftime("%Y-%m"),
+    )
+    return (
+        Assignment.objects.filter(
+            Q(task__start_date__isnull=True) | Q(task__start_date__lte=cutoff),
+            ~Exists(reported),
+            role__in=RESPONSIBLE_ROLES,
+            task__status__in=WORKING_STATUSES,
+        )
+        .order_by("task_id", "unit_id")
+        .values_list("task_id", "task__code", "task__name", "task__lead_unit_id", "unit_id")
+        .distinct()
+    )
+
+
+def run(on: date | None = None) -> ChaseRun:
+    on = on or clock.today()
+    cutoff = periods.report_cutoff(on)
+    window_start = cutoff - timedelta(days=settings.MONTHLY_REPORT_CHASE_DAYS)
+    if window_start <= on < cutoff:
+        phase = "chase"
+    elif on == cutoff:
+        phase = "cutoff"
+    else:
+        return ChaseRun(on, "idle", 0, 0)
+    rows = list(missing(on).iterator(chunk_size=CHUNK))
+    task_ids = sorted({r[0] for r in rows})
+    if phase == "cutoff":
+        with transaction.atomic():
+            Warning.objects.bulk_create(
+                [
+                    Warning(
+                        task_id=task_id,
+                        unit_id=lead_unit_id,
+                        level=WarningLevel.YELLOW,
+                        reason=WarningReason.NO_REPORT,
+                        day=on,
+                        auto=True,
+                        note=f"截至{on:%m月%d日}未报送{on:%Y年%m月}进展",
+                    )
+                    for task_id, lead_unit_id in {(r[0], r[3]) for r in rows}
+                ],
+                ignore_conflicts=True,
+            )
+            for start in range(0, len(task_ids), CHUNK):
+                Task.objects.filter(
+                    pk__in=task_ids[start : start + CHUNK],
+                    warning_level__in=[WarningLevel.NONE, WarningLevel.BLUE],
+                ).update(warning_level=WarningLevel.YELLOW)
+    members = recipients.unit_members({r[4] for r in rows})
+    robots = recipients.robot_senders({r[4] for r in rows})
+    period = f"{on:%Y年%m月}"
+
+    def messages():
+        for task_id, code, name, _lead, unit_id in rows:
+            if phase == "chase":
+                kind = "report_chase"
+                title = f"【进展报送提醒】{code} {name} {period}进展尚未报送"
+                body = f"请于{cutoff:%m月%d日}前报送{period}整改进展及佐证材料。"
+            else:
+                kind = "report_missing"
+                title = f"【未按时报送】{code} {name} {period}进展逾期未报送，已亮黄牌"
+                body = f"{period}进展应于{cutoff:%m月%d日}前报送，请立即补报。"
+            key = f"{kind}:{task_id}:{on:%Y-%m}"
+            url = f"/tasks/{task_id}/"
+            yield from recipients.messages_for(
+                members.get(unit_id, []),
+                kind=kind,
+                key=key,
+                title=title,
+                body=body,
+                task_id=task_id,
+                url=url,
+            )
+            if unit_id in robots:
+                yield recipients.robot_message(
+                    robots[unit_id], unit_id, kind=kind, key=key, title=title, body=body
+                )
+
+    return ChaseRun(on, phase, len(task_ids), notify_many(messages()))

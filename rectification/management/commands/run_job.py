@@ -1,0 +1,45 @@
+"""Run one scheduled job now, in this process (no broker): for operators and the demo.
+
+python manage.py run_job warnings --date 2020-02-15
+python manage.py run_job dispatch --date 2020-02-01   # January's 月调度通报
+python manage.py run_job all                          # every job, in the beat's order
+"""
+
+from dataclasses import asdict
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts import clock
+from rectification.jobs import delivery, dispatch, reminders, report_chase, warning_sweep
+
+JOBS = {
+    "warnings": ("预警研判", lambda on: warning_sweep.run(on)),
+    "reminders": ("到期提醒", lambda on: reminders.run(on)),
+    "report_chase": ("进展催报", lambda on: report_chase.run(on)),
+    "dispatch": ("月调度通报", lambda on: dispatch.run(on)),
+    "delivery": ("通知发送", lambda on: delivery.run()),
+}
+
+
+class Command(BaseCommand):
+    help = "Run a scheduled job now: " + ", ".join([*JOBS, "all"])
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", choices=[*JOBS, "all"])
+        parser.add_argument(
+            "--date",
+            dest="on",
+            help="business date YYYY-MM-DD (default: TRACKER_TODAY or today in Asia/Shanghai)",
+        )
+
+    def handle(self, *args, name: str, on: str | None, **options):
+        try:
+            day = date.fromisoformat(on) if on else clock.today()
+        except ValueError as exc:
+            raise CommandError(f"--date 应为 YYYY-MM-DD 格式：{on}") from exc
+        for job in JOBS if name == "all" else [name]:
+            label, run = JOBS[job]
+            result = asdict(run(day))
+            summary = ", ".join(f"{k}={v}" for k, v in result.items())
+            self.stdout.write(f"{label}（{job}，{day:%Y-%m-%d}）：{summary}")

@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.nav",
             ],
         },
     },
@@ -182,15 +183,23 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DIR / "beat-schedule")
 
 REST_FRAMEWORK = {
+    # Token first: an anonymous call then gets 401 with WWW-Authenticate (session auth alone
+    # would answer 403). Session auth keeps CSRF enforced for browser writes.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "rectification.api.permissions.ReadOnlyForLeaders",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "rectification.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "rectification.api.exceptions.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "督察整改台账 API",
@@ -200,6 +209,39 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # One component per choices class (the same field name, e.g. "status", names many sets).
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "rectification.choices.TaskStatus",
+        "ScheduleStatusEnum": "rectification.choices.ScheduleStatus",
+        "WarningLevelEnum": "rectification.choices.WarningLevel",
+        "SiteTypeEnum": "rectification.choices.SiteType",
+        "AssignmentRoleEnum": "rectification.choices.AssignmentRole",
+        "AttachmentKindEnum": "rectification.choices.AttachmentKind",
+        "ExtensionStatusEnum": "rectification.choices.ExtensionStatus",
+        "CloseoutStatusEnum": "rectification.choices.CloseoutStatus",
+        "ReviewLevelEnum": "rectification.choices.ReviewLevel",
+        "ReviewMethodEnum": "rectification.choices.ReviewMethod",
+        "ReviewResultEnum": "rectification.choices.ReviewResult",
+        "NoticeResultEnum": "rectification.choices.NoticeResult",
+        "WarningReasonEnum": "rectification.choices.WarningReason",
+        "SupervisionKindEnum": "rectification.choices.SupervisionKind",
+        "SupervisionStatusEnum": "rectification.choices.SupervisionStatus",
+        "LookBackMethodEnum": "rectification.choices.LookBackMethod",
+        "LookBackResultEnum": "rectification.choices.LookBackResult",
+        "NotificationChannelEnum": "rectification.choices.NotificationChannel",
+        "NotificationStatusEnum": "rectification.choices.NotificationStatus",
+        "RoundLevelEnum": "inspections.choices.RoundLevel",
+        "RoundKindEnum": "inspections.choices.RoundKind",
+        "RoundStatusEnum": "inspections.choices.RoundStatus",
+        "DeadlineTypeEnum": "inspections.choices.DeadlineType",
+        "ProblemSourceEnum": "inspections.choices.ProblemSource",
+        "PetitionChannelEnum": "inspections.choices.PetitionChannel",
+        "VerifyResultEnum": "inspections.choices.VerifyResult",
+        "PetitionStatusEnum": "inspections.choices.PetitionStatus",
+    },
 }
 
 # Business settings.
@@ -214,6 +256,8 @@ WARNING_DUE_SOON_DAYS = env_int("WARNING_DUE_SOON_DAYS", 5)
 ESCALATE_AFTER_OVERDUE_DAYS = env_int("ESCALATE_AFTER_OVERDUE_DAYS", 7)
 # Day of the month by which the monthly progress report is due.
 MONTHLY_REPORT_CUTOFF_DAY = env_int("MONTHLY_REPORT_CUTOFF_DAY", 25)
+# The report-chase job reminds units this many days before that cutoff day.
+MONTHLY_REPORT_CHASE_DAYS = env_int("MONTHLY_REPORT_CHASE_DAYS", 3)
 # Default days for a petition's handling result (DOMAIN.md §1.3: within 10 days).
 PETITION_DUE_DAYS = env_int("PETITION_DUE_DAYS", 10)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
@@ -228,4 +272,6 @@ LOGGING = {
 
 # INCLUDE columns on the open-task index are PostgreSQL-only; SQLite builds the index without
 # them, which is fine for the first-run database.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# HSTS preload (security.W021) is opt-in through SECURE_HSTS_PRELOAD: submitting a domain to the
+# browsers' preload list binds every subdomain of it, a decision for whoever owns the domain.
+SILENCED_SYSTEM_CHECKS = ["models.W040", "security.W021"]

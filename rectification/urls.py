@@ -1,3 +1,41 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from rectification.views import closeouts, notifications, office, rounds, tasks
+
+urlpatterns = [
+    # Tasks: 我的任务 / 任务台账 and the task page with its forms.
+    path("tasks/", tasks.task_list, name="task_list"),
+    path("tasks/export.csv", tasks.task_export, name="task_export"),
+    path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/report/", tasks.task_report, name="task_report"),
+    path("tasks/<int:pk>/extension/", tasks.task_extension, name="task_extension"),
+    path("tasks/<int:pk>/closeout/", tasks.task_closeout, name="task_closeout"),
+    path("tasks/<int:pk>/lookback/", closeouts.task_lookback, name="task_lookback"),
+    path("tasks/<int:pk>/units/", office.task_units, name="task_units"),
+    path("attachments/<int:pk>/download/", tasks.attachment_download, name="attachment_download"),
+    # Close-out review.
+    path("self-check/", closeouts.selfcheck_queue, name="selfcheck_queue"),
+    path("closeouts/<int:pk>/self-check/", closeouts.selfcheck_decide, name="selfcheck_decide"),
+    path("review/", closeouts.review_queue, name="review_queue"),
+    path("closeouts/<int:pk>/accept/", closeouts.closeout_accept, name="closeout_accept"),
+    path("closeouts/<int:pk>/return/", closeouts.closeout_return, name="closeout_return"),
+    path("closeouts/<int:pk>/close/", closeouts.closeout_close, name="closeout_close"),
+    # Office.
+    path("extensions/", office.extension_queue, name="extension_queue"),
+    path("extensions/<int:pk>/decide/", office.extension_decide, name="extension_decide"),
+    path("warnings/", office.warning_list, name="warning_list"),
+    path("supervision/", office.supervision_list, name="supervision_list"),
+    path("supervision/new/", office.supervision_create, name="supervision_create"),
+    path("rounds/", rounds.round_list, name="round_list"),
+    path("rounds/<int:pk>/", rounds.round_detail, name="round_detail"),
+    path("problems/<int:pk>/", rounds.problem_detail, name="problem_detail"),
+    path("problems/<int:pk>/tasks/new/", office.problem_task_create, name="problem_task_create"),
+    path("petitions/", rounds.petition_list, name="petition_list"),
+    path("petitions/<int:pk>/", rounds.petition_detail, name="petition_detail"),
+    # Everyone.
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),
+    path(
+        "notifications/read-all/", notifications.notification_read_all, name="notification_read_all"
+    ),
+]

@@ -1,0 +1,28 @@
+"""Template context shared by every page: the navigation's unread-notification badge."""
+
+from django.http import HttpRequest
+
+
+def nav(request: HttpRequest) -> dict:
+    """Unread in-app notifications of the signed-in user, counted lazily.
+
+    The count is a callable so a page that never renders the header (a file download, a
+    partial htmx response) costs no query; a page that does costs exactly one.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_unread": 0}
+
+    def unread() -> int:
+        cached = getattr(request, "_nav_unread", None)
+        if cached is None:
+            from rectification.choices import NotificationChannel
+            from rectification.models import Notification
+
+            cached = Notification.objects.filter(
+                recipient_id=user.pk, read_at__isnull=True, channel=NotificationChannel.INAPP
+            ).count()
+            request._nav_unread = cached
+        return cached
+
+    return {"nav_unread": unread}

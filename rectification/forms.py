@@ -1,0 +1,235 @@
+"""Page forms. They validate input shape only; every write goes through rectification.services,
+whose InvalidInput errors the views attach back onto these forms."""
+
+from datetime import timedelta
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts import clock
+from accounts.models import Region, Unit
+from inspections.choices import PetitionStatus, VerifyResult
+from rectification.choices import (
+    AttachmentKind,
+    LookBackMethod,
+    LookBackResult,
+    ReviewLevel,
+    SupervisionKind,
+)
+from rectification.services import CLOSEOUT_CHECKLIST
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class VersionedForm(forms.Form):
+    """Carries the task version the page was rendered with (optimistic lock)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ProgressReportForm(VersionedForm):
+    progress_text = forms.CharField(label=_("本月进展"), widget=forms.Textarea(attrs={"rows": 4}))
+    progress_pct = forms.IntegerField(label=_("完成比例（%）"), min_value=0, max_value=100)
+    difficulties = forms.CharField(
+        label=_("存在问题"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    next_steps = forms.CharField(
+        label=_("下步计划"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    evidence_kind = forms.ChoiceField(
+        label=_("材料类别"), choices=AttachmentKind.choices, initial=AttachmentKind.DURING
+    )
+    files = MultipleFileField(
+        label=_("佐证材料"),
+        required=False,
+        help_text=_("可一次选择多个文件：图片、PDF、Office 文档或 MP4 视频"),
+    )
+
+
+class ExtensionForm(forms.Form):
+    requested_deadline = forms.DateField(label=_("申请延期至"), widget=DATE_WIDGET)
+    reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CloseoutForm(VersionedForm):
+    summary = forms.CharField(label=_("整改完成情况说明"), widget=forms.Textarea(attrs={"rows": 4}))
+    before_files = MultipleFileField(label=_("整改前照片/材料"), required=False)
+    after_files = MultipleFileField(label=_("整改后照片/材料"), required=False)
+    other_files = MultipleFileField(label=_("其他佐证（监测报告、竣工验收等）"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in CLOSEOUT_CHECKLIST.items():
+            self.fields[f"check_{key}"] = forms.BooleanField(label=label, required=False)
+
+    def checklist(self) -> dict[str, bool]:
+        return {key: bool(self.cleaned_data.get(f"check_{key}")) for key in CLOSEOUT_CHECKLIST}
+
+    def checklist_fields(self):
+        return [self[f"check_{key}"] for key in CLOSEOUT_CHECKLIST]
+
+
+class SelfCheckForm(VersionedForm):
+    decision = forms.ChoiceField(
+        label=_("自验结论"),
+        choices=[("pass", _("自验通过")), ("return", _("退回"))],
+        widget=forms.RadioSelect,
+    )
+    opinion = forms.CharField(
+        label=_("自验意见/退回理由"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AcceptForm(VersionedForm):
+    opinion = forms.CharField(label=_("验收意见"), widget=forms.Textarea(attrs={"rows": 3}))
+    level = forms.ChoiceField(
+        label=_("验收层级"),
+        choices=[
+            (ReviewLevel.CITY, ReviewLevel.CITY.label),
+            (ReviewLevel.SECTOR, ReviewLevel.SECTOR.label),
+        ],
+        initial=ReviewLevel.CITY,
+    )
+    notice_start = forms.DateField(label=_("公示开始"), widget=DATE_WIDGET)
+    notice_end = forms.DateField(label=_("公示结束"), widget=DATE_WIDGET)
+    contact_phone = forms.CharField(label=_("异议联系电话"), required=False, max_length=32)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = clock.today()
+        self.fields["notice_start"].initial = today
+        self.fields["notice_end"].initial = today + timedelta(days=7)
+
+
+class ReturnForm(VersionedForm):
+    reason = forms.CharField(label=_("退回理由"), widget=forms.Textarea(attrs={"rows": 3}))
+    objection_upheld = forms.BooleanField(label=_("公示异议成立"), required=False)
+
+
+class CloseForm(VersionedForm):
+    objections = forms.IntegerField(label=_("异议件数"), min_value=0, initial=0)
+    objection_note = forms.CharField(
+        label=_("异议处理情况"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    doc_no = forms.CharField(label=_("销号文号"), required=False, max_length=64)
+
+
+class LookBackForm(VersionedForm):
+    check_date = forms.DateField(label=_("检查日期"), widget=DATE_WIDGET)
+    method = forms.ChoiceField(label=_("检查方式"), choices=LookBackMethod.choices)
+    result = forms.ChoiceField(label=_("检查结论"), choices=LookBackResult.choices)
+    findings = forms.CharField(
+        label=_("发现问题"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    new_deadline = forms.DateField(
+        label=_("重启整改新时限"),
+        required=False,
+        widget=DATE_WIDGET,
+        help_text=_("结论为“反弹”时必填"),
+    )
+
+
+class ExtensionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("批准")), ("reject", _("不批准"))])
+    note = forms.CharField(label=_("审批意见"), required=False, max_length=500)
+
+
+class SupervisionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=SupervisionKind.choices)
+    doc_no = forms.CharField(label=_("文号"), required=False, max_length=64)
+    title = forms.CharField(label=_("标题"), max_length=200)
+    content = forms.CharField(
+        label=_("内容"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    target_unit = forms.ModelChoiceField(label=_("督办对象"), queryset=Unit.objects.none())
+    reply_due = forms.DateField(label=_("回复期限"), required=False, widget=DATE_WIDGET)
+    task = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["target_unit"].queryset = units
+
+
+class PetitionForm(forms.Form):
+    verify_result = forms.ChoiceField(
+        label=_("核实情况"), required=False, choices=[("", "—"), *VerifyResult.choices]
+    )
+    findings = forms.CharField(
+        label=_("调查核实情况"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    handling = forms.CharField(
+        label=_("处理整改情况"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    status = forms.ChoiceField(label=_("办理状态"), choices=PetitionStatus.choices)
+    published_at = forms.DateField(label=_("公开日期"), required=False, widget=DATE_WIDGET)
+    publish_url = forms.URLField(label=_("公开链接"), required=False, assume_scheme="https")
+
+
+class TaskUnitsForm(forms.Form):
+    lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.none())
+    coop_units = forms.ModelMultipleChoiceField(
+        label=_("配合单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["lead_unit"].queryset = units
+            self.fields["coop_units"].queryset = units
+
+
+class TaskCreateForm(TaskUnitsForm):
+    code = forms.CharField(label=_("任务编号"), max_length=32)
+    name = forms.CharField(label=_("点位/任务名称"), max_length=300)
+    region = forms.ModelChoiceField(label=_("所在区县"), queryset=Region.objects.none())
+    deadline = forms.DateField(label=_("整改时限"), widget=DATE_WIDGET)
+    goal = forms.CharField(
+        label=_("整改目标"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    measures = forms.CharField(
+        label=_("整改措施"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    address = forms.CharField(label=_("位置描述"), required=False, max_length=300)
+    lat = forms.DecimalField(label=_("纬度"), required=False, max_digits=9, decimal_places=6)
+    lng = forms.DecimalField(label=_("经度"), required=False, max_digits=9, decimal_places=6)
+
+    field_order = [
+        "code",
+        "name",
+        "region",
+        "lead_unit",
+        "coop_units",
+        "deadline",
+        "goal",
+        "measures",
+        "address",
+        "lat",
+        "lng",
+    ]
+
+    def __init__(self, *args, regions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if regions is not None:
+            self.fields["region"].queryset = regions

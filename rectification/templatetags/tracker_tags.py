@@ -1,0 +1,112 @@
+"""Template helpers for the tracker pages: Chinese numbering, status badges, file sizes."""
+
+from django import template
+from django.utils.html import format_html
+
+from rectification.choices import ScheduleStatus, TaskStatus, WarningLevel
+
+register = template.Library()
+
+_DIGITS = "零一二三四五六七八九"
+
+
+@register.filter
+def cn_numeral(value) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 23 → 二十三 (enough for feedback numbering)."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return ""
+    if n <= 0:
+        return str(n)
+    if n < 10:
+        return _DIGITS[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+    return str(n)
+
+
+_STATUS_CLASS = {
+    TaskStatus.NOT_STARTED: "text-bg-secondary",
+    TaskStatus.IN_PROGRESS: "text-bg-primary",
+    TaskStatus.APPLIED: "text-bg-info",
+    TaskStatus.IN_REVIEW: "text-bg-info",
+    TaskStatus.PUBLICIZING: "text-bg-warning",
+    TaskStatus.CLOSED: "text-bg-success",
+}
+_SCHEDULE_CLASS = {
+    ScheduleStatus.BEHIND: "text-bg-danger",
+    ScheduleStatus.ON: "text-bg-success",
+    ScheduleStatus.AHEAD: "text-bg-primary",
+    ScheduleStatus.NA: "text-bg-light",
+}
+
+
+@register.simple_tag
+def status_badge(status: str) -> str:
+    label = TaskStatus(status).label if status in TaskStatus.values else status
+    return format_html(
+        '<span class="badge status-badge {}">{}</span>', _STATUS_CLASS.get(status, ""), label
+    )
+
+
+@register.simple_tag
+def schedule_badge(status: str) -> str:
+    label = ScheduleStatus(status).label if status in ScheduleStatus.values else status
+    return format_html(
+        '<span class="badge status-badge {}">{}</span>', _SCHEDULE_CLASS.get(status, ""), label
+    )
+
+
+@register.simple_tag
+def warning_badge(level: str) -> str:
+    if not level or level == WarningLevel.NONE:
+        return ""
+    label = WarningLevel(level).label if level in WarningLevel.values else level
+    return format_html('<span class="badge status-badge warn-{}">{}</span>', level, label)
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return TaskStatus(status).label if status in TaskStatus.values else status
+
+
+@register.filter
+def filesize(size) -> str:
+    try:
+        size = int(size)
+    except (TypeError, ValueError):
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (for paging and sorting links)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()
+
+
+@register.filter
+def bs_widget(field):
+    """Render a bound field's widget with the Bootstrap class its type needs."""
+    input_type = getattr(field.field.widget, "input_type", "")
+    if input_type in ("checkbox", "radio"):
+        css = "form-check-input"
+    elif field.field.widget.__class__.__name__ in ("Select", "SelectMultiple"):
+        css = "form-select"
+    else:
+        css = "form-control"
+    if field.errors:
+        css += " is-invalid"
+    return field.as_widget(attrs={"class": css})

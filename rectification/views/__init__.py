@@ -1,0 +1,1 @@
+"""Page views, one module per area; rectification/urls.py names them."""

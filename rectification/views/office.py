@@ -1,0 +1,272 @@
+"""Office pages: 延期审批, 预警, 督办, task units and new tasks (点位)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.choices import RegionLevel
+from accounts.models import Region, Unit
+from accounts.scope import Reach, scope_of
+from inspections.models import Problem
+from rectification import services
+from rectification.choices import AssignmentRole, ExtensionStatus, WarningLevel
+from rectification.forms import (
+    ExtensionDecisionForm,
+    SupervisionForm,
+    TaskCreateForm,
+    TaskUnitsForm,
+)
+from rectification.models import Assignment, Extension, SupervisionNotice, Task, Warning
+from rectification.views.common import call_service, require_office
+
+
+def _units_in_scope(user):
+    units = Unit.objects.filter(is_active=True).select_related("region")
+    scope = scope_of(user)
+    if scope.reach is Reach.REGION:
+        units = units.filter(region_id__in=scope.region_ids)
+    return units.order_by("region__path", "sort", "id")
+
+
+def _counties_in_scope(user):
+    scope = scope_of(user)
+    regions = Region.objects.filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY])
+    if scope.reach is Reach.REGION:
+        regions = regions.filter(pk__in=scope.region_ids)
+    return regions.order_by("path")
+
+
+# ---------------------------------------------------------------------------------------------
+# Extensions
+
+
+@login_required
+def extension_queue(request: HttpRequest) -> HttpResponse:
+    require_office(request)
+    visible = Task.objects.visible_to(request.user).values("pk")
+    extensions = (
+        Extension.objects.filter(task_id__in=visible)
+        .select_related("task", "task__region", "unit", "requested_by", "decided_by")
+        .order_by("status", "created_at")
+    )
+    return render(
+        request,
+        "office/extension_queue.html",
+        {
+            "pending": [e for e in extensions if e.status == ExtensionStatus.PENDING],
+            "decided": [e for e in extensions if e.status != ExtensionStatus.PENDING][:50],
+        },
+    )
+
+
+@login_required
+@require_POST
+def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    require_office(request)
+    form = ExtensionDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择审批结论")
+        return redirect("extension_queue")
+    approve = form.cleaned_data["decision"] == "approve"
+    _, status = call_service(
+        form,
+        services.extension_decide,
+        extension=pk,
+        actor=request.user,
+        approve=approve,
+        note=form.cleaned_data["note"],
+    )
+    if status:
+        for error in form.errors.values():
+            for message in error:
+                messages.error(request, message)
+    else:
+        messages.success(request, "已批准延期" if approve else "已驳回延期申请")
+    return redirect("extension_queue")
+
+
+# ---------------------------------------------------------------------------------------------
+# Warnings
+
+
+@login_required
+def warning_list(request: HttpRequest) -> HttpResponse:
+    require_office(request)
+    level = request.GET.get("level", "")
+    warnings = (
+        Warning.objects.visible_to(request.user)
+        .filter(resolved_at__isnull=True)
+        .select_related("task", "task__region", "task__lead_unit", "unit")
+        .order_by("-day", "-id")
+    )
+    if level in WarningLevel.values:
+        warnings = warnings.filter(level=level)
+    counts = dict(
+        Warning.objects.visible_to(request.user)
+        .filter(resolved_at__isnull=True)
+        .order_by()
+        .values_list("level")
+        .annotate(n=Count("*"))
+    )
+    levels = [(v, label, counts.get(v, 0)) for v, label in WarningLevel.choices if v != "NONE"]
+    return render(
+        request,
+        "office/warning_list.html",
+        {"warnings": warnings[:200], "levels": levels, "level": level},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Supervision notices
+
+
+@login_required
+def supervision_list(request: HttpRequest) -> HttpResponse:
+    require_office(request)
+    notices = (
+        SupervisionNotice.objects.visible_to(request.user)
+        .select_related("target_unit", "issued_by")
+        .prefetch_related("tasks")
+    )
+    return render(request, "office/supervision_list.html", {"notices": notices[:200]})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def supervision_create(request: HttpRequest) -> HttpResponse:
+    require_office(request)
+    units = _units_in_scope(request.user)
+    task = None
+    task_id = request.POST.get("task") or request.GET.get("task")
+    if task_id and str(task_id).isdigit():
+        task = get_object_or_404(Task.objects.visible_to(request.user), pk=int(task_id))
+    status = 200
+    if request.method == "POST":
+        form = SupervisionForm(request.POST, units=units)
+        if form.is_valid():
+            d = form.cleaned_data
+            notice, status = call_service(
+                form,
+                services.supervision_notice_create,
+                actor=request.user,
+                kind=d["kind"],
+                title=d["title"],
+                target_unit=d["target_unit"],
+                content=d["content"],
+                doc_no=d["doc_no"],
+                reply_due=d["reply_due"],
+                tasks=[task] if task else [],
+            )
+            if not status:
+                messages.success(request, f"{notice.get_kind_display()}已签发")
+                return redirect("task_detail", pk=task.pk) if task else redirect("supervision_list")
+        else:
+            status = 400
+    else:
+        initial = {"task": task.pk if task else None}
+        if task is not None:
+            initial["target_unit"] = task.lead_unit_id
+            initial["title"] = f"关于加快推进“{task.name}”整改的督办函"
+        unit_id = request.GET.get("unit")
+        if unit_id and unit_id.isdigit():
+            initial["target_unit"] = int(unit_id)
+        form = SupervisionForm(initial=initial, units=units)
+    return render(
+        request, "office/supervision_form.html", {"form": form, "task": task}, status=status
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Tasks: units and new points
+
+
+def _unit_roles(form) -> list[services.UnitRole]:
+    lead = form.cleaned_data["lead_unit"]
+    entries = [services.UnitRole(unit=lead, role=AssignmentRole.LEAD)]
+    entries += [
+        services.UnitRole(unit=u, role=AssignmentRole.COOP)
+        for u in form.cleaned_data.get("coop_units") or []
+        if u.pk != lead.pk
+    ]
+    return entries
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_units(request: HttpRequest, pk: int) -> HttpResponse:
+    require_office(request)
+    task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
+    units = _units_in_scope(request.user)
+    status = 200
+    if request.method == "POST":
+        form = TaskUnitsForm(request.POST, units=units)
+        version = request.POST.get("version")
+        if form.is_valid():
+            _, status = call_service(
+                form,
+                services.task_set_units,
+                task=task,
+                actor=request.user,
+                units=_unit_roles(form),
+                expected_version=int(version) if version and version.isdigit() else None,
+            )
+            if not status:
+                messages.success(request, "责任分工已调整")
+                return redirect("task_detail", pk=task.pk)
+        else:
+            status = 400
+    else:
+        current = list(Assignment.objects.filter(task=task).values_list("unit_id", "role"))
+        form = TaskUnitsForm(
+            units=units,
+            initial={
+                "lead_unit": next((u for u, r in current if r == AssignmentRole.LEAD), None),
+                "coop_units": [u for u, r in current if r == AssignmentRole.COOP],
+            },
+        )
+    return render(request, "office/task_units.html", {"task": task, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def problem_task_create(request: HttpRequest, pk: int) -> HttpResponse:
+    require_office(request)
+    problem = get_object_or_404(
+        Problem.objects.visible_to(request.user).select_related("round"), pk=pk
+    )
+    units = _units_in_scope(request.user)
+    regions = _counties_in_scope(request.user)
+    status = 200
+    if request.method == "POST":
+        form = TaskCreateForm(request.POST, units=units, regions=regions)
+        if form.is_valid():
+            d = form.cleaned_data
+            task, status = call_service(
+                form,
+                services.task_create,
+                problem=problem,
+                actor=request.user,
+                code=d["code"],
+                name=d["name"],
+                region=d["region"],
+                units=_unit_roles(form),
+                deadline=d["deadline"],
+                goal=d["goal"],
+                measures=d["measures"],
+                address=d["address"],
+                lat=d["lat"],
+                lng=d["lng"],
+            )
+            if not status:
+                messages.success(request, f"已新增点位“{task.name}”")
+                return redirect("problem_detail", pk=problem.pk)
+        else:
+            status = 400
+    else:
+        form = TaskCreateForm(units=units, regions=regions)
+    return render(
+        request, "office/task_create.html", {"problem": problem, "form": form}, status=status
+    )

@@ -1,0 +1,164 @@
+"""Office pages over the inspection side: rounds, the feedback tree, problems and petitions.
+
+They live here rather than in inspections/ because they show task roll-ups, and the app
+dependencies point rectification → inspections, never back.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from inspections.models import InspectionRound, Petition, Problem
+from rectification import selectors, services
+from rectification.choices import TaskStatus
+from rectification.forms import PetitionForm
+from rectification.models import Task
+from rectification.views.common import call_service, require_office
+
+
+@login_required
+def round_list(request: HttpRequest) -> HttpResponse:
+    require_office(request)
+    rounds = list(
+        InspectionRound.objects.visible_to(request.user)
+        .select_related("region")
+        .annotate(problem_count=Count("problems", distinct=True))
+    )
+    totals = selectors.totals_by_round(Task.objects.visible_to(request.user))
+    for round_ in rounds:
+        round_.totals = totals.get(round_.pk)
+    return render(request, "rounds/round_list.html", {"rounds": rounds})
+
+
+@login_required
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_office(request)
+    round_ = get_object_or_404(
+        InspectionRound.objects.visible_to(request.user).select_related("region"), pk=pk
+    )
+    problems = list(
+        selectors.problems_with_rollup(
+            Problem.objects.visible_to(request.user)
+            .filter(round=round_)
+            .select_related("category", "category__aspect")
+        ).order_by("category__aspect__seq", "category__seq", "seq")
+    )
+    # Build the 方面 → 类 → 项 tree in Python from the one problem query.
+    tree: list[dict] = []
+    loose: list[Problem] = []
+    for problem in problems:
+        problem.rollup_status = selectors.problem_status(problem)
+        problem.rollup_label = selectors.problem_rollup_label(problem)
+        category = problem.category
+        if category is None:
+            loose.append(problem)
+            continue
+        aspect = category.aspect
+        if not tree or tree[-1]["aspect"].pk != aspect.pk:
+            tree.append({"aspect": aspect, "categories": []})
+        categories = tree[-1]["categories"]
+        if not categories or categories[-1]["category"].pk != category.pk:
+            categories.append({"category": category, "problems": []})
+        categories[-1]["problems"].append(problem)
+    tasks = Task.objects.visible_to(request.user).filter(round=round_)
+    by_status = dict(tasks.order_by().values_list("status").annotate(n=Count("*")))
+    context = {
+        "round": round_,
+        "headline": selectors.round_headline(round_),
+        "tree": tree,
+        "loose": loose,
+        "totals": selectors.task_totals(tasks),
+        "status_counts": [(s, s.label, by_status.get(s.value, 0)) for s in TaskStatus],
+    }
+    return render(request, "rounds/round_detail.html", context)
+
+
+@login_required
+def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_office(request)
+    problem = get_object_or_404(
+        selectors.problems_with_rollup(
+            Problem.objects.visible_to(request.user).select_related(
+                "round", "category", "category__aspect", "leader"
+            )
+        ),
+        pk=pk,
+    )
+    tasks = (
+        Task.objects.visible_to(request.user)
+        .filter(problem=problem)
+        .select_related("region", "lead_unit")
+        .order_by("seq")
+    )
+    return render(
+        request,
+        "rounds/problem_detail.html",
+        {
+            "problem": problem,
+            "tasks": tasks,
+            "rollup_label": selectors.problem_rollup_label(problem),
+            "rollup_status": selectors.problem_status(problem),
+        },
+    )
+
+
+@login_required
+def petition_list(request: HttpRequest) -> HttpResponse:
+    require_office(request)
+    petitions = (
+        Petition.objects.visible_to(request.user)
+        .select_related("round", "region", "handling_unit")
+        .order_by("-assigned_at", "-id")
+    )
+    return render(request, "rounds/petition_list.html", {"petitions": petitions[:300]})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_office(request)
+    petition = get_object_or_404(
+        Petition.objects.visible_to(request.user).select_related(
+            "round", "region", "handling_unit"
+        ),
+        pk=pk,
+    )
+    status = 200
+    if request.method == "POST":
+        form = PetitionForm(request.POST)
+        if form.is_valid():
+            _, status = call_service(
+                form,
+                services.petition_update,
+                petition=petition,
+                actor=request.user,
+                **form.cleaned_data,
+            )
+            if not status:
+                messages.success(request, "信访件办理情况已保存")
+                return redirect("petition_detail", pk=petition.pk)
+        else:
+            status = 400
+    else:
+        form = PetitionForm(
+            initial={
+                "verify_result": petition.verify_result,
+                "findings": petition.findings,
+                "handling": petition.handling,
+                "status": petition.status,
+                "published_at": petition.published_at,
+                "publish_url": petition.publish_url,
+            }
+        )
+    tasks = (
+        Task.objects.visible_to(request.user).filter(petitions=petition).select_related("region")
+    )
+    return render(
+        request,
+        "rounds/petition_detail.html",
+        {"petition": petition, "form": form, "tasks": tasks},
+        status=status,
+    )

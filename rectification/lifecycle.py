@@ -61,6 +61,8 @@ VERB_LABELS: dict[str, str] = {
     **{verb: move.label for verb, move in MOVES.items()},
     "create": "新建任务",
     "assign": "调整责任分工",
+    "edit": "修改任务信息",
+    "evidence": "上传佐证材料",
     "extension_request": "申请延期",
     "extension_approve": "批准延期",
     "extension_reject": "不批准延期",

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import islice
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
@@ -41,6 +42,8 @@ from rectification.choices import (
     ReviewMethod,
     ReviewResult,
     SiteType,
+    SupervisionKind,
+    SupervisionStatus,
     TaskStatus,
 )
 from rectification.lifecycle import MOVES, Actor, Move
@@ -57,6 +60,7 @@ from rectification.models import (
     ProgressReport,
     PublicNotice,
     ReportingPeriod,
+    SupervisionNotice,
     Task,
 )
 from rectification.uploads import check_upload
@@ -231,6 +235,45 @@ def notify(
     return len(created)
 
 
+@dataclass(frozen=True)
+class Message:
+    """One notification row by ids, for jobs that notify thousands of users at once."""
+
+    recipient_id: int
+    kind: str
+    title: str
+    key: str
+    channel: str = NotificationChannel.INAPP
+    task_id: int | None = None
+    body: str = ""
+    url: str = ""
+
+
+def notify_many(messages: Iterable[Message], *, batch_size: int = 1000) -> int:
+    """The set-based sibling of notify(): same unique key (`key:recipient:channel`), rows
+    built from ids (no User or Task instances), inserted in batches; repeats are no-ops.
+
+    Returns the number of rows offered (inserted or already there)."""
+    rows = (
+        Notification(
+            recipient_id=m.recipient_id,
+            kind=m.kind,
+            task_id=m.task_id,
+            title=m.title[:200],
+            body=m.body,
+            url=m.url,
+            channel=m.channel,
+            unique_key=f"{m.key}:{m.recipient_id}:{m.channel}"[:200],
+        )
+        for m in messages
+    )
+    offered = 0
+    while batch := list(islice(rows, batch_size)):
+        Notification.objects.bulk_create(batch, ignore_conflicts=True)
+        offered += len(batch)
+    return offered
+
+
 def _task_url(task: Task) -> str:
     return f"/tasks/{task.pk}/"
 
@@ -388,17 +431,30 @@ def task_report_progress(
 
 @transaction.atomic
 def task_add_evidence(
-    *, task: Task | int, actor: User, files: Sequence[EvidenceFile]
+    *,
+    task: Task | int,
+    actor: User,
+    files: Sequence[EvidenceFile],
+    expected_version: int | None = None,
 ) -> list[Attachment]:
     """Attach evidence to a task outside a report (e.g. 整改前 photos)."""
     task = _load_visible_task(task, actor)
     if not (is_office(actor) or _unit_roles(actor, task)):
         raise NotAllowed("您的单位不是该任务的责任单位")
+    _check_version(task, expected_version)
     if task.status == TaskStatus.CLOSED:
         raise InvalidState("任务已销号，不能再补充材料")
     if not files:
         raise InvalidInput("请选择要上传的文件", field="files")
-    return _save_evidence(task=task, actor=actor, files=files)
+    saved = _save_evidence(task=task, actor=actor, files=files)
+    record_event(
+        task=task,
+        target=task,
+        verb="evidence",
+        actor=actor,
+        note="、".join(f"{a.get_kind_display()}：{a.original_name}" for a in saved)[:500],
+    )
+    return saved
 
 
 @transaction.atomic
@@ -408,10 +464,12 @@ def task_request_extension(
     actor: User,
     requested_deadline: date,
     reason: str,
+    expected_version: int | None = None,
 ) -> Extension:
     """The responsible unit asks for a later deadline (延期申请)."""
     task = _load_visible_task(task, actor, for_update=True)
     _check_actor(actor, task, Actor.RESPONSIBLE_UNIT)
+    _check_version(task, expected_version)
     if task.status not in WORKING_STATUSES:
         raise InvalidState(f"任务当前状态为“{task.get_status_display()}”，不能申请延期")
     if not reason or not reason.strip():
@@ -422,6 +480,9 @@ def task_request_extension(
         )
     if task.start_date and requested_deadline < task.start_date:
         raise InvalidInput("申请的时限不能早于开始日期", field="requested_deadline")
+    if requested_deadline <= clock.today():
+        # An overdue task must not be "extended" to a date that has already passed.
+        raise InvalidInput("申请的时限必须晚于今天", field="requested_deadline")
     if Extension.objects.filter(task=task, status=ExtensionStatus.PENDING).exists():
         raise InvalidState("该任务已有待审批的延期申请")
     extension = Extension.objects.create(
@@ -527,9 +588,9 @@ def task_apply_closeout(
     task = _load_visible_task(task, actor, for_update=True)
     move = MOVES["apply"]
     _check_actor(actor, task, move.actor)
+    _check_version(task, expected_version)
     if task.status not in move.sources:
         raise InvalidState(f"任务当前状态为“{task.get_status_display()}”，不能申请销号")
-    _check_version(task, expected_version)
     if not summary or not summary.strip():
         raise InvalidInput("请填写整改完成情况说明", field="summary")
     missing = [label for key, label in CLOSEOUT_CHECKLIST.items() if not checklist.get(key)]
@@ -605,6 +666,7 @@ def closeout_self_check(
     app, task = _load_application(application, actor)
     move = MOVES["self_check_pass" if passed else "self_check_return"]
     _check_actor(actor, task, move.actor, applicant_unit_id=app.unit_id)
+    _check_version(task, expected_version)  # a stale page gets "refresh", not a state error
     if app.status != CloseoutStatus.SUBMITTED:
         raise InvalidState(f"该申请当前为“{app.get_status_display()}”，不能进行县级自验")
     if not opinion or not opinion.strip():
@@ -681,10 +743,13 @@ def closeout_accept(
     app, task = _load_application(application, actor)
     move = MOVES["accept"]
     _check_actor(actor, task, move.actor)
+    _check_version(task, expected_version)
     if app.status != CloseoutStatus.SELF_CHECKED:
         raise InvalidState(f"该申请当前为“{app.get_status_display()}”，不能验收通过")
     if level not in (ReviewLevel.CITY, ReviewLevel.SECTOR):
         raise InvalidInput("验收层级必须是市级验收或行业部门认定", field="level")
+    if method not in ReviewMethod.values:
+        raise InvalidInput("请选择验收方式", field="method")
     if not opinion or not opinion.strip():
         raise InvalidInput("请填写验收意见", field="opinion")
     if notice_end < notice_start:
@@ -734,8 +799,11 @@ def closeout_return(
     app, task = _load_application(application, actor)
     move = MOVES["return"]
     _check_actor(actor, task, move.actor)
+    _check_version(task, expected_version)
     if app.status not in (CloseoutStatus.SELF_CHECKED, CloseoutStatus.ACCEPTED):
         raise InvalidState(f"该申请当前为“{app.get_status_display()}”，不能退回")
+    if level not in (ReviewLevel.CITY, ReviewLevel.SECTOR, ReviewLevel.PROVINCIAL):
+        raise InvalidInput("退回的验收层级必须是市级、行业部门或省级验收", field="level")
     if not reason or not reason.strip():
         raise InvalidInput("请填写退回理由", field="reason")
     CloseoutReview.objects.create(
@@ -797,6 +865,10 @@ def closeout_record_review(
         raise InvalidInput("请选择市级、行业部门或省级验收", field="level")
     if result not in ReviewResult.values:
         raise InvalidInput("请选择验收结论", field="result")
+    if method not in ReviewMethod.values:
+        raise InvalidInput("请选择验收方式", field="method")
+    if not opinion or not opinion.strip():
+        raise InvalidInput("请填写验收意见", field="opinion")
     review = CloseoutReview.objects.create(
         application=app,
         level=level,
@@ -833,6 +905,7 @@ def closeout_close(
     app, task = _load_application(application, actor)
     move = MOVES["close"]
     _check_actor(actor, task, move.actor)
+    _check_version(task, expected_version)
     if app.status != CloseoutStatus.ACCEPTED:
         raise InvalidState(f"该申请当前为“{app.get_status_display()}”，不能销号")
     notice = PublicNotice.objects.filter(application=app).first()
@@ -908,8 +981,11 @@ def task_record_lookback(
     """回头看 of a closed task. A rebound reopens it (重启整改) with a new deadline."""
     task = _load_visible_task(task, actor, for_update=True)
     _check_actor(actor, task, Actor.OFFICE)
+    _check_version(task, expected_version)
     if task.status != TaskStatus.CLOSED:
         raise InvalidState("只能对已销号的任务开展回头看")
+    if check_date > clock.today():
+        raise InvalidInput("检查日期不能晚于今天", field="check_date")
     if method not in LookBackMethod.values:
         raise InvalidInput("请选择检查方式", field="method")
     if result not in LookBackResult.values:
@@ -1087,6 +1163,12 @@ def task_create(
         raise InvalidInput("整改时限不能早于开始日期", field="deadline")
     if deadline is None and deadline_type == DeadlineType.DATED:
         raise InvalidInput("限期整改的任务必须填写整改时限", field="deadline")
+    # Checked here, not left to the CheckConstraints: their IntegrityError would be reported
+    # below as a duplicate code.
+    if deadline_type not in DeadlineType.values:
+        raise InvalidInput("请选择时限类型", field="deadline_type")
+    if site_type not in SiteType.values:
+        raise InvalidInput("请选择点位类型", field="site_type")
     if Task.objects.filter(round_id=problem.round_id, code=code.strip()).exists():
         raise InvalidInput(f"任务编号“{code}”在本轮督察中已存在", field="code")
     if seq is None:
@@ -1149,4 +1231,176 @@ def task_set_units(
     _write_assignments(task, units)
     summary = "；".join(f"{AssignmentRole(u.role).label}：{u.unit}" for u in units)
     record_event(task=task, target=task, verb="assign", actor=actor, note=summary)
+    return task
+
+
+# ---------------------------------------------------------------------------------------------
+# Office: supervision notices and petitions; everyone: notifications
+
+
+@transaction.atomic
+def supervision_notice_create(
+    *,
+    actor: User,
+    kind: str,
+    title: str,
+    target_unit: Unit,
+    content: str = "",
+    doc_no: str = "",
+    reply_due: date | None = None,
+    tasks: Sequence[Task] = (),
+) -> SupervisionNotice:
+    """The office issues a 提醒函/督办函/约谈 … to a unit, optionally about some tasks."""
+    from accounts.scope import sees_region
+
+    if not is_office(actor):
+        raise NotAllowed("只有环督办可以发督办")
+    if not sees_region(actor, target_unit.region_id):
+        raise NotFound("督办对象不在您的权限范围内")
+    if kind not in SupervisionKind.values:
+        raise InvalidInput("请选择督办类型", field="kind")
+    if not title or not title.strip():
+        raise InvalidInput("请填写标题", field="title")
+    today = clock.today()
+    if reply_due is not None and reply_due < today:
+        raise InvalidInput("回复期限不能早于今天", field="reply_due")
+    task_ids = [t.pk for t in tasks]
+    visible = set(
+        Task.objects.visible_to(actor).filter(pk__in=task_ids).values_list("pk", flat=True)
+    )
+    if len(visible) != len(set(task_ids)):
+        raise NotFound("任务不存在或不在您的权限范围内")
+    notice = SupervisionNotice.objects.create(
+        kind=kind,
+        doc_no=doc_no.strip(),
+        title=title.strip(),
+        content=content.strip(),
+        target_unit=target_unit,
+        status=SupervisionStatus.ISSUED,
+        issued_on=today,
+        reply_due=reply_due,
+        issued_by=actor,
+    )
+    if task_ids:
+        notice.tasks.set(task_ids)
+    for task in Task.objects.filter(pk__in=task_ids):
+        record_event(
+            task=task,
+            target=notice,
+            verb="supervision",
+            actor=actor,
+            note=f"{notice.get_kind_display()}：{notice.title}",
+        )
+    notify(
+        recipients=_unit_users(target_unit.pk, [Role.REPORTER, Role.UNIT_HEAD]),
+        kind="supervision",
+        title=f"{notice.get_kind_display()}：{notice.title}",
+        body=notice.content[:500],
+        key=f"supervision:{notice.pk}",
+    )
+    return notice
+
+
+@transaction.atomic
+def petition_update(
+    *,
+    petition,
+    actor: User,
+    verify_result: str,
+    findings: str,
+    handling: str,
+    status: str,
+    published_at: date | None = None,
+    publish_url: str = "",
+):
+    """The office records a petition's verification, handling result, status and publication."""
+    from inspections.choices import PetitionStatus, VerifyResult
+    from inspections.models import Petition
+
+    pet_id = petition.pk if isinstance(petition, Petition) else petition
+    found = Petition.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=pet_id)
+    pet = found.first()
+    if pet is None:
+        raise NotFound("信访件不存在或不在您的权限范围内")
+    if not is_office(actor):
+        raise NotAllowed("只有环督办可以更新信访件办理情况")
+    if verify_result and verify_result not in VerifyResult.values:
+        raise InvalidInput("请选择核实情况", field="verify_result")
+    if status not in PetitionStatus.values:
+        raise InvalidInput("请选择办理状态", field="status")
+    done = (PetitionStatus.STAGE_DONE, PetitionStatus.DONE, PetitionStatus.CLOSED)
+    if status in done and not handling.strip():
+        raise InvalidInput("办结前请填写处理整改情况", field="handling")
+    if published_at is not None and published_at > clock.today():
+        raise InvalidInput("公开日期不能晚于今天", field="published_at")
+    Petition.objects.filter(pk=pet.pk).update(
+        verify_result=verify_result,
+        findings=findings.strip(),
+        handling=handling.strip(),
+        status=status,
+        published_at=published_at,
+        publish_url=publish_url.strip(),
+    )
+    pet.refresh_from_db()
+    return pet
+
+
+def notification_mark_read(*, actor: User, notification_id: int | None = None) -> int:
+    """Mark one of the actor's notifications read, or all of them when no id is given.
+
+    Returns the number of rows changed; someone else's notification is NotFound."""
+    mine = Notification.objects.filter(recipient_id=actor.pk)
+    if notification_id is not None:
+        if not mine.filter(pk=notification_id).exists():
+            raise NotFound("通知不存在")
+        mine = mine.filter(pk=notification_id)
+    return mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+# Fields of a task the office may edit directly (not status, units, deadline: those have
+# their own moves: lifecycle services, task_set_units, extensions).
+TASK_EDITABLE_FIELDS = (
+    "name",
+    "site_type",
+    "address",
+    "water_body",
+    "outfall_code",
+    "lat",
+    "lng",
+    "goal",
+    "measures",
+)
+
+
+@transaction.atomic
+def task_update(
+    *,
+    task: Task | int,
+    actor: User,
+    expected_version: int | None = None,
+    **changes,
+) -> Task:
+    """The office corrects a task's descriptive fields, under the optimistic lock."""
+    task = _load_visible_task(task, actor, for_update=True)
+    _check_actor(actor, task, Actor.OFFICE)
+    _check_version(task, expected_version)
+    unknown = set(changes) - set(TASK_EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput("不能直接修改的字段：" + "、".join(sorted(unknown)))
+    if "name" in changes:
+        if not changes["name"] or not str(changes["name"]).strip():
+            raise InvalidInput("请填写点位/任务名称", field="name")
+        changes["name"] = changes["name"].strip()
+    if "site_type" in changes and changes["site_type"] not in SiteType.values:
+        raise InvalidInput("请选择点位类型", field="site_type")
+    if not changes:
+        return task
+    task = _bump_version(task, expected_version=expected_version, **changes)
+    record_event(
+        task=task,
+        target=task,
+        verb="edit",
+        actor=actor,
+        note="修改：" + "、".join(str(Task._meta.get_field(f).verbose_name) for f in changes),
+    )
     return task

@@ -3,6 +3,8 @@
 Foreign keys are filtered with plain NumberFilters on the *_id column: django-filter's
 automatic ModelChoiceFilter validates the id with an extra query and renders every unit
 as a choice (PERF.md).
+Choice filters use distinct=False: they test a column of the row itself, and django-filter's
+default DISTINCT would make the list's COUNT and page queries scan every column (PERF.md).
 """
 
 from datetime import timedelta
@@ -13,30 +15,56 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import clock
 from accounts.models import Region
+from inspections.filtersets import IdFilter, IntegerFilter
 from rectification.choices import (
     WORKING_STATUSES,
+    AssignmentRole,
+    AttachmentKind,
+    CloseoutStatus,
+    ExtensionStatus,
+    ReviewLevel,
+    ReviewResult,
     ScheduleStatus,
+    SupervisionKind,
+    SupervisionStatus,
     TaskStatus,
     WarningLevel,
+    WarningReason,
 )
-from rectification.models import Assignment, Task
+from rectification.models import (
+    Assignment,
+    Attachment,
+    CloseoutApplication,
+    CloseoutReview,
+    Extension,
+    Notification,
+    ProgressReport,
+    SupervisionNotice,
+    Task,
+    Warning,
+)
 
 
 class TaskFilterSet(django_filters.FilterSet):
-    round = django_filters.NumberFilter(field_name="round_id", label=_("督察轮次"))
-    problem = django_filters.NumberFilter(field_name="problem_id", label=_("问题"))
-    status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, label=_("整改状态"))
+    round = IdFilter(field_name="round_id", label=_("督察轮次"))
+    problem = IdFilter(field_name="problem_id", label=_("问题"))
+    status = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=TaskStatus.choices, label=_("整改状态")
+    )
     schedule_status = django_filters.MultipleChoiceFilter(
-        choices=ScheduleStatus.choices, label=_("序时状态")
+        distinct=False, choices=ScheduleStatus.choices, label=_("序时状态")
     )
     warning_level = django_filters.MultipleChoiceFilter(
-        choices=WarningLevel.choices, label=_("预警")
+        distinct=False, choices=WarningLevel.choices, label=_("预警")
     )
-    unit = django_filters.NumberFilter(method="filter_unit", label=_("责任单位"))
-    lead_unit = django_filters.NumberFilter(field_name="lead_unit_id", label=_("牵头单位"))
-    county = django_filters.NumberFilter(method="filter_county", label=_("所在区县"))
+    unit = IdFilter(method="filter_unit", label=_("责任单位"))
+    lead_unit = IdFilter(field_name="lead_unit_id", label=_("牵头单位"))
+    county = IdFilter(method="filter_county", label=_("所在区县"))
+    # Exactly this region, not its subtree: the dashboard's drill-down for city-level (市本级)
+    # tasks, which `county` (a subtree) cannot single out.
+    region = IdFilter(field_name="region_id", label=_("所在区划（本级）"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("已逾期"))
-    due_within = django_filters.NumberFilter(method="filter_due_within", label=_("N天内到期"))
+    due_within = IntegerFilter(method="filter_due_within", max_value=3650, label=_("N天内到期"))
     deadline_after = django_filters.DateFilter(
         field_name="deadline", lookup_expr="gte", label=_("时限不早于")
     )
@@ -87,3 +115,127 @@ class TaskFilterSet(django_filters.FilterSet):
             | Q(problem__title__icontains=value)
             | Q(address__icontains=value)
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# The other lists of the API (each also usable by a page). Plain NumberFilters on *_id columns.
+
+
+class AssignmentFilterSet(django_filters.FilterSet):
+    task = IdFilter(field_name="task_id", label=_("任务"))
+    unit = IdFilter(field_name="unit_id", label=_("单位"))
+    role = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=AssignmentRole.choices, label=_("角色")
+    )
+
+    class Meta:
+        model = Assignment
+        fields: list[str] = []
+
+
+class ProgressReportFilterSet(django_filters.FilterSet):
+    task = IdFilter(field_name="task_id", label=_("任务"))
+    unit = IdFilter(field_name="unit_id", label=_("报送单位"))
+    period = django_filters.CharFilter(field_name="period__code", label=_("期别（YYYY-MM）"))
+
+    class Meta:
+        model = ProgressReport
+        fields: list[str] = []
+
+
+class AttachmentFilterSet(django_filters.FilterSet):
+    task = IdFilter(field_name="task_id", label=_("任务"))
+    report = IdFilter(field_name="report_id", label=_("进展报告"))
+    closeout = IdFilter(field_name="closeout_id", label=_("销号申请"))
+    kind = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=AttachmentKind.choices, label=_("类别")
+    )
+
+    class Meta:
+        model = Attachment
+        fields: list[str] = []
+
+
+class ExtensionFilterSet(django_filters.FilterSet):
+    task = IdFilter(field_name="task_id", label=_("任务"))
+    unit = IdFilter(field_name="unit_id", label=_("申请单位"))
+    status = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=ExtensionStatus.choices, label=_("审批状态")
+    )
+
+    class Meta:
+        model = Extension
+        fields: list[str] = []
+
+
+class CloseoutFilterSet(django_filters.FilterSet):
+    task = IdFilter(field_name="task_id", label=_("任务"))
+    unit = IdFilter(field_name="unit_id", label=_("申请单位"))
+    status = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=CloseoutStatus.choices, label=_("申请状态")
+    )
+
+    class Meta:
+        model = CloseoutApplication
+        fields: list[str] = []
+
+
+class CloseoutReviewFilterSet(django_filters.FilterSet):
+    application = IdFilter(field_name="application_id", label=_("销号申请"))
+    task = IdFilter(field_name="application__task_id", label=_("任务"))
+    level = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=ReviewLevel.choices, label=_("验收层级")
+    )
+    result = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=ReviewResult.choices, label=_("结论")
+    )
+
+    class Meta:
+        model = CloseoutReview
+        fields: list[str] = []
+
+
+class WarningFilterSet(django_filters.FilterSet):
+    task = IdFilter(field_name="task_id", label=_("任务"))
+    unit = IdFilter(field_name="unit_id", label=_("单位"))
+    level = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=WarningLevel.choices, label=_("预警等级")
+    )
+    reason = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=WarningReason.choices, label=_("预警原因")
+    )
+    day_after = django_filters.DateFilter(field_name="day", lookup_expr="gte", label=_("不早于"))
+    day_before = django_filters.DateFilter(field_name="day", lookup_expr="lte", label=_("不晚于"))
+    active = django_filters.BooleanFilter(
+        field_name="resolved_at", lookup_expr="isnull", label=_("未解除")
+    )
+
+    class Meta:
+        model = Warning
+        fields: list[str] = []
+
+
+class NotificationFilterSet(django_filters.FilterSet):
+    unread = django_filters.BooleanFilter(
+        field_name="read_at", lookup_expr="isnull", label=_("未读")
+    )
+    kind = django_filters.CharFilter(field_name="kind", label=_("类型"))
+
+    class Meta:
+        model = Notification
+        fields: list[str] = []
+
+
+class SupervisionNoticeFilterSet(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=SupervisionKind.choices, label=_("类型")
+    )
+    status = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=SupervisionStatus.choices, label=_("状态")
+    )
+    target_unit = IdFilter(field_name="target_unit_id", label=_("督办对象"))
+    task = IdFilter(field_name="tasks", label=_("涉及任务"))
+
+    class Meta:
+        model = SupervisionNotice
+        fields: list[str] = []

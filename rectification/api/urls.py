@@ -1,3 +1,29 @@
-from django.urls import path  # noqa: F401
+"""The API's one router: every /api/v1/ endpoint is registered here."""
 
-urlpatterns: list = []
+from rest_framework.routers import DefaultRouter
+
+from inspections.api import views as inspection_views
+from rectification.api import views
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("rounds", inspection_views.RoundViewSet, basename="round")
+router.register("aspects", inspection_views.AspectViewSet, basename="aspect")
+router.register("categories", inspection_views.CategoryViewSet, basename="category")
+router.register("problems", inspection_views.ProblemViewSet, basename="problem")
+router.register("petitions", inspection_views.PetitionViewSet, basename="petition")
+router.register("tasks", views.TaskViewSet, basename="task")
+router.register("assignments", views.AssignmentViewSet, basename="assignment")
+router.register("progress-reports", views.ProgressReportViewSet, basename="progress-report")
+router.register("attachments", views.AttachmentViewSet, basename="attachment")
+router.register("extensions", views.ExtensionViewSet, basename="extension")
+router.register("closeouts", views.CloseoutViewSet, basename="closeout")
+router.register("closeout-reviews", views.CloseoutReviewViewSet, basename="closeout-review")
+router.register("warnings", views.WarningViewSet, basename="warning")
+router.register("notifications", views.NotificationViewSet, basename="notification")
+router.register(
+    "supervision-notices", views.SupervisionNoticeViewSet, basename="supervision-notice"
+)
+
+app_name = "api"
+urlpatterns = router.urls

@@ -1,0 +1,296 @@
+"""Writes to rounds and their feedback tree (方面 / 类 / 项), used by the plan importer.
+
+Same habits as rectification.services: keyword-only, office-only, scope-checked, inside a
+transaction, Chinese messages on refusal.
+"""
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+
+from accounts.errors import InvalidInput, NotAllowed, NotFound
+from accounts.models import Person, Region, User
+from accounts.scope import is_office, sees_region
+from inspections.choices import DeadlineType, ProblemSource, RoundKind, RoundLevel
+from inspections.models import (
+    FeedbackAspect,
+    FeedbackCategory,
+    ImportBatch,
+    InspectionRound,
+    Problem,
+)
+
+
+def _check_office(actor: User, region: Region) -> None:
+    if not is_office(actor):
+        raise NotAllowed("只有环督办可以执行此操作")
+    if not sees_region(actor, region.pk):
+        raise NotFound("该地区不在您的权限范围内")
+
+
+@transaction.atomic
+def round_create(
+    *,
+    actor: User,
+    code: str,
+    name: str,
+    kind: str,
+    level: str,
+    region: Region,
+    plan_issued_on: date | None = None,
+) -> InspectionRound:
+    """A new inspection round in the office's region."""
+    _check_office(actor, region)
+    code, name = (code or "").strip(), (name or "").strip()
+    if not code:
+        raise InvalidInput("请填写督察轮次代码", field="code")
+    if not name:
+        raise InvalidInput("请填写督察轮次名称", field="name")
+    if kind not in RoundKind.values:
+        raise InvalidInput(f"未知的督察类型：{kind}", field="kind")
+    if level not in RoundLevel.values:
+        raise InvalidInput(f"未知的督察层级：{level}", field="level")
+    if InspectionRound.objects.filter(code=code).exists():
+        raise InvalidInput(f"督察轮次代码“{code}”已存在", field="code")
+    sort = (
+        InspectionRound.objects.order_by("-sort").values_list("sort", flat=True).first() or 0
+    ) + 1
+    return InspectionRound.objects.create(
+        code=code,
+        name=name,
+        kind=kind,
+        level=level,
+        region=region,
+        plan_issued_on=plan_issued_on,
+        sort=sort,
+    )
+
+
+@transaction.atomic
+def aspect_create(*, actor: User, round_: InspectionRound, seq: int, title: str) -> FeedbackAspect:
+    _check_office(actor, round_.region)
+    if not title.strip():
+        raise InvalidInput("请填写方面名称", field="title")
+    try:
+        with transaction.atomic():
+            return FeedbackAspect.objects.create(round=round_, seq=seq, title=title.strip())
+    except IntegrityError:
+        raise InvalidInput(f"方面序号{seq}在本轮督察中已存在", field="seq") from None
+
+
+@transaction.atomic
+def category_create(
+    *, actor: User, aspect: FeedbackAspect, seq: int, title: str
+) -> FeedbackCategory:
+    _check_office(actor, aspect.round.region)
+    if not title.strip():
+        raise InvalidInput("请填写类别名称", field="title")
+    try:
+        with transaction.atomic():
+            return FeedbackCategory.objects.create(aspect=aspect, seq=seq, title=title.strip())
+    except IntegrityError:
+        raise InvalidInput(f"类别序号{seq}在该方面中已存在", field="seq") from None
+
+
+@transaction.atomic
+def problem_create(
+    *,
+    actor: User,
+    round_: InspectionRound,
+    category: FeedbackCategory | None,
+    seq: int,
+    code: str,
+    title: str,
+    original_text: str = "",
+    goal: str = "",
+    measures: str = "",
+    deadline_type: str = DeadlineType.DATED,
+    deadline: date | None = None,
+    source: str = ProblemSource.FEEDBACK,
+    leader: Person | None = None,
+) -> Problem:
+    """A feedback item (项); its tasks are added with rectification.services.task_create."""
+    _check_office(actor, round_.region)
+    if category is not None and category.aspect.round_id != round_.pk:
+        raise InvalidInput("类别不属于该督察轮次", field="category")
+    if not title.strip():
+        raise InvalidInput("请填写具体问题", field="title")
+    if not code.strip():
+        raise InvalidInput("请填写问题编号", field="code")
+    try:
+        with transaction.atomic():
+            return Problem.objects.create(
+                round=round_,
+                category=category,
+                seq=seq,
+                code=code.strip(),
+                title=title.strip(),
+                original_text=original_text,
+                goal=goal,
+                measures=measures,
+                deadline_type=deadline_type,
+                deadline=deadline,
+                source=source,
+                leader=leader,
+            )
+    except IntegrityError:
+        raise InvalidInput(f"问题编号“{code}”或序号{seq}在本轮督察中已存在", field="code") from None
+
+
+def import_batch_record(
+    *,
+    actor: User,
+    sha256: str,
+    file_name: str,
+    round_: InspectionRound | None,
+    row_count: int,
+    task_count: int,
+    summary: dict,
+) -> ImportBatch:
+    """Record a committed import; the unique sha256 refuses a second import of the same file
+    even when two offices commit it at the same moment."""
+    if not is_office(actor):
+        raise NotAllowed("只有环督办可以导入整改方案")
+    try:
+        with transaction.atomic():
+            return ImportBatch.objects.create(
+                sha256=sha256,
+                file_name=file_name[:255],
+                round=round_,
+                created_by=actor,
+                row_count=row_count,
+                task_count=task_count,
+                summary=summary,
+            )
+    except IntegrityError:
+        raise InvalidInput("该文件已经导入过，不能重复导入") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# One-at-a-time edits (API and pages): the office corrects a round, its tree and its problems.
+
+ROUND_EDITABLE = (
+    "code",
+    "name",
+    "level",
+    "kind",
+    "status",
+    "batch_label",
+    "team_name",
+    "stay_start",
+    "stay_end",
+    "hotline",
+    "mailbox",
+    "feedback_date",
+    "feedback_doc_no",
+    "plan_doc_no",
+    "plan_issued_on",
+    "report_due",
+    "requires_provincial_review",
+    "sort",
+)
+PROBLEM_EDITABLE = (
+    "category_id",
+    "seq",
+    "code",
+    "title",
+    "original_text",
+    "goal",
+    "measures",
+    "deadline_type",
+    "deadline",
+    "source",
+    "is_key",
+)
+
+
+def _visible_for_office(qs, actor: User, pk: int, what: str):
+    obj = qs.visible_to(actor).select_for_update(of=("self",)).filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(f"{what}不存在或不在您的权限范围内")
+    return obj
+
+
+def _apply_changes(obj, changes: dict, editable: tuple[str, ...]) -> None:
+    unknown = set(changes) - set(editable)
+    if unknown:
+        raise InvalidInput("不能修改的字段：" + "、".join(sorted(unknown)))
+    for key, value in changes.items():
+        if key in ("code", "name", "title"):
+            value = (value or "").strip()
+            if not value:
+                raise InvalidInput("该项不能为空", field=key)
+        setattr(obj, key, value)
+
+
+def _save_unique(obj, message: str, field: str):
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise InvalidInput(message, field=field) from None
+    return obj
+
+
+@transaction.atomic
+def round_update(*, actor: User, round_: InspectionRound | int, **changes) -> InspectionRound:
+    """Correct a round's registration data (dates, document numbers, status …)."""
+    from inspections.choices import RoundStatus
+
+    pk = round_.pk if isinstance(round_, InspectionRound) else round_
+    obj = _visible_for_office(InspectionRound.objects, actor, pk, "督察轮次")
+    _check_office(actor, obj.region)
+    _apply_changes(obj, changes, ROUND_EDITABLE)
+    if obj.kind not in RoundKind.values:
+        raise InvalidInput(f"未知的督察类型：{obj.kind}", field="kind")
+    if obj.level not in RoundLevel.values:
+        raise InvalidInput(f"未知的督察层级：{obj.level}", field="level")
+    if obj.status not in RoundStatus.values:
+        raise InvalidInput(f"未知的轮次状态：{obj.status}", field="status")
+    if obj.stay_start and obj.stay_end and obj.stay_end < obj.stay_start:
+        raise InvalidInput("进驻结束日期不能早于开始日期", field="stay_end")
+    if InspectionRound.objects.filter(code=obj.code).exclude(pk=obj.pk).exists():
+        raise InvalidInput(f"督察轮次代码“{obj.code}”已存在", field="code")
+    return _save_unique(obj, f"督察轮次代码“{obj.code}”已存在", "code")
+
+
+@transaction.atomic
+def aspect_update(
+    *, actor: User, aspect: FeedbackAspect, seq: int | None = None, title: str | None = None
+) -> FeedbackAspect:
+    _check_office(actor, aspect.round.region)
+    changes = {k: v for k, v in (("seq", seq), ("title", title)) if v is not None}
+    _apply_changes(aspect, changes, ("seq", "title"))
+    return _save_unique(aspect, f"方面序号{aspect.seq}在本轮督察中已存在", "seq")
+
+
+@transaction.atomic
+def category_update(
+    *, actor: User, category: FeedbackCategory, seq: int | None = None, title: str | None = None
+) -> FeedbackCategory:
+    _check_office(actor, category.aspect.round.region)
+    changes = {k: v for k, v in (("seq", seq), ("title", title)) if v is not None}
+    _apply_changes(category, changes, ("seq", "title"))
+    return _save_unique(category, f"类别序号{category.seq}在该方面中已存在", "seq")
+
+
+@transaction.atomic
+def problem_update(*, actor: User, problem: Problem | int, **changes) -> Problem:
+    """Correct a feedback item's text, numbering, deadline or classification."""
+    pk = problem.pk if isinstance(problem, Problem) else problem
+    obj = _visible_for_office(Problem.objects, actor, pk, "问题")
+    _check_office(actor, obj.round.region)
+    _apply_changes(obj, changes, PROBLEM_EDITABLE)
+    if obj.deadline_type not in DeadlineType.values:
+        raise InvalidInput(f"未知的时限类型：{obj.deadline_type}", field="deadline_type")
+    if obj.source not in ProblemSource.values:
+        raise InvalidInput(f"未知的问题来源：{obj.source}", field="source")
+    if obj.category_id is not None:
+        category_round = (
+            FeedbackCategory.objects.filter(pk=obj.category_id)
+            .values_list("aspect__round_id", flat=True)
+            .first()
+        )
+        if category_round != obj.round_id:
+            raise InvalidInput("类别不属于该督察轮次", field="category")
+    return _save_unique(obj, f"问题编号“{obj.code}”或序号{obj.seq}在本轮督察中已存在", "code")

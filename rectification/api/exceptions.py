@@ -1,0 +1,77 @@
+"""One exception handler for the API: every 4xx body has the same shape.
+
+    {"detail": "<中文说明>", "field": "<字段，可无>", "errors": {<字段>: [<说明>…]}（可无）}
+
+Service errors map to statuses: NotFound → 404, NotAllowed → 403, InvalidState → 409,
+StaleVersion → 412 (the API's If-Match precondition; pages show it as 409),
+InvalidInput → 400. DRF's own errors (validation, authentication, parsing) keep their
+status and are reshaped so that `detail` is always one readable message.
+"""
+
+from django.core.exceptions import PermissionDenied
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from accounts.errors import (
+    InvalidInput,
+    InvalidState,
+    NotAllowed,
+    NotFound,
+    ServiceError,
+    StaleVersion,
+)
+
+SERVICE_STATUS: tuple[tuple[type[ServiceError], int], ...] = (
+    (NotFound, status.HTTP_404_NOT_FOUND),
+    (NotAllowed, status.HTTP_403_FORBIDDEN),
+    (InvalidState, status.HTTP_409_CONFLICT),
+    (StaleVersion, status.HTTP_412_PRECONDITION_FAILED),
+    (InvalidInput, status.HTTP_400_BAD_REQUEST),
+)
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "该任务已被他人修改，请刷新后重试（您的修改未保存）"
+    default_code = "precondition_failed"
+
+
+def _first_message(errors) -> tuple[str | None, str]:
+    """(field, message) of the first error in a DRF error structure."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            field, message = _first_message(value)
+            return (field or key if key != "non_field_errors" else field), message
+    if isinstance(errors, list) and errors:
+        return _first_message(errors[0])
+    return None, str(errors)
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, ServiceError):
+        code = next(
+            (mapped for cls, mapped in SERVICE_STATUS if isinstance(exc, cls)),
+            status.HTTP_400_BAD_REQUEST,
+        )
+        body = {"detail": exc.message}
+        if exc.field:
+            body["field"] = exc.field
+        return Response(body, status=code)
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    if isinstance(exc, exceptions.ValidationError) or not (
+        isinstance(data, dict) and set(data) == {"detail"}
+    ):
+        field, message = _first_message(data)
+        body = {"detail": f"{field}：{message}" if field else message, "errors": data}
+        if field:
+            body["field"] = field
+        if not isinstance(data, dict):
+            body["errors"] = {"non_field_errors": data}
+        response.data = body
+    return response

@@ -1,0 +1,22 @@
+"""API permissions. Scope (who sees which row) is not here: it is the querysets' visible_to().
+
+Here only the coarse rule of DESIGN.md §4 that needs no row: leaders are read-only.
+Row-level rules (which unit may report, who may accept) live in the services, which raise
+NotAllowed (403) or NotFound (404).
+"""
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from accounts.choices import Role
+
+
+class ReadOnlyForLeaders(BasePermission):
+    message = "领导账号为只读，不能修改数据"
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        if getattr(view, "leader_may_write", False):
+            return True
+        user = request.user
+        return not (user and user.is_authenticated and user.role == Role.LEADER)

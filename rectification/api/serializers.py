@@ -1,0 +1,613 @@
+"""Serializers for tasks and everything that hangs off them.
+
+Read serializers describe rows; input serializers are small and only validate shapes: the
+rules (who, when, which state) are in rectification.services, which the views call.
+The task list does not use a ModelSerializer at all: see TaskListSerializer.
+"""
+
+from rest_framework import serializers
+
+from inspections.choices import DeadlineType
+from rectification.choices import (
+    AssignmentRole,
+    AttachmentKind,
+    LookBackMethod,
+    LookBackResult,
+    ReviewLevel,
+    ReviewMethod,
+    ReviewResult,
+    ScheduleStatus,
+    SiteType,
+    SupervisionKind,
+    TaskStatus,
+    WarningLevel,
+)
+from rectification.models import (
+    Assignment,
+    Attachment,
+    CloseoutApplication,
+    CloseoutReview,
+    Extension,
+    LookBackCheck,
+    Notification,
+    ProgressReport,
+    PublicNotice,
+    SupervisionNotice,
+    Task,
+    Warning,
+)
+from rectification.services import CLOSEOUT_CHECKLIST, TASK_EDITABLE_FIELDS
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx answer: a Chinese message, maybe the field and per-field errors."""
+
+    detail = serializers.CharField(help_text="中文说明")
+    field = serializers.CharField(required=False, help_text="出错的字段")
+    errors = serializers.DictField(
+        child=serializers.JSONField(), required=False, help_text="逐字段的校验错误"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Tasks
+
+# Columns of the task list: one query, the display names joined in (PERF.md: no model
+# instances, no per-row relation following on the hot list).
+TASK_LIST_COLUMNS = (
+    "id",
+    "code",
+    "name",
+    "round_id",
+    "round__code",
+    "problem_id",
+    "problem__code",
+    "region_id",
+    "region__name",
+    "lead_unit_id",
+    "lead_unit__name",
+    "lead_unit__short_name",
+    "status",
+    "schedule_status",
+    "warning_level",
+    "progress_pct",
+    "deadline",
+    "original_deadline",
+    "is_ongoing",
+    "reopen_count",
+    "version",
+)
+
+
+class TaskListSerializer(serializers.Serializer):
+    """One row of the task list, built from a `.values()` dict.
+
+    The fields declare the schema; to_representation builds the dict directly because DRF's
+    per-field machinery costs more than the query on a 50-row page (PERF.md, ≤2.5× raw SQL).
+    """
+
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    round = serializers.IntegerField()
+    round_code = serializers.CharField()
+    problem = serializers.IntegerField()
+    problem_code = serializers.CharField()
+    region = serializers.IntegerField()
+    region_name = serializers.CharField()
+    lead_unit = serializers.IntegerField(allow_null=True)
+    lead_unit_name = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=TaskStatus.choices)
+    status_display = serializers.CharField()
+    schedule_status = serializers.ChoiceField(choices=ScheduleStatus.choices)
+    schedule_status_display = serializers.CharField()
+    warning_level = serializers.ChoiceField(choices=WarningLevel.choices)
+    progress_pct = serializers.IntegerField()
+    deadline = serializers.DateField(allow_null=True)
+    original_deadline = serializers.DateField(allow_null=True)
+    is_extended = serializers.BooleanField()
+    is_ongoing = serializers.BooleanField()
+    reopen_count = serializers.IntegerField()
+    version = serializers.IntegerField()
+
+    _STATUS = {k: str(v) for k, v in TaskStatus.choices}
+    _SCHEDULE = {k: str(v) for k, v in ScheduleStatus.choices}
+
+    def to_representation(self, row):
+        deadline = row["deadline"]
+        original = row["original_deadline"]
+        return {
+            "id": row["id"],
+            "code": row["code"],
+            "name": row["name"],
+            "round": row["round_id"],
+            "round_code": row["round__code"],
+            "problem": row["problem_id"],
+            "problem_code": row["problem__code"],
+            "region": row["region_id"],
+            "region_name": row["region__name"],
+            "lead_unit": row["lead_unit_id"],
+            "lead_unit_name": row["lead_unit__short_name"] or row["lead_unit__name"],
+            "status": row["status"],
+            "status_display": self._STATUS.get(row["status"], row["status"]),
+            "schedule_status": row["schedule_status"],
+            "schedule_status_display": self._SCHEDULE.get(
+                row["schedule_status"], row["schedule_status"]
+            ),
+            "warning_level": row["warning_level"],
+            "progress_pct": row["progress_pct"],
+            "deadline": deadline.isoformat() if deadline else None,
+            "original_deadline": original.isoformat() if original else None,
+            "is_extended": bool(original and deadline and original != deadline),
+            "is_ongoing": row["is_ongoing"],
+            "reopen_count": row["reopen_count"],
+            "version": row["version"],
+        }
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.display_name", read_only=True)
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "task", "unit", "unit_name", "role", "role_display", "person", "duty"]
+        read_only_fields = fields
+
+
+class TaskDetailSerializer(serializers.ModelSerializer):
+    round_code = serializers.CharField(source="round.code", read_only=True)
+    problem_code = serializers.CharField(source="problem.code", read_only=True)
+    problem_title = serializers.CharField(source="problem.title", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    lead_unit_name = serializers.CharField(
+        source="lead_unit.display_name", read_only=True, allow_null=True, default=None
+    )
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    schedule_status_display = serializers.CharField(
+        source="get_schedule_status_display", read_only=True
+    )
+    is_extended = serializers.BooleanField(read_only=True)
+    assignments = AssignmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "round",
+            "round_code",
+            "problem",
+            "problem_code",
+            "problem_title",
+            "seq",
+            "code",
+            "name",
+            "is_point",
+            "site_type",
+            "region",
+            "region_name",
+            "address",
+            "water_body",
+            "outfall_code",
+            "lat",
+            "lng",
+            "crs",
+            "goal",
+            "measures",
+            "deadline_type",
+            "is_ongoing",
+            "start_date",
+            "deadline",
+            "original_deadline",
+            "is_extended",
+            "status",
+            "status_display",
+            "schedule_status",
+            "schedule_status_display",
+            "progress_pct",
+            "warning_level",
+            "lead_unit",
+            "lead_unit_name",
+            "leader",
+            "closed_at",
+            "reopen_count",
+            "version",
+            "created_at",
+            "updated_at",
+            "assignments",
+        ]
+        read_only_fields = fields
+
+
+class UnitRoleInput(serializers.Serializer):
+    unit = serializers.IntegerField(min_value=1)
+    role = serializers.ChoiceField(choices=AssignmentRole.choices)
+    duty = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class TaskCreateInput(serializers.Serializer):
+    problem = serializers.IntegerField(min_value=1)
+    code = serializers.CharField(max_length=32)
+    name = serializers.CharField(max_length=300)
+    region = serializers.IntegerField(min_value=1)
+    units = UnitRoleInput(many=True, help_text="责任单位：必须恰好有一个牵头单位（LEAD）")
+    deadline = serializers.DateField(required=False, allow_null=True, default=None)
+    start_date = serializers.DateField(required=False, allow_null=True, default=None)
+    deadline_type = serializers.ChoiceField(
+        choices=DeadlineType.choices, default=DeadlineType.DATED
+    )
+    is_point = serializers.BooleanField(default=True)
+    site_type = serializers.ChoiceField(choices=SiteType.choices, default=SiteType.OTHER)
+    goal = serializers.CharField(required=False, allow_blank=True, default="")
+    measures = serializers.CharField(required=False, allow_blank=True, default="")
+    address = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class TaskUpdateInput(serializers.ModelSerializer):
+    """PATCH: the descriptive fields the office may correct (TASK_EDITABLE_FIELDS)."""
+
+    class Meta:
+        model = Task
+        fields = list(TASK_EDITABLE_FIELDS)
+        extra_kwargs = {f: {"required": False} for f in TASK_EDITABLE_FIELDS}
+
+
+class SetUnitsInput(serializers.Serializer):
+    units = UnitRoleInput(many=True, help_text="责任单位：必须恰好有一个牵头单位（LEAD）")
+
+
+class ReportProgressInput(serializers.Serializer):
+    progress_text = serializers.CharField(help_text="本月进展")
+    progress_pct = serializers.IntegerField(min_value=0, max_value=100)
+    difficulties = serializers.CharField(required=False, allow_blank=True, default="")
+    next_steps = serializers.CharField(required=False, allow_blank=True, default="")
+    invest_wan = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, allow_null=True, default=None
+    )
+    files = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="佐证材料（可多个）"
+    )
+    file_kind = serializers.ChoiceField(
+        choices=AttachmentKind.choices, default=AttachmentKind.DURING, help_text="佐证材料类别"
+    )
+
+
+class EvidenceInput(serializers.Serializer):
+    file = serializers.FileField()
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices)
+    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class ExtensionRequestInput(serializers.Serializer):
+    requested_deadline = serializers.DateField()
+    reason = serializers.CharField()
+
+
+class ApplyCloseoutInput(serializers.Serializer):
+    summary = serializers.CharField(help_text="整改完成情况说明")
+    checklist = serializers.DictField(
+        child=serializers.BooleanField(),
+        help_text="五项销号标准逐项确认："
+        + "；".join(f"{k}={v}" for k, v in CLOSEOUT_CHECKLIST.items()),
+    )
+
+
+class LookBackInput(serializers.Serializer):
+    check_date = serializers.DateField()
+    method = serializers.ChoiceField(choices=LookBackMethod.choices)
+    result = serializers.ChoiceField(choices=LookBackResult.choices)
+    findings = serializers.CharField(required=False, allow_blank=True, default="")
+    new_deadline = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Things that hang off a task
+
+
+class ProgressReportSerializer(serializers.ModelSerializer):
+    period_code = serializers.CharField(source="period.code", read_only=True)
+    unit_name = serializers.CharField(source="unit.display_name", read_only=True)
+
+    class Meta:
+        model = ProgressReport
+        fields = [
+            "id",
+            "task",
+            "period",
+            "period_code",
+            "unit",
+            "unit_name",
+            "progress_text",
+            "progress_pct",
+            "schedule_status",
+            "difficulties",
+            "next_steps",
+            "invest_wan",
+            "submitted_by",
+            "submitted_at",
+        ]
+        read_only_fields = fields
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "task",
+            "report",
+            "closeout",
+            "kind",
+            "kind_display",
+            "title",
+            "original_name",
+            "extension",
+            "content_type",
+            "size",
+            "sha256",
+            "taken_at",
+            "uploaded_by",
+            "uploaded_at",
+        ]
+        read_only_fields = fields
+
+
+class ExtensionSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Extension
+        fields = [
+            "id",
+            "task",
+            "unit",
+            "requested_by",
+            "previous_deadline",
+            "requested_deadline",
+            "reason",
+            "status",
+            "status_display",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ExtensionDecideInput(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PublicNoticeSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(read_only=True)  # may be blank, so not format "uri"
+
+    class Meta:
+        model = PublicNotice
+        fields = [
+            "id",
+            "channel",
+            "url",
+            "start_date",
+            "end_date",
+            "contact_phone",
+            "objections",
+            "objection_note",
+            "result",
+            "concluded_at",
+        ]
+        read_only_fields = fields
+
+
+class CloseoutReviewSerializer(serializers.ModelSerializer):
+    level_display = serializers.CharField(source="get_level_display", read_only=True)
+    result_display = serializers.CharField(source="get_result_display", read_only=True)
+
+    class Meta:
+        model = CloseoutReview
+        fields = [
+            "id",
+            "application",
+            "level",
+            "level_display",
+            "unit",
+            "reviewer",
+            "reviewers",
+            "method",
+            "planned_date",
+            "actual_date",
+            "result",
+            "result_display",
+            "opinion",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class CloseoutSerializer(serializers.ModelSerializer):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    reviews = CloseoutReviewSerializer(many=True, read_only=True)
+    notice = PublicNoticeSerializer(read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = CloseoutApplication
+        fields = [
+            "id",
+            "task",
+            "unit",
+            "applied_by",
+            "applied_at",
+            "summary",
+            "checklist",
+            "status",
+            "status_display",
+            "return_reason",
+            "returned_at",
+            "closed_at",
+            "closeout_doc_no",
+            "filed_at",
+            "reviews",
+            "notice",
+        ]
+        read_only_fields = fields
+
+
+class SelfCheckInput(serializers.Serializer):
+    passed = serializers.BooleanField(help_text="true=县级自验通过，false=退回")
+    opinion = serializers.CharField()
+
+
+class AcceptInput(serializers.Serializer):
+    opinion = serializers.CharField()
+    level = serializers.ChoiceField(
+        choices=ReviewLevel.choices, default=ReviewLevel.CITY, help_text="市级验收或行业部门认定"
+    )
+    notice_start = serializers.DateField()
+    notice_end = serializers.DateField()
+    channel = serializers.CharField(required=False, default="市政府网站", max_length=100)
+    url = serializers.URLField(required=False, allow_blank=True, default="", max_length=500)
+    contact_phone = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=32
+    )
+    reviewers = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    method = serializers.ChoiceField(choices=ReviewMethod.choices, default=ReviewMethod.BOTH)
+
+
+class ReturnInput(serializers.Serializer):
+    reason = serializers.CharField()
+    level = serializers.ChoiceField(
+        choices=ReviewLevel.choices,
+        default=ReviewLevel.CITY,
+        help_text="市级验收、行业部门认定或省级验收",
+    )
+    objection_upheld = serializers.BooleanField(default=False, help_text="公示期异议成立")
+
+
+class RecordReviewInput(serializers.Serializer):
+    level = serializers.ChoiceField(
+        choices=ReviewLevel.choices, help_text="市级验收、行业部门认定或省级验收"
+    )
+    result = serializers.ChoiceField(choices=ReviewResult.choices)
+    opinion = serializers.CharField()
+    actual_date = serializers.DateField(required=False, allow_null=True, default=None)
+    reviewers = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    method = serializers.ChoiceField(choices=ReviewMethod.choices, default=ReviewMethod.BOTH)
+
+
+class CloseInput(serializers.Serializer):
+    objections = serializers.IntegerField(min_value=0, max_value=32767, default=0)
+    objection_note = serializers.CharField(required=False, allow_blank=True, default="")
+    doc_no = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    filed_at = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class LookBackSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LookBackCheck
+        fields = [
+            "id",
+            "task",
+            "closeout",
+            "check_date",
+            "unit",
+            "method",
+            "result",
+            "findings",
+            "reopened",
+            "created_by",
+        ]
+        read_only_fields = fields
+
+
+class WarningSerializer(serializers.ModelSerializer):
+    level_display = serializers.CharField(source="get_level_display", read_only=True)
+    reason_display = serializers.CharField(source="get_reason_display", read_only=True)
+    task_code = serializers.CharField(source="task.code", read_only=True)
+
+    class Meta:
+        model = Warning
+        fields = [
+            "id",
+            "task",
+            "task_code",
+            "unit",
+            "level",
+            "level_display",
+            "reason",
+            "reason_display",
+            "day",
+            "auto",
+            "issued_by",
+            "note",
+            "resolved_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "kind",
+            "task",
+            "title",
+            "body",
+            "url",
+            "channel",
+            "status",
+            "created_at",
+            "sent_at",
+            "read_at",
+        ]
+        read_only_fields = fields
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="本次标记为已读的通知数")
+
+
+class SupervisionNoticeSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    target_unit_name = serializers.CharField(source="target_unit.display_name", read_only=True)
+    tasks = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = SupervisionNotice
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "doc_no",
+            "title",
+            "content",
+            "target_unit",
+            "target_unit_name",
+            "tasks",
+            "status",
+            "status_display",
+            "issued_on",
+            "reply_due",
+            "reply_text",
+            "replied_at",
+            "issued_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class SupervisionNoticeInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SupervisionKind.choices)
+    title = serializers.CharField(max_length=200)
+    target_unit = serializers.IntegerField(min_value=1)
+    content = serializers.CharField(required=False, allow_blank=True, default="")
+    doc_no = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
+    reply_due = serializers.DateField(required=False, allow_null=True, default=None)
+    tasks = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list
+    )

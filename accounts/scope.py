@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 
 from accounts.choices import Role
-from accounts.models import Region
+from accounts.models import Region, Unit
 
 
 class Reach(Enum):
@@ -58,8 +58,11 @@ def _compute_scope(user) -> UserScope:
     if not user.unit_id:
         return _NOBODY
     if user.role in (Role.OFFICE, Role.LEADER):
-        region = Region.objects.only("path").get(pk=user.unit.region_id)
-        ids = tuple(Region.objects.subtree_of(region).values_list("pk", flat=True))
+        # One query: the subtree below the region of the user's unit.
+        unit_path = Unit.objects.filter(pk=user.unit_id).values("region__path")[:1]
+        ids = tuple(
+            Region.objects.filter(path__startswith=Subquery(unit_path)).values_list("pk", flat=True)
+        )
         return UserScope(Reach.REGION, region_ids=ids)
     if user.role in (Role.REPORTER, Role.UNIT_HEAD):
         return UserScope(Reach.UNIT, unit_id=user.unit_id)
@@ -72,6 +75,7 @@ def restrict(
     *,
     region_field: str | None,
     unit_q: Callable[[int], Q] | None,
+    region_q: Callable[[tuple[int, ...]], Q] | None = None,
 ) -> QuerySet:
     """Narrow `qs` to what `user` may see.
 
@@ -79,10 +83,15 @@ def restrict(
     the rows have no region of their own (then office/leader see them only through unit_q's
     rows, which is never the case today).
     unit_q: builds the condition "the user's unit is assigned to this row".
+    region_q: for rows that belong to a region *and* to what lies below it (a city round seen
+    by a county office through its county's tasks): builds the condition from the subtree ids,
+    used instead of region_field.
     """
     scope = scope_of(user)
     if scope.reach is Reach.ALL:
         return qs
+    if scope.reach is Reach.REGION and region_q is not None:
+        return qs.filter(region_q(scope.region_ids))
     if scope.reach is Reach.REGION and region_field is not None:
         return qs.filter(**{f"{region_field}__in": scope.region_ids})
     if scope.reach is Reach.UNIT and unit_q is not None:

@@ -74,9 +74,8 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
     name = upload.name or "file"
     limit = settings.UPLOAD_MAX_BYTES
     if upload.size is not None and upload.size > limit:
-        raise InvalidInput(
-            f"文件“{name}”超过大小限制（{limit // (1024 * 1024)} MB）", field="files"
-        )
+        shown = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+        raise InvalidInput(f"文件“{name}”超过大小限制（{shown}）", field="files")
     if not upload.size:
         raise InvalidInput(f"文件“{name}”是空文件", field="files")
     upload.seek(0)

@@ -194,8 +194,8 @@ def test_list_row_shape(world, as_persona):
 @pytest.mark.parametrize(
     ("persona", "token", "queries"),
     [
-        ("office", False, 7),  # session, user, unit, region, subtree, count, page
-        ("office", True, 6),  # token+user, unit, region, subtree, count, page
+        ("office", False, 5),  # session, user, scope subtree, count, page
+        ("office", True, 4),  # token+user, scope subtree, count, page
         ("reporter", False, 4),  # session, user, count, page
         ("reporter", True, 3),  # token+user, count, page
         ("admin", True, 3),

@@ -287,10 +287,10 @@ def _queries_for(client, django_assert_num_queries, n):
     return response
 
 
-# session, user; scope: the leader's unit, its region, the region subtree; figures: totals by
+# session, user; scope: the region subtree (one query), the leader's unit (scope label); figures: totals by
 # round, rounds with headlines, totals, tasks by region, counties above them, unit ranking,
 # trend, scatter; page: the header's unread badge and the scope label's region.
-LEADER_QUERIES = 15
+LEADER_QUERIES = 14
 
 
 @pytest.mark.parametrize("extra", [5, 40])

@@ -29,8 +29,8 @@ def _add_tasks(world, n, region=None, lead=None):
 
 # session, user, header badge, rounds filter, status counts, page rows
 REPORTER_LIST_QUERIES = 6
-# + scope (unit, region, subtree), units and counties for the filters
-OFFICE_LIST_QUERIES = 11
+# + scope (the region subtree, one query), units and counties for the filters
+OFFICE_LIST_QUERIES = 9
 
 
 @pytest.mark.parametrize("extra", [5, 30])

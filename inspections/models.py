@@ -26,6 +26,15 @@ class InspectionRoundQuerySet(models.QuerySet):
             self,
             user,
             region_field="region",
+            # A county office also sees the city round its county's tasks belong to.
+            region_q=lambda ids: (
+                Q(region_id__in=ids)
+                | Q(
+                    pk__in=models.Subquery(
+                        Problem.objects.filter(tasks__region_id__in=ids).values("round_id")
+                    )
+                )
+            ),
             unit_q=lambda unit_id: Q(
                 pk__in=models.Subquery(
                     Problem.objects.filter(
@@ -154,6 +163,14 @@ class ProblemQuerySet(models.QuerySet):
             self,
             user,
             region_field="round__region",
+            region_q=lambda ids: (
+                Q(round__region_id__in=ids)
+                | Q(
+                    pk__in=models.Subquery(
+                        Problem.objects.filter(tasks__region_id__in=ids).values("pk")
+                    )
+                )
+            ),
             unit_q=lambda unit_id: Q(
                 pk__in=models.Subquery(
                     Problem.objects.filter(
@@ -321,3 +338,41 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class ImportBatch(models.Model):
+    """One committed Excel import of a rectification plan.
+
+    The file's sha256 is unique, so the same file cannot be imported twice; `summary` keeps
+    what the import created (counts, headline) for the import history page.
+    """
+
+    sha256 = models.CharField(_("文件指纹（SHA-256）"), max_length=64, unique=True)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    round = models.ForeignKey(
+        InspectionRound,
+        verbose_name=_("督察轮次"),
+        null=True,
+        blank=True,
+        # Null when one file filled several rounds (the ledger round trip); see summary.
+        on_delete=models.PROTECT,
+        related_name="import_batches",
+    )
+    created_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("导入人"),
+        on_delete=models.PROTECT,
+        related_name="import_batches",
+    )
+    created_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+    row_count = models.PositiveIntegerField(_("数据行数"), default=0)
+    task_count = models.PositiveIntegerField(_("新建任务数"), default=0)
+    summary = models.JSONField(_("导入摘要"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("计划导入批次")
+        verbose_name_plural = _("计划导入批次")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}（{self.created_at:%Y-%m-%d %H:%M}）"

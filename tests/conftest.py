@@ -40,6 +40,26 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def require_redis() -> str:
+    """The real-broker tests run when REDIS_URL is set (the PostgreSQL+Redis pass of CI).
+
+    Unset: a plain skip, the run did not ask for Redis. Set but unreachable: a missing
+    service, which fails under TRACKER_REQUIRE_SERVICES=1.
+    """
+    from django.conf import settings
+
+    url = settings.REDIS_URL
+    if not url:
+        pytest.skip("REDIS_URL not set: real-broker tests run in the PostgreSQL+Redis pass")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        skip_or_fail(f"Redis at {url} unreachable: {exc}")
+    return url
+
+
 @pytest.fixture(autouse=True)
 def _pin_business_date(settings):
     """Tests judge deadlines on the demo's snapshot date unless a test says otherwise."""

@@ -14,7 +14,7 @@ from django.core import mail
 from rectification.choices import NotificationChannel, NotificationStatus
 from rectification.models import DispatchReport, Notification
 from rectification.services import Message, notify_many
-from tests.conftest import skip_or_fail
+from tests.conftest import require_redis
 from tests.jobs.conftest import put, told
 
 pytestmark = [pytest.mark.realservices, pytest.mark.django_db(transaction=True)]
@@ -24,10 +24,8 @@ ON = date(2020, 2, 15)
 
 @pytest.fixture(scope="module")
 def worker():
-    from django.conf import settings
 
-    if not settings.REDIS_URL:
-        skip_or_fail("REDIS_URL not set")
+    require_redis()
     from celery.contrib.testing.worker import start_worker
     from kombu import Queue
 

@@ -1,0 +1,98 @@
+# The README's commands. CI (.ci/run) calls the same targets, so the README, CI and a
+# developer's shell run the same thing.
+#
+#   make run      first run: install, migrate, load the demo city, serve on http://127.0.0.1:8000
+#   make serve    serve only (no install, no migrate)
+#   make test     the whole test suite
+#   make lint     ruff check + ruff format --check
+#   make check    Django system checks, migrations up to date, production (--deploy) checks
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The demo city is a snapshot of this day; `make run` and `make serve` pin the business date to it.
+DEMO_TODAY ?= 2020-02-15
+# Extra pytest arguments, e.g. `make test ARGS="tests/test_admin.py -x"`.
+ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install var-dir run serve migrate demo test lint format check verify-static messages clean
+
+help:
+	@echo "make run            install, migrate, load the demo, serve http://$(HOST):$(PORT) (+ Celery worker)"
+	@echo "make serve          serve only (runserver + Celery worker with beat)"
+	@echo "make test           run the test suite (ARGS=... to pass pytest arguments)"
+	@echo "make lint           ruff check and ruff format --check"
+	@echo "make format         ruff format and ruff check --fix"
+	@echo "make check          system checks, makemigrations --check, check --deploy"
+	@echo "make verify-static  verify vendored front-end files against their checksums"
+
+# The venv is (re)installed when pyproject.toml changes; the stamp file records the last install.
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (set PYTHON=python3.11)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+install: $(BIN)/.installed
+
+# SQLite's file, Celery's folders and uploads live under VAR_DIR (default var/, not in git).
+var-dir:
+	@mkdir -p "$${VAR_DIR:-var}"
+
+migrate: install var-dir
+	$(MANAGE) migrate --noinput
+
+demo: install
+	TRACKER_TODAY=$(DEMO_TODAY) $(MANAGE) load_demo
+
+run: install var-dir
+	$(MANAGE) migrate --noinput
+	TRACKER_TODAY=$(DEMO_TODAY) $(MANAGE) load_demo
+	@$(MAKE) --no-print-directory serve
+
+serve:
+	@VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) TRACKER_TODAY=$(DEMO_TODAY) bash scripts/serve.sh
+
+test: install var-dir
+	@VENV=$(VENV) bash scripts/run_tests.sh $(ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# check --deploy runs with production-like settings; the database and Redis named here are
+# never contacted (system checks do not connect unless asked to with --database).
+check: install var-dir
+	$(MANAGE) makemigrations --check --dry-run
+	$(MANAGE) check --fail-level WARNING
+	DEBUG=0 \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	ALLOWED_HOSTS=ducha.example.gov.cn \
+	CSRF_TRUSTED_ORIGINS=https://ducha.example.gov.cn \
+	DATABASE_URL=postgres://ducha:ducha@db.invalid:5432/ducha \
+	REDIS_URL=redis://redis.invalid:6379/0 \
+	$(MANAGE) check --deploy --fail-level WARNING
+
+# The UI's vendored assets (static/vendor) carry a sha256 manifest; this verifies the files.
+verify-static: install
+	@if [ -f scripts/verify_static.py ]; then \
+		$(BIN)/python scripts/verify_static.py; \
+	else \
+		echo "verify-static: scripts/verify_static.py not present, nothing to verify"; \
+	fi
+
+# Compile the project's own translation catalogs (needs GNU gettext's msgfmt).
+messages: install
+	@if [ -d locale ]; then $(MANAGE) compilemessages --ignore=.venv; else echo "messages: no locale/ directory"; fi
+
+clean:
+	rm -rf $(VENV) *.egg-info .ruff_cache test-results

@@ -1,0 +1,105 @@
+"""Admin for regions, units, people and users: the reference data the system administrator keeps."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Person, Region, Unit, User
+
+admin.site.site_header = _("督察整改台账 管理后台")
+admin.site.site_title = _("督察整改台账")
+admin.site.index_title = _("基础数据与记录")
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "level", "parent", "path"]
+    list_filter = ["level"]
+    search_fields = ["name", "code"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["path"]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "kind", "region", "parent", "sort", "is_active"]
+    list_filter = ["kind", "is_active", "region__level"]
+    search_fields = ["name", "short_name", "aliases"]
+    list_select_related = ["region", "parent"]
+    autocomplete_fields = ["region", "parent", "head"]
+    list_editable = ["sort"]
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "aliases", "kind", "region", "parent"]}),
+        (_("联系"), {"fields": ["head", "phone"]}),
+        (_("群机器人"), {"fields": ["webhook_kind", "webhook_url"]}),
+        (_("其他"), {"fields": ["sort", "is_active"]}),
+    ]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "title", "unit", "phone", "is_leader"]
+    list_filter = ["is_leader", "unit__kind"]
+    search_fields = ["name", "title", "unit__name", "unit__short_name"]
+    list_select_related = ["unit"]
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = [
+        "username",
+        "display_name",
+        "unit",
+        "role",
+        "phone",
+        "is_active",
+        "is_staff",
+        "last_login",
+    ]
+    list_filter = ["role", "is_active", "is_staff", "is_superuser", "unit__kind"]
+    search_fields = [
+        "username",
+        "last_name",
+        "first_name",
+        "email",
+        "phone",
+        "unit__name",
+        "unit__short_name",
+    ]
+    list_select_related = ["unit"]
+    autocomplete_fields = ["unit", "person"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("个人信息"), {"fields": ["last_name", "first_name", "email", "phone"]}),
+        # What the user sees and may change follows from unit and role (accounts/scope.py).
+        (_("单位与角色"), {"fields": ["unit", "role", "person"]}),
+        (
+            _("权限"),
+            {
+                "fields": [
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ]
+            },
+        ),
+        (_("重要日期"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "usable_password", "password1", "password2"],
+            },
+        ),
+        (_("单位与角色"), {"fields": ["last_name", "first_name", "unit", "role", "person"]}),
+    ]
+
+    @admin.display(description=_("姓名"), ordering="last_name")
+    def display_name(self, obj: User) -> str:
+        return obj.get_full_name() or "—"

@@ -1,0 +1,254 @@
+"""Parsers for the cells offices actually write: deadlines in words, packed unit cells,
+Chinese numbering. Pure functions; they raise ValueError with a Chinese reason."""
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from inspections.choices import DeadlineType
+
+# ---------------------------------------------------------------------------------------------
+# Deadlines
+
+
+@dataclass(frozen=True)
+class Deadline:
+    deadline_type: str
+    deadline: date | None
+    is_ongoing: bool = False
+
+
+_IMMEDIATE = "立行立改"
+_ONGOING = ("长期坚持", "持续推进", "长期推进")
+_YEAR_RANGE = range(1990, 2101)
+
+_FULL_DATE = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?")
+_MONTH_END = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:份)?\s*(?:底|末)?")
+_MONTH_DOT = re.compile(r"(\d{4})\s*[./\-]\s*(\d{1,2})(?!\s*[./\-]?\s*\d)")
+_YEAR_END = re.compile(r"(\d{4})\s*年\s*(?:年?底|年?末|全年|内)")
+_HALF = re.compile(r"(\d{4})\s*年\s*(上|下)半年")
+_QUARTER = re.compile(r"(\d{4})\s*年\s*第?\s*([一二三四1-4])\s*季度")
+_QUARTER_NO = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _checked(year: int, month: int, day: int | None = None) -> date:
+    if year not in _YEAR_RANGE:
+        raise ValueError(f"年份“{year}”不在合理范围内")
+    if not 1 <= month <= 12:
+        raise ValueError(f"月份“{month}”无效")
+    if day is None:
+        return _month_end(year, month)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"日期“{year}年{month}月{day}日”不存在") from None
+
+
+def _find_date(text: str) -> date | None:
+    if m := _FULL_DATE.search(text):
+        return _checked(int(m[1]), int(m[2]), int(m[3]))
+    if m := _HALF.search(text):
+        return _checked(int(m[1]), 6 if m[2] == "上" else 12)
+    if m := _QUARTER.search(text):
+        return _checked(int(m[1]), 3 * _QUARTER_NO[m[2]])
+    if m := _MONTH_END.search(text):
+        return _checked(int(m[1]), int(m[2]))
+    if m := _YEAR_END.search(text):
+        return _checked(int(m[1]), 12)
+    if m := _MONTH_DOT.search(text):
+        return _checked(int(m[1]), int(m[2]))
+    return None
+
+
+def parse_deadline(value: object) -> Deadline:
+    """A 整改时限 cell → (type, date, ongoing).
+
+    Real dates; "2020年12月底前", "2020年6月", "2020年底前", "2020年6月30日", "2020.6.30",
+    "2020-06-30", "2020年上半年", "2020年第一季度"; "立行立改", "长期坚持", "立行立改，长期坚持",
+    "2020年12月底前完成，长期坚持". A month without a day means the month's last day.
+    """
+    if isinstance(value, datetime):
+        return Deadline(DeadlineType.DATED, value.date())
+    if isinstance(value, date):
+        return Deadline(DeadlineType.DATED, value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError("整改时限为空")
+    if not isinstance(value, str):
+        raise ValueError(f"无法识别的整改时限“{value}”，请填写日期或“2020年12月底前”“立行立改”等")
+    text = re.sub(r"\s+", "", value)
+    ongoing = any(word in text for word in _ONGOING)
+    immediate = _IMMEDIATE in text
+    found = _find_date(text)
+    if immediate:
+        return Deadline(DeadlineType.IMMEDIATE, found, ongoing)
+    if found and ongoing and text.startswith(_ONGOING):
+        # "长期坚持（2019-12-31）": a long-term task with a first-stage date.
+        return Deadline(DeadlineType.ONGOING, found, True)
+    if found:
+        return Deadline(DeadlineType.DATED, found, ongoing)
+    if ongoing:
+        return Deadline(DeadlineType.ONGOING, None, True)
+    raise ValueError(f"无法识别的整改时限“{value}”，请填写日期或“2020年12月底前”“立行立改”等")
+
+
+def format_deadline(deadline_type: str, deadline: date | None, is_ongoing: bool) -> object:
+    """The export's 整改时限 cell; parse_deadline reads it back to the same values (an ONGOING
+    task with a date is written "长期坚持（2019-12-31）")."""
+    suffix = "，长期坚持" if is_ongoing else ""
+    if deadline_type == DeadlineType.IMMEDIATE:
+        dated = f"（{deadline:%Y-%m-%d}）" if deadline else ""
+        return f"立行立改{dated}{suffix}"
+    if deadline is None:
+        return "长期坚持"
+    if deadline_type == DeadlineType.ONGOING:
+        return f"长期坚持（{deadline:%Y-%m-%d}）"
+    if suffix:
+        return f"{deadline:%Y-%m-%d}{suffix}"
+    return deadline
+
+
+# ---------------------------------------------------------------------------------------------
+# Units packed in one cell
+
+
+@dataclass(frozen=True)
+class UnitNames:
+    lead: tuple[str, ...] = ()
+    coop: tuple[str, ...] = ()
+    territorial: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return not (self.lead or self.coop or self.territorial)
+
+
+_SEPARATORS = re.compile(r"[、，,；;/／\n\r|｜]+")
+_WRAPPER = re.compile(r"[（(]\s*责任单位\s*[:：]\s*([^）)]*)[）)]")
+_LABELLED = re.compile(
+    r"(牵头单位|牵头部门|牵头|配合单位|配合部门|配合|责任单位|属地责任单位|属地)\s*[:：]"
+)
+_SUFFIX_ROLE = re.compile(r"^(.*?)(牵头|配合|负责|参与|协助)$")
+
+
+def split_names(text: str) -> list[str]:
+    names = []
+    for part in _SEPARATORS.split(text):
+        part = part.strip().strip("。.：:（）()…")
+        part = re.sub(r"^(等|及|和)", "", part)
+        part = re.sub(r"(等单位|等部门|等)$", "", part)
+        if part:
+            names.append(part)
+    return names
+
+
+def _role_of_label(label: str) -> str:
+    if label.startswith("牵头"):
+        return "lead"
+    if label.startswith("配合"):
+        return "coop"
+    return "territorial"
+
+
+def parse_units(text: object) -> UnitNames:
+    """One cell naming units with or without roles.
+
+    "市生态环境局牵头，市发改委、市经信局配合" / "牵头单位：A；配合单位：B、C" /
+    "（责任单位：A、B）" / "A、B" (first is the lead, the rest cooperate).
+    """
+    if text is None:
+        return UnitNames()
+    raw = str(text).strip()
+    if not raw:
+        return UnitNames()
+    wrapped = _WRAPPER.findall(raw)
+    if wrapped:
+        raw = "、".join(wrapped)
+    roles: dict[str, list[str]] = {"lead": [], "coop": [], "territorial": []}
+    labels = list(_LABELLED.finditer(raw))
+    if labels:
+        for i, m in enumerate(labels):
+            end = labels[i + 1].start() if i + 1 < len(labels) else len(raw)
+            roles[_role_of_label(m[1])].extend(split_names(raw[m.end() : end]))
+        return UnitNames(tuple(roles["lead"]), tuple(roles["coop"]), tuple(roles["territorial"]))
+    # "A牵头，B、C配合": a role word closes the list of names written before it.
+    chunks = re.split(r"(牵头|配合|负责|参与|协助)", raw)
+    if len(chunks) > 1:
+        pending: list[str] = []
+        for chunk in chunks:
+            if chunk in ("牵头", "负责"):
+                roles["lead"].extend(pending)
+                pending = []
+            elif chunk in ("配合", "参与", "协助"):
+                roles["coop"].extend(pending)
+                pending = []
+            else:
+                pending.extend(split_names(chunk))
+        roles["coop"].extend(pending)
+        if not roles["lead"] and roles["coop"]:
+            roles["lead"].append(roles["coop"].pop(0))
+        return UnitNames(tuple(roles["lead"]), tuple(roles["coop"]), ())
+    names = split_names(raw)
+    return UnitNames(tuple(names[:1]), tuple(names[1:]), ())
+
+
+# ---------------------------------------------------------------------------------------------
+# Chinese numbering: "一、" "（三）" "1." "3-2" "第一方面"
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_CN_DIGITS.update({"七": 7, "八": 8, "九": 9})
+
+
+def chinese_number(text: str) -> int:
+    """一 → 1, 十二 → 12, 二十三 → 23, 12 → 12."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, units = text.partition("十")
+        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
+    total = 0
+    for ch in text:
+        total = total * 10 + _CN_DIGITS[ch]
+    return total
+
+
+_CN = "[一二三四五六七八九十两〇零]+"
+_NUMBERING = (
+    re.compile(rf"^第\s*({_CN}|\d+)\s*(?:方面|类|项|部分|条)\s*[、.．:：\s]*"),
+    re.compile(rf"^[（(]\s*({_CN}|\d+)\s*[）)]\s*[、.．]?\s*"),
+    re.compile(rf"^({_CN})\s*[、.．]\s*"),
+    re.compile(r"^(\d+(?:\s*[-－—.．]\s*\d+)+)(?=\s|[^\d]|$)\s*[、.．]?\s*"),
+    re.compile(r"^(\d+)\s*[、.．]\s*"),
+    re.compile(r"^(\d+)\s+"),
+)
+
+
+@dataclass(frozen=True)
+class Numbered:
+    number: str  # "3", "3-2" (as written, normalized), or "" when unnumbered
+    seq: int | None  # the last number: 一 → 1, 3-2 → 2
+    title: str
+
+
+def parse_numbering(text: object) -> Numbered:
+    value = str(text or "").strip()
+    for pattern in _NUMBERING:
+        m = pattern.match(value)
+        if m:
+            raw = re.sub(r"\s+", "", m[1])
+            parts = [p for p in re.split(r"[-－—.．]", raw) if p]
+            number = "-".join(str(chinese_number(p)) for p in parts)
+            return Numbered(number, chinese_number(parts[-1]), value[m.end() :].strip())
+    return Numbered("", None, value)
+
+
+def is_aspect_heading(text: str) -> bool:
+    """ "一、贯彻落实…" or "第一方面 …": a section row in a 公示表."""
+    return bool(re.match(rf"^(第\s*{_CN}\s*方面|{_CN}\s*[、.．])", text.strip()))
+
+
+def is_category_heading(text: str) -> bool:
+    return bool(re.match(rf"^[（(]\s*{_CN}\s*[）)]", text.strip()))

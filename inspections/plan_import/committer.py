@@ -1,0 +1,104 @@
+"""Create what a validated plan describes, all or nothing, through the services."""
+
+from django.db import transaction
+
+from accounts.errors import ServiceError
+from accounts.models import User
+from inspections import services
+from inspections.models import ImportBatch, InspectionRound
+from inspections.plan_import.errors import AlreadyImported, ImportRefused, RowError
+from inspections.plan_import.validator import Plan
+from rectification.services import UnitRole, task_create
+
+
+def commit_plan(plan: Plan, *, actor: User, sha256: str, file_name: str) -> ImportBatch:
+    """One transaction: rounds → aspects → categories → problems → tasks (task_create) → the
+    batch row. A service refusal rolls everything back and names the row it came from."""
+    if ImportBatch.objects.filter(sha256=sha256).exists():
+        raise AlreadyImported()
+    row = None
+    try:
+        with transaction.atomic():
+            rounds: dict[str, InspectionRound] = {}
+            for key, planned in plan.rounds.items():
+                rounds[key] = planned.existing or services.round_create(
+                    actor=actor,
+                    code=planned.code,
+                    name=planned.name,
+                    kind=planned.kind,
+                    level=planned.level,
+                    region=planned.region,
+                )
+            aspects, categories = {}, {}
+            for key, aspect in plan.aspects.items():
+                aspects[key] = aspect.existing or services.aspect_create(
+                    actor=actor, round_=rounds[aspect.round_key], seq=aspect.seq, title=aspect.title
+                )
+                for category in aspect.categories.values():
+                    categories[id(category)] = category.existing or services.category_create(
+                        actor=actor, aspect=aspects[key], seq=category.seq, title=category.title
+                    )
+            created = 0
+            for planned in plan.problems.values():
+                row = planned.row
+                first = planned.tasks[0] if planned.tasks else None
+                dated = [t.deadline.deadline for t in planned.tasks if t.deadline.deadline]
+                problem = planned.existing or services.problem_create(
+                    actor=actor,
+                    round_=rounds[planned.round_key],
+                    category=categories.get(id(planned.category)) if planned.category else None,
+                    seq=planned.seq,
+                    code=planned.code,
+                    title=planned.title,
+                    original_text=planned.original_text,
+                    goal=planned.goal,
+                    measures=planned.measures,
+                    deadline_type=first.deadline.deadline_type if first else "DATED",
+                    deadline=max(dated) if dated else None,
+                    source=planned.source,
+                    leader=planned.leader,
+                )
+                for task in planned.tasks:
+                    row = task.row
+                    task_create(
+                        problem=problem,
+                        actor=actor,
+                        code=task.code,
+                        name=task.name,
+                        region=task.region,
+                        units=[UnitRole(u.unit, u.role, u.person) for u in task.units],
+                        deadline=task.deadline.deadline,
+                        deadline_type=task.deadline.deadline_type,
+                        is_ongoing=task.deadline.is_ongoing,
+                        is_point=task.is_point,
+                        site_type=task.site_type,
+                        goal=task.goal,
+                        measures=task.measures,
+                        address=task.address,
+                        water_body=task.water_body,
+                        lat=task.lat,
+                        lng=task.lng,
+                        leader=planned.leader,
+                    )
+                    created += 1
+            row = None
+            only_round = (
+                next(iter({r.pk: r for r in rounds.values()}.values()))
+                if len({r.pk for r in rounds.values()}) == 1
+                else None
+            )
+            return services.import_batch_record(
+                actor=actor,
+                sha256=sha256,
+                file_name=file_name,
+                round_=only_round,
+                row_count=plan.rows,
+                task_count=created,
+                summary=plan.summary(),
+            )
+    except ServiceError as exc:
+        if ImportBatch.objects.filter(sha256=sha256).exists():
+            raise AlreadyImported() from None
+        errors = [RowError(row, "", exc.message)] if row else []
+        where = f"第{row}行：" if row else ""
+        raise ImportRefused(f"导入失败，未导入任何数据。{where}{exc.message}", errors) from None

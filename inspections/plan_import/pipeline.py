@@ -1,0 +1,126 @@
+"""The import as pages and API call it: stage the upload, preview it, commit it.
+
+The uploaded bytes are kept under MEDIA_ROOT/imports/<sha256>.xlsx between preview and
+commit; the commit re-reads and re-validates that file, so nothing from the preview needs
+to be trusted or kept in the session.
+"""
+
+import hashlib
+import re
+from pathlib import Path
+
+from django.conf import settings
+
+from accounts.models import User
+from inspections.models import ImportBatch
+from inspections.plan_import import safety
+from inspections.plan_import.committer import commit_plan
+from inspections.plan_import.errors import AlreadyImported, ImportRefused
+from inspections.plan_import.reader import read_workbook
+from inspections.plan_import.validator import Plan, Target, build_plan
+
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+
+
+def staging_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def staged_path(sha256: str) -> Path:
+    if not _SHA.match(sha256 or ""):
+        raise ImportRefused("导入批次标识无效，请重新上传文件")
+    return staging_dir() / f"{sha256}.xlsx"
+
+
+def read_upload(upload) -> tuple[bytes, str]:
+    """The bytes of an uploaded file, refusing oversize uploads without reading them all."""
+    if upload is None:
+        raise ImportRefused("请选择要导入的 Excel 文件（.xlsx）")
+    max_bytes = safety.limit("IMPORT_MAX_BYTES", safety.MAX_FILE_BYTES)
+    if upload.size is not None and upload.size > max_bytes:
+        raise ImportRefused(
+            f"文件过大（{upload.size / 1024 / 1024:.1f} MB），单个文件不能超过 "
+            f"{max_bytes // 1024 // 1024} MB，请拆分后分批导入"
+        )
+    data = upload.read(max_bytes + 1)
+    return data, upload.name or ""
+
+
+def preview_upload(data: bytes, filename: str, *, actor: User, target: Target) -> tuple[str, Plan]:
+    """Check, parse and validate; keep the file for the commit. Returns (sha256, plan)."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    if ImportBatch.objects.filter(sha256=sha256).exists():
+        raise AlreadyImported()
+    plan = _plan(data, filename, actor=actor, target=target)
+    path = staged_path(sha256)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_bytes(data)
+    return sha256, plan
+
+
+def commit_staged(sha256: str, filename: str, *, actor: User, target: Target):
+    path = staged_path(sha256)
+    if ImportBatch.objects.filter(sha256=sha256).exists():
+        raise AlreadyImported()
+    if not path.exists():
+        raise ImportRefused("预览已失效（未找到上传的文件），请重新上传")
+    data = path.read_bytes()
+    plan = _plan(data, filename, actor=actor, target=target)
+    batch = commit_plan(plan, actor=actor, sha256=sha256, file_name=filename or path.name)
+    path.unlink(missing_ok=True)
+    return batch, plan
+
+
+def _plan(data: bytes, filename: str, *, actor: User, target: Target) -> Plan:
+    safety.check_file(data, filename)
+    safety.check_row_count(data)
+    sheet = read_workbook(data)
+    return build_plan(sheet, actor=actor, target=target)
+
+
+def target_from_data(data, *, actor: User) -> Target:
+    """The import target from form/API fields: mode = existing (round), new (code, name,
+    kind, level, region) or file (rounds named in the file's 督察轮次 column)."""
+    from accounts.models import Region
+    from accounts.scope import sees_region
+    from inspections.choices import RoundKind, RoundLevel
+    from inspections.models import InspectionRound
+
+    mode = (data.get("mode") or "existing").strip()
+    if mode == "existing":
+        round_id = str(data.get("round") or "").strip()
+        found = (
+            InspectionRound.objects.visible_to(actor)
+            .select_related("region")
+            .filter(pk=round_id)
+            .first()
+            if round_id.isdigit()
+            else None
+        )
+        if found is None:
+            raise ImportRefused("请选择要导入的督察轮次（所选轮次不存在或不在您的权限范围内）")
+        return Target("existing", round=found)
+    if mode == "new":
+        spec = {
+            k: str(data.get(k) or "").strip() for k in ("code", "name", "kind", "level", "region")
+        }
+        missing = [label for k, label in (("code", "代码"), ("name", "名称")) if not spec[k]]
+        if missing:
+            raise ImportRefused(f"新建督察轮次请填写{'、'.join(missing)}")
+        if spec["kind"] not in RoundKind.values or spec["level"] not in RoundLevel.values:
+            raise ImportRefused("新建督察轮次请选择督察类型和层级")
+        region = (
+            Region.objects.filter(pk=spec["region"]).first() if spec["region"].isdigit() else None
+        )
+        if region is None or not sees_region(actor, region.pk):
+            raise ImportRefused("新建督察轮次请选择您管辖范围内的被督察地区")
+        if InspectionRound.objects.filter(code=spec["code"]).exists():
+            raise ImportRefused(f"督察轮次代码“{spec['code']}”已存在，请换一个代码或选择已有轮次")
+        if len(spec["code"]) > 32 or len(spec["name"]) > 200:
+            raise ImportRefused("督察轮次代码不超过32字、名称不超过200字")
+        spec["region"] = region
+        return Target("new", new_round=spec)
+    if mode == "file":
+        return Target("file")
+    raise ImportRefused("导入方式无效")

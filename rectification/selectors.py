@@ -108,8 +108,12 @@ def totals_by_round(tasks: QuerySet[Task], *, today: date | None = None) -> dict
             not_started=Count("pk", filter=Q(status=TaskStatus.NOT_STARTED)),
             reopened=Count("pk", filter=working & Q(reopen_count__gt=0)),
             overdue=Count("pk", filter=overdue),
-            behind=Count("pk", filter=working & ~overdue & Q(schedule_status=ScheduleStatus.BEHIND)),
-            red=Count("pk", filter=Q(warning_level=WarningLevel.RED) & ~Q(status=TaskStatus.CLOSED)),
+            behind=Count(
+                "pk", filter=working & ~overdue & Q(schedule_status=ScheduleStatus.BEHIND)
+            ),
+            red=Count(
+                "pk", filter=Q(warning_level=WarningLevel.RED) & ~Q(status=TaskStatus.CLOSED)
+            ),
             yellow=Count(
                 "pk", filter=Q(warning_level=WarningLevel.YELLOW) & ~Q(status=TaskStatus.CLOSED)
             ),

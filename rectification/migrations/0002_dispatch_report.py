@@ -5,33 +5,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('rectification', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("rectification", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='supervisionnotice',
-            name='auto_key',
-            field=models.CharField(blank=True, max_length=64, null=True, unique=True, verbose_name='系统去重键'),
+            model_name="supervisionnotice",
+            name="auto_key",
+            field=models.CharField(
+                blank=True, max_length=64, null=True, unique=True, verbose_name="系统去重键"
+            ),
         ),
         migrations.CreateModel(
-            name='DispatchReport',
+            name="DispatchReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='该月第一天', verbose_name='月份')),
-                ('as_of', models.DateField(verbose_name='截至日期')),
-                ('figures', models.JSONField(default=dict, verbose_name='数据快照')),
-                ('generated_at', models.DateTimeField(auto_now_add=True, verbose_name='生成时间')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dispatch_reports', to='accounts.region', verbose_name='地区')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(help_text="该月第一天", verbose_name="月份")),
+                ("as_of", models.DateField(verbose_name="截至日期")),
+                ("figures", models.JSONField(default=dict, verbose_name="数据快照")),
+                ("generated_at", models.DateTimeField(auto_now_add=True, verbose_name="生成时间")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dispatch_reports",
+                        to="accounts.region",
+                        verbose_name="地区",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '月调度通报',
-                'verbose_name_plural': '月调度通报',
-                'ordering': ['-month', 'region_id'],
-                'constraints': [models.UniqueConstraint(fields=('region', 'month'), name='dispatch_unique_month')],
+                "verbose_name": "月调度通报",
+                "verbose_name_plural": "月调度通报",
+                "ordering": ["-month", "region_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("region", "month"), name="dispatch_unique_month"
+                    )
+                ],
             },
         ),
     ]

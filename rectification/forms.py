@@ -14,6 +14,8 @@ from rectification.choices import (
     LookBackMethod,
     LookBackResult,
     ReviewLevel,
+    ReviewMethod,
+    ReviewResult,
     SupervisionKind,
 )
 from rectification.services import CLOSEOUT_CHECKLIST
@@ -233,3 +235,49 @@ class TaskCreateForm(TaskUnitsForm):
         super().__init__(*args, **kwargs)
         if regions is not None:
             self.fields["region"].queryset = regions
+
+
+class EvidenceForm(VersionedForm):
+    kind = forms.ChoiceField(
+        label=_("材料类别"), choices=AttachmentKind.choices, initial=AttachmentKind.AFTER
+    )
+    files = MultipleFileField(
+        label=_("佐证材料"), help_text=_("可一次选择多个文件：图片、PDF、Office 文档或 MP4 视频")
+    )
+
+
+# Reviews made outside this system and recorded by the office (closeout_record_review).
+RECORDED_REVIEW_LEVELS = [
+    (ReviewLevel.PROVINCIAL, ReviewLevel.PROVINCIAL.label),
+    (ReviewLevel.SECTOR, ReviewLevel.SECTOR.label),
+    (ReviewLevel.CITY, ReviewLevel.CITY.label),
+]
+
+
+class ReviewRecordForm(forms.Form):
+    level = forms.ChoiceField(
+        label=_("验收层级"), choices=RECORDED_REVIEW_LEVELS, initial=ReviewLevel.PROVINCIAL
+    )
+    result = forms.ChoiceField(label=_("验收结论"), choices=ReviewResult.choices)
+    method = forms.ChoiceField(
+        label=_("验收方式"), choices=ReviewMethod.choices, initial=ReviewMethod.BOTH
+    )
+    actual_date = forms.DateField(label=_("验收日期"), widget=DATE_WIDGET)
+    reviewers = forms.CharField(label=_("验收人员"), required=False, max_length=200)
+    opinion = forms.CharField(label=_("验收意见"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SupervisionReplyForm(forms.Form):
+    # Not required here: the service refuses an empty reply, after its scope and role checks.
+    reply_text = forms.CharField(
+        label=_("回复内容"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("写明已采取的整改措施、完成时间和责任人"),
+    )
+
+
+class SupervisionIssueForm(forms.Form):
+    doc_no = forms.CharField(label=_("文号"), max_length=64)
+    issued_on = forms.DateField(label=_("签发日期"), widget=DATE_WIDGET)
+    reply_due = forms.DateField(label=_("回复期限"), required=False, widget=DATE_WIDGET)

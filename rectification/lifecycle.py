@@ -71,5 +71,8 @@ VERB_LABELS: dict[str, str] = {
     "lookback": "回头看",
     "warning": "预警",
     "supervision": "督办",
+    "supervision_issue": "签发督办",
+    "supervision_reply": "回复督办",
+    "supervision_close": "督办办结",
     "import": "导入",
 }

@@ -596,6 +596,20 @@ def task_apply_closeout(
     missing = [label for key, label in CLOSEOUT_CHECKLIST.items() if not checklist.get(key)]
     if missing:
         raise InvalidInput("请逐项确认销号标准：" + "；".join(missing), field="checklist")
+    if task.reopen_count and not any(f.kind == AttachmentKind.AFTER for f in files):
+        # After a rebound (回头看发现反弹) the old 整改后 photos show the state that rebounded;
+        # only evidence uploaded since the latest reopen proves the new rectification.
+        reopened_at = (
+            Event.objects.filter(task=task, verb="reopen")
+            .order_by("-created_at", "-id")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        fresh = Attachment.objects.filter(task=task, kind=AttachmentKind.AFTER)
+        if reopened_at is not None:
+            fresh = fresh.filter(uploaded_at__gt=reopened_at)
+        if not fresh.exists():
+            raise InvalidInput("重启整改后需上传新的整改后佐证材料", field="files")
     kinds = _evidence_kinds(task) | {f.kind for f in files}
     lacking = [
         label
@@ -1297,6 +1311,165 @@ def supervision_notice_create(
         title=f"{notice.get_kind_display()}：{notice.title}",
         body=notice.content[:500],
         key=f"supervision:{notice.pk}",
+    )
+    return notice
+
+
+def _office_users_for_region(region: Region) -> list[User]:
+    """Office users whose region subtree holds `region`."""
+    ancestors = [c for c in region.path.split("/") if c]
+    return list(
+        User.objects.filter(role=Role.OFFICE, is_active=True, unit__region__code__in=ancestors)
+    )
+
+
+def _load_visible_notice(notice: SupervisionNotice | int, actor: User) -> SupervisionNotice:
+    """The notice, locked, through the actor's scope. A unit never sees a letter that is
+    only proposed (拟发): to it, that letter does not exist yet."""
+    notice_id = notice.pk if isinstance(notice, SupervisionNotice) else notice
+    found = (
+        SupervisionNotice.objects.visible_to(actor)
+        .select_for_update(of=("self",))
+        .select_related("target_unit__region")
+        .filter(pk=notice_id)
+        .first()
+    )
+    if found is None or (is_unit_member(actor) and found.status == SupervisionStatus.PROPOSED):
+        raise NotFound("督办事项不存在或不在您的权限范围内")
+    return found
+
+
+def _move_notice(notice: SupervisionNotice, from_status: str, **changes) -> None:
+    changed = SupervisionNotice.objects.filter(pk=notice.pk, status=from_status).update(**changes)
+    if changed != 1:
+        raise StaleVersion("该督办事项刚刚被他人处理，请刷新页面后重试")
+    notice.refresh_from_db()
+
+
+def _notice_events(
+    notice: SupervisionNotice, *, verb: str, actor: User, from_status: str, note: str
+) -> None:
+    for task in notice.tasks.all():
+        record_event(
+            task=task,
+            target=notice,
+            verb=verb,
+            actor=actor,
+            from_status=from_status,
+            to_status=notice.status,
+            note=note[:500],
+        )
+
+
+@transaction.atomic
+def supervision_notice_issue(
+    *,
+    notice: SupervisionNotice | int,
+    actor: User,
+    doc_no: str,
+    issued_on: date | None = None,
+    reply_due: date | None = None,
+) -> SupervisionNotice:
+    """The office signs a proposed letter (拟发 → 已签发) and the target unit is told."""
+    notice = _load_visible_notice(notice, actor)
+    if not is_office(actor):
+        raise NotAllowed("只有环督办可以签发督办")
+    if notice.status != SupervisionStatus.PROPOSED:
+        raise InvalidState(f"该督办当前为“{notice.get_status_display()}”，不能签发")
+    if not doc_no or not doc_no.strip():
+        raise InvalidInput("请填写文号", field="doc_no")
+    today = clock.today()
+    issued_on = issued_on or today
+    if issued_on > today:
+        raise InvalidInput("签发日期不能晚于今天", field="issued_on")
+    if reply_due is not None and reply_due < issued_on:
+        raise InvalidInput("回复期限不能早于签发日期", field="reply_due")
+    _move_notice(
+        notice,
+        SupervisionStatus.PROPOSED,
+        status=SupervisionStatus.ISSUED,
+        doc_no=doc_no.strip(),
+        issued_on=issued_on,
+        reply_due=reply_due or notice.reply_due,
+        issued_by=actor,
+    )
+    _notice_events(
+        notice,
+        verb="supervision_issue",
+        actor=actor,
+        from_status=SupervisionStatus.PROPOSED,
+        note=f"{notice.get_kind_display()}（{notice.doc_no}）：{notice.title}",
+    )
+    notify(
+        recipients=_unit_users(notice.target_unit_id, [Role.REPORTER, Role.UNIT_HEAD]),
+        kind="supervision",
+        title=f"{notice.get_kind_display()}：{notice.title}",
+        body=notice.content[:500],
+        url="/supervision/inbox/",
+        key=f"supervision:{notice.pk}",
+    )
+    return notice
+
+
+@transaction.atomic
+def supervision_notice_reply(
+    *,
+    notice: SupervisionNotice | int,
+    actor: User,
+    reply_text: str,
+) -> SupervisionNotice:
+    """The target unit answers a notice in writing (已签发 → 已回复); the office is told."""
+    notice = _load_visible_notice(notice, actor)
+    if not is_unit_member(actor) or actor.unit_id != notice.target_unit_id:
+        raise NotAllowed("只有督办对象单位的填报员或审核人可以回复")
+    if notice.status != SupervisionStatus.ISSUED:
+        raise InvalidState(f"该督办当前为“{notice.get_status_display()}”，不能回复")
+    if not reply_text or not reply_text.strip():
+        raise InvalidInput("请填写回复内容", field="reply_text")
+    _move_notice(
+        notice,
+        SupervisionStatus.ISSUED,
+        status=SupervisionStatus.REPLIED,
+        reply_text=reply_text.strip(),
+        replied_at=timezone.now(),
+    )
+    _notice_events(
+        notice,
+        verb="supervision_reply",
+        actor=actor,
+        from_status=SupervisionStatus.ISSUED,
+        note=f"{notice.title}：{notice.reply_text}",
+    )
+    notify(
+        recipients=_office_users_for_region(notice.target_unit.region),
+        kind="supervision_replied",
+        title=f"{notice.target_unit.display_name} 已回复：{notice.title}",
+        body=notice.reply_text[:500],
+        url="/supervision/",
+        key=f"supervision_replied:{notice.pk}",
+    )
+    return notice
+
+
+@transaction.atomic
+def supervision_notice_close(
+    *,
+    notice: SupervisionNotice | int,
+    actor: User,
+) -> SupervisionNotice:
+    """The office accepts a unit's reply and closes the notice (已回复 → 已办结)."""
+    notice = _load_visible_notice(notice, actor)
+    if not is_office(actor):
+        raise NotAllowed("只有环督办可以办结督办")
+    if notice.status != SupervisionStatus.REPLIED:
+        raise InvalidState(f"该督办当前为“{notice.get_status_display()}”，只有已回复的督办可以办结")
+    _move_notice(notice, SupervisionStatus.REPLIED, status=SupervisionStatus.CLOSED)
+    _notice_events(
+        notice,
+        verb="supervision_close",
+        actor=actor,
+        from_status=SupervisionStatus.REPLIED,
+        note=notice.title,
     )
     return notice
 

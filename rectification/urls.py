@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rectification.views import closeouts, notifications, office, rounds, tasks
+from rectification.views import closeouts, notifications, office, rounds, supervision, tasks
 
 urlpatterns = [
     # Tasks: 我的任务 / 任务台账 and the task page with its forms.
@@ -10,6 +10,8 @@ urlpatterns = [
     path("tasks/<int:pk>/report/", tasks.task_report, name="task_report"),
     path("tasks/<int:pk>/extension/", tasks.task_extension, name="task_extension"),
     path("tasks/<int:pk>/closeout/", tasks.task_closeout, name="task_closeout"),
+    path("tasks/<int:pk>/evidence/", tasks.task_evidence, name="task_evidence"),
+    path("milestones/<int:pk>/complete/", tasks.milestone_complete, name="milestone_complete"),
     path("tasks/<int:pk>/lookback/", closeouts.task_lookback, name="task_lookback"),
     path("tasks/<int:pk>/units/", office.task_units, name="task_units"),
     path("attachments/<int:pk>/download/", tasks.attachment_download, name="attachment_download"),
@@ -20,12 +22,18 @@ urlpatterns = [
     path("closeouts/<int:pk>/accept/", closeouts.closeout_accept, name="closeout_accept"),
     path("closeouts/<int:pk>/return/", closeouts.closeout_return, name="closeout_return"),
     path("closeouts/<int:pk>/close/", closeouts.closeout_close, name="closeout_close"),
+    path("closeouts/<int:pk>/review/", closeouts.closeout_review, name="closeout_review"),
     # Office.
     path("extensions/", office.extension_queue, name="extension_queue"),
     path("extensions/<int:pk>/decide/", office.extension_decide, name="extension_decide"),
     path("warnings/", office.warning_list, name="warning_list"),
     path("supervision/", office.supervision_list, name="supervision_list"),
     path("supervision/new/", office.supervision_create, name="supervision_create"),
+    path("supervision/<int:pk>/issue/", supervision.supervision_issue, name="supervision_issue"),
+    path("supervision/<int:pk>/close/", supervision.supervision_close, name="supervision_close"),
+    # Units: the notices addressed to them, and their replies.
+    path("supervision/inbox/", supervision.supervision_inbox, name="supervision_inbox"),
+    path("supervision/<int:pk>/reply/", supervision.supervision_reply, name="supervision_reply"),
     path("rounds/", rounds.round_list, name="round_list"),
     path("rounds/<int:pk>/", rounds.round_detail, name="round_detail"),
     path("problems/<int:pk>/", rounds.problem_detail, name="problem_detail"),

@@ -11,7 +11,14 @@ from accounts import clock
 from accounts.choices import Role
 from rectification import services
 from rectification.choices import CloseoutStatus, TaskStatus
-from rectification.forms import AcceptForm, CloseForm, LookBackForm, ReturnForm, SelfCheckForm
+from rectification.forms import (
+    AcceptForm,
+    CloseForm,
+    LookBackForm,
+    ReturnForm,
+    ReviewRecordForm,
+    SelfCheckForm,
+)
 from rectification.models import CloseoutApplication, Task
 from rectification.views.common import call_service, require_office
 
@@ -169,6 +176,48 @@ def closeout_close(request: HttpRequest, pk: int) -> HttpResponse:
             "doc_no": d["doc_no"],
         },
         "已销号",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def closeout_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """登记验收意见: a review made elsewhere (省级验收, 行业部门认定, 市级验收) on an application
+    in review or in its notice period. It moves nothing; 销号 checks the levels it needs."""
+    require_office(request)
+    app = _visible_application(request, pk)
+    status = 200
+    if request.method == "POST":
+        form = ReviewRecordForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            review, status = call_service(
+                form,
+                services.closeout_record_review,
+                application=app,
+                actor=request.user,
+                level=d["level"],
+                result=d["result"],
+                method=d["method"],
+                opinion=d["opinion"],
+                actual_date=d["actual_date"],
+                reviewers=d["reviewers"],
+            )
+            if not status:
+                messages.success(
+                    request,
+                    f"已登记{review.get_level_display()}意见：{review.get_result_display()}",
+                )
+                return redirect("task_detail", pk=app.task_id)
+        else:
+            status = 400
+    else:
+        form = ReviewRecordForm(initial={"actual_date": clock.today()})
+    return render(
+        request,
+        "closeouts/decide.html",
+        {"app": app, "task": app.task, "form": form, "heading": "登记验收意见"},
+        status=status,
     )
 
 

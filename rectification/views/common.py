@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -42,6 +43,16 @@ def call_service(form: forms.Form | None, service: Callable[..., Any], **kwargs)
     except (InvalidState, StaleVersion) as exc:
         _attach(form, exc, field=None)
         return None, CONFLICT
+
+
+def flash_errors(request: HttpRequest, service: Callable[..., Any], **kwargs) -> tuple[Any, int]:
+    """call_service for a button without a form page: a refusal becomes an error message
+    (shown after the redirect) instead of a re-rendered form."""
+    form = forms.Form()
+    result, status = call_service(form, service, **kwargs)
+    for error in form.non_field_errors():
+        messages.error(request, error)
+    return result, status
 
 
 def _attach(form: forms.Form | None, exc: ServiceError, field: str | None = "") -> None:

@@ -29,7 +29,7 @@ from rectification.choices import (
     WarningLevel,
 )
 from rectification.filtersets import TaskFilterSet
-from rectification.forms import CloseoutForm, ExtensionForm, ProgressReportForm
+from rectification.forms import CloseoutForm, EvidenceForm, ExtensionForm, ProgressReportForm
 from rectification.lifecycle import MOVES, VERB_LABELS
 from rectification.models import (
     Assignment,
@@ -37,9 +37,10 @@ from rectification.models import (
     CloseoutApplication,
     CloseoutReview,
     Event,
+    Milestone,
     Task,
 )
-from rectification.views.common import call_service
+from rectification.views.common import call_service, flash_errors
 
 PAGE_SIZE = 50
 SORTS = {"deadline": "截止时间由近到远", "-deadline": "截止时间由远到近"}
@@ -260,6 +261,18 @@ def task_actions(user, task: Task, roles: set[str], open_app: CloseoutApplicatio
                     "bi-arrow-return-left",
                 )
             )
+        if open_app is not None and open_app.status in (
+            CloseoutStatus.SELF_CHECKED,
+            CloseoutStatus.ACCEPTED,
+        ):
+            actions.append(
+                Action(
+                    "登记验收意见",
+                    reverse("closeout_review", args=[open_app.pk]),
+                    "outline-primary",
+                    "bi-journal-check",
+                )
+            )
         if open_app is not None and open_app.status == CloseoutStatus.ACCEPTED:
             actions.append(
                 Action(
@@ -350,6 +363,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for event in events:
         event.verb_label = VERB_LABELS.get(event.verb, event.verb)
     roles = _unit_roles(request.user, assignments)
+    office = is_office(request.user)
+    can_upload = bool(roles or office) and task.status != TaskStatus.CLOSED
     context = {
         "task": task,
         "problem": task.problem,
@@ -367,6 +382,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "lookbacks": task.lookbacks.select_related("closeout").order_by("-check_date"),
         "events": events,
         "actions": task_actions(request.user, task, roles, open_app),
+        "can_complete_milestones": office or bool(roles & set(RESPONSIBLE_ROLES)),
+        "evidence_form": EvidenceForm(initial={"version": task.version}) if can_upload else None,
     }
     return render(request, "tasks/task_detail.html", context)
 
@@ -505,6 +522,51 @@ def task_closeout(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """上传佐证材料 outside a report: assigned units and the office (the form also sits on the
+    task page; this page shows it again with its errors)."""
+    task = _visible_task(request, pk)
+    if not is_office(request.user):
+        _require_roles(request, task, responsible=False)
+    status = 200
+    if request.method == "POST":
+        form = EvidenceForm(request.POST, request.FILES)
+        if form.is_valid():
+            saved, status = call_service(
+                form,
+                services.task_add_evidence,
+                task=task,
+                actor=request.user,
+                files=_files(form, "files", form.cleaned_data["kind"]),
+                expected_version=form.cleaned_data["version"],
+            )
+            if not status:
+                messages.success(request, f"已上传 {len(saved)} 份佐证材料")
+                return redirect("task_detail", pk=task.pk)
+        else:
+            status = 400
+    else:
+        form = EvidenceForm(initial={"version": task.version})
+    return render(request, "tasks/task_evidence.html", {"task": task, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["POST"])
+def milestone_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    """完成节点: the service checks scope (404), role (403) and that the stage is still open."""
+    task_id = Milestone.objects.filter(pk=pk).values_list("task_id", flat=True).first()
+    if task_id is None:
+        raise Http404("进度节点不存在")
+    milestone, status = flash_errors(
+        request, services.milestone_complete, milestone=pk, actor=request.user
+    )
+    if not status:
+        messages.success(request, f"节点“{milestone.name}”已完成")
+    return redirect("task_detail", pk=task_id)
 
 
 # ---------------------------------------------------------------------------------------------

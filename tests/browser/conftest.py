@@ -10,7 +10,7 @@ from tests.conftest import skip_or_fail
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +45,8 @@ def _fast_password_hasher(settings):
 
 @pytest.fixture
 def shoot():
-    """Save a full-page screenshot under test-results/screenshots/<name>.png."""
+    """Save a full-page screenshot as var/screenshots/<name>.png (not test-results/, which
+    pytest-playwright empties at the start of every session)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def take(page, name: str) -> Path:

@@ -10,7 +10,7 @@ from django.conf import settings
 from tests.dashboard.conftest import NOTICE_OVER, NOTICE_RUNNING
 from tests.factories import TaskFactory
 
-SHOTS = Path(settings.BASE_DIR) / "test-results" / "screenshots"
+SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 
 def shoot(page, name: str) -> None:

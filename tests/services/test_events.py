@@ -102,7 +102,8 @@ def test_reopen_links_the_check_to_the_approved_closeout_and_counts(world, flow,
         actor=world.reporter,
         summary="再次整改完成",
         checklist=dict.fromkeys(services.CLOSEOUT_CHECKLIST, True),
-    )  # the earlier before/after photos still count
+        files=before_after()[1:],  # after a rebound only a new 整改后 photo counts
+    )
     services.closeout_self_check(
         application=second, actor=world.unit_head, passed=True, opinion="合格"
     )

@@ -260,6 +260,11 @@ MONTHLY_REPORT_CUTOFF_DAY = env_int("MONTHLY_REPORT_CUTOFF_DAY", 25)
 MONTHLY_REPORT_CHASE_DAYS = env_int("MONTHLY_REPORT_CHASE_DAYS", 3)
 # Default days for a petition's handling result (DOMAIN.md §1.3: within 10 days).
 PETITION_DUE_DAYS = env_int("PETITION_DUE_DAYS", 10)
+# Plan import limits (inspections/plan_import/safety.py): file size, data rows, and the total
+# uncompressed size of the workbook's parts (a zip bomb is refused before openpyxl opens it).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {

@@ -1,0 +1,82 @@
+"""Every write to a task and what hangs off it.
+
+Each service takes keyword arguments, checks the actor's scope and role and the object's
+state, changes rows inside one transaction, writes an Event, and returns the main object.
+Illegal calls raise an accounts.errors.ServiceError subclass with a Chinese message and
+leave the database unchanged. Pages, the API, admin actions, jobs and the importer call these
+through this package (`from rectification import services`).
+"""
+
+from rectification.services.base import (
+    EvidenceFile,
+    Message,
+    notify,
+    notify_many,
+    period_for,
+    record_event,
+    refresh_schedule,
+)
+from rectification.services.closeouts import (
+    CLOSEOUT_CHECKLIST,
+    closeout_accept,
+    closeout_close,
+    closeout_record_review,
+    closeout_return,
+    closeout_self_check,
+    task_apply_closeout,
+    task_record_lookback,
+)
+from rectification.services.supervision import (
+    notification_mark_read,
+    petition_update,
+    supervision_notice_close,
+    supervision_notice_create,
+    supervision_notice_issue,
+    supervision_notice_reply,
+)
+from rectification.services.tasks import (
+    TASK_EDITABLE_FIELDS,
+    UnitRole,
+    extension_decide,
+    milestone_complete,
+    task_add_evidence,
+    task_create,
+    task_report_progress,
+    task_request_extension,
+    task_set_units,
+    task_update,
+)
+
+__all__ = [
+    "CLOSEOUT_CHECKLIST",
+    "TASK_EDITABLE_FIELDS",
+    "EvidenceFile",
+    "Message",
+    "UnitRole",
+    "closeout_accept",
+    "closeout_close",
+    "closeout_record_review",
+    "closeout_return",
+    "closeout_self_check",
+    "extension_decide",
+    "milestone_complete",
+    "notification_mark_read",
+    "notify",
+    "notify_many",
+    "period_for",
+    "petition_update",
+    "record_event",
+    "refresh_schedule",
+    "supervision_notice_close",
+    "supervision_notice_create",
+    "supervision_notice_issue",
+    "supervision_notice_reply",
+    "task_add_evidence",
+    "task_apply_closeout",
+    "task_create",
+    "task_record_lookback",
+    "task_report_progress",
+    "task_request_extension",
+    "task_set_units",
+    "task_update",
+]

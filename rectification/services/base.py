@@ -1,0 +1,319 @@
+"""Shared machinery of the services: loading through scope, actor and version checks, the
+conditional status move, events, notifications, evidence storage, 序时 refresh."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from itertools import islice
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import F, Model
+from django.utils import timezone
+
+from accounts import clock
+from accounts.choices import Role
+from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
+from accounts.models import User
+from accounts.scope import is_office, is_unit_member
+from rectification import schedule
+from rectification.choices import (
+    RESPONSIBLE_ROLES,
+    AttachmentKind,
+    NotificationChannel,
+    PeriodKind,
+)
+from rectification.lifecycle import Actor, Move
+from rectification.models import (
+    Assignment,
+    Attachment,
+    CloseoutApplication,
+    Event,
+    Notification,
+    ProgressReport,
+    ReportingPeriod,
+    Task,
+)
+from rectification.uploads import check_upload
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    file: UploadedFile
+    kind: str
+    title: str = ""
+
+
+# Shared checks
+def _load_visible_task(task: Task | int, actor: User, *, for_update: bool = False) -> Task:
+    """The task, re-read inside the transaction through the actor's scope (else NotFound)."""
+    task_id = task.pk if isinstance(task, Task) else task
+    qs = Task.objects.visible_to(actor).select_related("round", "problem")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    found = qs.filter(pk=task_id).first()
+    if found is None:
+        raise NotFound("任务不存在或不在您的权限范围内")
+    return found
+
+
+def _unit_roles(actor: User, task: Task) -> set[str]:
+    if not is_unit_member(actor):
+        return set()
+    return set(
+        Assignment.objects.filter(task=task, unit_id=actor.unit_id).values_list("role", flat=True)
+    )
+
+
+def _check_actor(actor: User, task: Task, who: Actor, *, applicant_unit_id: int | None = None):
+    if who is Actor.OFFICE:
+        if not is_office(actor):
+            raise NotAllowed("只有环督办可以执行此操作")
+        return
+    if not is_unit_member(actor):
+        raise NotAllowed("只有责任单位的填报员或审核人可以执行此操作")
+    if who is Actor.APPLICANT_HEAD:
+        if actor.role != Role.UNIT_HEAD or actor.unit_id != applicant_unit_id:
+            raise NotAllowed("只有申请单位的审核人可以进行县级自验")
+        return
+    roles = _unit_roles(actor, task)
+    if who is Actor.ASSIGNED_UNIT and not roles:
+        raise NotAllowed("您的单位不是该任务的责任单位")
+    if who is Actor.RESPONSIBLE_UNIT and not roles.intersection(RESPONSIBLE_ROLES):
+        raise NotAllowed("只有牵头单位或属地责任单位可以执行此操作")
+
+
+def _check_version(task: Task, expected_version: int | None) -> None:
+    if expected_version is not None and task.version != expected_version:
+        raise StaleVersion("该任务已被他人修改，请刷新页面后重试（您的修改未保存）")
+
+
+def _move_task(
+    task: Task,
+    move: Move,
+    actor: User,
+    *,
+    expected_version: int | None,
+    note: str = "",
+    target: Model | None = None,
+    **changes,
+) -> Task:
+    """Carry out a lifecycle move as a conditional update, then write its Event.
+
+    The UPDATE … WHERE status IN (sources) [AND version = expected] makes two concurrent
+    reviewers unable to both win: the loser's row count is 0 and it gets a clear error.
+    """
+    if task.status not in move.sources:
+        raise InvalidState(f"任务当前状态为“{task.get_status_display()}”，不能{move.label}")
+    _check_version(task, expected_version)
+    filters = {"pk": task.pk, "status__in": move.sources, "version": task.version}
+    changed = Task.objects.filter(**filters).update(
+        status=move.target, version=F("version") + 1, updated_at=timezone.now(), **changes
+    )
+    if changed != 1:
+        raise StaleVersion("该任务刚刚被他人处理，请刷新页面后重试（您的操作未保存）")
+    from_status = task.status
+    task.refresh_from_db()
+    record_event(
+        task=task,
+        target=target or task,
+        verb=move.verb,
+        actor=actor,
+        from_status=from_status,
+        to_status=move.target,
+        note=note,
+    )
+    return task
+
+
+def _bump_version(task: Task, *, expected_version: int | None, **changes) -> Task:
+    """A non-status change to a task, under the same optimistic lock."""
+    _check_version(task, expected_version)
+    changed = Task.objects.filter(pk=task.pk, version=task.version).update(
+        version=F("version") + 1, updated_at=timezone.now(), **changes
+    )
+    if changed != 1:
+        raise StaleVersion("该任务刚刚被他人修改，请刷新页面后重试（您的修改未保存）")
+    task.refresh_from_db()
+    return task
+
+
+def record_event(
+    *,
+    task: Task | None,
+    target: Model,
+    verb: str,
+    actor: User | None,
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+) -> Event:
+    return Event.objects.create(
+        task=task,
+        target_type=ContentType.objects.get_for_model(target),
+        target_id=target.pk,
+        verb=verb,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        actor=actor,
+        created_at=timezone.now(),
+    )
+
+
+def notify(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    title: str,
+    body: str = "",
+    task: Task | None = None,
+    key: str,
+    url: str = "",
+    channels: Sequence[str] = (NotificationChannel.INAPP,),
+) -> int:
+    """Write notification rows for the delivery job. `key` makes repeats no-ops.
+
+    Web requests only write rows here; they never talk to the broker.
+    """
+    rows = [
+        Notification(
+            recipient=user,
+            kind=kind,
+            task=task,
+            title=title,
+            body=body,
+            url=url,
+            channel=channel,
+            unique_key=f"{key}:{user.pk}:{channel}"[:200],
+        )
+        for user in recipients
+        for channel in channels
+    ]
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(created)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One notification row by ids, for jobs that notify thousands of users at once."""
+
+    recipient_id: int
+    kind: str
+    title: str
+    key: str
+    channel: str = NotificationChannel.INAPP
+    task_id: int | None = None
+    body: str = ""
+    url: str = ""
+
+
+def notify_many(messages: Iterable[Message], *, batch_size: int = 1000) -> int:
+    """The set-based sibling of notify(): same unique key (`key:recipient:channel`), rows
+    built from ids (no User or Task instances), inserted in batches; repeats are no-ops.
+
+    Returns the number of rows offered (inserted or already there)."""
+    rows = (
+        Notification(
+            recipient_id=m.recipient_id,
+            kind=m.kind,
+            task_id=m.task_id,
+            title=m.title[:200],
+            body=m.body,
+            url=m.url,
+            channel=m.channel,
+            unique_key=f"{m.key}:{m.recipient_id}:{m.channel}"[:200],
+        )
+        for m in messages
+    )
+    offered = 0
+    while batch := list(islice(rows, batch_size)):
+        Notification.objects.bulk_create(batch, ignore_conflicts=True)
+        offered += len(batch)
+    return offered
+
+
+def _task_url(task: Task) -> str:
+    return f"/tasks/{task.pk}/"
+
+
+def _unit_users(unit_id: int, roles: Sequence[str]) -> list[User]:
+    return list(User.objects.filter(unit_id=unit_id, role__in=roles, is_active=True))
+
+
+def _office_users_for(task: Task) -> list[User]:
+    """Office users whose region subtree holds the task's region."""
+    ancestors = [c for c in task.region.path.split("/") if c]
+    return list(
+        User.objects.filter(role=Role.OFFICE, is_active=True, unit__region__code__in=ancestors)
+    )
+
+
+def refresh_schedule(task: Task, *, today: date | None = None) -> Task:
+    """Recompute and store the task's 序时 status (no version bump: derived data)."""
+    today = today or clock.today()
+    milestones = [
+        schedule.MilestonePlan(m.planned_date, m.weight, m.done_date) for m in task.milestones.all()
+    ]
+    verdict = schedule.evaluate(
+        status=task.status,
+        start_date=task.start_date,
+        deadline=task.deadline,
+        progress_pct=task.progress_pct,
+        today=today,
+        milestones=milestones,
+    )
+    if verdict.status != task.schedule_status:
+        Task.objects.filter(pk=task.pk).update(schedule_status=verdict.status)
+        task.schedule_status = verdict.status
+    return task
+
+
+def period_for(day: date, kind: str = PeriodKind.MONTHLY) -> ReportingPeriod:
+    """The reporting period containing `day`, created on first use."""
+    from django.conf import settings
+
+    if kind != PeriodKind.MONTHLY:
+        raise InvalidInput("目前只支持按月报送")
+    start = day.replace(day=1)
+    next_month = (start.replace(day=28) + timezone.timedelta(days=4)).replace(day=1)
+    end = next_month - timezone.timedelta(days=1)
+    cutoff = min(settings.MONTHLY_REPORT_CUTOFF_DAY, end.day)
+    period, _ = ReportingPeriod.objects.get_or_create(
+        kind=kind,
+        code=start.strftime("%Y-%m"),
+        defaults={"start_date": start, "end_date": end, "due_date": start.replace(day=cutoff)},
+    )
+    return period
+
+
+def _save_evidence(
+    *,
+    task: Task,
+    actor: User,
+    files: Sequence[EvidenceFile],
+    report: ProgressReport | None = None,
+    closeout: CloseoutApplication | None = None,
+) -> list[Attachment]:
+    checked = [(item, check_upload(item.file)) for item in files]  # all checked before any save
+    saved = []
+    for item, info in checked:
+        if item.kind not in AttachmentKind.values:
+            raise InvalidInput(f"未知的材料类别：{item.kind}", field="files")
+        attachment = Attachment(
+            task=task,
+            report=report,
+            closeout=closeout,
+            kind=item.kind,
+            title=item.title[:200],
+            original_name=(item.file.name or "file")[:255],
+            extension=info.extension,
+            content_type=info.content_type,
+            size=info.size,
+            sha256=info.sha256,
+            uploaded_by=actor,
+        )
+        attachment.file.save(f"upload{info.extension}", item.file, save=False)
+        attachment.save()
+        saved.append(attachment)
+    return saved

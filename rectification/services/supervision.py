@@ -1,0 +1,306 @@
+"""Supervision notices (提醒函/督办函/约谈 …), petitions and notification read state."""
+
+from collections.abc import Sequence
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import clock
+from accounts.choices import Role
+from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
+from accounts.models import Region, Unit, User
+from accounts.scope import is_office, is_unit_member
+from rectification.choices import (
+    SupervisionKind,
+    SupervisionStatus,
+)
+from rectification.models import (
+    Notification,
+    SupervisionNotice,
+    Task,
+)
+from rectification.services.base import (
+    _unit_users,
+    notify,
+    record_event,
+)
+
+
+# Office: supervision notices and petitions; everyone: notifications
+@transaction.atomic
+def supervision_notice_create(
+    *,
+    actor: User,
+    kind: str,
+    title: str,
+    target_unit: Unit,
+    content: str = "",
+    doc_no: str = "",
+    reply_due: date | None = None,
+    tasks: Sequence[Task] = (),
+) -> SupervisionNotice:
+    """The office issues a 提醒函/督办函/约谈 … to a unit, optionally about some tasks."""
+    from accounts.scope import sees_region
+
+    if not is_office(actor):
+        raise NotAllowed("只有环督办可以发督办")
+    if not sees_region(actor, target_unit.region_id):
+        raise NotFound("督办对象不在您的权限范围内")
+    if kind not in SupervisionKind.values:
+        raise InvalidInput("请选择督办类型", field="kind")
+    if not title or not title.strip():
+        raise InvalidInput("请填写标题", field="title")
+    today = clock.today()
+    if reply_due is not None and reply_due < today:
+        raise InvalidInput("回复期限不能早于今天", field="reply_due")
+    task_ids = [t.pk for t in tasks]
+    visible = set(
+        Task.objects.visible_to(actor).filter(pk__in=task_ids).values_list("pk", flat=True)
+    )
+    if len(visible) != len(set(task_ids)):
+        raise NotFound("任务不存在或不在您的权限范围内")
+    notice = SupervisionNotice.objects.create(
+        kind=kind,
+        doc_no=doc_no.strip(),
+        title=title.strip(),
+        content=content.strip(),
+        target_unit=target_unit,
+        status=SupervisionStatus.ISSUED,
+        issued_on=today,
+        reply_due=reply_due,
+        issued_by=actor,
+    )
+    if task_ids:
+        notice.tasks.set(task_ids)
+    for task in Task.objects.filter(pk__in=task_ids):
+        record_event(
+            task=task,
+            target=notice,
+            verb="supervision",
+            actor=actor,
+            note=f"{notice.get_kind_display()}：{notice.title}",
+        )
+    notify(
+        recipients=_unit_users(target_unit.pk, [Role.REPORTER, Role.UNIT_HEAD]),
+        kind="supervision",
+        title=f"{notice.get_kind_display()}：{notice.title}",
+        body=notice.content[:500],
+        key=f"supervision:{notice.pk}",
+    )
+    return notice
+
+
+def _office_users_for_region(region: Region) -> list[User]:
+    """Office users whose region subtree holds `region`."""
+    ancestors = [c for c in region.path.split("/") if c]
+    return list(
+        User.objects.filter(role=Role.OFFICE, is_active=True, unit__region__code__in=ancestors)
+    )
+
+
+def _load_visible_notice(notice: SupervisionNotice | int, actor: User) -> SupervisionNotice:
+    """The notice, locked, through the actor's scope. A unit never sees a letter that is
+    only proposed (拟发): to it, that letter does not exist yet."""
+    notice_id = notice.pk if isinstance(notice, SupervisionNotice) else notice
+    found = (
+        SupervisionNotice.objects.visible_to(actor)
+        .select_for_update(of=("self",))
+        .select_related("target_unit__region")
+        .filter(pk=notice_id)
+        .first()
+    )
+    if found is None or (is_unit_member(actor) and found.status == SupervisionStatus.PROPOSED):
+        raise NotFound("督办事项不存在或不在您的权限范围内")
+    return found
+
+
+def _move_notice(notice: SupervisionNotice, from_status: str, **changes) -> None:
+    changed = SupervisionNotice.objects.filter(pk=notice.pk, status=from_status).update(**changes)
+    if changed != 1:
+        raise StaleVersion("该督办事项刚刚被他人处理，请刷新页面后重试")
+    notice.refresh_from_db()
+
+
+def _notice_events(
+    notice: SupervisionNotice, *, verb: str, actor: User, from_status: str, note: str
+) -> None:
+    for task in notice.tasks.all():
+        record_event(
+            task=task,
+            target=notice,
+            verb=verb,
+            actor=actor,
+            from_status=from_status,
+            to_status=notice.status,
+            note=note[:500],
+        )
+
+
+@transaction.atomic
+def supervision_notice_issue(
+    *,
+    notice: SupervisionNotice | int,
+    actor: User,
+    doc_no: str,
+    issued_on: date | None = None,
+    reply_due: date | None = None,
+) -> SupervisionNotice:
+    """The office signs a proposed letter (拟发 → 已签发) and the target unit is told."""
+    notice = _load_visible_notice(notice, actor)
+    if not is_office(actor):
+        raise NotAllowed("只有环督办可以签发督办")
+    if notice.status != SupervisionStatus.PROPOSED:
+        raise InvalidState(f"该督办当前为“{notice.get_status_display()}”，不能签发")
+    if not doc_no or not doc_no.strip():
+        raise InvalidInput("请填写文号", field="doc_no")
+    today = clock.today()
+    issued_on = issued_on or today
+    if issued_on > today:
+        raise InvalidInput("签发日期不能晚于今天", field="issued_on")
+    if reply_due is not None and reply_due < issued_on:
+        raise InvalidInput("回复期限不能早于签发日期", field="reply_due")
+    _move_notice(
+        notice,
+        SupervisionStatus.PROPOSED,
+        status=SupervisionStatus.ISSUED,
+        doc_no=doc_no.strip(),
+        issued_on=issued_on,
+        reply_due=reply_due or notice.reply_due,
+        issued_by=actor,
+    )
+    _notice_events(
+        notice,
+        verb="supervision_issue",
+        actor=actor,
+        from_status=SupervisionStatus.PROPOSED,
+        note=f"{notice.get_kind_display()}（{notice.doc_no}）：{notice.title}",
+    )
+    notify(
+        recipients=_unit_users(notice.target_unit_id, [Role.REPORTER, Role.UNIT_HEAD]),
+        kind="supervision",
+        title=f"{notice.get_kind_display()}：{notice.title}",
+        body=notice.content[:500],
+        url="/supervision/inbox/",
+        key=f"supervision:{notice.pk}",
+    )
+    return notice
+
+
+@transaction.atomic
+def supervision_notice_reply(
+    *,
+    notice: SupervisionNotice | int,
+    actor: User,
+    reply_text: str,
+) -> SupervisionNotice:
+    """The target unit answers a notice in writing (已签发 → 已回复); the office is told."""
+    notice = _load_visible_notice(notice, actor)
+    if not is_unit_member(actor) or actor.unit_id != notice.target_unit_id:
+        raise NotAllowed("只有督办对象单位的填报员或审核人可以回复")
+    if notice.status != SupervisionStatus.ISSUED:
+        raise InvalidState(f"该督办当前为“{notice.get_status_display()}”，不能回复")
+    if not reply_text or not reply_text.strip():
+        raise InvalidInput("请填写回复内容", field="reply_text")
+    _move_notice(
+        notice,
+        SupervisionStatus.ISSUED,
+        status=SupervisionStatus.REPLIED,
+        reply_text=reply_text.strip(),
+        replied_at=timezone.now(),
+    )
+    _notice_events(
+        notice,
+        verb="supervision_reply",
+        actor=actor,
+        from_status=SupervisionStatus.ISSUED,
+        note=f"{notice.title}：{notice.reply_text}",
+    )
+    notify(
+        recipients=_office_users_for_region(notice.target_unit.region),
+        kind="supervision_replied",
+        title=f"{notice.target_unit.display_name} 已回复：{notice.title}",
+        body=notice.reply_text[:500],
+        url="/supervision/",
+        key=f"supervision_replied:{notice.pk}",
+    )
+    return notice
+
+
+@transaction.atomic
+def supervision_notice_close(
+    *,
+    notice: SupervisionNotice | int,
+    actor: User,
+) -> SupervisionNotice:
+    """The office accepts a unit's reply and closes the notice (已回复 → 已办结)."""
+    notice = _load_visible_notice(notice, actor)
+    if not is_office(actor):
+        raise NotAllowed("只有环督办可以办结督办")
+    if notice.status != SupervisionStatus.REPLIED:
+        raise InvalidState(f"该督办当前为“{notice.get_status_display()}”，只有已回复的督办可以办结")
+    _move_notice(notice, SupervisionStatus.REPLIED, status=SupervisionStatus.CLOSED)
+    _notice_events(
+        notice,
+        verb="supervision_close",
+        actor=actor,
+        from_status=SupervisionStatus.REPLIED,
+        note=notice.title,
+    )
+    return notice
+
+
+@transaction.atomic
+def petition_update(
+    *,
+    petition,
+    actor: User,
+    verify_result: str,
+    findings: str,
+    handling: str,
+    status: str,
+    published_at: date | None = None,
+    publish_url: str = "",
+):
+    """The office records a petition's verification, handling result, status and publication."""
+    from inspections.choices import PetitionStatus, VerifyResult
+    from inspections.models import Petition
+
+    pet_id = petition.pk if isinstance(petition, Petition) else petition
+    found = Petition.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=pet_id)
+    pet = found.first()
+    if pet is None:
+        raise NotFound("信访件不存在或不在您的权限范围内")
+    if not is_office(actor):
+        raise NotAllowed("只有环督办可以更新信访件办理情况")
+    if verify_result and verify_result not in VerifyResult.values:
+        raise InvalidInput("请选择核实情况", field="verify_result")
+    if status not in PetitionStatus.values:
+        raise InvalidInput("请选择办理状态", field="status")
+    done = (PetitionStatus.STAGE_DONE, PetitionStatus.DONE, PetitionStatus.CLOSED)
+    if status in done and not handling.strip():
+        raise InvalidInput("办结前请填写处理整改情况", field="handling")
+    if published_at is not None and published_at > clock.today():
+        raise InvalidInput("公开日期不能晚于今天", field="published_at")
+    Petition.objects.filter(pk=pet.pk).update(
+        verify_result=verify_result,
+        findings=findings.strip(),
+        handling=handling.strip(),
+        status=status,
+        published_at=published_at,
+        publish_url=publish_url.strip(),
+    )
+    pet.refresh_from_db()
+    return pet
+
+
+def notification_mark_read(*, actor: User, notification_id: int | None = None) -> int:
+    """Mark one of the actor's notifications read, or all of them when no id is given.
+
+    Returns the number of rows changed; someone else's notification is NotFound."""
+    mine = Notification.objects.filter(recipient_id=actor.pk)
+    if notification_id is not None:
+        if not mine.filter(pk=notification_id).exists():
+            raise NotFound("通知不存在")
+        mine = mine.filter(pk=notification_id)
+    return mine.filter(read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,484 @@
+"""Services on a task itself: progress reports, evidence, extensions, milestones, creation,
+unit assignment and editable fields."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import clock
+from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
+from accounts.models import Person, Region, Unit, User
+from accounts.scope import is_office
+from inspections.choices import DeadlineType
+from inspections.models import Problem
+from rectification.choices import (
+    WORKING_STATUSES,
+    AssignmentRole,
+    ExtensionStatus,
+    SiteType,
+    TaskStatus,
+)
+from rectification.lifecycle import MOVES, Actor
+from rectification.models import (
+    Assignment,
+    Attachment,
+    Extension,
+    Milestone,
+    ProgressReport,
+    Task,
+)
+from rectification.services.base import (
+    EvidenceFile,
+    _bump_version,
+    _check_actor,
+    _check_version,
+    _load_visible_task,
+    _move_task,
+    _office_users_for,
+    _save_evidence,
+    _task_url,
+    _unit_roles,
+    notify,
+    period_for,
+    record_event,
+    refresh_schedule,
+)
+
+
+# Reporter and unit-head actions
+@transaction.atomic
+def task_report_progress(
+    *,
+    task: Task | int,
+    actor: User,
+    progress_text: str,
+    progress_pct: int,
+    difficulties: str = "",
+    next_steps: str = "",
+    invest_wan: Decimal | None = None,
+    files: Sequence[EvidenceFile] = (),
+    expected_version: int | None = None,
+) -> ProgressReport:
+    """A unit reports monthly progress (本月进展), optionally with evidence files."""
+    task = _load_visible_task(task, actor, for_update=True)
+    move = MOVES["report"]
+    _check_actor(actor, task, move.actor)
+    if not progress_text or not progress_text.strip():
+        raise InvalidInput("请填写本月进展", field="progress_text")
+    if not isinstance(progress_pct, int) or not 0 <= progress_pct <= 100:
+        raise InvalidInput("完成比例必须是 0 到 100 之间的整数", field="progress_pct")
+    if task.status not in move.sources:
+        raise InvalidState(f"任务当前状态为“{task.get_status_display()}”，不能报送进展")
+    today = clock.today()
+    period = period_for(today)
+    first_report = task.status == TaskStatus.NOT_STARTED
+    if first_report:
+        task = _move_task(
+            task,
+            move,
+            actor,
+            expected_version=expected_version,
+            note=f"首次报送进展，完成{progress_pct}%",
+            progress_pct=progress_pct,
+        )
+    else:
+        task = _bump_version(task, expected_version=expected_version, progress_pct=progress_pct)
+    task = refresh_schedule(task, today=today)
+    report = ProgressReport.objects.create(
+        task=task,
+        period=period,
+        unit_id=actor.unit_id,
+        progress_text=progress_text.strip(),
+        progress_pct=progress_pct,
+        schedule_status=task.schedule_status,
+        difficulties=difficulties.strip(),
+        next_steps=next_steps.strip(),
+        invest_wan=invest_wan,
+        submitted_by=actor,
+        submitted_at=timezone.now(),
+    )
+    _save_evidence(task=task, actor=actor, files=files, report=report)
+    if not first_report:
+        record_event(
+            task=task,
+            target=report,
+            verb="report",
+            actor=actor,
+            from_status=task.status,
+            to_status=task.status,
+            note=f"{period.code} 完成{progress_pct}%",
+        )
+    return report
+
+
+@transaction.atomic
+def task_add_evidence(
+    *,
+    task: Task | int,
+    actor: User,
+    files: Sequence[EvidenceFile],
+    expected_version: int | None = None,
+) -> list[Attachment]:
+    """Attach evidence to a task outside a report (e.g. 整改前 photos)."""
+    task = _load_visible_task(task, actor)
+    if not (is_office(actor) or _unit_roles(actor, task)):
+        raise NotAllowed("您的单位不是该任务的责任单位")
+    _check_version(task, expected_version)
+    if task.status == TaskStatus.CLOSED:
+        raise InvalidState("任务已销号，不能再补充材料")
+    if not files:
+        raise InvalidInput("请选择要上传的文件", field="files")
+    saved = _save_evidence(task=task, actor=actor, files=files)
+    record_event(
+        task=task,
+        target=task,
+        verb="evidence",
+        actor=actor,
+        note="、".join(f"{a.get_kind_display()}：{a.original_name}" for a in saved)[:500],
+    )
+    return saved
+
+
+@transaction.atomic
+def task_request_extension(
+    *,
+    task: Task | int,
+    actor: User,
+    requested_deadline: date,
+    reason: str,
+    expected_version: int | None = None,
+) -> Extension:
+    """The responsible unit asks for a later deadline (延期申请)."""
+    task = _load_visible_task(task, actor, for_update=True)
+    _check_actor(actor, task, Actor.RESPONSIBLE_UNIT)
+    _check_version(task, expected_version)
+    if task.status not in WORKING_STATUSES:
+        raise InvalidState(f"任务当前状态为“{task.get_status_display()}”，不能申请延期")
+    if not reason or not reason.strip():
+        raise InvalidInput("请填写延期理由", field="reason")
+    if task.deadline and requested_deadline <= task.deadline:
+        raise InvalidInput(
+            f"申请的时限必须晚于现时限 {task.deadline:%Y-%m-%d}", field="requested_deadline"
+        )
+    if task.start_date and requested_deadline < task.start_date:
+        raise InvalidInput("申请的时限不能早于开始日期", field="requested_deadline")
+    if requested_deadline <= clock.today():
+        # An overdue task must not be "extended" to a date that has already passed.
+        raise InvalidInput("申请的时限必须晚于今天", field="requested_deadline")
+    if Extension.objects.filter(task=task, status=ExtensionStatus.PENDING).exists():
+        raise InvalidState("该任务已有待审批的延期申请")
+    extension = Extension.objects.create(
+        task=task,
+        unit_id=actor.unit_id,
+        requested_by=actor,
+        previous_deadline=task.deadline,
+        requested_deadline=requested_deadline,
+        reason=reason.strip(),
+    )
+    record_event(
+        task=task,
+        target=extension,
+        verb="extension_request",
+        actor=actor,
+        note=f"申请延期至 {requested_deadline:%Y-%m-%d}：{reason.strip()}",
+    )
+    notify(
+        recipients=_office_users_for(task),
+        kind="extension_request",
+        task=task,
+        title=f"{task.code} 申请延期",
+        body=reason.strip(),
+        url=_task_url(task),
+        key=f"extension_request:{extension.pk}",
+    )
+    return extension
+
+
+@transaction.atomic
+def extension_decide(
+    *,
+    extension: Extension | int,
+    actor: User,
+    approve: bool,
+    note: str = "",
+) -> Extension:
+    """The office approves (changing the working deadline) or rejects an extension."""
+    ext_id = extension.pk if isinstance(extension, Extension) else extension
+    ext = Extension.objects.select_for_update(of=("self",)).filter(pk=ext_id).first()
+    if ext is None:
+        raise NotFound("延期申请不存在")
+    task = _load_visible_task(ext.task_id, actor, for_update=True)
+    _check_actor(actor, task, Actor.OFFICE)
+    if ext.status != ExtensionStatus.PENDING:
+        raise InvalidState("该延期申请已经审批过")
+    if not approve and not note.strip():
+        raise InvalidInput("不批准时请填写理由", field="note")
+    changed = Extension.objects.filter(pk=ext.pk, status=ExtensionStatus.PENDING).update(
+        status=ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED,
+        decided_by=actor,
+        decided_at=timezone.now(),
+        decision_note=note.strip(),
+    )
+    if changed != 1:
+        raise StaleVersion("该延期申请刚刚被他人审批")
+    ext.refresh_from_db()
+    if approve:
+        changes = {"deadline": ext.requested_deadline}
+        if task.original_deadline is None:
+            changes["original_deadline"] = task.deadline
+        task = _bump_version(task, expected_version=None, **changes)
+        refresh_schedule(task)
+    verb = "extension_approve" if approve else "extension_reject"
+    record_event(
+        task=task,
+        target=ext,
+        verb=verb,
+        actor=actor,
+        note=f"{ext.requested_deadline:%Y-%m-%d} {note}".strip(),
+    )
+    notify(
+        recipients=[ext.requested_by],
+        kind=verb,
+        task=task,
+        title=f"{task.code} 延期申请{'已批准' if approve else '未批准'}",
+        body=note,
+        url=_task_url(task),
+        key=f"{verb}:{ext.pk}",
+    )
+    return ext
+
+
+@transaction.atomic
+def milestone_complete(
+    *,
+    milestone: Milestone | int,
+    actor: User,
+    done_date: date | None = None,
+) -> Milestone:
+    """Mark a stage done (long-term tasks close by stage: 阶段性完成)."""
+    ms_id = milestone.pk if isinstance(milestone, Milestone) else milestone
+    task_id = Milestone.objects.filter(pk=ms_id).values_list("task_id", flat=True).first()
+    if task_id is None:
+        raise NotFound("进度节点不存在")
+    task = _load_visible_task(task_id, actor, for_update=True)
+    if not is_office(actor):
+        _check_actor(actor, task, Actor.RESPONSIBLE_UNIT)
+    ms = Milestone.objects.get(pk=ms_id)
+    if ms.done_date:
+        raise InvalidState("该节点已完成")
+    done_date = done_date or clock.today()
+    if done_date > clock.today():
+        raise InvalidInput("完成日期不能晚于今天", field="done_date")
+    Milestone.objects.filter(pk=ms.pk).update(done_date=done_date)
+    ms.refresh_from_db()
+    task = _bump_version(task, expected_version=None)
+    refresh_schedule(task)
+    record_event(
+        task=task,
+        target=ms,
+        verb="milestone",
+        actor=actor,
+        note=f"{ms.name}（{done_date:%Y-%m-%d}）",
+    )
+    return ms
+
+
+# Office: tasks and assignments
+@dataclass(frozen=True)
+class UnitRole:
+    unit: Unit
+    role: str
+    person: Person | None = None
+    duty: str = ""
+
+
+def _check_office_for_region(actor: User, region: Region) -> None:
+    from accounts.scope import sees_region
+
+    if not is_office(actor):
+        raise NotAllowed("只有环督办可以执行此操作")
+    if not sees_region(actor, region.pk):
+        raise NotFound("该地区不在您的权限范围内")
+
+
+def _write_assignments(task: Task, units: Sequence[UnitRole]) -> None:
+    leads = [u for u in units if u.role == AssignmentRole.LEAD]
+    if len(leads) != 1:
+        raise InvalidInput("每个任务必须有且只有一个牵头单位", field="lead_unit")
+    seen = set()
+    for entry in units:
+        if entry.role not in AssignmentRole.values:
+            raise InvalidInput(f"未知的责任角色：{entry.role}", field="units")
+        if (entry.unit.pk, entry.role) in seen:
+            raise InvalidInput(f"单位“{entry.unit}”重复填写", field="units")
+        seen.add((entry.unit.pk, entry.role))
+    Assignment.objects.filter(task=task).delete()
+    Assignment.objects.bulk_create(
+        Assignment(task=task, unit=e.unit, role=e.role, person=e.person, duty=e.duty, sort=i)
+        for i, e in enumerate(units)
+    )
+    Task.objects.filter(pk=task.pk).update(lead_unit=leads[0].unit)
+    task.lead_unit = leads[0].unit
+
+
+@transaction.atomic
+def task_create(
+    *,
+    problem: Problem,
+    actor: User | None,
+    code: str,
+    name: str,
+    region: Region,
+    units: Sequence[UnitRole],
+    deadline: date | None,
+    start_date: date | None = None,
+    deadline_type: str = DeadlineType.DATED,
+    is_ongoing: bool = False,
+    is_point: bool = True,
+    site_type: str = SiteType.OTHER,
+    goal: str = "",
+    measures: str = "",
+    address: str = "",
+    water_body: str = "",
+    outfall_code: str = "",
+    lat: Decimal | None = None,
+    lng: Decimal | None = None,
+    leader: Person | None = None,
+    seq: int | None = None,
+    check_actor: bool = True,
+) -> Task:
+    """Add a task (点位) to a problem with its units. Office only (the importer passes the
+    office actor; the demo loader and data migrations pass check_actor=False)."""
+    if check_actor:
+        _check_office_for_region(actor, region)
+    if not name or not name.strip():
+        raise InvalidInput("请填写点位/任务名称", field="name")
+    if not code or not code.strip():
+        raise InvalidInput("请填写任务编号", field="code")
+    start_date = start_date or problem.round.plan_issued_on
+    if deadline and start_date and deadline < start_date:
+        raise InvalidInput("整改时限不能早于开始日期", field="deadline")
+    if deadline is None and deadline_type == DeadlineType.DATED:
+        raise InvalidInput("限期整改的任务必须填写整改时限", field="deadline")
+    # Checked here, not left to the CheckConstraints: their IntegrityError would be reported
+    # below as a duplicate code.
+    if deadline_type not in DeadlineType.values:
+        raise InvalidInput("请选择时限类型", field="deadline_type")
+    if site_type not in SiteType.values:
+        raise InvalidInput("请选择点位类型", field="site_type")
+    if Task.objects.filter(round_id=problem.round_id, code=code.strip()).exists():
+        raise InvalidInput(f"任务编号“{code}”在本轮督察中已存在", field="code")
+    if seq is None:
+        seq = (
+            Task.objects.filter(problem=problem)
+            .order_by("-seq")
+            .values_list("seq", flat=True)
+            .first()
+            or 0
+        ) + 1
+    try:
+        with transaction.atomic():
+            task = Task.objects.create(
+                round_id=problem.round_id,
+                problem=problem,
+                seq=seq,
+                code=code.strip(),
+                name=name.strip(),
+                is_point=is_point,
+                site_type=site_type,
+                region=region,
+                address=address,
+                water_body=water_body,
+                outfall_code=outfall_code,
+                lat=lat,
+                lng=lng,
+                goal=goal,
+                measures=measures,
+                deadline_type=deadline_type,
+                is_ongoing=is_ongoing or deadline_type == DeadlineType.ONGOING,
+                start_date=start_date,
+                deadline=deadline,
+                original_deadline=deadline,
+                leader=leader or problem.leader,
+            )
+    except IntegrityError as exc:
+        raise InvalidInput(f"任务编号“{code}”或序号重复") from exc
+    _write_assignments(task, units)
+    refresh_schedule(task)
+    record_event(
+        task=task, target=task, verb="create", actor=actor, to_status=task.status, note=name.strip()
+    )
+    return task
+
+
+@transaction.atomic
+def task_set_units(
+    *,
+    task: Task | int,
+    actor: User,
+    units: Sequence[UnitRole],
+    expected_version: int | None = None,
+) -> Task:
+    """Assign or change the units and people of a task (office only)."""
+    task = _load_visible_task(task, actor, for_update=True)
+    _check_actor(actor, task, Actor.OFFICE)
+    if task.status == TaskStatus.CLOSED:
+        raise InvalidState("任务已销号，不能调整责任分工")
+    task = _bump_version(task, expected_version=expected_version)
+    _write_assignments(task, units)
+    summary = "；".join(f"{AssignmentRole(u.role).label}：{u.unit}" for u in units)
+    record_event(task=task, target=task, verb="assign", actor=actor, note=summary)
+    return task
+
+
+# Fields of a task the office may edit directly (not status, units, deadline: those have
+# their own moves: lifecycle services, task_set_units, extensions).
+TASK_EDITABLE_FIELDS = (
+    "name",
+    "site_type",
+    "address",
+    "water_body",
+    "outfall_code",
+    "lat",
+    "lng",
+    "goal",
+    "measures",
+)
+
+
+@transaction.atomic
+def task_update(
+    *,
+    task: Task | int,
+    actor: User,
+    expected_version: int | None = None,
+    **changes,
+) -> Task:
+    """The office corrects a task's descriptive fields, under the optimistic lock."""
+    task = _load_visible_task(task, actor, for_update=True)
+    _check_actor(actor, task, Actor.OFFICE)
+    _check_version(task, expected_version)
+    unknown = set(changes) - set(TASK_EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput("不能直接修改的字段：" + "、".join(sorted(unknown)))
+    if "name" in changes:
+        if not changes["name"] or not str(changes["name"]).strip():
+            raise InvalidInput("请填写点位/任务名称", field="name")
+        changes["name"] = changes["name"].strip()
+    if "site_type" in changes and changes["site_type"] not in SiteType.values:
+        raise InvalidInput("请选择点位类型", field="site_type")
+    if not changes:
+        return task
+    task = _bump_version(task, expected_version=expected_version, **changes)
+    record_event(
+        task=task,
+        target=task,
+        verb="edit",
+        actor=actor,
+        note="修改：" + "、".join(str(Task._meta.get_field(f).verbose_name) for f in changes),
+    )
+    return task

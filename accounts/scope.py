@@ -15,8 +15,9 @@ user's scope is a 404; inside it but not allowed is a 403.
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 
 from accounts.choices import Role
 from accounts.models import Region, Unit
@@ -32,8 +33,21 @@ class Reach(Enum):
 @dataclass(frozen=True)
 class UserScope:
     reach: Reach
-    region_ids: tuple[int, ...] = ()
     unit_id: int | None = None
+    region_path: str = ""  # REGION reach: the materialized path of the user's unit's region
+
+    def subtree(self) -> QuerySet:
+        """REGION reach: the ids of the regions in the subtree, as a subquery with a literal
+        path prefix. Lists filter `region_id IN (subquery)`, never a list of thousands of
+        literal ids to send and plan on every request at province scale."""
+        if self.reach is not Reach.REGION or not self.region_path:
+            return Region.objects.none().values("pk")
+        return Region.objects.filter(path__startswith=self.region_path).values("pk")
+
+    @cached_property
+    def region_ids(self) -> tuple[int, ...]:
+        """The subtree's ids (one query, then cached with the scope for the request)."""
+        return tuple(self.subtree().values_list("pk", flat=True))
 
 
 _NOBODY = UserScope(Reach.NONE)
@@ -58,12 +72,9 @@ def _compute_scope(user) -> UserScope:
     if not user.unit_id:
         return _NOBODY
     if user.role in (Role.OFFICE, Role.LEADER):
-        # One query: the subtree below the region of the user's unit.
-        unit_path = Unit.objects.filter(pk=user.unit_id).values("region__path")[:1]
-        ids = tuple(
-            Region.objects.filter(path__startswith=Subquery(unit_path)).values_list("pk", flat=True)
-        )
-        return UserScope(Reach.REGION, region_ids=ids)
+        # One query: the path of the region of the user's unit.
+        path = Unit.objects.filter(pk=user.unit_id).values_list("region__path", flat=True).first()
+        return UserScope(Reach.REGION, unit_id=user.unit_id, region_path=path or "")
     if user.role in (Role.REPORTER, Role.UNIT_HEAD):
         return UserScope(Reach.UNIT, unit_id=user.unit_id)
     return _NOBODY
@@ -75,7 +86,7 @@ def restrict(
     *,
     region_field: str | None,
     unit_q: Callable[[int], Q] | None,
-    region_q: Callable[[tuple[int, ...]], Q] | None = None,
+    region_q: Callable[[QuerySet], Q] | None = None,
 ) -> QuerySet:
     """Narrow `qs` to what `user` may see.
 
@@ -84,16 +95,16 @@ def restrict(
     rows, which is never the case today).
     unit_q: builds the condition "the user's unit is assigned to this row".
     region_q: for rows that belong to a region *and* to what lies below it (a city round seen
-    by a county office through its county's tasks): builds the condition from the subtree ids,
-    used instead of region_field.
+    by a county office through its county's tasks): builds the condition from the subtree ids
+    (a subquery), used instead of region_field.
     """
     scope = scope_of(user)
     if scope.reach is Reach.ALL:
         return qs
     if scope.reach is Reach.REGION and region_q is not None:
-        return qs.filter(region_q(scope.region_ids))
+        return qs.filter(region_q(scope.subtree()))
     if scope.reach is Reach.REGION and region_field is not None:
-        return qs.filter(**{f"{region_field}__in": scope.region_ids})
+        return qs.filter(**{f"{region_field}__in": scope.subtree()})
     if scope.reach is Reach.UNIT and unit_q is not None:
         return qs.filter(unit_q(scope.unit_id))
     return qs.none()

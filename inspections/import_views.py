@@ -49,7 +49,7 @@ class ImportForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["round"].queryset = InspectionRound.objects.visible_to(user)
-        self.fields["region"].queryset = Region.objects.filter(pk__in=scope_of(user).region_ids)
+        self.fields["region"].queryset = Region.objects.filter(pk__in=scope_of(user).subtree())
 
 
 def _office_only(request) -> None:

@@ -84,11 +84,15 @@ class TaskFilterSet(django_filters.FilterSet):
         )
 
     def filter_county(self, queryset, name, value):
-        # A county and everything below it (townships), by materialized path.
-        region = Region.objects.filter(pk=value).only("path").first()
-        if region is None:
+        # A county and everything below it (townships), by materialized path: region_id IN
+        # (the subtree's ids, a subquery), which the (region, status, deadline, id) index
+        # serves, rather than a join to the region table on every row.
+        path = Region.objects.filter(pk=value).values_list("path", flat=True).first()
+        if path is None:
             return queryset.none()
-        return queryset.filter(region__path__startswith=region.path)
+        return queryset.filter(
+            region_id__in=Region.objects.filter(path__startswith=path).values("pk")
+        )
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(status__in=WORKING_STATUSES, deadline__lt=clock.today())

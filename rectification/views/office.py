@@ -27,7 +27,7 @@ def _units_in_scope(user):
     units = Unit.objects.filter(is_active=True).select_related("region")
     scope = scope_of(user)
     if scope.reach is Reach.REGION:
-        units = units.filter(region_id__in=scope.region_ids)
+        units = units.filter(region_id__in=scope.subtree())
     return units.order_by("region__path", "sort", "id")
 
 
@@ -35,7 +35,7 @@ def _counties_in_scope(user):
     scope = scope_of(user)
     regions = Region.objects.filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY])
     if scope.reach is Reach.REGION:
-        regions = regions.filter(pk__in=scope.region_ids)
+        regions = regions.filter(pk__in=scope.subtree())
     return regions.order_by("path")
 
 

@@ -23,6 +23,7 @@ from rectification.models import (
     Attachment,
     CloseoutApplication,
     CloseoutReview,
+    DailyTally,
     DispatchReport,
     Event,
     Extension,
@@ -33,6 +34,7 @@ from rectification.models import (
     PublicNotice,
     ReportingPeriod,
     SupervisionNotice,
+    TallyDay,
     Task,
     Warning,
 )
@@ -407,3 +409,19 @@ class DispatchReportAdmin(ViewOnlyMixin, admin.ModelAdmin):
     search_fields = ["region__name"]
     list_select_related = ["region"]
     date_hierarchy = "month"
+
+
+@admin.register(TallyDay)
+class TallyDayAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """Days whose dashboard tally is built (rectification.tally); rebuilt by the jobs."""
+
+    list_display = ["day", "built_at"]
+
+
+@admin.register(DailyTally)
+class DailyTallyAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """The dashboard's summary cells, kept equal to a recount of the tasks by the services."""
+
+    list_display = ["day", "region", "round", "lead_unit", "total", "closed", "overdue", "red"]
+    list_filter = ["day"]
+    list_select_related = ["region", "round", "lead_unit"]

@@ -1013,3 +1013,67 @@ class DispatchReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region} {self.month:%Y年%m月}调度通报"
+
+
+class DailyTallyQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "DailyTallyQuerySet":
+        # The dashboard's audience: offices and leaders see their region subtree; units none.
+        return restrict(self, user, region_field="region", unit_q=None)
+
+
+class DailyTally(models.Model):
+    """The day's task figures per (region, round, lead unit): the dashboard's summary table.
+
+    A cell holds the TaskTotals buckets (rectification.selectors) of the tasks of one region,
+    round and lead unit as of `day` (overdue depends on the day). rectification.tally builds a
+    day's rows in one INSERT … SELECT (the nightly warning sweep, or the first dashboard of
+    the day) and the services recount the cells of the tasks they change, in the same
+    transaction, so the figures equal a recount of the task table at any moment (tested).
+    At 1,000,000 tasks a province has some tens of thousands of cells: the dashboard sums
+    those instead of aggregating the task table four times.
+    """
+
+    day = models.DateField(_("日期"))
+    region = models.ForeignKey(Region, verbose_name=_("地区"), on_delete=models.CASCADE)
+    round = models.ForeignKey(InspectionRound, verbose_name=_("督察轮次"), on_delete=models.CASCADE)
+    lead_unit = models.ForeignKey(
+        Unit, verbose_name=_("牵头单位"), on_delete=models.CASCADE, null=True
+    )
+    total = models.PositiveIntegerField(_("任务数"), default=0)
+    closed = models.PositiveIntegerField(_("已销号"), default=0)
+    publicizing = models.PositiveIntegerField(_("公示中"), default=0)
+    in_review = models.PositiveIntegerField(_("验收中"), default=0)
+    in_progress = models.PositiveIntegerField(_("整改中"), default=0)
+    not_started = models.PositiveIntegerField(_("尚未启动"), default=0)
+    reopened = models.PositiveIntegerField(_("重启整改"), default=0)
+    overdue = models.PositiveIntegerField(_("逾期"), default=0)
+    behind = models.PositiveIntegerField(_("未达序时"), default=0)
+    red = models.PositiveIntegerField(_("红灯"), default=0)
+    yellow = models.PositiveIntegerField(_("黄牌"), default=0)
+
+    objects = DailyTallyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("每日汇总")
+        verbose_name_plural = _("每日汇总")
+        indexes = [
+            # A cell's recount after a service's write: WHERE day = d AND region = r AND round = o.
+            models.Index(fields=["day", "region", "round"], name="tally_day_region_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region_id}/{self.round_id}/{self.lead_unit_id}"
+
+
+class TallyDay(models.Model):
+    """Marks a day whose DailyTally rows are complete (written in the build's transaction)."""
+
+    day = models.DateField(_("日期"), primary_key=True)
+    built_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("每日汇总批次")
+        verbose_name_plural = _("每日汇总批次")
+
+    def __str__(self) -> str:
+        return str(self.day)

@@ -68,57 +68,36 @@ class TaskTotals:
         return round(100 * (working - self.behind - self.overdue) / working, 1)
 
 
-def task_totals(tasks: QuerySet[Task], *, today: date | None = None) -> TaskTotals:
-    """One aggregate query over an already scoped task queryset."""
-    today = today or clock.today()
+def bucket_counts(today: date) -> dict[str, Count]:
+    """The TaskTotals buckets as Count expressions, for aggregate() or annotate(): the one
+    definition shared by the live roll-ups and the dashboard's DailyTally."""
     overdue = overdue_q(today)
     working = Q(status__in=WORKING_STATUSES)
-    figures = tasks.order_by().aggregate(
-        total=Count("*"),
-        closed=Count("pk", filter=Q(status=TaskStatus.CLOSED)),
-        publicizing=Count("pk", filter=Q(status=TaskStatus.PUBLICIZING)),
-        in_review=Count("pk", filter=Q(status__in=[TaskStatus.APPLIED, TaskStatus.IN_REVIEW])),
-        in_progress=Count("pk", filter=working & ~overdue),
-        not_started=Count("pk", filter=Q(status=TaskStatus.NOT_STARTED)),
-        reopened=Count("pk", filter=working & Q(reopen_count__gt=0)),
-        overdue=Count("pk", filter=overdue),
-        behind=Count("pk", filter=working & ~overdue & Q(schedule_status=ScheduleStatus.BEHIND)),
-        red=Count("pk", filter=Q(warning_level=WarningLevel.RED) & ~Q(status=TaskStatus.CLOSED)),
-        yellow=Count(
-            "pk", filter=Q(warning_level=WarningLevel.YELLOW) & ~Q(status=TaskStatus.CLOSED)
-        ),
-    )
+    not_closed = ~Q(status=TaskStatus.CLOSED)
+    return {
+        "total": Count("*"),
+        "closed": Count("pk", filter=Q(status=TaskStatus.CLOSED)),
+        "publicizing": Count("pk", filter=Q(status=TaskStatus.PUBLICIZING)),
+        "in_review": Count("pk", filter=Q(status__in=[TaskStatus.APPLIED, TaskStatus.IN_REVIEW])),
+        "in_progress": Count("pk", filter=working & ~overdue),
+        "not_started": Count("pk", filter=Q(status=TaskStatus.NOT_STARTED)),
+        "reopened": Count("pk", filter=working & Q(reopen_count__gt=0)),
+        "overdue": Count("pk", filter=overdue),
+        "behind": Count("pk", filter=working & ~overdue & Q(schedule_status=ScheduleStatus.BEHIND)),
+        "red": Count("pk", filter=Q(warning_level=WarningLevel.RED) & not_closed),
+        "yellow": Count("pk", filter=Q(warning_level=WarningLevel.YELLOW) & not_closed),
+    }
+
+
+def task_totals(tasks: QuerySet[Task], *, today: date | None = None) -> TaskTotals:
+    """One aggregate query over an already scoped task queryset."""
+    figures = tasks.order_by().aggregate(**bucket_counts(today or clock.today()))
     return TaskTotals(**figures)
 
 
 def totals_by_round(tasks: QuerySet[Task], *, today: date | None = None) -> dict[int, TaskTotals]:
     """TaskTotals per round id, in one grouped query."""
-    today = today or clock.today()
-    overdue = overdue_q(today)
-    working = Q(status__in=WORKING_STATUSES)
-    rows = (
-        tasks.order_by()
-        .values("round_id")
-        .annotate(
-            total=Count("*"),
-            closed=Count("pk", filter=Q(status=TaskStatus.CLOSED)),
-            publicizing=Count("pk", filter=Q(status=TaskStatus.PUBLICIZING)),
-            in_review=Count("pk", filter=Q(status__in=[TaskStatus.APPLIED, TaskStatus.IN_REVIEW])),
-            in_progress=Count("pk", filter=working & ~overdue),
-            not_started=Count("pk", filter=Q(status=TaskStatus.NOT_STARTED)),
-            reopened=Count("pk", filter=working & Q(reopen_count__gt=0)),
-            overdue=Count("pk", filter=overdue),
-            behind=Count(
-                "pk", filter=working & ~overdue & Q(schedule_status=ScheduleStatus.BEHIND)
-            ),
-            red=Count(
-                "pk", filter=Q(warning_level=WarningLevel.RED) & ~Q(status=TaskStatus.CLOSED)
-            ),
-            yellow=Count(
-                "pk", filter=Q(warning_level=WarningLevel.YELLOW) & ~Q(status=TaskStatus.CLOSED)
-            ),
-        )
-    )
+    rows = tasks.order_by().values("round_id").annotate(**bucket_counts(today or clock.today()))
     return {row.pop("round_id"): TaskTotals(**row) for row in rows}
 
 

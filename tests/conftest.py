@@ -70,6 +70,32 @@ def _pin_business_date(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _tally_equals_a_recount(request):
+    """Whenever a test built the dashboard's daily tally (a dashboard view, a sweep, or on
+    purpose), every service it ran must have kept the tally equal to a recount of the task
+    table (rectification.tally). Tests that change tasks behind the services' back with a
+    raw UPDATE after building a tally say so with @pytest.mark.tally_stale."""
+    names = set(request.fixturenames)
+    if "transactional_db" in names or "live_server" in names:
+        db_fixture = "transactional_db"
+    elif "db" in names or request.node.get_closest_marker("django_db"):
+        db_fixture = "db"
+    else:
+        yield
+        return
+    # Set the database up first, so this teardown runs before the test's rollback/flush.
+    request.getfixturevalue(db_fixture)
+    yield
+    if request.node.get_closest_marker("tally_stale"):
+        return
+    from rectification import tally
+    from rectification.models import TallyDay
+
+    for day in TallyDay.objects.values_list("day", flat=True):
+        assert tally.verify(day) == [], f"dashboard tally of {day} differs from a recount"
+
+
 @pytest.fixture
 def world(db):
     province = RegionFactory(code="990000", name="示范省", level=RegionLevel.PROVINCE)
@@ -156,6 +182,11 @@ def world(db):
     w.admin = UserFactory(
         username="admin", role=Role.ADMIN, unit=None, is_staff=True, is_superuser=True
     )
+    # The day's dashboard tally exists from the start, so every service a test runs must keep
+    # it equal to a recount (checked after each test by _tally_equals_a_recount).
+    from rectification import tally
+
+    tally.build()
     return w
 
 

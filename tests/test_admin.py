@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.choices import Role
 from accounts.models import User
-from rectification import services
+from rectification import services, tally
 from rectification.choices import TaskStatus
 from rectification.models import Assignment, Event, Task
 from tests.factories import RegionFactory, TaskFactory, UnitFactory
@@ -213,6 +213,7 @@ def test_closed_task_is_view_only_in_admin(admin_client, world):
     Task.objects.filter(pk=world.task.pk).update(
         status=TaskStatus.CLOSED, closed_at="2020-02-01T10:00:00+08:00"
     )
+    tally.recount(world.task)
     url = _url(Task, "change", world.task.pk)
 
     page = admin_client.get(url).content.decode()

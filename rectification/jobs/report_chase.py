@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
 from accounts import clock
+from rectification import tally
 from rectification.choices import (
     RESPONSIBLE_ROLES,
     WORKING_STATUSES,
@@ -95,6 +96,9 @@ def run(on: date | None = None) -> ChaseRun:
                     pk__in=task_ids[start : start + CHUNK],
                     warning_level__in=[WarningLevel.NONE, WarningLevel.BLUE],
                 ).update(warning_level=WarningLevel.YELLOW)
+            # Many tasks changed colour at once: rebuild the dashboard tally's built days
+            # rather than recount their cells one by one.
+            tally.rebuild_built()
     members = recipients.unit_members({r[4] for r in rows})
     robots = recipients.robot_senders({r[4] for r in rows})
     period = f"{on:%Y年%m月}"

@@ -8,6 +8,7 @@ from itertools import islice
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
+from django.db import connection
 from django.db.models import F, Model
 from django.utils import timezone
 
@@ -16,11 +17,12 @@ from accounts.choices import Role
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
 from accounts.models import User
 from accounts.scope import is_office, is_unit_member
-from rectification import schedule
+from rectification import schedule, tally
 from rectification.choices import (
     RESPONSIBLE_ROLES,
     AttachmentKind,
     NotificationChannel,
+    NotificationStatus,
     PeriodKind,
 )
 from rectification.lifecycle import Actor, Move
@@ -114,6 +116,7 @@ def _move_task(
         raise StaleVersion("该任务刚刚被他人处理，请刷新页面后重试（您的操作未保存）")
     from_status = task.status
     task.refresh_from_db()
+    tally.recount(task)
     record_event(
         task=task,
         target=target or task,
@@ -129,12 +132,14 @@ def _move_task(
 def _bump_version(task: Task, *, expected_version: int | None, **changes) -> Task:
     """A non-status change to a task, under the same optimistic lock."""
     _check_version(task, expected_version)
+    before = (task.region_id, task.round_id)
     changed = Task.objects.filter(pk=task.pk, version=task.version).update(
         version=F("version") + 1, updated_at=timezone.now(), **changes
     )
     if changed != 1:
         raise StaleVersion("该任务刚刚被他人修改，请刷新页面后重试（您的修改未保存）")
     task.refresh_from_db()
+    tally.recount_pairs([before, (task.region_id, task.round_id)])
     return task
 
 
@@ -233,6 +238,37 @@ def notify_many(messages: Iterable[Message], *, batch_size: int = 1000) -> int:
     return offered
 
 
+def notify_select(select: str, params: dict[str, object]) -> int:
+    """The INSERT … SELECT sibling of notify_many(), for jobs whose rows are a join: one
+    statement, no row passes through Python.
+
+    `select` (SQL with named parameters) yields the columns recipient_id, kind, task_id, title,
+    body, url, channel and key. Added here, as notify_many() does: the unique key
+    `key:recipient:channel` and the title, both cut to 200 characters, and a new row's
+    delivery state (PENDING, no attempt; next_attempt_at, sent_at and read_at stay NULL, so
+    the delivery job takes it at once). Repeats are no-ops (ON CONFLICT DO NOTHING).
+
+    Returns the number of rows written (rows already there are not counted)."""
+    sql = (
+        f"INSERT INTO {Notification._meta.db_table} (recipient_id, kind, task_id, title, body, "
+        "url, channel, unique_key, status, attempts, last_error, created_at) "
+        "SELECT m.recipient_id, m.kind, m.task_id, substr(m.title, 1, 200), m.body, m.url, "
+        "m.channel, substr(m.key || ':' || m.recipient_id || ':' || m.channel, 1, 200), "
+        "%(notify_status)s, 0, '', %(notify_created_at)s "
+        f"FROM ({select}) m "
+        # Without a WHERE, SQLite would read "ON CONFLICT" as the join constraint of the FROM.
+        "WHERE true ON CONFLICT (unique_key) DO NOTHING"
+    )
+    params = {
+        **params,
+        "notify_status": NotificationStatus.PENDING.value,
+        "notify_created_at": connection.ops.adapt_datetimefield_value(timezone.now()),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
 def _task_url(task: Task) -> str:
     return f"/tasks/{task.pk}/"
 
@@ -266,6 +302,7 @@ def refresh_schedule(task: Task, *, today: date | None = None) -> Task:
     if verdict.status != task.schedule_status:
         Task.objects.filter(pk=task.pk).update(schedule_status=verdict.status)
         task.schedule_status = verdict.status
+        tally.recount(task)
     return task
 
 

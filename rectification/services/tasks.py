@@ -15,6 +15,7 @@ from accounts.models import Person, Region, Unit, User
 from accounts.scope import is_office
 from inspections.choices import DeadlineType
 from inspections.models import Problem
+from rectification import tally
 from rectification.choices import (
     WORKING_STATUSES,
     AssignmentRole,
@@ -323,6 +324,7 @@ def _write_assignments(task: Task, units: Sequence[UnitRole]) -> None:
     )
     Task.objects.filter(pk=task.pk).update(lead_unit=leads[0].unit)
     task.lead_unit = leads[0].unit
+    tally.recount(task)
 
 
 @transaction.atomic

@@ -1,7 +1,11 @@
 """Template helpers for the tracker pages: Chinese numbering, status badges, file sizes."""
 
+import json
+
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from rectification.choices import ScheduleStatus, TaskStatus, WarningLevel
 
@@ -110,3 +114,19 @@ def bs_widget(field):
     if field.errors:
         css += " is-invalid"
     return field.as_widget(attrs={"class": css})
+
+
+@register.filter
+def fast_json_script(value, element_id: str):
+    """Django's json_script, with the escaping done by three str.replace calls: the
+    dashboard's 2,000 scatter points make ~250 kB of JSON, which json_script's per-character
+    str.translate took 18 ms to escape. Same output (< > & as \\u escapes)."""
+    payload = (
+        json.dumps(value, cls=DjangoJSONEncoder)
+        .replace("&", "\\u0026")
+        .replace("<", "\\u003C")
+        .replace(">", "\\u003E")
+    )
+    return format_html(
+        '<script id="{}" type="application/json">{}</script>', element_id, mark_safe(payload)
+    )

@@ -20,6 +20,7 @@ SCENARIOS = {
     "list_html_province_office",
     "task_page",
     "dashboard_province",
+    "dashboard_county",
     "dashboard_city",
     "ledger_export",
     "reminder_sweep",

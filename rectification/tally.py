@@ -1,0 +1,160 @@
+"""The per-day summary table behind the dashboard (DailyTally), built and kept current.
+
+- `build(day)` writes every cell of the day in one INSERT … SELECT … GROUP BY region, round,
+  lead unit over the task table, and marks the day complete (TallyDay). The nightly warning
+  sweep calls it after recolouring the tasks; `ensure(day)` builds it on the first dashboard of
+  a day the job has not reached yet.
+- `recount(task)` / `recount_pairs(pairs)`: after a service changes tasks, the cells of the
+  tasks' (region, round) are recounted from the task table in the same transaction, in every
+  day that is built (at most KEEP_DAYS), so the table equals a recount at any moment. Recounting a cell (rather than adding ±1 to buckets)
+  cannot drift: whatever the change, the cell is what the task table says.
+- `verify(day)` lists every cell that differs from a recount (tests; `run_job tally --verify`).
+
+Concurrency (PostgreSQL): a cell's recount holds a transaction-level advisory lock on its
+(region, round) so two services recounting the same cell run one after the other and the
+second sees the first's commit; a whole-day build holds an exclusive lock that the recounts
+take in shared mode. SQLite serializes writers anyway.
+
+The buckets are exactly those of selectors.task_totals (one definition, `bucket_counts`).
+"""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet, Sum
+
+from accounts import clock
+from rectification.models import DailyTally, TallyDay, Task
+from rectification.selectors import TaskTotals, bucket_counts
+
+FIGURES = tuple(TaskTotals.__dataclass_fields__)  # total, closed, …, yellow
+KEY = ("region_id", "round_id", "lead_unit_id")
+# pg_advisory_xact_lock(int, int) namespaces: the whole-day build, then (region, round) cells.
+BUILD_LOCK = (7311, 0)
+# How many days of tallies are kept (yesterday's stays for a dashboard open across midnight).
+KEEP_DAYS = 2
+
+
+def _lock(key: tuple[int, int], *, shared: bool = False) -> None:
+    if connection.vendor != "postgresql":
+        return
+    fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {fn}(%s, %s)", list(key))
+
+
+def _insert_cells(day: date, tasks: QuerySet[Task]) -> int:
+    """INSERT INTO tally SELECT day, key, figures FROM tasks GROUP BY key."""
+    grouped = tasks.order_by().values(*KEY).annotate(**bucket_counts(day))
+    select, params = grouped.query.sql_with_params()
+    table = DailyTally._meta.db_table
+    columns = ", ".join(["day", *KEY, *FIGURES])
+    names = ", ".join(f"s.{c}" for c in (*KEY, *FIGURES))
+    # values() + annotate() selects the key columns, then the figures, under these aliases.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT %s, {names} FROM ({select}) s",
+            [day, *params],
+        )
+        return cursor.rowcount
+
+
+def build(day: date | None = None) -> int:
+    """(Re)build every cell of `day`; drop days more than KEEP_DAYS before it. Returns the
+    number of cells."""
+    day = day or clock.today()
+    with transaction.atomic():
+        _lock(BUILD_LOCK)
+        oldest = day - timedelta(days=KEEP_DAYS - 1)
+        DailyTally.objects.filter(Q(day=day) | Q(day__lt=oldest)).delete()
+        TallyDay.objects.filter(Q(day=day) | Q(day__lt=oldest)).delete()
+        cells = _insert_cells(day, Task.objects.all())
+        TallyDay.objects.create(day=day)
+    return cells
+
+
+def rebuild_built(also: date | None = None) -> None:
+    """Rebuild every day that is built, and `also`: after a job changed many tasks at once
+    (cheaper than recounting their cells one by one)."""
+    days = set(TallyDay.objects.values_list("day", flat=True))
+    if also:
+        days.add(also)
+    for day in sorted(days):
+        build(day)
+
+
+def ensure(day: date | None = None) -> None:
+    """Build `day`'s tally unless it is there (the first dashboard of the day)."""
+    day = day or clock.today()
+    if not TallyDay.objects.filter(day=day).exists():
+        build(day)
+
+
+def recount_pairs(pairs: Iterable[tuple[int, int]]) -> None:
+    """Recount the cells of these (region id, round id) pairs in every built day."""
+    pairs = sorted({(r, o) for r, o in pairs if r and o})  # one order everywhere: no deadlock
+    if not pairs:
+        return
+    with transaction.atomic():
+        _lock(BUILD_LOCK, shared=True)
+        days = list(TallyDay.objects.values_list("day", flat=True))
+        if not days:
+            return  # nothing to keep current: a day's build counts everything
+        for region_id, round_id in pairs:
+            _lock((region_id, round_id))
+            DailyTally.objects.filter(region_id=region_id, round_id=round_id).delete()
+            tasks = Task.objects.filter(region_id=region_id, round_id=round_id)
+            for day in days:
+                _insert_cells(day, tasks)
+
+
+def recount(*tasks: Task) -> None:
+    """Recount the cells of these tasks (instances as they are now)."""
+    recount_pairs([(t.region_id, t.round_id) for t in tasks])
+
+
+def recount_ids(task_ids: Iterable[int]) -> None:
+    """Recount the cells of these tasks, looked up by id (one query)."""
+    ids = list(task_ids)
+    if ids:
+        pairs = Task.objects.filter(pk__in=ids).values_list("region_id", "round_id").distinct()
+        recount_pairs(pairs)
+
+
+def sums() -> dict:
+    """Sum() of every figure, for aggregate() or annotate() over cells."""
+    return {name: Sum(name) for name in FIGURES}
+
+
+def totals_of(cells: QuerySet[DailyTally]) -> TaskTotals:
+    row = cells.order_by().aggregate(**sums())
+    return TaskTotals(**{k: v or 0 for k, v in row.items()})
+
+
+def verify(day: date | None = None) -> list[str]:
+    """Cells that differ from a recount of the task table (empty when the tally is right)."""
+    day = day or clock.today()
+    stored = {
+        tuple(row[k] for k in KEY): tuple(row[f] for f in FIGURES)
+        for row in DailyTally.objects.filter(day=day).values(*KEY, *FIGURES)
+    }
+    stored = {k: v for k, v in stored.items() if any(v)}
+    counted = {
+        tuple(row[k] for k in KEY): tuple(row[f] for f in FIGURES)
+        for row in Task.objects.order_by().values(*KEY).annotate(**bucket_counts(day))
+    }
+    problems = []
+    for key in sorted(set(stored) | set(counted), key=str):
+        if stored.get(key) != counted.get(key):
+            problems.append(f"{key}: tally {stored.get(key)} != recount {counted.get(key)}")
+    duplicates = (
+        DailyTally.objects.filter(day=day)
+        .values(*KEY)
+        .annotate(n=Count("*"))
+        .filter(n__gt=1)
+        .count()
+    )
+    if duplicates:
+        problems.append(f"{duplicates} cells stored more than once")
+    return problems

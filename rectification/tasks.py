@@ -11,7 +11,6 @@ from datetime import date
 
 from celery import shared_task
 
-from accounts import clock
 from rectification.jobs import delivery, dispatch, reminders, report_chase, warning_sweep
 
 
@@ -25,23 +24,8 @@ def _summary(result) -> dict:
 
 @shared_task(name="jobs.reminders")
 def send_reminders(on: str | None = None) -> dict:
-    """Fan out: one message per unit with something due, plus one for the escalations."""
-    day = _day(on) or clock.today()
-    units = reminders.units_due(day)
-    for unit_id in units:
-        remind_unit.delay(unit_id, day.isoformat())
-    escalate_overdue.delay(day.isoformat())
-    return {"day": day.isoformat(), "units": len(units)}
-
-
-@shared_task(name="jobs.reminders.unit")
-def remind_unit(unit_id: int, on: str) -> int:
-    return reminders.remind_unit(unit_id, _day(on))
-
-
-@shared_task(name="jobs.reminders.escalate")
-def escalate_overdue(on: str) -> int:
-    return reminders.escalate(_day(on))
+    """The day's reminders in one go: a handful of set-based statements, no fan-out."""
+    return _summary(reminders.run(_day(on)))
 
 
 @shared_task(name="jobs.warnings")

@@ -1,7 +1,9 @@
 """Who is told: unit members, offices and leaders by region, leaders in charge, unit robots.
 
 All lookups return ids and e-mail addresses (never model instances) so a job can address
-thousands of users with a handful of queries.
+thousands of users with a handful of queries. The *_sql functions at the end give the same
+audiences as SQL, for jobs that write their rows with one INSERT … SELECT
+(services.notify_select) and never read the users into Python.
 """
 
 from collections import defaultdict
@@ -10,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from accounts.choices import Role
 from accounts.models import Unit, User
 from rectification.choices import AssignmentRole, NotificationChannel
+from rectification.jobs.sql import listed
 from rectification.services import Message
 
 # Units whose reporters and unit heads are reminded about a task (sector units only review).
@@ -109,4 +112,60 @@ def robot_message(
         extra.get("task_id"),
         body,
         extra.get("url", ""),
+    )
+
+
+# The same audiences in SQL, for jobs that write with INSERT … SELECT (services.notify_select).
+
+
+def channels_sql(user: str) -> str:
+    """`JOIN <this>`: a row per channel the user of alias `user` is told on (column channel):
+    in-app for everyone, plus mail for those with an address (messages_for)."""
+    inapp, mail = NotificationChannel.INAPP.value, NotificationChannel.MAIL.value
+    return (
+        f"(SELECT '{inapp}' AS channel UNION ALL SELECT '{mail}') ch "
+        f"ON ch.channel = '{inapp}' OR {user}.email <> ''"
+    )
+
+
+def unit_audience_sql() -> str:
+    """(unit_id, user_id, channel, via) of who hears what a unit hears: its active reporters
+    and unit heads (unit_members, on their channels) and its group robot (robot_senders: the
+    lowest-id active user of an active unit with a webhook, channel WEBHOOK). `via` is what
+    the robot's row adds to the message key (robot_message), '' for the members."""
+    return (
+        "SELECT u.unit_id, u.id AS user_id, ch.channel, '' AS via "
+        f"FROM accounts_user u JOIN {channels_sql('u')} "
+        f"WHERE u.role IN ({listed(UNIT_MEMBER_ROLES)}) AND u.is_active "
+        "UNION ALL "
+        f"SELECT s.unit_id, MIN(s.id), '{NotificationChannel.WEBHOOK.value}', ':unit' || s.unit_id "
+        "FROM accounts_user s JOIN accounts_unit robot ON robot.id = s.unit_id "
+        "WHERE s.is_active AND robot.is_active AND robot.webhook_url <> '' "
+        "GROUP BY s.unit_id"
+    )
+
+
+def overseers_sql(task_filter: str) -> str:
+    """(task_id, user_id), each pair once, for the tasks matching `task_filter` (a condition
+    on the alias t): the active office users whose region subtree holds the task's region
+    (regional_users + covering) and the active users linked to the task's leader in charge
+    (leader_users). A user who is both is told once."""
+    # The (office user, region covered) pairs are few (offices × regions under them); the
+    # tasks join them on region_id rather than comparing each task's path with each office's.
+    offices = (
+        "SELECT o.id AS user_id, covered.id AS region_id "
+        "FROM accounts_user o JOIN accounts_unit office_unit ON office_unit.id = o.unit_id "
+        "JOIN accounts_region office_region ON office_region.id = office_unit.region_id "
+        "JOIN accounts_region covered "
+        "ON substr(covered.path, 1, length(office_region.path)) = office_region.path "
+        f"WHERE o.role = '{Role.OFFICE.value}' AND o.is_active"
+    )
+    return (
+        "SELECT t.id AS task_id, office.user_id "
+        f"FROM rectification_task t JOIN ({offices}) office ON office.region_id = t.region_id "
+        f"WHERE {task_filter} "
+        "UNION "
+        "SELECT t.id, u.id "
+        "FROM rectification_task t JOIN accounts_user u ON u.person_id = t.leader_id "
+        f"WHERE {task_filter} AND u.is_active"
     )

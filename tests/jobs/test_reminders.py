@@ -146,25 +146,24 @@ def test_twice_in_a_day_sends_nothing_new(jobs_world):
 
 
 def test_a_run_after_a_crash_half_way_completes_without_duplicates(jobs_world, monkeypatch):
-    # given two units with something due; the first fan-out message ran, then the worker died
+    # given two units with something due; the run wrote the due reminders, then the worker died
     put(jobs_world.task, deadline=ON + timedelta(days=3))
     put(jobs_world.other_task, deadline=ON - timedelta(days=20))
-    units = reminders.units_due(ON)
-    assert len(units) == 3  # 东城区政府, 西城区政府, 市住建局
-    reminders.remind_unit(units[0], ON)
+    assert len(reminders.units_due(ON)) == 3  # 东城区政府, 西城区政府, 市住建局
+    real = reminders.notify_select
     calls = {"n": 0}
-    real = reminders.remind_unit
 
-    def dies_on_second(unit_id, on):
+    def dies_on_the_overdue_statement(select, params):
         calls["n"] += 1
-        if calls["n"] == 2:
+        if params.get("kind") == "reminder_overdue":
             raise IntegrityError("simulated crash")
-        return real(unit_id, on)
+        return real(select, params)
 
-    monkeypatch.setattr(reminders, "remind_unit", dies_on_second)
+    monkeypatch.setattr(reminders, "notify_select", dies_on_the_overdue_statement)
     with pytest.raises(IntegrityError):
         reminders.run(ON)
-    monkeypatch.setattr(reminders, "remind_unit", real)
+    monkeypatch.setattr(reminders, "notify_select", real)
+    assert calls["n"] == 4 and told(task=jobs_world.task) == unit_rows("reminder_due_3")
     # when the job is retried
     reminders.run(ON)
     # then the rows are those of one clean run: one per (task, kind, user, channel)
@@ -191,7 +190,7 @@ def test_query_count_does_not_grow_with_tasks(jobs_world, django_assert_max_num_
             lead=jobs_world.dc_gov,
             deadline=ON - timedelta(days=10 + n),
         )
-    # units_due 1 + per unit (2 units) 3 reads + inserts + escalation 3
-    with django_assert_max_num_queries(16):
+    # units_due 1 + one INSERT … SELECT per kind (due 7/3/1, overdue, escalation)
+    with django_assert_max_num_queries(6):
         reminders.run(ON)
     assert Notification.objects.filter(kind="reminder_overdue").count() == 30 * 3

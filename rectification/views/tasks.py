@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Prefetch
+from django.db.models import Count, Exists, F, OuterRef, Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -37,8 +37,11 @@ from rectification.models import (
     CloseoutApplication,
     CloseoutReview,
     Event,
+    Extension,
+    LookBackCheck,
     Milestone,
     Task,
+    Warning,
 )
 from rectification.views.common import call_service, flash_errors
 
@@ -112,8 +115,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
         units = Unit.objects.filter(is_active=True).only("id", "name", "short_name")
         counties = Region.objects.filter(level=RegionLevel.COUNTY).only("id", "name")
         if scope.reach is Reach.REGION:
-            units = units.filter(region_id__in=scope.region_ids)
-            counties = counties.filter(pk__in=scope.region_ids)
+            units = units.filter(region_id__in=scope.subtree())
+            counties = counties.filter(pk__in=scope.subtree())
         context["units"] = units
         context["counties"] = counties
     template = "tasks/_task_table.html" if request.htmx else "tasks/task_list.html"
@@ -325,28 +328,90 @@ def _visible_task(request: HttpRequest, pk: int) -> Task:
     )
 
 
+# The timeline shows the latest events; a busy task's full history is one click away.
+TIMELINE_EVENTS = 50
+# The latest progress reports the page lists.
+TASK_PAGE_REPORTS = 12
+
+
+# The sections of the task page that most tasks leave empty, each as an EXISTS column of the
+# task's own query (an index probe on task_id) instead of a query per empty section. Built
+# once: annotate() copies them, and building six subqueries on every view cost ~1 ms of CPU.
+TASK_PAGE_SECTIONS = {
+    "has_attachments": Exists(Attachment.objects.filter(task_id=OuterRef("pk"))),
+    "has_applications": Exists(CloseoutApplication.objects.filter(task_id=OuterRef("pk"))),
+    "has_milestones": Exists(Milestone.objects.filter(task_id=OuterRef("pk"))),
+    "has_warnings": Exists(
+        Warning.objects.filter(task_id=OuterRef("pk"), resolved_at__isnull=True)
+    ),
+    "has_extensions": Exists(Extension.objects.filter(task_id=OuterRef("pk"))),
+    "has_lookbacks": Exists(LookBackCheck.objects.filter(task_id=OuterRef("pk"))),
+}
+
+
+def _task_page_task(request: HttpRequest, pk: int) -> Task:
+    """The task with what its header shows and which of TASK_PAGE_SECTIONS have rows; a 404
+    outside the user's scope.
+
+    The scope check is a column too: as a WHERE condition PostgreSQL plans the scope's
+    region-subtree semi-join together with the six header joins, which doubled the planning
+    time of this query (3.4 ms against 1.8 ms).
+    """
+    task = get_object_or_404(
+        Task.objects.select_related(
+            "round", "problem__category__aspect", "region", "leader"
+        ).annotate(
+            visible=Exists(Task.objects.visible_to(request.user).filter(pk=OuterRef("pk"))),
+            **TASK_PAGE_SECTIONS,
+        ),
+        pk=pk,
+    )
+    if not task.visible:
+        raise Http404("没有找到该任务")
+    return task
+
+
+def _timeline(task: Task, *, everything: bool) -> tuple[list[Event], bool]:
+    """The task's events, oldest first: the latest TIMELINE_EVENTS of them unless everything,
+    and whether older ones were left out."""
+    events = Event.objects.filter(task=task).select_related("actor").order_by("-created_at", "-id")
+    if everything:
+        shown, more = list(events), False
+    else:
+        shown = list(events[: TIMELINE_EVENTS + 1])
+        more = len(shown) > TIMELINE_EVENTS
+        shown = shown[:TIMELINE_EVENTS]
+    shown.reverse()
+    for event in shown:
+        event.verb_label = VERB_LABELS.get(event.verb, event.verb)
+    return shown, more
+
+
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _visible_task(request, pk)
+    task = _task_page_task(request, pk)
     assignments = list(
         Assignment.objects.filter(task=task).select_related("unit", "person").order_by("sort", "id")
     )
-    attachments = list(Attachment.objects.filter(task=task).order_by("uploaded_at", "id"))
-    by_kind = {}
-    for attachment in attachments:
-        by_kind.setdefault(attachment.kind, []).append(attachment)
-    gallery = [(k, label, by_kind[k]) for k, label in AttachmentKind.choices if k in by_kind]
-    applications = list(
-        CloseoutApplication.objects.filter(task=task)
-        .select_related("unit", "applied_by", "notice")
-        .prefetch_related(
-            Prefetch(
-                "reviews",
-                queryset=CloseoutReview.objects.select_related("unit").order_by("created_at"),
+    gallery = []
+    if task.has_attachments:
+        by_kind = {}
+        for attachment in Attachment.objects.filter(task=task).order_by("uploaded_at", "id"):
+            by_kind.setdefault(attachment.kind, []).append(attachment)
+        gallery = [(k, label, by_kind[k]) for k, label in AttachmentKind.choices if k in by_kind]
+    applications = []
+    if task.has_applications:
+        applications = list(
+            CloseoutApplication.objects.filter(task=task)
+            .select_related("unit", "applied_by", "notice")
+            .prefetch_related(
+                Prefetch(
+                    "reviews",
+                    queryset=CloseoutReview.objects.select_related("unit").order_by("created_at"),
+                )
             )
+            .order_by("-applied_at", "-id")
         )
-        .order_by("-applied_at", "-id")
-    )
     open_app = next(
         (
             a
@@ -357,11 +422,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         None,
     )
     last_return = next((a for a in applications if a.status == CloseoutStatus.RETURNED), None)
-    events = list(
-        Event.objects.filter(task=task).select_related("actor").order_by("created_at", "id")
-    )
-    for event in events:
-        event.verb_label = VERB_LABELS.get(event.verb, event.verb)
+    events, more_events = _timeline(task, everything=request.GET.get("timeline") == "all")
     roles = _unit_roles(request.user, assignments)
     office = is_office(request.user)
     can_upload = bool(roles or office) and task.status != TaskStatus.CLOSED
@@ -369,18 +430,34 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "task": task,
         "problem": task.problem,
         "assignments": assignments,
-        "milestones": task.milestones.order_by("seq"),
-        "warnings": task.warnings.filter(resolved_at__isnull=True).select_related("unit"),
+        "milestones": list(task.milestones.order_by("seq")) if task.has_milestones else [],
+        "warnings": (
+            list(task.warnings.filter(resolved_at__isnull=True).select_related("unit"))
+            if task.has_warnings
+            else []
+        ),
         "gallery": gallery,
         "applications": applications,
         "open_app": open_app,
         "last_return": last_return if task.status in WORKING_STATUSES else None,
-        "extensions": task.extensions.select_related("requested_by").order_by("-created_at"),
-        "reports": task.reports.select_related("period", "submitted_by", "unit").order_by(
-            "-submitted_at"
-        )[:12],
-        "lookbacks": task.lookbacks.select_related("closeout").order_by("-check_date"),
+        "extensions": (
+            list(task.extensions.select_related("requested_by").order_by("-created_at"))
+            if task.has_extensions
+            else []
+        ),
+        "reports": list(
+            task.reports.select_related("period", "submitted_by", "unit").order_by(
+                "-submitted_at", "-id"
+            )[:TASK_PAGE_REPORTS]
+        ),
+        "lookbacks": (
+            list(task.lookbacks.select_related("closeout").order_by("-check_date"))
+            if task.has_lookbacks
+            else []
+        ),
         "events": events,
+        "more_events": more_events,
+        "timeline_events": TIMELINE_EVENTS,
         "actions": task_actions(request.user, task, roles, open_app),
         "can_complete_milestones": office or bool(roles & set(RESPONSIBLE_ROLES)),
         "evidence_form": EvidenceForm(initial={"version": task.version}) if can_upload else None,

@@ -4,14 +4,18 @@ import csv
 import io
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
+from django.utils import timezone
 
 from rectification import services
-from rectification.models import Attachment
-from rectification.views.tasks import neutralise
+from rectification.choices import PeriodKind
+from rectification.models import Attachment, Event, ProgressReport, ReportingPeriod, Task
+from rectification.views.tasks import TASK_PAGE_REPORTS, TIMELINE_EVENTS, neutralise
 from tests.factories import TaskFactory
 
 
@@ -51,15 +55,76 @@ def test_ledger_query_count_does_not_grow(world, login, django_assert_num_querie
     assert response.content.decode().count('data-testid="task-row"') == extra + 2
 
 
-def test_task_page_query_count_does_not_grow_with_events(
+# session, user, the task (with its scope check and which of the usually empty sections have
+# rows), units, timeline, latest reports, header badge
+REPORTER_TASK_PAGE_QUERIES = 7
+# + the office's scope (the path of its unit's region)
+OFFICE_TASK_PAGE_QUERIES = 8
+
+
+def _add_history(task, actor, n: int) -> None:
+    """n monthly reports and n timeline events on the task, one a day."""
+    task_type = ContentType.objects.get_for_model(Task)
+    start = timezone.now() - timedelta(days=n)
+    for i in range(n):
+        period = ReportingPeriod.objects.create(
+            code=f"H{i:03d}",
+            kind=PeriodKind.MONTHLY,
+            start_date=date(2020, 1, 1),
+            end_date=date(2020, 1, 31),
+            due_date=date(2020, 2, 5),
+        )
+        at = start + timedelta(days=i)
+        ProgressReport.objects.create(
+            task=task,
+            period=period,
+            unit=actor.unit,
+            progress_text=f"第{i}次进展",
+            progress_pct=i % 100,
+            submitted_by=actor,
+            submitted_at=at,
+        )
+        Event.objects.create(
+            task=task,
+            target_type=task_type,
+            target_id=task.pk,
+            verb="report",
+            note=f"第{i}次报送",
+            actor=actor,
+            created_at=at,
+        )
+
+
+@pytest.mark.parametrize(
+    ("persona", "queries"),
+    [("reporter", REPORTER_TASK_PAGE_QUERIES), ("office", OFFICE_TASK_PAGE_QUERIES)],
+)
+@pytest.mark.parametrize("history", [3, 40])
+def test_task_page_query_count_does_not_grow_with_history(
+    world, login, django_assert_num_queries, persona, queries, history
+):
+    # given a task with a short or a long history of reports and events
+    _add_history(world.task, world.reporter, history)
+    client = login(getattr(world, persona))
+    # when its page is opened
+    with django_assert_num_queries(queries):
+        response = client.get(reverse("task_detail", args=[world.task.pk]))
+    # then the count is the same, and the page lists the latest reports and every event
+    assert response.status_code == 200
+    assert len(response.context["reports"]) == min(history, TASK_PAGE_REPORTS)
+    assert len(response.context["events"]) == history
+    assert "第0次报送" in response.content.decode()
+
+
+def test_task_page_query_count_does_not_grow_with_evidence(
     world, login, django_assert_num_queries, png_file
 ):
     client = login(world.reporter)
     services.task_add_evidence(
         task=world.task, actor=world.reporter, files=[services.EvidenceFile(png_file(), "BEFORE")]
     )
-    client.get(reverse("task_detail", args=[world.task.pk]))
-    with django_assert_num_queries(13) as first:
+    # + the evidence gallery, read only when the task has some
+    with django_assert_num_queries(REPORTER_TASK_PAGE_QUERIES + 1) as first:
         client.get(reverse("task_detail", args=[world.task.pk]))
     for _ in range(3):
         services.task_add_evidence(
@@ -69,6 +134,22 @@ def test_task_page_query_count_does_not_grow_with_events(
         )
     with django_assert_num_queries(len(first.captured_queries)):
         client.get(reverse("task_detail", args=[world.task.pk]))
+
+
+def test_task_page_timeline_shows_the_latest_events_and_links_to_all(world, login):
+    # given a task with more events than the timeline shows
+    _add_history(world.task, world.reporter, TIMELINE_EVENTS + 5)
+    client = login(world.reporter)
+    url = reverse("task_detail", args=[world.task.pk])
+    # when its page is opened, the timeline lists the latest events, oldest first, and says so
+    response = client.get(url)
+    notes = [e.note for e in response.context["events"]]
+    assert notes == [f"第{i}次报送" for i in range(5, TIMELINE_EVENTS + 5)]
+    assert 'data-testid="timeline-more"' in response.content.decode()
+    # and the link shows the whole history
+    response = client.get(url, {"timeline": "all"})
+    assert len(response.context["events"]) == TIMELINE_EVENTS + 5
+    assert 'data-testid="timeline-more"' not in response.content.decode()
 
 
 def test_reporter_list_shows_only_own_unit_tasks(world, login):

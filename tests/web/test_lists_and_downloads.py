@@ -55,6 +55,37 @@ def test_ledger_query_count_does_not_grow(world, login, django_assert_num_querie
     assert response.content.decode().count('data-testid="task-row"') == extra + 2
 
 
+def test_the_unit_filter_never_lists_thousands_of_units(world, login, monkeypatch):
+    from accounts.models import Unit
+    from rectification.views import tasks as task_views
+    from tests.factories import UnitFactory
+
+    # given more units in the office's scope than the filter lists (the cap lowered to 3)
+    monkeypatch.setattr(task_views, "UNIT_CHOICES_CAP", 3)
+    for n in range(4):
+        UnitFactory(name=f"西城区第{n}局", region=world.xicheng)
+    client = login(world.office)
+    # when the office opens the ledger, the filter offers only the units of its own level
+    response = client.get(reverse("task_list"))
+    offered = {u.pk for u in response.context["units"]}
+    own_level = set(Unit.objects.filter(region=world.city).values_list("pk", flat=True))
+    assert response.context["units_limited"] is True
+    assert offered and offered <= own_level
+    assert "先选择区县" in response.content.decode()
+    # and once a county is chosen, that county's units join them (the cap still holds)
+    response = client.get(reverse("task_list"), {"county": world.xicheng.pk})
+    regions = {
+        u.region_id for u in Unit.objects.filter(pk__in=[u.pk for u in response.context["units"]])
+    }
+    assert world.xicheng.pk in regions
+    assert len(response.context["units"]) <= 3
+    # a small scope lists every unit, with no hint
+    monkeypatch.setattr(task_views, "UNIT_CHOICES_CAP", 300)
+    response = client.get(reverse("task_list"))
+    assert response.context["units_limited"] is False
+    assert "先选择区县" not in response.content.decode()
+
+
 # session, user, the task (with its scope check and which of the usually empty sections have
 # rows), units, timeline, latest reports, header badge
 REPORTER_TASK_PAGE_QUERIES = 7

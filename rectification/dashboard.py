@@ -13,18 +13,16 @@ Queries for one dashboard, whatever the number of tasks: scope (1 for a regional
 per request), the day's tally is there (1; the first dashboard of a day the nightly job has
 not reached builds it), totals (1), totals by round (1), rounds and their headlines (1), cells
 by region (1), the counties above those regions (1), unit ranking (1), closed-per-month trend
-(1), scatter points (1).
+(1, from the tally's TallyTrend), scatter points (1, from the tasks).
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -41,7 +39,13 @@ from rectification.choices import (
     TaskStatus,
     WarningLevel,
 )
-from rectification.models import Assignment, CloseoutApplication, DailyTally, Event, Task
+from rectification.models import (
+    Assignment,
+    CloseoutApplication,
+    DailyTally,
+    TallyTrend,
+    Task,
+)
 from rectification.selectors import Headline, TaskTotals
 
 # The task list page's URL name (agreed with the pages' author; base.html links it too).
@@ -340,42 +344,17 @@ def _unit_rows(cells: QuerySet[DailyTally], base: Params) -> list[UnitRow]:
 
 
 def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    return tally.local_midnight(day)
 
 
-def _month_starts(today: date, months: int) -> list[date]:
-    year, month = today.year, today.month
-    starts = []
-    for _ in range(months):
-        starts.append(date(year, month, 1))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return starts[::-1]
-
-
-def _trend(tasks: QuerySet[Task], base: Params, today: date) -> list[dict]:
+def _trend(trend: QuerySet[TallyTrend], base: Params, today: date) -> list[dict]:
     """Close-outs (Event verb "close") per month in Asia/Shanghai, the last 12 months up to
-    the business date. A task closed, reopened and closed again counts twice: this is a
-    flow of close-outs, not a stock of closed tasks."""
-    months = _month_starts(today, TREND_MONTHS)
-    tz = ZoneInfo(settings.TIME_ZONE)
-    rows = (
-        Event.objects.filter(
-            verb="close",
-            task__in=tasks.order_by().values("pk"),
-            created_at__gte=_local_midnight(months[0]),
-            created_at__lt=_local_midnight(today + timedelta(days=1)),
-        )
-        .annotate(month=TruncMonth("created_at", tzinfo=tz))
-        .order_by()
-        .values("month")
-        .annotate(n=Count("*"))
+    the business date, from the tally's trend cells. A task closed, reopened and closed
+    again counts twice: this is a flow of close-outs, not a stock of closed tasks."""
+    months = tally.month_starts(today, TREND_MONTHS)
+    counts = dict(
+        trend.order_by().values("month").annotate(n=Sum("closes")).values_list("month", "n")
     )
-    counts = {}
-    for row in rows:
-        month = row["month"]
-        if isinstance(month, datetime):
-            month = (timezone.localtime(month, tz) if timezone.is_aware(month) else month).date()
-        counts[month.replace(day=1)] = row["n"]
     closed_url = task_list_url([*base, *BUCKET_PARAMS["closed"]])
     return [{"month": f"{m:%Y-%m}", "closed": counts.get(m, 0), "url": closed_url} for m in months]
 
@@ -442,7 +421,10 @@ def dashboard_for(user, *, round_id=None, today: date | None = None) -> Dashboar
     rounds = [r for r in all_rounds if not round_id or r.round_id == round_id]
     areas = _area_rows(cells, base)
     units = _unit_rows(cells, base)
-    trend = _trend(tasks, base, today)
+    trend_cells = TallyTrend.objects.visible_to(user).filter(day=today)
+    if round_id:
+        trend_cells = trend_cells.filter(round_id=round_id)
+    trend = _trend(trend_cells, base, today)
     points, truncated = _points(tasks, totals.total)
 
     board = Dashboard(

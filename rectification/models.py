@@ -1057,8 +1057,9 @@ class DailyTally(models.Model):
         verbose_name = _("每日汇总")
         verbose_name_plural = _("每日汇总")
         indexes = [
-            # A cell's recount after a service's write: WHERE day = d AND region = r AND round = o.
-            models.Index(fields=["day", "region", "round"], name="tally_day_region_round"),
+            # A cell's recount after a service's write: WHERE region = r AND round = o (every
+            # built day); the dashboard reads a whole day, a few thousand rows, in any order.
+            models.Index(fields=["region", "round", "day"], name="tally_region_round_day"),
         ]
 
     def __str__(self) -> str:
@@ -1077,3 +1078,35 @@ class TallyDay(models.Model):
 
     def __str__(self) -> str:
         return str(self.day)
+
+
+class TallyTrendQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "TallyTrendQuerySet":
+        return restrict(self, user, region_field="region", unit_q=None)
+
+
+class TallyTrend(models.Model):
+    """Close-outs per month (Asia/Shanghai) of one (region, round) in the 12 months up to
+    `day`: the dashboard's trend, kept with DailyTally by rectification.tally (a flow of
+    "close" events, so a task closed twice counts twice)."""
+
+    day = models.DateField(_("日期"))
+    region = models.ForeignKey(Region, verbose_name=_("地区"), on_delete=models.CASCADE)
+    round = models.ForeignKey(
+        InspectionRound, verbose_name=_("督察轮次"), on_delete=models.CASCADE
+    )
+    month = models.DateField(_("月份"))
+    closes = models.PositiveIntegerField(_("销号次数"), default=0)
+
+    objects = TallyTrendQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("每日汇总（销号趋势）")
+        verbose_name_plural = _("每日汇总（销号趋势）")
+        indexes = [
+            # A cell's recount: WHERE region = r AND round = o (every built day).
+            models.Index(fields=["region", "round"], name="tally_trend_region_round"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region_id}/{self.round_id} {self.month:%Y-%m}"

@@ -19,19 +19,23 @@ The buckets are exactly those of selectors.task_totals (one definition, `bucket_
 """
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, DateField, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
 from accounts import clock
-from rectification.models import DailyTally, TallyDay, Task
+from rectification.models import DailyTally, Event, TallyDay, TallyTrend, Task
 from rectification.selectors import TaskTotals, bucket_counts
 
 FIGURES = tuple(TaskTotals.__dataclass_fields__)  # total, closed, …, yellow
 KEY = ("region_id", "round_id", "lead_unit_id")
 # pg_advisory_xact_lock(int, int) namespaces: the whole-day build, then (region, round) cells.
 BUILD_LOCK = (7311, 0)
+TREND_MONTHS = 12
 # How many days of tallies are kept (yesterday's stays for a dashboard open across midnight).
 KEEP_DAYS = 2
 
@@ -60,6 +64,49 @@ def _insert_cells(day: date, tasks: QuerySet[Task]) -> int:
         return cursor.rowcount
 
 
+def month_starts(day: date, months: int = TREND_MONTHS) -> list[date]:
+    """The first days of the `months` months up to `day`'s, oldest first."""
+    year, month = day.year, day.month
+    starts = []
+    for _ in range(months):
+        starts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return starts[::-1]
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def _trend_rows(day: date, tasks: QuerySet[Task]) -> QuerySet:
+    """(region, round, month, n): close events of these tasks per month, 12 months to `day`."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    return (
+        Event.objects.filter(
+            verb="close",
+            task__in=tasks.order_by().values("pk"),
+            created_at__gte=local_midnight(month_starts(day)[0]),
+            created_at__lt=local_midnight(day + timedelta(days=1)),
+        )
+        .annotate(month=TruncMonth("created_at", tzinfo=tz, output_field=DateField()))
+        .order_by()
+        .values("task__region_id", "task__round_id", "month")
+        .annotate(n=Count("*"))
+    )
+
+
+def _insert_trend(day: date, tasks: QuerySet[Task]) -> None:
+    """INSERT INTO trend SELECT day, region, round, month, closes … GROUP BY."""
+    select, params = _trend_rows(day, tasks).query.sql_with_params()
+    table = TallyTrend._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, region_id, round_id, month, closes) SELECT %s, * FROM "
+            f"({select}) s",
+            [day, *params],
+        )
+
+
 def build(day: date | None = None) -> int:
     """(Re)build every cell of `day`; drop days more than KEEP_DAYS before it. Returns the
     number of cells."""
@@ -68,8 +115,10 @@ def build(day: date | None = None) -> int:
         _lock(BUILD_LOCK)
         oldest = day - timedelta(days=KEEP_DAYS - 1)
         DailyTally.objects.filter(Q(day=day) | Q(day__lt=oldest)).delete()
+        TallyTrend.objects.filter(Q(day=day) | Q(day__lt=oldest)).delete()
         TallyDay.objects.filter(Q(day=day) | Q(day__lt=oldest)).delete()
         cells = _insert_cells(day, Task.objects.all())
+        _insert_trend(day, Task.objects.all())
         TallyDay.objects.create(day=day)
     return cells
 
@@ -104,9 +153,11 @@ def recount_pairs(pairs: Iterable[tuple[int, int]]) -> None:
         for region_id, round_id in pairs:
             _lock((region_id, round_id))
             DailyTally.objects.filter(region_id=region_id, round_id=round_id).delete()
+            TallyTrend.objects.filter(region_id=region_id, round_id=round_id).delete()
             tasks = Task.objects.filter(region_id=region_id, round_id=round_id)
             for day in days:
                 _insert_cells(day, tasks)
+                _insert_trend(day, tasks)
 
 
 def recount(*tasks: Task) -> None:
@@ -148,6 +199,18 @@ def verify(day: date | None = None) -> list[str]:
     for key in sorted(set(stored) | set(counted), key=str):
         if stored.get(key) != counted.get(key):
             problems.append(f"{key}: tally {stored.get(key)} != recount {counted.get(key)}")
+    stored_trend = {
+        (row["region_id"], row["round_id"], row["month"]): row["closes"]
+        for row in TallyTrend.objects.filter(day=day).values(
+            "region_id", "round_id", "month", "closes"
+        )
+    }
+    counted_trend = {
+        (row["task__region_id"], row["task__round_id"], row["month"]): row["n"]
+        for row in _trend_rows(day, Task.objects.all())
+    }
+    if stored_trend != counted_trend:
+        problems.append(f"trend: tally {stored_trend} != recount {counted_trend}")
     duplicates = (
         DailyTally.objects.filter(day=day)
         .values(*KEY)

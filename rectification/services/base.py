@@ -116,7 +116,6 @@ def _move_task(
         raise StaleVersion("该任务刚刚被他人处理，请刷新页面后重试（您的操作未保存）")
     from_status = task.status
     task.refresh_from_db()
-    tally.recount(task)
     record_event(
         task=task,
         target=target or task,
@@ -126,6 +125,7 @@ def _move_task(
         to_status=move.target,
         note=note,
     )
+    tally.recount(task)  # after the event: a close-out counts in the trend
     return task
 
 

@@ -15,7 +15,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from accounts.choices import RegionLevel, Role, UnitKind
-from rectification import services
+from rectification import services, tally
 from rectification.choices import ScheduleStatus, TaskStatus, WarningLevel
 from rectification.models import Event, Task
 from rectification.services import CLOSEOUT_CHECKLIST
@@ -128,6 +128,7 @@ def board_tasks(world, township):
                     to_status=TaskStatus.CLOSED,
                     created_at=closed_at,
                 )
+                tally.recount(task)  # a back-dated close-out counts in the built trend
             tasks.append(task)
         return tasks
 

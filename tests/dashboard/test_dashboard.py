@@ -289,13 +289,13 @@ def _queries_for(client, django_assert_num_queries, n):
 
 # session, user; scope: the region path (one query), the leader's unit (scope label); the
 # day's tally is built (one query); figures from the tally: totals by round, rounds with
-# headlines, totals, cells by region, counties above them, unit ranking; from the tasks:
-# trend, scatter; page: the header's unread badge and the scope label's region.
+# headlines, totals, cells by region, counties above them, unit ranking, trend; from the
+# tasks: the scatter; page: the header's unread badge and the scope label's region.
 LEADER_QUERIES = 15
 # The first dashboard of a day the nightly job has not reached builds the day's tally first:
-# savepoint, (PostgreSQL: advisory lock), delete the day's and old cells, and days, one
-# INSERT … SELECT, the day's marker, release.
-FIRST_OF_DAY_QUERIES = LEADER_QUERIES + 6
+# savepoint, (PostgreSQL: advisory lock), delete the day's and old cells, trend cells and
+# days, one INSERT … SELECT each for cells and trend, the day's marker, release.
+FIRST_OF_DAY_QUERIES = LEADER_QUERIES + 8
 
 
 @pytest.mark.parametrize("extra", [5, 40])

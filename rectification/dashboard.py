@@ -16,14 +16,16 @@ by region (1), the counties above those regions (1), unit ranking (1), closed-pe
 (1, from the tally's TallyTrend), scatter points (1, from the tasks).
 """
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_urlconf, reverse
 from django.utils import timezone
 
 from accounts import clock
@@ -56,6 +58,8 @@ TASK_LIST_FALLBACK = "/tasks/"
 # The scatter draws at most this many points; beyond it the page says the picture is partial.
 SCATTER_CAP = 2000
 TREND_MONTHS = 12
+# The unit ranking shows every unit up to twice this, else the best and the worst this many.
+UNIT_RANKING_EDGE = 15
 # The public page lists close-outs from this many days back.
 PUBLIC_RECENT_DAYS = 90
 
@@ -95,13 +99,30 @@ BUCKET_PARAMS: dict[str, Params] = {
 
 
 def task_list_url(params: Sequence[tuple[str, object]] = ()) -> str:
-    """The task list filtered by `params` (repeated keys allowed)."""
-    try:
-        base = reverse(TASK_LIST_URL_NAME)
-    except NoReverseMatch:
-        base = TASK_LIST_FALLBACK
-    query = urlencode([(k, str(v)) for k, v in params])
+    """The task list filtered by `params` (repeated keys allowed).
+
+    A province dashboard builds thousands of these: the path is reversed once per URLconf and
+    plain values (ids, status codes) skip percent-encoding, which gives the same string."""
+    base = _task_list_base(get_urlconf())
+    query = "&".join(_query_pair(k, str(v)) for k, v in params)
     return f"{base}?{query}" if query else base
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.\-]*")
+
+
+def _query_pair(key: str, value: str) -> str:
+    if _PLAIN.fullmatch(key) and _PLAIN.fullmatch(value):
+        return f"{key}={value}"
+    return urlencode([(key, value)])
+
+
+@lru_cache(maxsize=8)
+def _task_list_base(urlconf) -> str:
+    try:
+        return reverse(TASK_LIST_URL_NAME, urlconf=urlconf)
+    except NoReverseMatch:
+        return TASK_LIST_FALLBACK
 
 
 def _task_detail_template() -> str | None:
@@ -166,6 +187,8 @@ class UnitRow:
     red: int
     yellow: int
     urls: dict[str, str]
+    rank: int = 0
+    after_gap: bool = False  # the first of the worst, after the units not shown
 
     @property
     def completion_rate(self) -> float:
@@ -182,6 +205,8 @@ class Dashboard:
     rounds: list[RoundRow]
     areas: list[AreaRow]
     units: list[UnitRow]
+    units_ranked: int  # how many units the ranking holds (more than it shows at scale)
+    ranking_edge: int  # how many of the best and of the worst a long ranking shows
     trend: list[dict]
     points: list[dict]
     points_truncated: bool
@@ -313,21 +338,30 @@ def _area_rows(cells: QuerySet[DailyTally], base: Params) -> list[AreaRow]:
     return rows
 
 
-def _unit_rows(cells: QuerySet[DailyTally], base: Params) -> list[UnitRow]:
-    """Lead units ranked by completion rate (desc), then overdue (asc), in one grouped query."""
-    rows = (
+def _unit_rows(cells: QuerySet[DailyTally], base: Params) -> tuple[list[UnitRow], int]:
+    """Lead units ranked by completion rate (desc), then overdue (asc), in one grouped query;
+    with more than 2 × UNIT_RANKING_EDGE units (a province has ~2,000) only the best and the
+    worst UNIT_RANKING_EDGE are shown, with their ranks. Returns (shown rows, units ranked)."""
+    rows = list(
         cells.order_by()
         .filter(lead_unit__isnull=False)
         .values("lead_unit_id", "lead_unit__name", "lead_unit__short_name")
         .annotate(**{f: Sum(f) for f in ("total", "closed", "overdue", "red", "yellow")})
     )
-    units = []
     for r in rows:
+        r["name"] = r["lead_unit__short_name"] or r["lead_unit__name"]
+        r["rate"] = round(100 * r["closed"] / r["total"], 1) if r["total"] else 0.0
+    rows.sort(key=lambda r: (-r["rate"], r["overdue"], -r["total"], r["name"]))
+    ranked = list(enumerate(rows, start=1))
+    if len(ranked) > 2 * UNIT_RANKING_EDGE:
+        ranked = ranked[:UNIT_RANKING_EDGE] + ranked[-UNIT_RANKING_EDGE:]
+    units = []
+    for rank, r in ranked:
         unit = [*base, ("lead_unit", str(r["lead_unit_id"]))]
         units.append(
             UnitRow(
                 unit_id=r["lead_unit_id"],
-                name=r["lead_unit__short_name"] or r["lead_unit__name"],
+                name=r["name"],
                 total=r["total"],
                 closed=r["closed"],
                 overdue=r["overdue"],
@@ -337,10 +371,11 @@ def _unit_rows(cells: QuerySet[DailyTally], base: Params) -> list[UnitRow]:
                     key: task_list_url([*unit, *BUCKET_PARAMS[key]])
                     for key in ("total", "closed", "overdue", "red", "yellow")
                 },
+                rank=rank,
+                after_gap=bool(units) and rank > units[-1].rank + 1,
             )
         )
-    units.sort(key=lambda u: (-u.completion_rate, u.overdue, -u.total, u.name))
-    return units
+    return units, len(rows)
 
 
 def _local_midnight(day: date) -> datetime:
@@ -360,7 +395,7 @@ def _trend(trend: QuerySet[TallyTrend], base: Params, today: date) -> list[dict]
 
 
 # Scopes up to this many tasks read their located tasks first and then sort them (see _points).
-SMALL_SCOPE = 50_000
+SMALL_SCOPE = 20_000
 
 
 def _points(tasks: QuerySet[Task], scope_total: int) -> tuple[list[dict], bool]:
@@ -420,7 +455,7 @@ def dashboard_for(user, *, round_id=None, today: date | None = None) -> Dashboar
     kpis = _kpis(totals, _bucket_urls(base))
     rounds = [r for r in all_rounds if not round_id or r.round_id == round_id]
     areas = _area_rows(cells, base)
-    units = _unit_rows(cells, base)
+    units, units_ranked = _unit_rows(cells, base)
     trend_cells = TallyTrend.objects.visible_to(user).filter(day=today)
     if round_id:
         trend_cells = trend_cells.filter(round_id=round_id)
@@ -436,6 +471,8 @@ def dashboard_for(user, *, round_id=None, today: date | None = None) -> Dashboar
         rounds=rounds,
         areas=areas,
         units=units,
+        units_ranked=units_ranked,
+        ranking_edge=UNIT_RANKING_EDGE,
         trend=trend,
         points=points,
         points_truncated=truncated,

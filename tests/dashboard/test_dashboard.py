@@ -134,6 +134,28 @@ def test_unit_ranking_orders_by_completion_rate_then_overdue(world, board_tasks)
     assert {u.name for u in units} == {"东城区政府", "西城区政府", "市住建局"}
 
 
+def test_a_long_unit_ranking_shows_the_best_and_the_worst(
+    client, world, board_tasks, monkeypatch
+):
+    from rectification import dashboard
+
+    board_tasks(40)
+    full = dashboard_for(world.leader).units
+    # given more units than twice the edge (three units, the edge lowered to one)
+    monkeypatch.setattr(dashboard, "UNIT_RANKING_EDGE", 1)
+    board = dashboard_for(world.leader)
+    # then the first and the last of the full ranking are shown, with their ranks
+    assert [(u.rank, u.unit_id) for u in board.units] == [
+        (1, full[0].unit_id),
+        (3, full[2].unit_id),
+    ]
+    assert board.units_ranked == 3
+    assert [u.after_gap for u in board.units] == [False, True]
+    client.force_login(world.leader)
+    page = client.get(DASHBOARD).content.decode()
+    assert "共 3 个牵头单位，仅列出前后各 1 名" in page
+
+
 def test_round_filter_narrows_every_figure(world, board_tasks, closer):
     # given a second round in the same city with one task
     from tests.factories import ProblemFactory, RoundFactory, TaskFactory

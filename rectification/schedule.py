@@ -4,6 +4,13 @@ Expected progress is the elapsed share of start → deadline, or, when the task 
 the weight share of milestones planned by today. Actual progress is the reported percentage,
 or the weight share of milestones done. More than SCHEDULE_TOLERANCE_PCT points below
 expectation is BEHIND, more than that above is AHEAD.
+
+Both shares are whole percentages rounded by Python's round(), halves to the even neighbour
+(12.5 → 12, 37.5 → 38), and the verdict compares these displayed numbers: a page showing
+"expected 50, actual 40" with a tolerance of 10 says ON, never BEHIND. The nightly warnings
+sweep (rectification.jobs.warning_sweep) computes the same integers in SQL, whose ROUND would
+take halves away from zero, with integer arithmetic that rounds halves to even; its tests
+compare the two task by task.
 """
 
 from collections.abc import Iterable

@@ -9,47 +9,47 @@ For each open task, on day `on`:
          failed acceptance is not wiped by the next night's run);
 - BLUE   otherwise.
 
-Task.schedule_status and Task.warning_level are written back with one UPDATE per value and
-chunk. The day's warnings are recorded as auto Warning rows, one per (task, reason, day), for
-YELLOW and RED only: blue is kept only as the task's level, not as a row per task per day,
-so the table grows with the problems, not with the ledger. Closed tasks lose their colour.
+Task.schedule_status and Task.warning_level are written back where they change. The day's
+warnings are recorded as auto Warning rows, one per (task, reason, day), for YELLOW and RED
+only: blue is kept only as the task's level, not as a row per task per day, so the table grows
+with the problems, not with the ledger. Closed tasks lose their colour.
 
 Two yellows: a task that collects a second *different* yellow reason within a calendar month
 (e.g. behind schedule, then its monthly report missing; or the office's manual 黄牌 plus
 behind schedule) gets a proposed 督办函 (SupervisionNotice kind LETTER, status PROPOSED) for
-the office to issue, at most one per task and month (SupervisionNotice.auto_key).
+the office to issue, at most one per task and month (SupervisionNotice.auto_key), and the
+offices over the task's region are told (notification kind letter_proposed).
+
+The rules are written twice on purpose: `schedule.evaluate` and `decide` are the rules in
+Python (pages and services use them), and `run` applies the same rules in SQL to every open
+task at once, in one transaction and a constant number of statements, so a province of a
+million tasks is a few set-based statements rather than a loop. tests/jobs/
+test_warning_sweep_sql.py checks the SQL against the Python over many random tasks on both
+databases. A second run on the same day changes nothing.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from itertools import islice
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db import connection, transaction
+from django.utils import timezone
 
 from accounts import clock
-from accounts.choices import Role
-from rectification import schedule
+from rectification import tally
 from rectification.choices import (
     OPEN_STATUSES,
     WORKING_STATUSES,
-    PeriodKind,
     ScheduleStatus,
-    SupervisionKind,
-    SupervisionStatus,
     TaskStatus,
     WarningLevel,
     WarningReason,
 )
-from rectification.jobs import periods, recipients
-from rectification.models import Milestone, ProgressReport, SupervisionNotice, Task, Warning
-from rectification.services import notify_many
+from rectification.jobs import periods, recipients, sql
+from rectification.models import Task
+from rectification.services import notify_select
 
-CHUNK = 2000
 FLAG_REASONS = (WarningReason.UPPER_CRITICISM, WarningReason.MEDIA)
-_RANK = {WarningLevel.NONE: 0, WarningLevel.BLUE: 1, WarningLevel.YELLOW: 2, WarningLevel.RED: 3}
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ class SweepRun:
     blue: int
     yellow: int
     red: int
-    warnings: int
-    letters: int
+    warnings: int  # auto Warning rows inserted (none when the day's rows are already there)
+    letters: int  # 督办函 proposed
 
 
 @dataclass(frozen=True)
@@ -102,33 +102,287 @@ def decide(
     return Colour(WarningLevel.BLUE, ())
 
 
-def _manual_warnings() -> dict[int, dict[str, str]]:
-    """Unresolved manual warnings: task id → {reason: level} (a short list by nature)."""
-    found: dict[int, dict[str, str]] = defaultdict(dict)
-    rows = Warning.objects.filter(auto=False, resolved_at__isnull=True).values_list(
-        "task_id", "reason", "level"
+# ---------------------------------------------------------------------------------------------
+# The sweep in SQL: schedule.evaluate and decide for every open task at once.
+#
+# A constant number of statements whatever the size of the ledger, and no task row passes
+# through Python: a temporary table DAY with each open task's verdict, colour and reasons, an
+# UPDATE of the tasks whose stored values differ, one INSERT … SELECT of the day's Warning
+# rows; for the letters a second temporary table LETTER (the 督办函 to propose, taken before
+# any is inserted, so that only the new ones are linked and announced) and three INSERT …
+# SELECT. Runs on PostgreSQL and on SQLite >= 3.35 (UPDATE … FROM, AS MATERIALIZED); the
+# spelling that differs between the two is in rectification.jobs.sql. Choice codes are written
+# into the statements as literals; dates, numbers and wording are parameters.
+
+DAY = "warning_sweep_day"
+LETTER = "warning_sweep_letter"
+AUTO_NOTE = "系统按日自动研判"
+LETTER_TITLE = "关于{code} {name}整改工作的督办函（拟）"
+LETTER_CONTENT = (
+    "{code} {name} 于{month}两次被亮黄牌（{labels}）。"
+    "建议发督办函，要求牵头单位限期书面回复整改措施和完成时间。"
+)
+LETTER_NOTICE_TITLE = "【拟发督办函】{code} {name} 本月两次黄牌"
+
+WORKING = sql.listed(WORKING_STATUSES)
+FLAGS = sql.listed(FLAG_REASONS)
+
+
+def _percent(part: str, whole: str) -> str:
+    """SQL for Python's round(100 * part / whole), for integers part >= 0 and whole > 0.
+
+    SQL's ROUND takes ties away from zero, Python's round() to the even neighbour. In
+    integers: q = (200·part + whole) div (2·whole) rounds half up, and on an exact tie (no
+    remainder) an odd q is one above the even neighbour. (The float 100 * part / whole that
+    round() sees is exact on ties and cannot cross one, so the two agree everywhere.)"""
+    n, d = f"(200 * {part} + {whole})", f"(2 * {whole})"
+    return f"({n} / {d} - CASE WHEN {n} %% {d} = 0 AND ({n} / {d}) %% 2 = 1 THEN 1 ELSE 0 END)"
+
+
+# Unresolved manual warnings: the highest level per task and reason (1 blue … 3 red), which
+# is decide()'s `manual`; a level outside the three counts for nothing there either.
+MANUAL = """
+SELECT w.task_id, w.reason,
+       MAX(CASE w.level WHEN 'RED' THEN 3 WHEN 'YELLOW' THEN 2 ELSE 1 END) AS rank
+FROM rectification_warning w
+WHERE NOT w.auto AND w.resolved_at IS NULL AND w.level IN ('BLUE', 'YELLOW', 'RED')
+GROUP BY w.task_id, w.reason
+"""
+MANUAL_RED = f"(m.reason IN ({FLAGS}) OR m.rank = 3)"
+MANUAL_YELLOW = f"(m.reason NOT IN ({FLAGS}) AND m.rank = 2)"
+
+
+def _day_sql(report_overdue: bool) -> str:
+    """Each open task's 序时 verdict (schedule.evaluate), colour (decide) and the flags of the
+    reasons behind it, into the temporary table DAY.
+
+    `facts` gathers per open task its milestone weights, manual warnings and the month's
+    report, and states the expected and actual shares as integer fractions; `shares` rounds
+    them to whole percentages, `judged` gives the verdict, the last SELECT the colour.
+    `facts` is MATERIALIZED: inlined, each use of a share would repeat the date arithmetic
+    under it (the percentages use their fraction several times, the verdict each percentage
+    several times), which made the statement several times slower."""
+    if report_overdue:
+        reported = """
+        LEFT JOIN (
+            SELECT DISTINCT r.task_id FROM rectification_progressreport r
+            JOIN rectification_reportingperiod rp ON rp.id = r.period_id
+            WHERE rp.kind = 'MONTHLY' AND rp.code = %(month)s
+        ) rep ON rep.task_id = t.id"""
+        no_report = (
+            f"CASE WHEN t.status IN ({WORKING}) AND rep.task_id IS NULL "
+            "AND (t.start_date IS NULL OR t.start_date <= %(cutoff)s) THEN 1 ELSE 0 END"
+        )
+    else:
+        reported, no_report = "", "0"
+    return f"""
+CREATE TEMP TABLE {DAY} AS
+WITH facts AS MATERIALIZED (
+    SELECT t.id, t.lead_unit_id,
+           CASE WHEN t.status IN ({WORKING}) AND t.deadline < %(on)s
+                THEN 1 ELSE 0 END AS overdue,
+           CASE WHEN t.status IN ({WORKING}) AND t.deadline BETWEEN %(on)s AND %(due_soon_until)s
+                THEN 1 ELSE 0 END AS due_soon,
+           {no_report} AS no_report,
+           COALESCE(mw.red, 0) AS manual_red,
+           COALESCE(mw.yellow, 0) AS manual_yellow,
+           -- expected: the milestone weight planned by today, else the elapsed share of
+           -- start → deadline; NULL when the task is not judged (NA)
+           CASE WHEN t.status NOT IN ({WORKING}) THEN NULL
+                WHEN p.total > 0 THEN p.planned
+                WHEN t.span > 0 THEN CASE WHEN t.elapsed < 0 THEN 0
+                                          WHEN t.elapsed > t.span THEN t.span
+                                          ELSE t.elapsed END
+                WHEN t.span IS NOT NULL THEN CASE WHEN t.elapsed >= 0 THEN 1 ELSE 0 END
+           END AS expected_part,
+           CASE WHEN p.total > 0 THEN p.total WHEN t.span > 0 THEN t.span ELSE 1 END
+               AS expected_whole,
+           -- actual: the milestone weight done by today, else the reported percentage
+           CASE WHEN p.total > 0 THEN p.done ELSE t.progress_pct END AS actual_part,
+           CASE WHEN p.total > 0 THEN p.total ELSE 100 END AS actual_whole
+    FROM (
+        SELECT t.id, t.lead_unit_id, t.status, t.start_date, t.deadline, t.progress_pct,
+               {sql.days_between("t.deadline", "t.start_date")} AS span,
+               {sql.days_between("%(on)s", "t.start_date")} AS elapsed
+        FROM rectification_task t
+        WHERE t.status IN ({sql.listed(OPEN_STATUSES)})
+    ) t
+    LEFT JOIN (
+        SELECT ms.task_id, SUM(ms.weight) AS total,
+               SUM(CASE WHEN ms.planned_date <= %(on)s THEN ms.weight ELSE 0 END) AS planned,
+               SUM(CASE WHEN ms.done_date <= %(on)s THEN ms.weight ELSE 0 END) AS done
+        FROM rectification_milestone ms
+        GROUP BY ms.task_id
+    ) p ON p.task_id = t.id
+    LEFT JOIN (
+        SELECT m.task_id,
+               SUM(CASE WHEN {MANUAL_RED} THEN 1 ELSE 0 END) AS red,
+               SUM(CASE WHEN {MANUAL_YELLOW} THEN 1 ELSE 0 END) AS yellow
+        FROM ({MANUAL}) m
+        GROUP BY m.task_id
+    ) mw ON mw.task_id = t.id{reported}
+),
+shares AS (
+    SELECT f.id, f.lead_unit_id, f.overdue, f.due_soon, f.no_report, f.manual_red,
+           f.manual_yellow,
+           {_percent("f.expected_part", "f.expected_whole")} AS expected,
+           {_percent("f.actual_part", "f.actual_whole")} AS actual
+    FROM facts f
+),
+judged AS (
+    SELECT s.*,
+           CASE WHEN s.expected IS NULL THEN 'NA'
+                WHEN s.actual < s.expected - %(tolerance)s THEN 'BEHIND'
+                WHEN s.actual > s.expected + %(tolerance)s THEN 'AHEAD'
+                ELSE 'ON' END AS verdict
+    FROM shares s
+)
+SELECT j.id, j.lead_unit_id, j.verdict,
+       CASE WHEN j.overdue = 1 OR j.manual_red > 0 THEN 'RED'
+            WHEN j.manual_yellow > 0 OR j.verdict = 'BEHIND' OR j.due_soon = 1
+                 OR j.no_report = 1 THEN 'YELLOW'
+            ELSE 'BLUE' END AS level,
+       j.overdue, CASE WHEN j.verdict = 'BEHIND' THEN 1 ELSE 0 END AS behind, j.due_soon,
+       j.no_report
+FROM judged j
+"""
+
+
+UPDATE_TASKS = f"""
+UPDATE rectification_task AS t SET schedule_status = d.verdict, warning_level = d.level
+FROM {DAY} d
+WHERE d.id = t.id AND (t.schedule_status <> d.verdict OR t.warning_level <> d.level)
+"""
+
+# One row per reason behind the day's colour, yellow and red only. A manual flag's reason is
+# recorded again under auto=True, so that the day's rows list every reason behind the colour.
+INSERT_WARNINGS = f"""
+INSERT INTO rectification_warning
+    (task_id, unit_id, level, reason, day, auto, issued_by_id, note, resolved_at, created_at)
+SELECT x.id, x.lead_unit_id, x.level, x.reason, %(on)s, %(auto)s, NULL, %(note)s, NULL, %(now)s
+FROM (
+    SELECT d.id, d.lead_unit_id, d.level, 'OVERDUE' AS reason FROM {DAY} d WHERE d.overdue = 1
+    UNION ALL
+    SELECT d.id, d.lead_unit_id, d.level, 'BEHIND' FROM {DAY} d
+    WHERE d.level = 'YELLOW' AND d.behind = 1
+    UNION ALL
+    SELECT d.id, d.lead_unit_id, d.level, 'DUE_SOON' FROM {DAY} d
+    WHERE d.level = 'YELLOW' AND d.due_soon = 1
+    UNION ALL
+    SELECT d.id, d.lead_unit_id, d.level, 'NO_REPORT' FROM {DAY} d
+    WHERE d.level = 'YELLOW' AND d.no_report = 1
+    UNION ALL
+    SELECT d.id, d.lead_unit_id, d.level, m.reason FROM {DAY} d
+    JOIN ({MANUAL}) m ON m.task_id = d.id
+    WHERE (d.level = 'RED' AND {MANUAL_RED}) OR (d.level = 'YELLOW' AND {MANUAL_YELLOW})
+) x
+WHERE true
+ON CONFLICT DO NOTHING
+"""
+
+COUNTS = f"""
+SELECT COUNT(*),
+       COALESCE(SUM(CASE WHEN level = 'BLUE' THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN level = 'YELLOW' THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN level = 'RED' THEN 1 ELSE 0 END), 0)
+FROM {DAY}
+"""
+
+# The reason codes in the order the letter lists their labels (sorted codes).
+REASONS = sorted(WarningReason.values)
+
+
+def _letter_sql(params: dict[str, object]) -> str:
+    """The 督办函 to propose today, into the temporary table LETTER: the tasks yellow today
+    with two different yellow reasons this month (Warning rows, manual or auto), a lead unit
+    and no letter for this month yet. Adds the wording's parameters to `params`."""
+    seen = ",\n               ".join(
+        f"MAX(CASE WHEN w.reason = {sql.listed([reason])} THEN 1 ELSE 0 END) AS r{i}"
+        for i, reason in enumerate(REASONS)
     )
-    for task_id, reason, level in rows.iterator(chunk_size=CHUNK):
-        if _RANK.get(level, 0) > _RANK.get(found[task_id].get(reason), 0):
-            found[task_id][reason] = level
-    return found
-
-
-def reported_task_ids(task_ids: list[int], day: date) -> set[int]:
-    """Of these tasks, those with a monthly progress report for `day`'s month."""
-    return set(
-        ProgressReport.objects.filter(
-            task_id__in=task_ids,
-            period__kind=PeriodKind.MONTHLY,
-            period__code=day.strftime("%Y-%m"),
-        ).values_list("task_id", flat=True)
+    # "、"-separated labels: each reason seen adds "、<label>", substr drops the first "、".
+    for i, reason in enumerate(REASONS):
+        params[f"label{i}"] = f"、{WarningReason(reason).label}"
+    labels = " || ".join(
+        f"CASE WHEN y.r{i} = 1 THEN %(label{i})s ELSE '' END" for i in range(len(REASONS))
     )
+    fields = {"code": "l.code", "name": "l.name", "month": "%(month_label)s", "labels": "l.labels"}
+    return f"""
+CREATE TEMP TABLE {LETTER} AS
+SELECT l.*, {sql.text(LETTER_TITLE, params, **fields)} AS title,
+       {sql.text(LETTER_CONTENT, params, **fields)} AS content,
+       {sql.text(LETTER_NOTICE_TITLE, params, **fields)} AS notice_title
+FROM (
+    SELECT t.id AS task_id, t.lead_unit_id, t.region_id, g.path AS region_path, t.code, t.name,
+           'letter:' || CAST(t.id AS TEXT) || ':' || %(month)s AS auto_key,
+           substr({labels}, 2) AS labels
+    FROM {DAY} d
+    JOIN (
+        SELECT w.task_id, COUNT(DISTINCT w.reason) AS reasons,
+               {seen}
+        FROM rectification_warning w
+        WHERE w.level = 'YELLOW' AND w.day >= %(month_start)s AND w.day <= %(on)s
+        GROUP BY w.task_id
+    ) y ON y.task_id = d.id
+    JOIN rectification_task t ON t.id = d.id
+    JOIN accounts_region g ON g.id = t.region_id
+    WHERE d.level = 'YELLOW' AND y.reasons >= 2 AND t.lead_unit_id IS NOT NULL
+) l
+WHERE NOT EXISTS (SELECT 1 FROM rectification_supervisionnotice n WHERE n.auto_key = l.auto_key)
+"""
 
 
-def _chunks(iterable, size):
-    iterator = iter(iterable)
-    while batch := list(islice(iterator, size)):
-        yield batch
+INSERT_LETTERS = f"""
+INSERT INTO rectification_supervisionnotice
+    (kind, doc_no, title, content, target_unit_id, status, issued_on, reply_due, reply_text,
+     replied_at, issued_by_id, auto_key, created_at)
+SELECT 'LETTER', '', l.title, l.content, l.lead_unit_id, 'PROPOSED', NULL, NULL, '', NULL, NULL,
+       l.auto_key, %(now)s
+FROM {LETTER} l
+WHERE true
+ON CONFLICT DO NOTHING
+"""
+
+LINK_LETTERS = f"""
+INSERT INTO rectification_supervisionnotice_tasks (supervisionnotice_id, task_id)
+SELECT n.id, l.task_id
+FROM {LETTER} l JOIN rectification_supervisionnotice n ON n.auto_key = l.auto_key
+WHERE true
+ON CONFLICT DO NOTHING
+"""
+
+# For services.notify_select: every active office user whose unit's region holds the task's
+# region (recipients.regional_users + covering), on their channels (messages_for). The offices
+# are matched with the few regions of the day's letters, the letters then join on region_id.
+LETTER_NOTICES = f"""
+SELECT o.id AS recipient_id, 'letter_proposed' AS kind, l.task_id, l.notice_title AS title,
+       l.content AS body, '/tasks/' || CAST(l.task_id AS TEXT) || '/' AS url, ch.channel,
+       'letter_proposed:' || CAST(n.id AS TEXT) AS key
+FROM {LETTER} l
+JOIN rectification_supervisionnotice n ON n.auto_key = l.auto_key
+JOIN (
+    SELECT r.region_id, u.id, u.email
+    FROM (SELECT DISTINCT region_id, region_path FROM {LETTER}) r
+    JOIN accounts_user u ON u.role = 'OFFICE' AND u.is_active
+    JOIN accounts_unit un ON un.id = u.unit_id
+    JOIN accounts_region g ON g.id = un.region_id
+    WHERE substr(r.region_path, 1, length(g.path)) = g.path
+) o ON o.region_id = l.region_id
+JOIN {recipients.channels_sql("o")}
+"""
+
+
+def _propose_letters(params: dict[str, object]) -> int:
+    """Propose today's 督办函, link each to its task and tell the offices. Returns how many."""
+    with connection.cursor() as cursor:
+        cursor.execute(_letter_sql(params), params)
+        cursor.execute(INSERT_LETTERS, params)
+        proposed = cursor.rowcount
+        cursor.execute(LINK_LETTERS, params)
+    notify_select(LETTER_NOTICES, params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {LETTER}")
+    return proposed
 
 
 def run(on: date | None = None) -> SweepRun:
@@ -137,167 +391,36 @@ def run(on: date | None = None) -> SweepRun:
     # The report is due by the end of the cutoff day; the chase job marks it missing on that
     # evening, this (early morning) sweep from the next day to the month's end.
     report_overdue = on > cutoff
-    manual = _manual_warnings()
-    counts = {WarningLevel.BLUE: 0, WarningLevel.YELLOW: 0, WarningLevel.RED: 0}
-    warnings_offered = 0
-    yellow_today: list[int] = []
-    rows = (
-        Task.objects.filter(status__in=OPEN_STATUSES)
-        .order_by("id")
-        .values_list(
-            "id",
-            "status",
-            "start_date",
-            "deadline",
-            "progress_pct",
-            "schedule_status",
-            "warning_level",
-            "lead_unit_id",
-        )
-    )
-    for batch in _chunks(rows.iterator(chunk_size=CHUNK), CHUNK):
-        ids = [row[0] for row in batch]
-        plans = defaultdict(list)
-        for task_id, planned, weight, done in Milestone.objects.filter(task_id__in=ids).values_list(
-            "task_id", "planned_date", "weight", "done_date"
-        ):
-            plans[task_id].append(schedule.MilestonePlan(planned, weight, done))
-        reported = reported_task_ids(ids, on) if report_overdue else set()
-        new_schedule: dict[str, list[int]] = defaultdict(list)
-        new_level: dict[str, list[int]] = defaultdict(list)
-        warnings: list[Warning] = []
-        for task_id, status, start, deadline, pct, old_sched, old_level, unit_id in batch:
-            verdict = schedule.evaluate(
-                status=status,
-                start_date=start,
-                deadline=deadline,
-                progress_pct=pct,
-                today=on,
-                milestones=plans.get(task_id, ()),
-            ).status
-            colour = decide(
-                status=status,
-                deadline=deadline,
-                verdict=verdict,
-                on=on,
-                report_missing=report_overdue
-                and task_id not in reported
-                and (start is None or start <= cutoff),
-                manual=manual.get(task_id),
-            )
-            counts[colour.level] += 1
-            if verdict != old_sched:
-                new_schedule[verdict].append(task_id)
-            if colour.level != old_level:
-                new_level[colour.level].append(task_id)
-            if colour.level == WarningLevel.YELLOW:
-                yellow_today.append(task_id)
-            warnings.extend(
-                Warning(
-                    task_id=task_id,
-                    unit_id=unit_id,
-                    level=colour.level,
-                    reason=reason,
-                    day=on,
-                    auto=True,
-                    note="系统按日自动研判",
-                )
-                # A manual flag's reason is recorded again under auto=True, so that the
-                # day's rows list every reason behind the day's colour.
-                for reason in colour.reasons
-            )
-        with transaction.atomic():
-            for value, task_ids in new_schedule.items():
-                Task.objects.filter(pk__in=task_ids).update(schedule_status=value)
-            for value, task_ids in new_level.items():
-                Task.objects.filter(pk__in=task_ids).update(warning_level=value)
-            Warning.objects.bulk_create(warnings, ignore_conflicts=True)
-        warnings_offered += len(warnings)
-    Task.objects.filter(status=TaskStatus.CLOSED).exclude(warning_level=WarningLevel.NONE).update(
-        warning_level=WarningLevel.NONE
-    )
-    letters = propose_letters(yellow_today, on)
-    return SweepRun(
-        on,
-        sum(counts.values()),
-        counts[WarningLevel.BLUE],
-        counts[WarningLevel.YELLOW],
-        counts[WarningLevel.RED],
-        warnings_offered,
-        letters,
-    )
-
-
-def propose_letters(task_ids: list[int], on: date) -> int:
-    """Propose a 督办函 for each of these (yellow today) tasks with two yellow reasons this month."""
-    start = periods.month_start(on)
-    proposed = 0
-    for batch in _chunks(task_ids, CHUNK):
-        twice = (
-            Warning.objects.filter(
-                task_id__in=batch, level=WarningLevel.YELLOW, day__gte=start, day__lte=on
-            )
-            .order_by()
-            .values("task_id")
-            .annotate(reasons=Count("reason", distinct=True))
-            .filter(reasons__gte=2)
-            .values_list("task_id", flat=True)
-        )
-        for task_id in twice:
-            proposed += _propose_letter(task_id, on)
-    return proposed
-
-
-def _propose_letter(task_id: int, on: date) -> int:
-    key = f"letter:{task_id}:{on:%Y-%m}"
-    if SupervisionNotice.objects.filter(auto_key=key).exists():
-        return 0
-    task = (
-        Task.objects.filter(pk=task_id, lead_unit__isnull=False)
-        .values("code", "name", "lead_unit_id", "region__path")
-        .first()
-    )
-    if task is None:
-        return 0
-    reasons = sorted(
-        set(
-            Warning.objects.filter(
-                task_id=task_id,
-                level=WarningLevel.YELLOW,
-                day__gte=periods.month_start(on),
-                day__lte=on,
-            ).values_list("reason", flat=True)
-        )
-    )
-    labels = "、".join(str(WarningReason(r).label) for r in reasons)
-    try:
-        with transaction.atomic():
-            notice = SupervisionNotice.objects.create(
-                kind=SupervisionKind.LETTER,
-                status=SupervisionStatus.PROPOSED,
-                title=f"关于{task['code']} {task['name']}整改工作的督办函（拟）",
-                content=(
-                    f"{task['code']} {task['name']} 于{on:%Y年%m月}两次被亮黄牌（{labels}）。"
-                    "建议发督办函，要求牵头单位限期书面回复整改措施和完成时间。"
-                ),
-                target_unit_id=task["lead_unit_id"],
-                auto_key=key,
-            )
-            notice.tasks.add(task_id)
-            offices = recipients.covering(
-                recipients.regional_users([Role.OFFICE]), task["region__path"]
-            )
-            notify_many(
-                recipients.messages_for(
-                    offices,
-                    kind="letter_proposed",
-                    key=f"letter_proposed:{notice.pk}",
-                    title=f"【拟发督办函】{task['code']} {task['name']} 本月两次黄牌",
-                    body=notice.content,
-                    task_id=task_id,
-                    url=f"/tasks/{task_id}/",
-                )
-            )
-    except IntegrityError:
-        return 0  # another run proposed it a moment ago
-    return 1
+    params: dict[str, object] = {
+        "on": sql.day(on),
+        "due_soon_until": sql.day(on + timedelta(settings.WARNING_DUE_SOON_DAYS)),
+        "tolerance": settings.SCHEDULE_TOLERANCE_PCT,
+        "cutoff": sql.day(cutoff),
+        "month": f"{on:%Y-%m}",
+        "month_start": sql.day(periods.month_start(on)),
+        "month_label": f"{on:%Y年%m月}",
+        "now": connection.ops.adapt_datetimefield_value(timezone.now()),
+        "auto": True,
+        "note": AUTO_NOTE,
+    }
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_day_sql(report_overdue), params)
+            # Without statistics on the new table the planner guesses its joins; with the
+            # index a misjudged nested loop is an index probe, not a scan per outer row.
+            cursor.execute(f"CREATE UNIQUE INDEX {DAY}_id ON {DAY} (id)")
+            cursor.execute(UPDATE_TASKS, params)
+            cursor.execute(INSERT_WARNINGS, params)
+            warnings = cursor.rowcount
+        Task.objects.filter(status=TaskStatus.CLOSED).exclude(
+            warning_level=WarningLevel.NONE
+        ).update(warning_level=WarningLevel.NONE)
+        letters = _propose_letters(params)
+        with connection.cursor() as cursor:
+            cursor.execute(COUNTS, params)
+            evaluated, blue, yellow, red = cursor.fetchone()
+            cursor.execute(f"DROP TABLE {DAY}")
+        # The colours of the whole ledger changed: build the day's dashboard tally (and
+        # rebuild any other day still kept) in the same transaction.
+        tally.rebuild_built(also=on)
+    return SweepRun(on, evaluated, blue, yellow, red, warnings, letters)

@@ -204,7 +204,13 @@ def test_office_manual_yellow_plus_behind_proposes_a_letter(jobs_world):
     assert colour(jobs_world.task) == WarningLevel.YELLOW
 
 
-def test_query_count_is_flat_in_the_number_of_tasks(jobs_world, django_assert_max_num_queries):
+@pytest.mark.tally_stale  # the tally's rebuild is left out of this count (pinned elsewhere)
+def test_query_count_is_flat_in_the_number_of_tasks(
+    jobs_world, django_assert_max_num_queries, monkeypatch
+):
+    from rectification import tally
+
+    monkeypatch.setattr(tally, "rebuild_built", lambda also=None: None)
     for n in range(60):
         TaskFactory(
             problem=jobs_world.problem,
@@ -214,9 +220,10 @@ def test_query_count_is_flat_in_the_number_of_tasks(jobs_world, django_assert_ma
             status=TaskStatus.IN_PROGRESS,
             progress_pct=n,
         )
-    # manual flags 1, tasks 1, milestones 1, updates ≤ 8, warnings insert 1 (+ savepoints),
-    # closed reset 1, letters 1 per chunk
-    with django_assert_max_num_queries(18):
+    # savepoint, the day's table and its index, tasks update, warnings insert, closed reset,
+    # the letters' table, letters insert, links insert, notifications insert, counts, 2 drops,
+    # release (tests/jobs/test_warning_sweep_sql.py: the same count at two sizes)
+    with django_assert_max_num_queries(14):
         result = warning_sweep.run(ON)
     assert result.evaluated == 62
     assert Task.objects.filter(warning_level=WarningLevel.NONE).count() == 0

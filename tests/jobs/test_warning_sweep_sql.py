@@ -1,0 +1,562 @@
+"""The warnings sweep's SQL equals its rules in Python, over many random tasks.
+
+`schedule.evaluate` and `warning_sweep.decide` are the documented rules; `warning_sweep.run`
+applies them in SQL to every open task at once. Here a fixed-seed province of varied tasks
+(every status, dates missing or at the boundaries, milestones with ties in the rounding,
+monthly reports present or missing, manual warnings of every reason and level, closed tasks
+still coloured) is swept, and every stored verdict, colour, Warning row, proposed 督办函 and
+office notification is compared with what the Python rules give task by task. Run on SQLite
+and on PostgreSQL (DATABASE_URL).
+"""
+
+import random
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.choices import RegionLevel, Role, UnitKind
+from rectification import schedule
+from rectification.choices import (
+    NotificationStatus,
+    PeriodKind,
+    ScheduleStatus,
+    SupervisionKind,
+    SupervisionStatus,
+    TaskStatus,
+    WarningLevel,
+    WarningReason,
+)
+from rectification.jobs import periods, recipients, warning_sweep
+from rectification.models import (
+    Milestone,
+    Notification,
+    ProgressReport,
+    ReportingPeriod,
+    SupervisionNotice,
+    Task,
+    Warning,
+)
+from tests.factories import RegionFactory, UnitFactory, UserFactory
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SEED = 20200215
+RANK = {WarningLevel.BLUE: 1, WarningLevel.YELLOW: 2, WarningLevel.RED: 3}
+AUTO_REASONS = (
+    WarningReason.BEHIND,
+    WarningReason.DUE_SOON,
+    WarningReason.NO_REPORT,
+    WarningReason.RETURNED,
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# A random province on top of the jobs' small world
+
+
+@pytest.fixture
+def sweep_world(jobs_world, settings):
+    settings.MONTHLY_REPORT_CUTOFF_DAY = 25
+    settings.WARNING_DUE_SOON_DAYS = 5
+    w = jobs_world
+    # Offices at every level (the city office of the world has an e-mail address): the
+    # province's without one, a county's, an inactive one; and a reporter, who is never told.
+    province_office = UnitFactory(name="省环督办", kind=UnitKind.COORD_OFFICE, region=w.province)
+    dc_office = UnitFactory(name="东城区环督办", kind=UnitKind.COORD_OFFICE, region=w.dongcheng)
+    w.province_office = UserFactory(username="prov_office", role=Role.OFFICE, unit=province_office)
+    w.dc_office = UserFactory(
+        username="dc_office", role=Role.OFFICE, unit=dc_office, email="dc@office.example"
+    )
+    UserFactory(username="gone_office", role=Role.OFFICE, unit=dc_office, is_active=False)
+    # A region beside the city: its tasks are told to the province office only.
+    w.other_city = RegionFactory(
+        code="990200", name="邻市", level=RegionLevel.CITY, parent=w.province
+    )
+    w.regions = [w.dongcheng, w.xicheng, w.city, w.other_city]
+    w.leads = [w.dc_gov, w.xc_gov, w.housing, None]
+    return w
+
+
+def _day(rng: random.Random, on: date, spread: int) -> date:
+    return on + timedelta(days=rng.randint(-spread, spread))
+
+
+def build_province(w, n: int, on: date, seed: int = SEED) -> None:
+    """`n` random tasks with milestones, reports and warnings, as of day `on`."""
+    rng = random.Random(seed)
+    tol = settings.SCHEDULE_TOLERANCE_PCT
+    first = Task.objects.count() + 1000
+    tasks = []
+    for i in range(n):
+        status = rng.choice(TaskStatus.values)
+        start = None if rng.random() < 0.1 else _day(rng, on, 300)
+        kind = rng.random()
+        if kind < 0.1:
+            deadline = None
+        elif kind < 0.3:  # around the due-soon window and the overdue edge
+            deadline = on + timedelta(days=rng.randint(-2, 8))
+        elif kind < 0.45:  # elapsed shares ending in .5: round() takes them to even
+            span = rng.choice([8, 40, 200])
+            start = on - timedelta(days=rng.randrange(1, span, 2))
+            deadline = start + timedelta(days=span)
+        elif kind < 0.5:  # starting and due the same day, around today
+            start = deadline = on + timedelta(days=rng.randint(-1, 1))
+        else:
+            deadline = _day(rng, on, 300)
+        if start and deadline and deadline < start:
+            start, deadline = deadline, start
+        progress = rng.randint(0, 100)
+        verdict = schedule.evaluate(
+            status=TaskStatus.IN_PROGRESS,
+            start_date=start,
+            deadline=deadline,
+            progress_pct=0,
+            today=on,
+        )
+        if verdict.expected_pct is not None and rng.random() < 0.6:
+            # at the tolerance's edges: `tol` behind is on schedule, one more is behind
+            edge = rng.choice([-tol - 1, -tol, tol, tol + 1])
+            progress = min(100, max(0, verdict.expected_pct + edge))
+        tasks.append(
+            Task(
+                round=w.round,
+                problem=w.problem,
+                seq=first + i,
+                code=f"R-{seed}-{i}",
+                name=f"随机点位{i}",
+                region=rng.choice(w.regions),
+                status=status,
+                start_date=start,
+                deadline=deadline,
+                original_deadline=deadline,
+                progress_pct=progress,
+                lead_unit=rng.choice(w.leads),
+                schedule_status=rng.choice(ScheduleStatus.values),
+                warning_level=rng.choice(WarningLevel.values),
+                closed_at=(
+                    datetime(2020, 1, 5, 10, tzinfo=SHANGHAI)
+                    if status == TaskStatus.CLOSED
+                    else None
+                ),
+            )
+        )
+    tasks = Task.objects.bulk_create(tasks)
+
+    milestones, warnings, reports = [], [], []
+    month, last_month = _periods(on)
+    other_kind, _ = ReportingPeriod.objects.get_or_create(
+        kind=PeriodKind.QUARTERLY,
+        code=f"{on:%Y-%m}",  # same code, another kind: not the monthly report
+        defaults={"start_date": on, "end_date": on, "due_date": on},
+    )
+    month_start = periods.month_start(on)
+    for task in tasks:
+        roll = rng.random()
+        if roll < 0.15:  # milestones of weights 1-8
+            for seq in range(rng.randint(1, 4)):
+                done = None if rng.random() < 0.4 else _day(rng, on, 40)
+                milestones.append(
+                    Milestone(
+                        task=task,
+                        seq=seq,
+                        name=f"节点{seq}",
+                        planned_date=_day(rng, on, 40),
+                        weight=rng.randint(1, 8),
+                        done_date=done,
+                    )
+                )
+        elif roll < 0.3:  # weights of total 8: shares of 12.5, 37.5 … (ties in the rounding)
+            weights = rng.choice([(1, 7), (3, 5), (1, 2, 5), (5, 3)])
+            for seq, weight in enumerate(weights):
+                past = on - timedelta(days=rng.randint(0, 30))
+                milestones.append(
+                    Milestone(
+                        task=task,
+                        seq=seq,
+                        name=f"节点{seq}",
+                        planned_date=past if seq == 0 else on + timedelta(days=10),
+                        weight=weight,
+                        done_date=past if rng.random() < 0.3 else None,
+                    )
+                )
+        roll = rng.random()
+        if roll < 0.5:
+            period = month if roll < 0.4 else rng.choice([last_month, other_kind])
+            reports.append(
+                ProgressReport(
+                    task=task,
+                    period=period,
+                    unit=w.dc_gov,
+                    progress_text="按计划推进",
+                    progress_pct=task.progress_pct,
+                    submitted_by=w.reporter,
+                    submitted_at=datetime(2020, 2, 10, 9, tzinfo=SHANGHAI),
+                )
+            )
+        if rng.random() < 0.25:  # the office's own warnings, some resolved
+            for _ in range(rng.randint(1, 3)):
+                warnings.append(
+                    Warning(
+                        task=task,
+                        unit=task.lead_unit,
+                        level=rng.choice(WarningLevel.values),
+                        reason=rng.choice(WarningReason.values),
+                        day=_day(rng, on, 20),
+                        auto=False,
+                        issued_by=w.office,
+                        resolved_at=(
+                            datetime(2020, 2, 1, tzinfo=SHANGHAI) if rng.random() < 0.3 else None
+                        ),
+                    )
+                )
+        if rng.random() < 0.3:  # the sweep's rows of earlier days, this month and last
+            days = {
+                month_start + timedelta(days=rng.randint(0, (on - month_start).days - 1))
+                if rng.random() < 0.8
+                else month_start - timedelta(days=rng.randint(1, 20))
+                for _ in range(rng.randint(1, 3))
+            }
+            for day in days:
+                warnings.append(
+                    Warning(
+                        task=task,
+                        unit=task.lead_unit,
+                        level=rng.choice([WarningLevel.YELLOW, WarningLevel.YELLOW, "RED"]),
+                        reason=rng.choice(AUTO_REASONS),
+                        day=day,
+                        auto=True,
+                    )
+                )
+        if rng.random() < 0.03:  # a row of today already there: kept as it is
+            warnings.append(
+                Warning(
+                    task=task,
+                    unit=task.lead_unit,
+                    level=WarningLevel.YELLOW,
+                    reason=WarningReason.BEHIND,
+                    day=on,
+                    auto=True,
+                    note="先前写入",
+                )
+            )
+    Milestone.objects.bulk_create(milestones)
+    ProgressReport.objects.bulk_create(reports)
+    Warning.objects.bulk_create(warnings)
+    # One task already has this month's letter: none is proposed again.
+    lettered = next(t for t in tasks if t.lead_unit_id)
+    SupervisionNotice.objects.create(
+        kind=SupervisionKind.LETTER,
+        status=SupervisionStatus.ISSUED,
+        title="已发督办函",
+        target_unit_id=lettered.lead_unit_id,
+        auto_key=f"letter:{lettered.pk}:{on:%Y-%m}",
+    )
+
+
+def _periods(on: date) -> tuple[ReportingPeriod, ReportingPeriod]:
+    found = []
+    for start in (periods.month_start(on), periods.previous_month_start(on)):
+        period, _ = ReportingPeriod.objects.get_or_create(
+            kind=PeriodKind.MONTHLY,
+            code=f"{start:%Y-%m}",
+            defaults={
+                "start_date": start,
+                "end_date": periods.month_end(start),
+                "due_date": periods.report_cutoff(start),
+            },
+        )
+        found.append(period)
+    return found[0], found[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# What the Python rules say
+
+
+def expected_sweep(on: date):
+    """Per task (schedule_status, warning_level) and the day's auto Warning rows
+    {(task, reason): level} after a sweep on `on`, by schedule.evaluate and decide."""
+    plans = defaultdict(list)
+    for task_id, planned, weight, done in Milestone.objects.values_list(
+        "task_id", "planned_date", "weight", "done_date"
+    ):
+        plans[task_id].append(schedule.MilestonePlan(planned, weight, done))
+    manual: dict[int, dict[str, str]] = defaultdict(dict)
+    for task_id, reason, level in Warning.objects.filter(
+        auto=False, resolved_at__isnull=True
+    ).values_list("task_id", "reason", "level"):
+        if RANK.get(level, 0) > RANK.get(manual[task_id].get(reason), 0):
+            manual[task_id][reason] = level
+    reported = set(
+        ProgressReport.objects.filter(
+            period__kind=PeriodKind.MONTHLY, period__code=f"{on:%Y-%m}"
+        ).values_list("task_id", flat=True)
+    )
+    cutoff = periods.report_cutoff(on)
+    rows = {
+        (task_id, reason): level
+        for task_id, reason, level in Warning.objects.filter(day=on, auto=True).values_list(
+            "task_id", "reason", "level"
+        )
+    }
+    stored = {}
+    for t in Task.objects.values(
+        "id", "status", "start_date", "deadline", "progress_pct", "schedule_status"
+    ):
+        if t["status"] == TaskStatus.CLOSED:
+            stored[t["id"]] = (t["schedule_status"], WarningLevel.NONE)
+            continue
+        verdict = schedule.evaluate(
+            status=t["status"],
+            start_date=t["start_date"],
+            deadline=t["deadline"],
+            progress_pct=t["progress_pct"],
+            today=on,
+            milestones=plans.get(t["id"], ()),
+        ).status
+        colour = warning_sweep.decide(
+            status=t["status"],
+            deadline=t["deadline"],
+            verdict=verdict,
+            on=on,
+            report_missing=on > cutoff
+            and t["id"] not in reported
+            and (t["start_date"] is None or t["start_date"] <= cutoff),
+            manual=manual.get(t["id"]),
+        )
+        stored[t["id"]] = (verdict, colour.level)
+        for reason in colour.reasons:
+            rows.setdefault((t["id"], reason), colour.level)
+    return stored, rows
+
+
+def expected_letters(on: date, yellow: set[int], existing: set[str]):
+    """The 督办函 the old per-task code proposed: yellow today, two yellow reasons this
+    month, a lead unit, no letter of the month yet: auto_key → (task, unit, title, content)
+    and, for the notifications, (code, name, region path)."""
+    reasons = defaultdict(set)
+    for task_id, reason in Warning.objects.filter(
+        task_id__in=yellow, level=WarningLevel.YELLOW, day__gte=periods.month_start(on), day__lte=on
+    ).values_list("task_id", "reason"):
+        reasons[task_id].add(reason)
+    letters = {}
+    for t in Task.objects.filter(pk__in=yellow, lead_unit__isnull=False).values(
+        "id", "code", "name", "lead_unit_id", "region__path"
+    ):
+        key = f"letter:{t['id']}:{on:%Y-%m}"
+        if len(reasons[t["id"]]) < 2 or key in existing:
+            continue
+        labels = "、".join(str(WarningReason(r).label) for r in sorted(reasons[t["id"]]))
+        content = (
+            f"{t['code']} {t['name']} 于{on:%Y年%m月}两次被亮黄牌（{labels}）。"
+            "建议发督办函，要求牵头单位限期书面回复整改措施和完成时间。"
+        )
+        letters[key] = (
+            t["id"],
+            t["lead_unit_id"],
+            f"关于{t['code']} {t['name']}整改工作的督办函（拟）",
+            content,
+            (t["code"], t["name"], t["region__path"]),
+        )
+    return letters
+
+
+def expected_notifications(letters, notices):
+    """The rows notify_many() wrote for recipients.messages_for(offices covering the task)."""
+    offices = recipients.regional_users([Role.OFFICE])
+    rows = set()
+    for key, (task_id, _unit, _title, content, (code, name, path)) in letters.items():
+        for m in recipients.messages_for(
+            recipients.covering(offices, path),
+            kind="letter_proposed",
+            key=f"letter_proposed:{notices[key]}",
+            title=f"【拟发督办函】{code} {name} 本月两次黄牌",
+            body=content,
+            task_id=task_id,
+            url=f"/tasks/{task_id}/",
+        ):
+            rows.add(
+                (
+                    m.recipient_id,
+                    m.kind,
+                    m.task_id,
+                    m.title[:200],
+                    m.body,
+                    m.url,
+                    m.channel,
+                    f"{m.key}:{m.recipient_id}:{m.channel}"[:200],
+                    NotificationStatus.PENDING,
+                    0,
+                    "",
+                    None,
+                    None,
+                    None,
+                )
+            )
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# What the sweep stored
+
+
+def stored_tasks():
+    return {
+        pk: (sched, level)
+        for pk, sched, level in Task.objects.values_list("pk", "schedule_status", "warning_level")
+    }
+
+
+def stored_rows(on: date):
+    return {
+        (task_id, reason): level
+        for task_id, reason, level in Warning.objects.filter(day=on, auto=True).values_list(
+            "task_id", "reason", "level"
+        )
+    }
+
+
+def stored_notifications():
+    return set(
+        Notification.objects.filter(kind="letter_proposed").values_list(
+            "recipient_id",
+            "kind",
+            "task_id",
+            "title",
+            "body",
+            "url",
+            "channel",
+            "unique_key",
+            "status",
+            "attempts",
+            "last_error",
+            "next_attempt_at",
+            "sent_at",
+            "read_at",
+        )
+    )
+
+
+def snapshot():
+    return (
+        stored_tasks(),
+        set(Warning.objects.values_list("id", "task_id", "level", "reason", "day", "auto", "note")),
+        set(SupervisionNotice.objects.values_list("id", "auto_key", "title", "content")),
+        set(SupervisionNotice.tasks.through.objects.values_list("supervisionnotice_id", "task_id")),
+        stored_notifications(),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The tests
+
+
+@pytest.mark.parametrize(
+    ("on", "tolerance"),
+    # A tolerance of 12 puts the milestone shares' ties (12.5 against 0) on its edge.
+    [(date(2020, 2, 27), 10), (date(2020, 2, 15), 12)],
+    ids=["after-the-report-cutoff", "before-the-cutoff"],
+)
+def test_sql_sweep_equals_the_python_rules_task_by_task(sweep_world, settings, on, tolerance):
+    # given a few hundred random tasks
+    settings.SCHEDULE_TOLERANCE_PCT = tolerance
+    build_province(sweep_world, 400, on)
+    stored, rows = expected_sweep(on)
+    existing_letters = set(SupervisionNotice.objects.values_list("auto_key", flat=True))
+    # when the sweep runs
+    result = warning_sweep.run(on)
+    # then every task holds the verdict and the colour of schedule.evaluate + decide
+    after = stored_tasks()
+    assert after == stored
+    open_levels = [level for pk, (_s, level) in stored.items() if level != WarningLevel.NONE]
+    assert (result.evaluated, result.blue, result.yellow, result.red) == (
+        len(open_levels),
+        open_levels.count(WarningLevel.BLUE),
+        open_levels.count(WarningLevel.YELLOW),
+        open_levels.count(WarningLevel.RED),
+    )
+    # and the day's rows are the reasons behind each yellow and red, added to those there
+    assert stored_rows(on) == rows
+    assert (
+        result.warnings
+        == Warning.objects.filter(day=on, auto=True).exclude(note="先前写入").count()
+    )
+    assert set(
+        Warning.objects.filter(day=on, auto=True)
+        .exclude(note="先前写入")
+        .values_list("note", "issued_by", "resolved_at")
+    ) <= {(warning_sweep.AUTO_NOTE, None, None)}
+    # and the coverage is real: every colour, every verdict, every kind of reason
+    assert {level for _s, level in stored.values()} == set(WarningLevel.values)
+    assert {s for s, level in stored.values() if level != WarningLevel.NONE} == set(
+        ScheduleStatus.values
+    )
+    reasons = {reason for _t, reason in rows}
+    assert {"OVERDUE", "BEHIND", "DUE_SOON", "UPPER_CRITICISM", "MEDIA", "RETURNED"} <= reasons
+    if on > date(2020, 2, 25):
+        assert "NO_REPORT" in reasons
+
+    # and a 督办函 is proposed for each task yellow with two yellow reasons this month
+    yellow = {pk for pk, (_s, level) in stored.items() if level == WarningLevel.YELLOW}
+    letters = expected_letters(on, yellow, existing_letters)
+    assert len(letters) >= 5
+    assert result.letters == len(letters)
+    new = SupervisionNotice.objects.exclude(auto_key__in=existing_letters)
+    found = {
+        n.auto_key: (n.tasks.get().pk, n.target_unit_id, n.title, n.content, n)
+        for n in new.prefetch_related("tasks")
+    }
+    assert {k: v[:4] for k, v in found.items()} == {k: v[:4] for k, v in letters.items()}
+    for *_fields, notice in found.values():
+        assert (notice.kind, notice.status, notice.doc_no, notice.issued_by_id) == (
+            SupervisionKind.LETTER,
+            SupervisionStatus.PROPOSED,
+            "",
+            None,
+        )
+        assert notice.created_at is not None
+    # and the offices over each task's region are told, as notify_many wrote it
+    notices = {key: v[4].pk for key, v in found.items()}
+    assert stored_notifications() == expected_notifications(letters, notices)
+    assert {r[6] for r in stored_notifications()} == {"INAPP", "MAIL"}
+
+    # when it runs again the same day
+    before = snapshot()
+    again = warning_sweep.run(on)
+    # then nothing changes and nothing new is written
+    assert snapshot() == before
+    assert (again.warnings, again.letters) == (0, 0)
+    assert (again.evaluated, again.blue, again.yellow, again.red) == (
+        result.evaluated,
+        result.blue,
+        result.yellow,
+        result.red,
+    )
+
+
+@pytest.mark.tally_stale  # the tally's rebuild is stubbed out below
+def test_query_count_is_the_same_at_two_sizes(sweep_world, monkeypatch):
+    # (the dashboard tally's rebuild at the end has its own pinned count, in
+    # tests/dashboard/test_dashboard.py; here it is only checked that the sweep asks for it)
+    from rectification import tally
+
+    rebuilt = []
+    monkeypatch.setattr(tally, "rebuild_built", lambda also=None: rebuilt.append(also))
+    on = date(2020, 2, 27)
+    # given a small ledger
+    build_province(sweep_world, 20, on, seed=1)
+    with CaptureQueriesContext(connection) as small:
+        first = warning_sweep.run(on)
+    # and then one ten times the size
+    build_province(sweep_world, 200, on + timedelta(1), seed=2)
+    with CaptureQueriesContext(connection) as large:
+        second = warning_sweep.run(on + timedelta(1))
+    # then the sweep sent the same statements
+    assert second.evaluated > 5 * first.evaluated
+    assert second.letters > 0
+    assert len(small.captured_queries) == len(large.captured_queries) == 14
+    assert rebuilt == [on, on + timedelta(1)]

@@ -35,6 +35,7 @@ from rectification.models import (
     ReportingPeriod,
     SupervisionNotice,
     TallyDay,
+    TallyTrend,
     Task,
     Warning,
 )
@@ -425,3 +426,12 @@ class DailyTallyAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ["day", "region", "round", "lead_unit", "total", "closed", "overdue", "red"]
     list_filter = ["day"]
     list_select_related = ["region", "round", "lead_unit"]
+
+
+@admin.register(TallyTrend)
+class TallyTrendAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """The dashboard's close-outs per month, kept with DailyTally."""
+
+    list_display = ["day", "region", "round", "month", "closes"]
+    list_filter = ["day"]
+    list_select_related = ["region", "round"]

@@ -89,7 +89,15 @@ def build_province(w, n: int, on: date, seed: int = SEED) -> None:
     """`n` random tasks with milestones, reports and warnings, as of day `on`."""
     rng = random.Random(seed)
     tol = settings.SCHEDULE_TOLERANCE_PCT
-    first = Task.objects.count() + 1000
+    # after the highest seq under the problem (factories number tasks from a process-wide
+    # sequence, so other tests run before this one push it up)
+    first = (
+        Task.objects.filter(problem=w.problem)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
+        or 0
+    ) + 1
     tasks = []
     for i in range(n):
         status = rng.choice(TaskStatus.values)

@@ -134,3 +134,16 @@ def test_old_days_are_dropped(world):
         date(2020, 2, 15),
     ]
     assert not DailyTally.objects.filter(day=date(2020, 2, 10)).exists()
+
+
+def test_run_job_tally_rebuilds_and_checks_the_day(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    TallyDay.objects.all().delete()
+    DailyTally.objects.all().delete()
+    out = StringIO()
+    call_command("run_job", "tally", "--date", "2020-02-15", stdout=out)
+    assert "differences=0" in out.getvalue()
+    assert TallyDay.objects.filter(day=date(2020, 2, 15)).exists()

@@ -3,6 +3,7 @@ filters shared with the task list, bounded memory, and the export → import rou
 
 import time
 import tracemalloc
+from datetime import date
 from io import BytesIO
 
 import openpyxl
@@ -150,6 +151,61 @@ def test_exported_cells_are_never_formulas(world, client):
     names = column(sheet, "点位名称")
     assert "'=1+1" in names and "'-2+3" in names and "'@SUM(A1)" in names
     assert column(sheet, "具体问题")[0] == '\'=WEBSERVICE("http://evil.example")'
+
+
+def test_cells_keep_their_types_and_links_stay_text(world, client):
+    # given a closed task with coordinates, a link for a name and a code that looks like a number
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    TaskFactory(
+        problem=world.problem,
+        code="00123",
+        name="http://evil.example/x",
+        measures="mailto:boss@example.com",
+        region=world.dongcheng,
+        lead=world.dc_gov,
+        lng=Decimal("104.330000"),
+        lat=Decimal("30.230000"),
+        status=TaskStatus.CLOSED,
+        closed_at=datetime(2020, 1, 10, 20, 0, tzinfo=UTC),  # 2020-01-11 in Beijing
+    )
+    client.force_login(world.office)
+    # when exported
+    sheet = read_back(client.get("/imports/ledger.xlsx"))["整改台账"]
+    # then text stays text (no number, no hyperlink) and numbers and dates are typed
+    row = column(sheet, "点位编号").index("00123") + 3
+
+    def cell(header):
+        return sheet.cell(row=row, column=EXPORT_HEADERS.index(header) + 1)
+
+    assert cell("点位名称").value == "http://evil.example/x" and cell("点位名称").hyperlink is None
+    assert cell("整改措施").value == "mailto:boss@example.com"
+    assert cell("整改措施").hyperlink is None
+    assert (cell("经度").value, cell("纬度").value) == (104.33, 30.23)
+    assert cell("是否销号").value == "是"
+    closed_at = cell("销号时间")
+    assert closed_at.is_date and closed_at.number_format == "yyyy-mm-dd"
+    assert closed_at.value.date() == date(2020, 1, 11)
+    assert cell("备注").value is None
+
+
+def test_failed_export_leaves_no_temporary_files(world, tmp_path, monkeypatch):
+    # given an export that breaks after the task rows are written
+    import tempfile
+
+    from rectification import ledger_export
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(ledger_export, "_write_summary", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    # when it fails
+    with pytest.raises(RuntimeError):
+        write_ledger(Task.objects.all(), out=BytesIO())
+    # then XlsxWriter's row files went with it
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_large_export_streams_with_bounded_memory(world, tmp_path):

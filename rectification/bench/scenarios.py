@@ -29,21 +29,21 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import clock
-from accounts.choices import RegionLevel, Role
-from accounts.models import Region, User
+from accounts.choices import RegionLevel, Role, UnitKind
+from accounts.models import Region, Unit, User
 from rectification.bench import raw
-from rectification.choices import TaskStatus
+from rectification.choices import OPEN_STATUSES, TaskStatus, WarningLevel
 from rectification.models import Notification, Task
+from rectification.views.tasks import TASK_PAGE_REPORTS, TIMELINE_EVENTS
 
 # The status filter of the list scenarios: 整改中, the biggest working set.
 LIST_STATUSES = [TaskStatus.IN_PROGRESS]
 DEEP_ROWS = 200_000
 EXPORT_ROWS = 100_000
 EXPORT_MEMORY_MB = 150
-# The task page shows this many of the latest reports (rectification/views/tasks.py).
-TASK_PAGE_REPORTS = 12
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,6 +316,7 @@ class Province:
     city: Region
     city_office: User
     city_leader: User
+    county_leader: User
     on: date
 
 
@@ -346,6 +347,13 @@ def load_province(region: Region, tasks: int) -> Province:
     county = Region.objects.select_related("parent").get(pk=top["region_id"])
     city = county.parent
     city_users = User.objects.filter(username__startswith=prefix, unit__region=city)
+    # A county leader (the generator makes leaders per city): one of the county government,
+    # made on first use with the generator's password hash.
+    county_gov = Unit.objects.filter(region=county, kind=UnitKind.GOV).order_by("pk").first()
+    county_leader, _ = User.objects.get_or_create(
+        username=f"{prefix}leader-county-{county.pk}",
+        defaults={"role": Role.LEADER, "unit": county_gov, "password": office.password},
+    )
     return Province(
         region=region,
         tasks=tasks,
@@ -355,6 +363,7 @@ def load_province(region: Region, tasks: int) -> Province:
         city=city,
         city_office=city_users.get(role=Role.OFFICE),
         city_leader=city_users.get(role=Role.LEADER),
+        county_leader=county_leader,
         on=clock.today(),
     )
 
@@ -378,9 +387,9 @@ def _get(client: Client, url: str, data=None):
 
 def _deep_cursor(province: Province) -> tuple[int, tuple[date | None, int], str]:
     """The API cursor that starts the page DEEP_ROWS rows into the 整改中 list (or as deep as
-    the data allows), encoded the way TaskKeysetPagination encodes its `next` links."""
-    import base64
-    import json
+    the data allows), as the `next` link of the page before it would carry it (with the
+    total of the first page)."""
+    from rectification.api.pagination import TaskKeysetPagination, count_capped, encode_cursor
 
     qs = Task.objects.filter(
         region__path__startswith=province.region.path, status__in=LIST_STATUSES
@@ -390,12 +399,8 @@ def _deep_cursor(province: Province) -> tuple[int, tuple[date | None, int], str]
     if depth == 0:
         return 0, (None, 0), ""
     row = qs.values("deadline", "id")[depth - 1]
-    payload = {
-        "d": row["deadline"].isoformat() if row["deadline"] else None,
-        "i": row["id"],
-        "b": False,
-    }
-    token = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    shown = count_capped(qs, TaskKeysetPagination.count_cap)
+    token = encode_cursor(row["deadline"], row["id"], total=shown)
     return depth, (row["deadline"], row["id"]), token
 
 
@@ -436,7 +441,10 @@ def build(province: Province, log=print) -> list[Scenario]:
     # 1. API first page, county + status, with the count.
     def api_answer(response) -> dict:
         data = response.json()
-        return {"ids": [r["id"] for r in data["results"]], "count": data["count"]}
+        return {
+            "ids": [r["id"] for r in data["results"]],
+            "count": raw.count_answer(data["count"], data["count_exact"]),
+        }
 
     def api_page(client, params):
         def product(check: bool):
@@ -543,17 +551,20 @@ def build(province: Province, log=print) -> list[Scenario]:
             "task": response.context["task"].pk,
             "reports": [r.pk for r in response.context["reports"]],
             "events": [e.pk for e in response.context["events"]],
+            "more_events": response.context["more_events"],
         }
 
     scenarios.append(
         Scenario(
             "task_page",
-            f"任务页面（任务 {task_id}，最近{TASK_PAGE_REPORTS}条进展 + 操作记录）",
+            f"任务页面（任务 {task_id}，最近{TASK_PAGE_REPORTS}条进展 + "
+            f"最近{TIMELINE_EVENTS}条操作记录）",
             task_page,
-            lambda: raw.task_page_detail(task_id, TASK_PAGE_REPORTS),
+            lambda: raw.task_page_detail(task_id, TASK_PAGE_REPORTS, TIMELINE_EVENTS, path),
             3.0,
-            note=f"the page shows the latest {TASK_PAGE_REPORTS} reports; raw = task row + "
-            "units + reports + events",
+            note=f"the page shows the latest {TASK_PAGE_REPORTS} reports and "
+            f"{TIMELINE_EVENTS} events; raw = task row in the user's subtree with which of "
+            "its usually empty sections have rows + units + reports + events",
         )
     )
 
@@ -588,12 +599,22 @@ def build(province: Province, log=print) -> list[Scenario]:
     )
     scenarios.append(
         Scenario(
+            "dashboard_county",
+            f"领导驾驶舱（{province.county.name}，县领导）",
+            board(_client(province.county_leader)),
+            lambda: raw.dashboard(county_path, on),
+            2.0,
+            note="raw = the three aggregate queries over the county's tasks",
+        )
+    )
+    scenarios.append(
+        Scenario(
             "dashboard_city",
             f"领导驾驶舱（{province.city.name}，市领导）",
             board(city_leader),
             lambda: raw.dashboard(province.city.path, on),
             2.0,
-            note="the generator's smallest leader scope is a city (~1/20 of the province)",
+            note="a city is ~1/20 of the province",
         )
     )
 
@@ -633,8 +654,9 @@ def build(province: Province, log=print) -> list[Scenario]:
             memory_limit_mb=EXPORT_MEMORY_MB,
             heavy=True,
             trace_memory=True,
-            note="limit = openpyxl write-only from a raw cursor, same rows × columns, no styles "
-            "or merges (XlsxWriter is not installed); memory = peak RSS growth of the process",
+            note="limit = XlsxWriter constant_memory (the fastest streaming writer) from a raw "
+            "cursor, same rows × columns, no styles, merges or summary sheet; memory = peak "
+            "RSS growth of the process",
         )
     )
 
@@ -644,27 +666,26 @@ def build(province: Province, log=print) -> list[Scenario]:
 
     def reminder_job(check: bool):
         with transaction.atomic():
+            started = timezone.now()
             run = reminders.run(on)
             answer = None
             if check:
-                told = Notification.objects.filter(kind__startswith="reminder_")
+                # What the run wrote, read back from the table.
+                written = Notification.objects.filter(
+                    kind__startswith="reminder_", created_at__gte=started
+                )
+                escalation = written.filter(kind="reminder_escalation").count()
                 answer = {
                     "units": run.units,
-                    "tasks": sorted(
-                        set(
-                            told.exclude(kind="reminder_escalation").values_list(
-                                "task_id", flat=True
-                            )
-                        )
-                    ),
-                    "escalated": sorted(
-                        set(
-                            told.filter(kind="reminder_escalation").values_list(
-                                "task_id", flat=True
-                            )
-                        )
-                    ),
+                    "unit_rows": written.count() - escalation,
+                    "escalation_rows": escalation,
                 }
+            transaction.set_rollback(True)
+        return answer
+
+    def reminder_raw():
+        with transaction.atomic():
+            answer = raw.reminder_sweep(on, settings.ESCALATE_AFTER_OVERDUE_DAYS)
             transaction.set_rollback(True)
         return answer
 
@@ -673,30 +694,64 @@ def build(province: Province, log=print) -> list[Scenario]:
             "reminder_sweep",
             "每日提醒（临期7/3/1天 + 逾期 + 逾期督办）",
             reminder_job,
-            lambda: raw.reminder_sweep(on, settings.ESCALATE_AFTER_OVERDUE_DAYS),
+            reminder_raw,
             2.0,
             heavy=True,
-            note="product writes the notifications (rolled back after each run); raw selects "
-            "the due/overdue task ids grouped by unit and the escalated ids",
+            note="both write the day's notification rows with INSERT … SELECT (rolled back "
+            "after each run): product one statement per kind, raw two (one CASE over the unit "
+            "kinds, one for escalations); answer = units told and rows written, the product's "
+            "read back from the table",
         )
     )
 
     def warning_job(check: bool):
         with transaction.atomic():
+            started = timezone.now()
             run = warning_sweep.run(on)
+            answer = None
+            if check:
+                # The colours as stored, and the notifications read back from the table.
+                red = Task.objects.filter(status__in=OPEN_STATUSES, warning_level=WarningLevel.RED)
+                answer = {
+                    "evaluated": run.evaluated,
+                    "blue": run.blue,
+                    "yellow": run.yellow,
+                    "red": run.red,
+                    "red_ids": list(red.order_by("pk").values_list("pk", flat=True)),
+                    "warnings": run.warnings,
+                    "letters": run.letters,
+                    "notified": Notification.objects.filter(
+                        kind="letter_proposed", created_at__gte=started
+                    ).count(),
+                }
             transaction.set_rollback(True)
-        return {"evaluated": run.evaluated, "red": run.red} if check else None
+        return answer
+
+    def warning_raw():
+        with transaction.atomic():
+            answer = raw.warning_sweep(
+                on,
+                settings.SCHEDULE_TOLERANCE_PCT,
+                settings.WARNING_DUE_SOON_DAYS,
+                settings.MONTHLY_REPORT_CUTOFF_DAY,
+            )
+            transaction.set_rollback(True)
+        return answer
 
     scenarios.append(
         Scenario(
             "warning_sweep",
             "每日预警重算（全部在办任务）",
             warning_job,
-            lambda: raw.warning_sweep(on),
+            warning_raw,
             2.0,
             heavy=True,
-            note="product evaluates 序时 per task and writes levels and warning rows (rolled "
-            "back); raw computes the open set and the red set in SQL",
+            note="both do the whole sweep set-based in a transaction rolled back after each "
+            "run: verdicts and colours of every open task into a temporary table, UPDATE of "
+            "the tasks that change, the day's warning rows, closed tasks uncoloured, 督办函 "
+            "for two yellows with links and office notifications; raw = the same writes as "
+            "hand-written statements; answer = counts per colour, red ids (the product's read "
+            "back from the tasks), rows written",
         )
     )
     return scenarios

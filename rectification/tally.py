@@ -136,8 +136,12 @@ def rebuild_built(also: date | None = None) -> None:
 def ensure(day: date | None = None) -> None:
     """Build `day`'s tally unless it is there (the first dashboard of the day)."""
     day = day or clock.today()
-    if not TallyDay.objects.filter(day=day).exists():
-        build(day)
+    if TallyDay.objects.filter(day=day).exists():
+        return
+    with transaction.atomic():
+        _lock(BUILD_LOCK)  # two first dashboards of the day: the second finds it built
+        if not TallyDay.objects.filter(day=day).exists():
+            build(day)
 
 
 def recount_pairs(pairs: Iterable[tuple[int, int]]) -> None:

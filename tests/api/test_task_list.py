@@ -272,6 +272,29 @@ def test_task_list_query_count_is_constant(
     assert len(response.json()["results"]) > 5
 
 
+@pytest.mark.parametrize("extra", [0, 60])
+def test_task_list_query_count_does_not_grow_with_data(
+    world, as_persona, django_assert_num_queries, extra
+):
+    for n in range(extra):
+        TaskFactory(
+            problem=world.problem,
+            code=f"G-{n:02d}",
+            region=world.dongcheng,
+            lead=world.dc_gov,
+            deadline=date(2020, 3, 1) if n % 3 else None,
+        )
+    client = as_persona("office", token=True)
+    # first page: token+user, scope, county subtree, count, page
+    with django_assert_num_queries(5):
+        first = client.get(f"/api/v1/tasks/?page_size=10&county={world.dongcheng.pk}").json()
+    assert first["count"] == extra + 1
+    if first["next"]:
+        # a later page: token+user, scope, county subtree, page (the total rides in the cursor)
+        with django_assert_num_queries(4):
+            client.get(first["next"])
+
+
 def test_count_query_carries_no_joins(many_tasks, as_persona, django_assert_num_queries):
     client = as_persona("reporter", token=True)
     with django_assert_num_queries(3) as captured:

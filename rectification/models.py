@@ -1092,9 +1092,7 @@ class TallyTrend(models.Model):
 
     day = models.DateField(_("日期"))
     region = models.ForeignKey(Region, verbose_name=_("地区"), on_delete=models.CASCADE)
-    round = models.ForeignKey(
-        InspectionRound, verbose_name=_("督察轮次"), on_delete=models.CASCADE
-    )
+    round = models.ForeignKey(InspectionRound, verbose_name=_("督察轮次"), on_delete=models.CASCADE)
     month = models.DateField(_("月份"))
     closes = models.PositiveIntegerField(_("销号次数"), default=0)
 

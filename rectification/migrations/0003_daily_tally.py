@@ -5,65 +5,114 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('inspections', '0002_import_batch'),
-        ('rectification', '0002_dispatch_report'),
+        ("accounts", "0001_initial"),
+        ("inspections", "0002_import_batch"),
+        ("rectification", "0002_dispatch_report"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TallyDay',
+            name="TallyDay",
             fields=[
-                ('day', models.DateField(primary_key=True, serialize=False, verbose_name='日期')),
-                ('built_at', models.DateTimeField(auto_now_add=True, verbose_name='生成时间')),
+                ("day", models.DateField(primary_key=True, serialize=False, verbose_name="日期")),
+                ("built_at", models.DateTimeField(auto_now_add=True, verbose_name="生成时间")),
             ],
             options={
-                'verbose_name': '每日汇总批次',
-                'verbose_name_plural': '每日汇总批次',
+                "verbose_name": "每日汇总批次",
+                "verbose_name_plural": "每日汇总批次",
             },
         ),
         migrations.CreateModel(
-            name='DailyTally',
+            name="DailyTally",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='日期')),
-                ('total', models.PositiveIntegerField(default=0, verbose_name='任务数')),
-                ('closed', models.PositiveIntegerField(default=0, verbose_name='已销号')),
-                ('publicizing', models.PositiveIntegerField(default=0, verbose_name='公示中')),
-                ('in_review', models.PositiveIntegerField(default=0, verbose_name='验收中')),
-                ('in_progress', models.PositiveIntegerField(default=0, verbose_name='整改中')),
-                ('not_started', models.PositiveIntegerField(default=0, verbose_name='尚未启动')),
-                ('reopened', models.PositiveIntegerField(default=0, verbose_name='重启整改')),
-                ('overdue', models.PositiveIntegerField(default=0, verbose_name='逾期')),
-                ('behind', models.PositiveIntegerField(default=0, verbose_name='未达序时')),
-                ('red', models.PositiveIntegerField(default=0, verbose_name='红灯')),
-                ('yellow', models.PositiveIntegerField(default=0, verbose_name='黄牌')),
-                ('lead_unit', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, to='accounts.unit', verbose_name='牵头单位')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='accounts.region', verbose_name='地区')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inspections.inspectionround', verbose_name='督察轮次')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="日期")),
+                ("total", models.PositiveIntegerField(default=0, verbose_name="任务数")),
+                ("closed", models.PositiveIntegerField(default=0, verbose_name="已销号")),
+                ("publicizing", models.PositiveIntegerField(default=0, verbose_name="公示中")),
+                ("in_review", models.PositiveIntegerField(default=0, verbose_name="验收中")),
+                ("in_progress", models.PositiveIntegerField(default=0, verbose_name="整改中")),
+                ("not_started", models.PositiveIntegerField(default=0, verbose_name="尚未启动")),
+                ("reopened", models.PositiveIntegerField(default=0, verbose_name="重启整改")),
+                ("overdue", models.PositiveIntegerField(default=0, verbose_name="逾期")),
+                ("behind", models.PositiveIntegerField(default=0, verbose_name="未达序时")),
+                ("red", models.PositiveIntegerField(default=0, verbose_name="红灯")),
+                ("yellow", models.PositiveIntegerField(default=0, verbose_name="黄牌")),
+                (
+                    "lead_unit",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="accounts.unit",
+                        verbose_name="牵头单位",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="accounts.region",
+                        verbose_name="地区",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="inspections.inspectionround",
+                        verbose_name="督察轮次",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '每日汇总',
-                'verbose_name_plural': '每日汇总',
-                'indexes': [models.Index(fields=['region', 'round', 'day'], name='tally_region_round_day')],
+                "verbose_name": "每日汇总",
+                "verbose_name_plural": "每日汇总",
+                "indexes": [
+                    models.Index(fields=["region", "round", "day"], name="tally_region_round_day")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TallyTrend',
+            name="TallyTrend",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='日期')),
-                ('month', models.DateField(verbose_name='月份')),
-                ('closes', models.PositiveIntegerField(default=0, verbose_name='销号次数')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='accounts.region', verbose_name='地区')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='inspections.inspectionround', verbose_name='督察轮次')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="日期")),
+                ("month", models.DateField(verbose_name="月份")),
+                ("closes", models.PositiveIntegerField(default=0, verbose_name="销号次数")),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="accounts.region",
+                        verbose_name="地区",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="inspections.inspectionround",
+                        verbose_name="督察轮次",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '每日汇总（销号趋势）',
-                'verbose_name_plural': '每日汇总（销号趋势）',
-                'indexes': [models.Index(fields=['region', 'round'], name='tally_trend_region_round')],
+                "verbose_name": "每日汇总（销号趋势）",
+                "verbose_name_plural": "每日汇总（销号趋势）",
+                "indexes": [
+                    models.Index(fields=["region", "round"], name="tally_trend_region_round")
+                ],
             },
         ),
     ]

@@ -134,9 +134,7 @@ def test_unit_ranking_orders_by_completion_rate_then_overdue(world, board_tasks)
     assert {u.name for u in units} == {"东城区政府", "西城区政府", "市住建局"}
 
 
-def test_a_long_unit_ranking_shows_the_best_and_the_worst(
-    client, world, board_tasks, monkeypatch
-):
+def test_a_long_unit_ranking_shows_the_best_and_the_worst(client, world, board_tasks, monkeypatch):
     from rectification import dashboard
 
     board_tasks(40)

@@ -20,7 +20,7 @@ from functools import cached_property
 from django.db.models import Q, QuerySet
 
 from accounts.choices import Role
-from accounts.models import Region, Unit
+from accounts.models import Region, Unit, User
 
 
 class Reach(Enum):
@@ -72,8 +72,15 @@ def _compute_scope(user) -> UserScope:
     if not user.unit_id:
         return _NOBODY
     if user.role in (Role.OFFICE, Role.LEADER):
-        # One query: the path of the region of the user's unit.
-        path = Unit.objects.filter(pk=user.unit_id).values_list("region__path", flat=True).first()
+        # The path of the region of the user's unit: loaded with the user by the
+        # authentication backends (accounts.backends), else one query.
+        unit = user.unit if User.unit.is_cached(user) else None
+        if unit is not None and Unit.region.is_cached(unit):
+            path = unit.region.path
+        else:
+            path = (
+                Unit.objects.filter(pk=user.unit_id).values_list("region__path", flat=True).first()
+            )
         return UserScope(Reach.REGION, unit_id=user.unit_id, region_path=path or "")
     if user.role in (Role.REPORTER, Role.UNIT_HEAD):
         return UserScope(Reach.UNIT, unit_id=user.unit_id)

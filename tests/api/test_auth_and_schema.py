@@ -149,3 +149,35 @@ def test_schema_and_docs_are_served_with_local_assets(client, db):
     redoc = client.get("/api/redoc/")
     assert redoc.status_code == 200
     assert b"drf_spectacular_sidecar/redoc" in redoc.content
+
+
+def test_a_wrong_or_disabled_token_is_refused(world):
+    from rest_framework.authtoken.models import Token
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    assert client.get("/api/v1/tasks/").status_code == 401
+    key = Token.objects.create(user=world.reporter).key
+    world.reporter.is_active = False
+    world.reporter.save(update_fields=["is_active"])
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert client.get("/api/v1/tasks/").status_code == 401
+
+
+def test_the_user_comes_with_its_unit_and_region(world, django_assert_num_queries):
+    """accounts.backends: the session's and the token's user are loaded with their unit and
+    region, so the scope of an office or a leader costs no query of its own."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from accounts.backends import TokenWithUnitAuthentication, UserWithUnitBackend
+
+    key = Token.objects.create(user=world.office).key
+    with django_assert_num_queries(2):  # one each
+        user = UserWithUnitBackend().get_user(world.office.pk)
+        assert user.unit.region.path == world.city.path
+        token_user, _ = TokenWithUnitAuthentication().authenticate_credentials(key)
+    assert token_user.unit.region.path == world.city.path  # cached: no query
+    # an inactive user has no session
+    get_user_model().objects.filter(pk=world.office.pk).update(is_active=False)
+    assert UserWithUnitBackend().get_user(world.office.pk) is None

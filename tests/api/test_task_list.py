@@ -246,16 +246,16 @@ def test_list_row_shape(world, as_persona):
 
 
 # --- query counts ------------------------------------------------------------------------------
-# Session auth: session + user (token auth: one query for both); office/leader scope: the
-# user's unit, its region path, the subtree ids (accounts.scope, cached per request); then
-# COUNT on the bare filtered queryset and one page query with the display joins.
+# Session auth: session + user (token auth: one query for both); the user comes with its unit
+# and region (accounts.backends), so an office's scope costs no query; then COUNT on the bare
+# filtered queryset and one page query with the display joins.
 
 
 @pytest.mark.parametrize(
     ("persona", "token", "queries"),
     [
-        ("office", False, 5),  # session, user, scope subtree, count, page
-        ("office", True, 4),  # token+user, scope subtree, count, page
+        ("office", False, 4),  # session, user (with unit and region), count, page
+        ("office", True, 3),  # token+user (with unit and region), count, page
         ("reporter", False, 4),  # session, user, count, page
         ("reporter", True, 3),  # token+user, count, page
         ("admin", True, 3),
@@ -285,13 +285,13 @@ def test_task_list_query_count_does_not_grow_with_data(
             deadline=date(2020, 3, 1) if n % 3 else None,
         )
     client = as_persona("office", token=True)
-    # first page: token+user, scope, county subtree, count, page
-    with django_assert_num_queries(5):
+    # first page: token+user (with its unit and region: the scope), county path, count, page
+    with django_assert_num_queries(4):
         first = client.get(f"/api/v1/tasks/?page_size=10&county={world.dongcheng.pk}").json()
     assert first["count"] == extra + 1
     if first["next"]:
-        # a later page: token+user, scope, county subtree, page (the total rides in the cursor)
-        with django_assert_num_queries(4):
+        # a later page: token+user, county path, page (the total rides in the cursor)
+        with django_assert_num_queries(3):
             client.get(first["next"])
 
 

@@ -307,11 +307,11 @@ def _queries_for(client, django_assert_num_queries, n):
     return response
 
 
-# session, user; scope: the region path (one query), the leader's unit (scope label); the
+# session, user (with its unit and region: the scope and the scope label need no query); the
 # day's tally is built (one query); figures from the tally: totals by round, rounds with
 # headlines, totals, cells by region, counties above them, unit ranking, trend; from the
-# tasks: the scatter; page: the header's unread badge and the scope label's region.
-LEADER_QUERIES = 15
+# tasks: the scatter; page: the header's unread badge.
+LEADER_QUERIES = 12
 # The first dashboard of a day the nightly job has not reached builds the day's tally first:
 # savepoint, (PostgreSQL: the build lock), is it built now? (another request may have built it
 # meanwhile), the build's savepoint, (its lock again), delete the day's and old cells, trend

@@ -33,8 +33,9 @@ def _add_tasks(world, n, region=None, lead=None):
 
 # session, user, header badge, rounds filter, status counts, page rows
 REPORTER_LIST_QUERIES = 6
-# + scope (the region subtree, one query), units and counties for the filters
-OFFICE_LIST_QUERIES = 9
+# + units and counties for the filters (the office's scope comes with the user: the session's
+# user is loaded with its unit and region, accounts.backends)
+OFFICE_LIST_QUERIES = 8
 
 
 @pytest.mark.parametrize("extra", [5, 30])
@@ -89,8 +90,8 @@ def test_the_unit_filter_never_lists_thousands_of_units(world, login, monkeypatc
 # session, user, the task (with its scope check and which of the usually empty sections have
 # rows), units, timeline, latest reports, header badge
 REPORTER_TASK_PAGE_QUERIES = 7
-# + the office's scope (the path of its unit's region)
-OFFICE_TASK_PAGE_QUERIES = 8
+# the office's scope comes with the user (loaded with its unit and region, accounts.backends)
+OFFICE_TASK_PAGE_QUERIES = 7
 
 
 def _add_history(task, actor, n: int) -> None:

@@ -19,7 +19,7 @@ by region (1), the counties above those regions (1), unit ranking (1), closed-pe
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
 
@@ -378,10 +378,6 @@ def _unit_rows(cells: QuerySet[DailyTally], base: Params) -> tuple[list[UnitRow]
     return units, len(rows)
 
 
-def _local_midnight(day: date) -> datetime:
-    return tally.local_midnight(day)
-
-
 def _trend(trend: QuerySet[TallyTrend], base: Params, today: date) -> list[dict]:
     """Close-outs (Event verb "close") per month in Asia/Shanghai, the last 12 months up to
     the business date, from the tally's trend cells. A task closed, reopened and closed
@@ -588,7 +584,7 @@ def public_closeouts(*, today: date | None = None) -> QuerySet[CloseoutApplicati
     recently_closed = Q(
         status=CloseoutStatus.APPROVED,
         task__status=TaskStatus.CLOSED,
-        closed_at__gte=_local_midnight(today - timedelta(days=PUBLIC_RECENT_DAYS)),
+        closed_at__gte=tally.local_midnight(today - timedelta(days=PUBLIC_RECENT_DAYS)),
         notice__isnull=False,
     )
     units = Assignment.objects.select_related("unit").only(

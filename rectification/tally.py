@@ -48,20 +48,24 @@ def _lock(key: tuple[int, int], *, shared: bool = False) -> None:
         cursor.execute(f"SELECT {fn}(%s, %s)", list(key))
 
 
-def _insert_cells(day: date, tasks: QuerySet[Task]) -> int:
-    """INSERT INTO tally SELECT day, key, figures FROM tasks GROUP BY key."""
-    grouped = tasks.order_by().values(*KEY).annotate(**bucket_counts(day))
-    select, params = grouped.query.sql_with_params()
-    table = DailyTally._meta.db_table
-    columns = ", ".join(["day", *KEY, *FIGURES])
-    names = ", ".join(f"s.{c}" for c in (*KEY, *FIGURES))
-    # values() + annotate() selects the key columns, then the figures, under these aliases.
+def _insert(model, day: date, rows: QuerySet, columns: dict[str, str]) -> int:
+    """INSERT INTO model's table (day, columns) SELECT day, the rows' aliases FROM rows.
+    `columns`: table column → the alias values()/annotate() gives it in `rows`."""
+    select, params = rows.query.sql_with_params()
+    names = ", ".join(["day", *columns])
+    aliases = ", ".join(f"s.{alias}" for alias in columns.values())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT %s, {names} FROM ({select}) s",
+            f"INSERT INTO {model._meta.db_table} ({names}) SELECT %s, {aliases} FROM ({select}) s",
             [day, *params],
         )
         return cursor.rowcount
+
+
+def _insert_cells(day: date, tasks: QuerySet[Task]) -> int:
+    """INSERT INTO tally SELECT day, key, figures FROM tasks GROUP BY key."""
+    grouped = tasks.order_by().values(*KEY).annotate(**bucket_counts(day))
+    return _insert(DailyTally, day, grouped, {c: c for c in (*KEY, *FIGURES)})
 
 
 def month_starts(day: date, months: int = TREND_MONTHS) -> list[date]:
@@ -97,14 +101,13 @@ def _trend_rows(day: date, tasks: QuerySet[Task]) -> QuerySet:
 
 def _insert_trend(day: date, tasks: QuerySet[Task]) -> None:
     """INSERT INTO trend SELECT day, region, round, month, closes … GROUP BY."""
-    select, params = _trend_rows(day, tasks).query.sql_with_params()
-    table = TallyTrend._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (day, region_id, round_id, month, closes) SELECT %s, * FROM "
-            f"({select}) s",
-            [day, *params],
-        )
+    columns = {
+        "region_id": "task__region_id",
+        "round_id": "task__round_id",
+        "month": "month",
+        "closes": "n",
+    }
+    _insert(TallyTrend, day, _trend_rows(day, tasks), columns)
 
 
 def build(day: date | None = None) -> int:
@@ -167,14 +170,6 @@ def recount_pairs(pairs: Iterable[tuple[int, int]]) -> None:
 def recount(*tasks: Task) -> None:
     """Recount the cells of these tasks (instances as they are now)."""
     recount_pairs([(t.region_id, t.round_id) for t in tasks])
-
-
-def recount_ids(task_ids: Iterable[int]) -> None:
-    """Recount the cells of these tasks, looked up by id (one query)."""
-    ids = list(task_ids)
-    if ids:
-        pairs = Task.objects.filter(pk__in=ids).values_list("region_id", "round_id").distinct()
-        recount_pairs(pairs)
 
 
 def sums() -> dict:

@@ -49,17 +49,6 @@ def covering(users: list[tuple[int, str, str]], region_path: str) -> list[Recipi
     return [(uid, email) for uid, email, path in users if region_path.startswith(path)]
 
 
-def leader_users(person_ids: Iterable[int]) -> dict[int, list[Recipient]]:
-    """Users linked to each leader-in-charge Person (User.person)."""
-    users: dict[int, list[Recipient]] = defaultdict(list)
-    rows = User.objects.filter(person_id__in=list(person_ids), is_active=True).values_list(
-        "id", "person_id", "email"
-    )
-    for user_id, person_id, email in rows:
-        users[person_id].append((user_id, email))
-    return users
-
-
 def robot_senders(unit_ids: Iterable[int]) -> dict[int, int]:
     """Unit id → the user whose row carries the unit's group-robot message.
 
@@ -149,7 +138,7 @@ def overseers_sql(task_filter: str) -> str:
     """(task_id, user_id), each pair once, for the tasks matching `task_filter` (a condition
     on the alias t): the active office users whose region subtree holds the task's region
     (regional_users + covering) and the active users linked to the task's leader in charge
-    (leader_users). A user who is both is told once."""
+    (User.person). A user who is both is told once."""
     # The (office user, region covered) pairs are few (offices × regions under them); the
     # tasks join them on region_id rather than comparing each task's path with each office's.
     offices = (

@@ -117,7 +117,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
         if scope.reach is Reach.REGION:
             units = units.filter(region_id__in=scope.subtree())
             counties = counties.filter(pk__in=scope.subtree())
-        context["units"], context["units_limited"] = _unit_choices(request, units)
+        picked = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
+        context["units"], context["units_limited"] = _unit_choices(request, units, picked)
         context["counties"] = counties
     template = "tasks/_task_table.html" if request.htmx else "tasks/task_list.html"
     return render(request, template, context)
@@ -127,18 +128,18 @@ def task_list(request: HttpRequest) -> HttpResponse:
 UNIT_CHOICES_CAP = 300
 
 
-def _unit_choices(request: HttpRequest, units) -> tuple[list[Unit], bool]:
+def _unit_choices(request: HttpRequest, units, picked: dict) -> tuple[list[Unit], bool]:
     """The units the filter offers: all of the scope's, or, when there are more than
     UNIT_CHOICES_CAP, those of the user's own level and of the county chosen in the filter
-    (and the unit already chosen), with a hint to pick the county first."""
+    (and the unit already chosen), with a hint to pick the county first. `picked`: the
+    filter's validated values."""
     units = units.order_by("region__path", "sort", "id")
     found = list(units[: UNIT_CHOICES_CAP + 1])
     if len(found) <= UNIT_CHOICES_CAP:
         return found, False
-    first = Q(pk=_positive_int(request.GET.get("unit")) or 0)  # the unit already chosen
-    county = _positive_int(request.GET.get("county"))
-    if county:
-        path = Region.objects.filter(pk=county).values_list("path", flat=True).first()
+    first = Q(pk=picked.get("unit") or 0)  # the unit already chosen
+    if picked.get("county"):
+        path = Region.objects.filter(pk=picked["county"]).values_list("path", flat=True).first()
         if path:
             first |= Q(region__path__startswith=path)
     chosen = list(units.filter(first)[:UNIT_CHOICES_CAP])
@@ -146,14 +147,6 @@ def _unit_choices(request: HttpRequest, units) -> tuple[list[Unit], bool]:
     own = Q(region_id=request.user.unit.region_id) if request.user.unit_id else Q(pk__in=[])
     own_level = list(units.filter(own).exclude(first)[:room]) if room > 0 else []
     return chosen + own_level, True
-
-
-def _positive_int(raw) -> int | None:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if value > 0 else None
 
 
 EXPORT_COLUMNS = [

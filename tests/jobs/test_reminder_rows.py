@@ -9,6 +9,8 @@ leader, every kind of day, closed and closing tasks, tasks without a deadline, a
 two roles in one task, a title longer than 200 characters.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 from itertools import chain
 
@@ -17,7 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.choices import RegionLevel, Role, UnitKind
-from accounts.models import Person
+from accounts.models import Person, User
 from rectification.choices import (
     WORKING_STATUSES,
     AssignmentRole,
@@ -35,6 +37,17 @@ ROW = ("recipient_id", "kind", "channel", "unique_key", "title", "body", "url", 
 
 # ---------------------------------------------------------------------------------------------
 # The reference: the per-unit Python sweep, building rows instead of writing them
+
+
+def leader_users(person_ids: Iterable[int]) -> dict[int, list[tuple[int, str]]]:
+    """Users linked to each leader-in-charge Person (User.person)."""
+    users: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    rows = User.objects.filter(person_id__in=list(person_ids), is_active=True).values_list(
+        "id", "person_id", "email"
+    )
+    for user_id, person_id, email in rows:
+        users[person_id].append((user_id, email))
+    return users
 
 
 def _row(m: Message) -> tuple:
@@ -103,7 +116,7 @@ def _escalation_messages(on):
         )
     )
     offices = recipients.regional_users([Role.OFFICE])
-    leaders = recipients.leader_users({r[5] for r in rows if r[5]})
+    leaders = leader_users({r[5] for r in rows if r[5]})
     for task_id, code, name, deadline, path, leader_id, short, full in rows:
         days = (on - deadline).days
         unit = short or full or "未明确"

@@ -5,7 +5,8 @@ variable is documented in `.env.example`.
 """
 
 import os
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -54,3 +55,19 @@ def env_date(name: str) -> date | None:
         return date.fromisoformat(raw.strip())
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a date YYYY-MM-DD, got {raw!r}") from exc
+
+
+def env_datetime(name: str) -> datetime | None:
+    """An ISO date-time (e.g. 2020-02-15T10:30); a naive value is in TIME_ZONE."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{name} must be a date-time YYYY-MM-DDTHH:MM, got {raw!r}"
+        ) from exc
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    return value

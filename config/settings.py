@@ -9,7 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_date, env_int, env_list, env_str
+from config.env import env_bool, env_date, env_datetime, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -249,6 +249,9 @@ SPECTACULAR_SETTINGS = {
 # Business settings.
 # The business "today": unset means the real local date; the demo pins it to its snapshot day.
 TRACKER_TODAY = env_date("TRACKER_TODAY")
+# Pins the clock to one moment (accounts.clock): every timestamp the product writes and the
+# business date. Unset: the real time (on TRACKER_TODAY's date when that is set).
+TRACKER_NOW = env_datetime("TRACKER_NOW")
 # A task whose progress lags its time-proportional expectation by more than this many
 # percentage points is behind schedule (未达到序时进度); ahead by more, ahead.
 SCHEDULE_TOLERANCE_PCT = env_int("SCHEDULE_TOLERANCE_PCT", 10)

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.clock import ClockDateTimeField
 from accounts.models import Person, Region, Unit
 from accounts.scope import restrict
 from inspections.choices import (
@@ -81,7 +82,7 @@ class InspectionRound(models.Model):
     # county self-check and the city/sector acceptance (DOMAIN.md §1.2, [S7][S8]).
     requires_provincial_review = models.BooleanField(_("需省级验收"), default=False)
     sort = models.PositiveIntegerField(_("排序"), default=0)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = InspectionRoundQuerySet.as_manager()
 
@@ -223,7 +224,7 @@ class Problem(models.Model):
         related_name="led_problems",
     )
     is_key = models.BooleanField(_("重点问题"), default=False)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = ProblemQuerySet.as_manager()
 
@@ -295,7 +296,7 @@ class Petition(models.Model):
     )
     published_at = models.DateField(_("公开日期"), null=True, blank=True)
     publish_url = models.URLField(_("公开链接"), blank=True, max_length=500)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = PetitionQuerySet.as_manager()
 
@@ -364,7 +365,7 @@ class ImportBatch(models.Model):
         on_delete=models.PROTECT,
         related_name="import_batches",
     )
-    created_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("导入时间"), auto_now_add=True)
     row_count = models.PositiveIntegerField(_("数据行数"), default=0)
     task_count = models.PositiveIntegerField(_("新建任务数"), default=0)
     summary = models.JSONField(_("导入摘要"), default=dict, blank=True)

@@ -12,9 +12,9 @@ view-only. What stays editable is reference data and descriptive text.
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import clock
 from rectification import services
 from rectification.choices import TaskStatus
 from rectification.models import (
@@ -172,7 +172,7 @@ class TaskAdmin(admin.ModelAdmin):
             updated = Task.objects.filter(pk=obj.pk, version=obj.version).update(
                 **{name: getattr(obj, name) for name in changed},
                 version=F("version") + 1,
-                updated_at=timezone.now(),
+                updated_at=clock.now(),
             )
             if updated != 1:
                 self.message_user(

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.clock import ClockDateTimeField
 from accounts.models import Person, Region, Unit
 from accounts.scope import restrict
 from inspections.choices import DeadlineType
@@ -134,8 +135,8 @@ class Task(models.Model):
     # Optimistic lock: every service write bumps it; a form or API write carrying an older
     # version is refused (ConflictError / HTTP 412) instead of overwriting.
     version = models.PositiveIntegerField(_("版本"), default=1)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
     objects = TaskQuerySet.as_manager()
 
@@ -434,7 +435,7 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(
         USER, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="attachments"
     )
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    uploaded_at = ClockDateTimeField(_("上传时间"), auto_now_add=True)
 
     objects = AttachmentQuerySet.as_manager()
 
@@ -483,7 +484,7 @@ class Extension(models.Model):
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_note = models.TextField(_("审批意见"), blank=True)
-    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("申请时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("延期申请")
@@ -588,7 +589,7 @@ class CloseoutReview(models.Model):
     actual_date = models.DateField(_("实际验收日期"), null=True, blank=True)
     result = models.CharField(_("验收结论"), max_length=16, choices=ReviewResult.choices)
     opinion = models.TextField(_("验收意见"), blank=True)
-    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("记录时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("验收记录")
@@ -678,7 +679,7 @@ class Warning(models.Model):
     )
     note = models.TextField(_("说明"), blank=True)
     resolved_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = WarningQuerySet.as_manager()
 
@@ -750,7 +751,7 @@ class SupervisionNotice(models.Model):
     # Set only on notices a job proposes ("letter:<task id>:<YYYY-MM>"): a second run of the
     # warnings job, or two beats at once, cannot propose the same 督办函 twice.
     auto_key = models.CharField(_("系统去重键"), max_length=64, null=True, blank=True, unique=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = SupervisionNoticeQuerySet.as_manager()
 
@@ -950,7 +951,7 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
     last_error = models.TextField(_("错误"), blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 
@@ -998,7 +999,7 @@ class DispatchReport(models.Model):
     month = models.DateField(_("月份"), help_text=_("该月第一天"))
     as_of = models.DateField(_("截至日期"))
     figures = models.JSONField(_("数据快照"), default=dict)
-    generated_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    generated_at = ClockDateTimeField(_("生成时间"), auto_now_add=True)
 
     objects = DispatchReportQuerySet.as_manager()
 
@@ -1070,7 +1071,7 @@ class TallyDay(models.Model):
     """Marks a day whose DailyTally rows are complete (written in the build's transaction)."""
 
     day = models.DateField(_("日期"), primary_key=True)
-    built_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    built_at = ClockDateTimeField(_("生成时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("每日汇总批次")

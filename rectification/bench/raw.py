@@ -14,8 +14,8 @@ import json
 from datetime import date, timedelta
 
 from django.db import connection
-from django.utils import timezone
 
+from accounts import clock
 from rectification.api.pagination import TaskKeysetPagination
 from rectification.choices import (
     WORKING_STATUSES,
@@ -484,7 +484,7 @@ def reminder_sweep(on: date, escalate_days: int):
     roles = list(TOLD_ROLES)
     dates = [on + timedelta(days=d) for d in REMIND_DAYS_BEFORE]
     dates = dates if pg else [d.isoformat() for d in dates]
-    created = connection.ops.adapt_datetimefield_value(timezone.now())
+    created = connection.ops.adapt_datetimefield_value(clock.now())
     insert = (
         "INSERT INTO rectification_notification (recipient_id, kind, task_id, title, body, url, "
         "channel, unique_key, status, attempts, last_error, created_at) "
@@ -595,7 +595,7 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
         "month": f"{on:%Y-%m}",
         "first": month_start if pg else month_start.isoformat(),
         "month_cn": f"{on:%Y年%m月}",
-        "now": connection.ops.adapt_datetimefield_value(timezone.now()),
+        "now": connection.ops.adapt_datetimefield_value(clock.now()),
         **{f"l{i}": f"、{WarningReason(r).label}" for i, r in enumerate(reasons)},
     }
     working = "'NOT_STARTED', 'IN_PROGRESS'"

@@ -29,7 +29,6 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts import clock
 from accounts.choices import RegionLevel, Role, UnitKind
@@ -666,7 +665,7 @@ def build(province: Province, log=print) -> list[Scenario]:
 
     def reminder_job(check: bool):
         with transaction.atomic():
-            started = timezone.now()
+            started = clock.now()
             run = reminders.run(on)
             answer = None
             if check:
@@ -706,7 +705,7 @@ def build(province: Province, log=print) -> list[Scenario]:
 
     def warning_job(check: bool):
         with transaction.atomic():
-            started = timezone.now()
+            started = clock.now()
             run = warning_sweep.run(on)
             answer = None
             if check:

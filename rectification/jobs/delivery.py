@@ -29,8 +29,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import F, Q
-from django.utils import timezone
 
+from accounts import clock
 from rectification.choices import NotificationChannel, NotificationStatus
 from rectification.models import Notification
 
@@ -132,7 +132,7 @@ def _claim(pk: int, now: datetime) -> bool:
 
 def deliver_one(pk: int, now: datetime | None = None) -> str:
     """Claim and send one MAIL or WEBHOOK row. Returns 'sent', 'retry', 'failed' or 'skipped'."""
-    now = now or timezone.now()
+    now = now or clock.now()
     if not _claim(pk, now):
         return "skipped"  # someone else has it, or it is not due
     row = (
@@ -163,13 +163,13 @@ def deliver_one(pk: int, now: datetime | None = None) -> str:
         mine.update(next_attempt_at=now + backoff, last_error=str(exc)[:2000])
         log.info("notification %s: attempt %s failed, retry in %s", pk, row["attempts"], backoff)
         return "retry"
-    mine.update(status=NotificationStatus.SENT, sent_at=timezone.now(), last_error="")
+    mine.update(status=NotificationStatus.SENT, sent_at=clock.now(), last_error="")
     return "sent"
 
 
 def run(now: datetime | None = None, *, batch: int = BATCH) -> DeliveryRun:
     """Deliver what is due now: all due in-app rows, then up to `batch` mail/robot rows."""
-    now = now or timezone.now()
+    now = now or clock.now()
     inapp = Notification.objects.filter(_due(now), channel=NotificationChannel.INAPP).update(
         status=NotificationStatus.SENT, sent_at=now
     )

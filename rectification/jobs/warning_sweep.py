@@ -33,7 +33,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
 
 from accounts import clock
 from rectification import tally
@@ -399,7 +398,7 @@ def run(on: date | None = None) -> SweepRun:
         "month": f"{on:%Y-%m}",
         "month_start": sql.day(periods.month_start(on)),
         "month_label": f"{on:%Y年%m月}",
-        "now": connection.ops.adapt_datetimefield_value(timezone.now()),
+        "now": connection.ops.adapt_datetimefield_value(clock.now()),
         "auto": True,
         "note": AUTO_NOTE,
     }

@@ -110,7 +110,7 @@ def _move_task(
     _check_version(task, expected_version)
     filters = {"pk": task.pk, "status__in": move.sources, "version": task.version}
     changed = Task.objects.filter(**filters).update(
-        status=move.target, version=F("version") + 1, updated_at=timezone.now(), **changes
+        status=move.target, version=F("version") + 1, updated_at=clock.now(), **changes
     )
     if changed != 1:
         raise StaleVersion("该任务刚刚被他人处理，请刷新页面后重试（您的操作未保存）")
@@ -134,7 +134,7 @@ def _bump_version(task: Task, *, expected_version: int | None, **changes) -> Tas
     _check_version(task, expected_version)
     before = (task.region_id, task.round_id)
     changed = Task.objects.filter(pk=task.pk, version=task.version).update(
-        version=F("version") + 1, updated_at=timezone.now(), **changes
+        version=F("version") + 1, updated_at=clock.now(), **changes
     )
     if changed != 1:
         raise StaleVersion("该任务刚刚被他人修改，请刷新页面后重试（您的修改未保存）")
@@ -162,7 +162,7 @@ def record_event(
         to_status=to_status,
         note=note,
         actor=actor,
-        created_at=timezone.now(),
+        created_at=clock.now(),
     )
 
 
@@ -262,7 +262,7 @@ def notify_select(select: str, params: dict[str, object]) -> int:
     params = {
         **params,
         "notify_status": NotificationStatus.PENDING.value,
-        "notify_created_at": connection.ops.adapt_datetimefield_value(timezone.now()),
+        "notify_created_at": connection.ops.adapt_datetimefield_value(clock.now()),
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -6,7 +6,6 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from accounts import clock
 from accounts.choices import Role
@@ -116,7 +115,7 @@ def task_apply_closeout(
         task=task,
         unit_id=actor.unit_id,
         applied_by=actor,
-        applied_at=timezone.now(),
+        applied_at=clock.now(),
         summary=summary.strip(),
         checklist={k: bool(checklist.get(k)) for k in CLOSEOUT_CHECKLIST},
     )
@@ -195,7 +194,7 @@ def closeout_self_check(
             CloseoutStatus.SUBMITTED,
             status=CloseoutStatus.RETURNED,
             return_reason=opinion.strip(),
-            returned_at=timezone.now(),
+            returned_at=clock.now(),
         )
     _move_task(
         task, move, actor, expected_version=expected_version, target=app, note=opinion.strip()
@@ -326,14 +325,14 @@ def closeout_return(
         PublicNotice.objects.filter(application=app).update(
             result=NoticeResult.UPHELD if objection_upheld else NoticeResult.PENDING,
             objection_note=reason.strip() if objection_upheld else "",
-            concluded_at=timezone.now(),
+            concluded_at=clock.now(),
         )
     _set_application_status(
         app,
         app.status,
         status=CloseoutStatus.RETURNED,
         return_reason=reason.strip(),
-        returned_at=timezone.now(),
+        returned_at=clock.now(),
     )
     _move_task(
         task, move, actor, expected_version=expected_version, target=app, note=reason.strip()
@@ -435,7 +434,7 @@ def closeout_close(
     kinds = _evidence_kinds(task)
     if AttachmentKind.BEFORE not in kinds or AttachmentKind.AFTER not in kinds:
         raise InvalidState("缺少整改前或整改后的佐证材料")
-    now = timezone.now()
+    now = clock.now()
     PublicNotice.objects.filter(pk=notice.pk).update(
         objections=objections,
         objection_note=objection_note.strip(),

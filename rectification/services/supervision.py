@@ -4,7 +4,6 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts import clock
 from accounts.choices import Role
@@ -207,7 +206,7 @@ def supervision_notice_reply(
         SupervisionStatus.ISSUED,
         status=SupervisionStatus.REPLIED,
         reply_text=reply_text.strip(),
-        replied_at=timezone.now(),
+        replied_at=clock.now(),
     )
     _notice_events(
         notice,
@@ -303,4 +302,4 @@ def notification_mark_read(*, actor: User, notification_id: int | None = None) -
         if not mine.filter(pk=notification_id).exists():
             raise NotFound("通知不存在")
         mine = mine.filter(pk=notification_id)
-    return mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return mine.filter(read_at__isnull=True).update(read_at=clock.now())

@@ -7,7 +7,6 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from accounts import clock
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
@@ -100,7 +99,7 @@ def task_report_progress(
         next_steps=next_steps.strip(),
         invest_wan=invest_wan,
         submitted_by=actor,
-        submitted_at=timezone.now(),
+        submitted_at=clock.now(),
     )
     _save_evidence(task=task, actor=actor, files=files, report=report)
     if not first_report:
@@ -221,7 +220,7 @@ def extension_decide(
     changed = Extension.objects.filter(pk=ext.pk, status=ExtensionStatus.PENDING).update(
         status=ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED,
         decided_by=actor,
-        decided_at=timezone.now(),
+        decided_at=clock.now(),
         decision_note=note.strip(),
     )
     if changed != 1:

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "accounts",
     "inspections",
     "rectification",
+    "exchange",
 ]
 
 MIDDLEWARE = [
@@ -71,7 +72,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.nav",
+                "rectification.context_processors.nav",
             ],
         },
     },
@@ -265,7 +266,7 @@ MONTHLY_REPORT_CUTOFF_DAY = env_int("MONTHLY_REPORT_CUTOFF_DAY", 25)
 MONTHLY_REPORT_CHASE_DAYS = env_int("MONTHLY_REPORT_CHASE_DAYS", 3)
 # Default days for a petition's handling result (DOMAIN.md §1.3: within 10 days).
 PETITION_DUE_DAYS = env_int("PETITION_DUE_DAYS", 10)
-# Plan import limits (inspections/plan_import/safety.py): file size, data rows, and the total
+# Plan import limits (exchange/plan_import/safety.py): file size, data rows, and the total
 # uncompressed size of the workbook's parts (a zip bomb is refused before openpyxl opens it).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)

@@ -1,8 +1,22 @@
 from django.urls import path
 
-from rectification.views import closeouts, notifications, office, rounds, supervision, tasks
+from rectification.views import (
+    closeouts,
+    dashboard,
+    dispatch,
+    notifications,
+    office,
+    rounds,
+    supervision,
+    tasks,
+)
 
 urlpatterns = [
+    # Leaders and the office: the dashboard, the monthly dispatch report; the public notice page.
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dispatch/", dispatch.dispatch_list, name="dispatch_list"),
+    path("dispatch/<int:pk>/", dispatch.dispatch_detail, name="dispatch_detail"),
+    path("public/", dashboard.public_notices, name="public_notices"),
     # Tasks: 我的任务 / 任务台账 and the task page with its forms.
     path("tasks/", tasks.task_list, name="task_list"),
     path("tasks/export.csv", tasks.task_export, name="task_export"),

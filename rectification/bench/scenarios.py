@@ -637,7 +637,7 @@ def build(province: Province, log=print) -> list[Scenario]:
         return {"codes": _ledger_codes(content), "rows": export_rows}
 
     def export_raw():
-        from inspections.plan_import.columns import COLUMNS
+        from exchange.plan_import.columns import COLUMNS
 
         with tempfile.TemporaryFile(suffix=".xlsx") as out:
             codes = raw.export_xlsx(path, bound, out, len(COLUMNS))
@@ -761,7 +761,7 @@ def _ledger_codes(content: bytes) -> list[str]:
 
     from openpyxl import load_workbook
 
-    from inspections.plan_import.columns import COLUMNS
+    from exchange.plan_import.columns import COLUMNS
 
     index = [c.key for c in COLUMNS].index("task_code")
     workbook = load_workbook(io.BytesIO(content), read_only=True)

@@ -133,7 +133,7 @@ def test_schema_validates_without_warnings(tmp_path):
 def test_schema_and_docs_are_served_with_local_assets(client, db):
     schema = client.get("/api/schema/?format=json")
     assert schema.status_code == 200
-    from rectification.api.urls import router
+    from config.api import router
 
     prefixes = tuple(f"/api/v1/{prefix}/" for prefix, _, _ in router.registry)
     paths = schema.json()["paths"]

@@ -95,7 +95,7 @@ def test_public_page_shows_nothing_internal(client, world, notices):
 
 
 def test_public_page_paginates(client, notices, monkeypatch):
-    monkeypatch.setattr("rectification.dashboard_views.PUBLIC_PAGE_SIZE", 1)
+    monkeypatch.setattr("rectification.views.dashboard.PUBLIC_PAGE_SIZE", 1)
     first = client.get(PUBLIC)
     second = client.get(PUBLIC, {"page": 2})
     assert first.content.decode().count('data-testid="public-entry"') == 1

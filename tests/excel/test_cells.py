@@ -4,13 +4,13 @@ from datetime import date, datetime
 
 import pytest
 
-from inspections.choices import DeadlineType
-from inspections.plan_import.cells import (
+from exchange.plan_import.cells import (
     format_deadline,
     parse_deadline,
     parse_numbering,
     parse_units,
 )
+from inspections.choices import DeadlineType
 
 DT, IM, ON = DeadlineType.DATED, DeadlineType.IMMEDIATE, DeadlineType.ONGOING
 

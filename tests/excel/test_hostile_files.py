@@ -340,7 +340,7 @@ def test_defusedxml_guards_openpyxl_itself():
     import openpyxl
     from openpyxl.xml import DEFUSEDXML
 
-    from inspections.plan_import.safety import unreadable
+    from exchange.plan_import.safety import unreadable
 
     assert DEFUSEDXML
     with pytest.raises(Exception) as caught:

@@ -12,10 +12,10 @@ from django.apps import apps
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from inspections.plan_import.columns import EXPORT_HEADERS
+from exchange.ledger import safe_text, write_ledger
+from exchange.plan_import.columns import EXPORT_HEADERS
 from rectification import tally
 from rectification.choices import TaskStatus
-from rectification.ledger_export import safe_text, write_ledger
 from rectification.models import Task
 from tests.excel.conftest import upload
 from tests.factories import TaskFactory
@@ -194,7 +194,7 @@ def test_failed_export_leaves_no_temporary_files(world, tmp_path, monkeypatch):
     # given an export that breaks after the task rows are written
     import tempfile
 
-    from rectification import ledger_export
+    from exchange import ledger as ledger_export
 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")

@@ -4,10 +4,10 @@ from django.db import transaction
 
 from accounts.errors import ServiceError
 from accounts.models import User
+from exchange.plan_import.errors import AlreadyImported, ImportRefused, RowError
+from exchange.plan_import.validator import Plan
 from inspections import services
 from inspections.models import ImportBatch, InspectionRound
-from inspections.plan_import.errors import AlreadyImported, ImportRefused, RowError
-from inspections.plan_import.validator import Plan
 from rectification.services import UnitRole, task_create
 
 

@@ -7,8 +7,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from exchange.plan_import.columns import COLUMNS
 from inspections.choices import ProblemSource
-from inspections.plan_import.columns import COLUMNS
 from rectification.choices import ScheduleStatus, TaskStatus, WarningLevel
 
 REQUIRED = {"problem", "deadline", "lead"}

@@ -1,4 +1,7 @@
-"""Pages: import a rectification plan (office only), the blank template, the ledger export."""
+"""Pages: import a rectification plan (office only), the blank template, the ledger export,
+the monthly dispatch workbook."""
+
+from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -10,19 +13,22 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Region
 from accounts.scope import is_office, scope_of
-from inspections.choices import RoundKind, RoundLevel
-from inspections.models import ImportBatch, InspectionRound
-from inspections.plan_import.errors import ImportRefused
-from inspections.plan_import.pipeline import (
+from exchange.dispatch_workbook import workbook_bytes
+from exchange.ledger import ledger_file
+from exchange.plan_import.errors import ImportRefused
+from exchange.plan_import.pipeline import (
     commit_staged,
     preview_upload,
     read_upload,
     target_from_data,
 )
-from inspections.plan_import.template import template_bytes
+from exchange.plan_import.template import template_bytes
+from inspections.choices import RoundKind, RoundLevel
+from inspections.models import ImportBatch, InspectionRound
+from rectification.dispatch_layout import report_title
 from rectification.filtersets import TaskFilterSet
-from rectification.ledger_export import ledger_file
 from rectification.models import Task
+from rectification.views.dispatch import readable_report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MODES = [
@@ -153,3 +159,16 @@ def ledger_export(request):
         )
     handle = ledger_file(filterset.qs, title_region=ledger_title_region(request.user))
     return FileResponse(handle, as_attachment=True, filename="整改台账.xlsx", content_type=XLSX)
+
+
+@login_required
+@require_GET
+def dispatch_xlsx(request, pk: int):
+    """The 月调度通报 as a workbook: the same report, scope and readers as its page."""
+    report = readable_report(request, pk)
+    response = HttpResponse(workbook_bytes(report), content_type=XLSX)
+    filename = f"{report_title(report)}.xlsx"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"dispatch-{report.month:%Y-%m}.xlsx\"; filename*=UTF-8''{quote(filename)}"
+    )
+    return response

@@ -26,10 +26,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts import clock
+from exchange.plan_import.cells import format_deadline
+from exchange.plan_import.columns import COLUMNS
 from inspections.choices import ProblemSource
 from inspections.models import InspectionRound
-from inspections.plan_import.cells import format_deadline
-from inspections.plan_import.columns import COLUMNS
 from rectification.choices import AssignmentRole, ScheduleStatus, TaskStatus, WarningLevel
 from rectification.models import Assignment, ProgressReport, Task
 from rectification.selectors import round_headline, task_totals, totals_by_round

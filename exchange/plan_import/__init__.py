@@ -7,6 +7,6 @@ Pipeline: `safety.check_file` (refuse hostile files before openpyxl sees them) â
 ledger export use the same column spec (`columns.COLUMNS`).
 """
 
-from inspections.plan_import.errors import ImportRefused, RowError
+from exchange.plan_import.errors import ImportRefused, RowError
 
 __all__ = ["ImportRefused", "RowError"]

@@ -2,6 +2,9 @@
 
 from django.http import HttpRequest
 
+from rectification.choices import NotificationChannel
+from rectification.models import Notification
+
 
 def nav(request: HttpRequest) -> dict:
     """Unread in-app notifications of the signed-in user, counted lazily.
@@ -16,9 +19,6 @@ def nav(request: HttpRequest) -> dict:
     def unread() -> int:
         cached = getattr(request, "_nav_unread", None)
         if cached is None:
-            from rectification.choices import NotificationChannel
-            from rectification.models import Notification
-
             cached = Notification.objects.filter(
                 recipient_id=user.pk, read_at__isnull=True, channel=NotificationChannel.INAPP
             ).count()

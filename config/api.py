@@ -1,7 +1,11 @@
-"""The API's one router: every /api/v1/ endpoint is registered here."""
+"""The API's one router: every /api/v1/ endpoint of every app is registered here.
 
+config sits above the apps, so this is the one place that may import all of them."""
+
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from exchange import api as exchange_views
 from inspections.api import views as inspection_views
 from rectification.api import views
 
@@ -25,5 +29,14 @@ router.register(
     "supervision-notices", views.SupervisionNoticeViewSet, basename="supervision-notice"
 )
 
+# The spreadsheet endpoints are plain views (uploads and file downloads), not viewsets.
+spreadsheet_urls = [
+    path("imports/", exchange_views.ImportBatchListView.as_view(), name="import-list"),
+    path("imports/preview/", exchange_views.ImportPreviewView.as_view(), name="import-preview"),
+    path("imports/commit/", exchange_views.ImportCommitView.as_view(), name="import-commit"),
+    path("imports/template/", exchange_views.ImportTemplateView.as_view(), name="import-template"),
+    path("ledger/", exchange_views.LedgerExportView.as_view(), name="ledger-export"),
+]
+
 app_name = "api"
-urlpatterns = router.urls
+urlpatterns = spreadsheet_urls + router.urls

@@ -12,12 +12,12 @@ from pathlib import Path
 from django.conf import settings
 
 from accounts.models import User
+from exchange.plan_import import safety
+from exchange.plan_import.committer import commit_plan
+from exchange.plan_import.errors import AlreadyImported, ImportRefused
+from exchange.plan_import.reader import read_workbook
+from exchange.plan_import.validator import Plan, Target, build_plan
 from inspections.models import ImportBatch
-from inspections.plan_import import safety
-from inspections.plan_import.committer import commit_plan
-from inspections.plan_import.errors import AlreadyImported, ImportRefused
-from inspections.plan_import.reader import read_workbook
-from inspections.plan_import.validator import Plan, Target, build_plan
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 

@@ -13,14 +13,7 @@ from django.db.models import Q
 from accounts.choices import UnitKind
 from accounts.models import Person, Region, Unit, User
 from accounts.scope import scope_of
-from inspections.choices import DeadlineType, ProblemSource, RoundKind, RoundLevel
-from inspections.models import (
-    FeedbackAspect,
-    FeedbackCategory,
-    InspectionRound,
-    Problem,
-)
-from inspections.plan_import.cells import (
+from exchange.plan_import.cells import (
     Deadline,
     UnitNames,
     is_aspect_heading,
@@ -30,9 +23,16 @@ from inspections.plan_import.cells import (
     parse_units,
     split_names,
 )
-from inspections.plan_import.columns import COLUMN_BY_KEY, REQUIRED_GROUPS
-from inspections.plan_import.errors import ImportRefused, RowError
-from inspections.plan_import.reader import SheetData, SheetRow
+from exchange.plan_import.columns import COLUMN_BY_KEY, REQUIRED_GROUPS
+from exchange.plan_import.errors import ImportRefused, RowError
+from exchange.plan_import.reader import SheetData, SheetRow
+from inspections.choices import DeadlineType, ProblemSource, RoundKind, RoundLevel
+from inspections.models import (
+    FeedbackAspect,
+    FeedbackCategory,
+    InspectionRound,
+    Problem,
+)
 from rectification.choices import AssignmentRole, SiteType
 from rectification.models import Task
 

@@ -13,7 +13,7 @@ from io import BytesIO
 
 from django.conf import settings
 
-from inspections.plan_import.errors import ImportRefused
+from exchange.plan_import.errors import ImportRefused
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_DATA_ROWS = 20_000

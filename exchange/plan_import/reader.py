@@ -10,9 +10,9 @@ from io import BytesIO
 
 import openpyxl
 
-from inspections.plan_import.columns import HEADER_LOOKUP, normalize_header
-from inspections.plan_import.errors import ImportRefused
-from inspections.plan_import.safety import unreadable
+from exchange.plan_import.columns import HEADER_LOOKUP, normalize_header
+from exchange.plan_import.errors import ImportRefused
+from exchange.plan_import.safety import unreadable
 
 HEADER_SCAN_ROWS = 20
 

@@ -1,10 +1,9 @@
-"""Pages of the monthly dispatch report (月调度通报): list, report, Excel download.
+"""Pages of the monthly dispatch report (月调度通报): the list and the report (its Excel
+download is exchange.views.dispatch_xlsx).
 
 Offices, leaders and administrators read them; reporters and unit heads get 403. A report
 whose region is outside the reader's region subtree is a 404 (DispatchReport.visible_to).
 """
-
-from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,17 +12,10 @@ from django.shortcuts import render
 
 from accounts.choices import Role
 from accounts.scope import Reach, scope_of
-from rectification.jobs.dispatch_workbook import (
-    SUMMARY_COLUMNS,
-    TABLES,
-    headline_rows,
-    report_title,
-    workbook_bytes,
-)
+from rectification.dispatch_layout import SUMMARY_COLUMNS, TABLES, headline_rows, report_title
 from rectification.models import DispatchReport
 
 READER_ROLES = (Role.OFFICE, Role.LEADER, Role.ADMIN)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_reader(request: HttpRequest) -> None:
@@ -34,7 +26,8 @@ def _require_reader(request: HttpRequest) -> None:
         raise PermissionDenied("月调度通报仅供环督办和领导查阅")
 
 
-def _report(request: HttpRequest, pk: int) -> DispatchReport:
+def readable_report(request: HttpRequest, pk: int) -> DispatchReport:
+    """The report, for an office or leader user whose region holds it (else 403/404)."""
     _require_reader(request)
     report = (
         DispatchReport.objects.visible_to(request.user)
@@ -60,7 +53,7 @@ def dispatch_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dispatch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk)
+    report = readable_report(request, pk)
     figures = report.figures
     unit_deltas = (figures.get("previous") or {}).get("units", {})
     tables = []
@@ -92,14 +85,3 @@ def dispatch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tables": tables,
         },
     )
-
-
-@login_required
-def dispatch_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk)
-    response = HttpResponse(workbook_bytes(report), content_type=XLSX)
-    filename = f"{report_title(report)}.xlsx"
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"dispatch-{report.month:%Y-%m}.xlsx\"; filename*=UTF-8''{quote(filename)}"
-    )
-    return response

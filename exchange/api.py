@@ -16,19 +16,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.scope import is_office
-from inspections.choices import RoundKind, RoundLevel
-from inspections.import_views import XLSX, ledger_title_region
-from inspections.models import ImportBatch
-from inspections.plan_import.errors import AlreadyImported, ImportRefused
-from inspections.plan_import.pipeline import (
+from exchange.ledger import ledger_file
+from exchange.plan_import.errors import AlreadyImported, ImportRefused
+from exchange.plan_import.pipeline import (
     commit_staged,
     preview_upload,
     read_upload,
     target_from_data,
 )
-from inspections.plan_import.template import template_bytes
+from exchange.plan_import.template import template_bytes
+from exchange.views import XLSX, ledger_title_region
+from inspections.choices import RoundKind, RoundLevel
+from inspections.models import ImportBatch
 from rectification.filtersets import TaskFilterSet
-from rectification.ledger_export import ledger_file
 from rectification.models import Task
 
 

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ExchangeConfig(AppConfig):
+    """Spreadsheets in and out: the plan import, the 台账 export, the 月调度 workbook.
+
+    It sits above the apps whose rows it reads and writes (exchange → rectification →
+    inspections → accounts), so neither of them imports it.
+    """
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "exchange"
+    verbose_name = "表格导入导出"

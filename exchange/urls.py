@@ -1,0 +1,14 @@
+"""Pages: the plan import under /imports/, the ledger and dispatch workbooks (the API's
+endpoints are registered with the one router, config/api.py)."""
+
+from django.urls import path
+
+from exchange import views
+
+urlpatterns = [
+    path("imports/", views.plan_import, name="plan_import"),
+    path("imports/commit/", views.plan_import_commit, name="plan_import_commit"),
+    path("imports/template.xlsx", views.plan_import_template, name="plan_import_template"),
+    path("imports/ledger.xlsx", views.ledger_export, name="ledger_export"),
+    path("dispatch/<int:pk>/xlsx/", views.dispatch_xlsx, name="dispatch_xlsx"),
+]

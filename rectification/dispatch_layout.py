@@ -1,0 +1,96 @@
+"""The monthly dispatch report's tables, shared by the web page and the Excel workbook.
+
+One column spec per table (key in the stored JSON → Chinese header, width); the page
+(rectification/views/dispatch.py) and the workbook (exchange/dispatch_workbook.py) render the
+same tables from this spec, so the two never disagree.
+"""
+
+from dataclasses import dataclass
+
+from rectification.models import DispatchReport
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: int = 10
+
+
+FIGURES = (
+    Column("total", "任务总数", 9),
+    Column("closed", "已销号", 8),
+    Column("completion_rate", "完成率(%)", 10),
+    Column("publicizing", "公示中", 8),
+    Column("in_review", "验收中", 8),
+    Column("in_progress", "整改中", 8),
+    Column("overdue", "逾期", 7),
+    Column("behind", "未达序时", 9),
+    Column("on_schedule_rate", "序时达标率(%)", 12),
+    Column("red", "本月红灯", 9),
+    Column("yellow", "本月黄牌", 9),
+)
+TASK_COLUMNS = (
+    Column("code", "任务编号", 12),
+    Column("name", "点位/任务名称", 30),
+    Column("round", "督察轮次", 10),
+    Column("county", "所在区县", 10),
+    Column("lead_unit", "牵头单位", 16),
+    Column("deadline", "整改时限", 12),
+    Column("status", "整改状态", 10),
+    Column("progress_pct", "完成比例(%)", 10),
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str  # where the rows live in DispatchReport.figures
+    title: str
+    columns: tuple[Column, ...]
+
+
+TABLES = (
+    Table(
+        "rounds",
+        "分轮次整改情况",
+        (Column("code", "轮次代码", 10), Column("name", "督察轮次", 36), *FIGURES),
+    ),
+    Table("counties", "分区县整改情况", (Column("name", "区县", 12), *FIGURES)),
+    Table(
+        "units",
+        "牵头单位排名",
+        (Column("rank", "排名", 6), Column("name", "牵头单位", 18), *FIGURES),
+    ),
+    Table("overdue_tasks", "逾期任务清单", (*TASK_COLUMNS, Column("overdue_days", "逾期天数", 9))),
+    Table("red_tasks", "红灯任务清单", (*TASK_COLUMNS, Column("reasons", "亮灯原因", 24))),
+)
+
+
+def report_title(report: DispatchReport) -> str:
+    month = report.month
+    return f"{report.region.name}{month.year}年{month.month}月生态环境保护督察整改调度通报"
+
+
+def headline_rows(report: DispatchReport) -> list[dict]:
+    """The summary sheet: one row per figure with last month's value and the change."""
+    f = report.figures
+    previous = f.get("previous") or {}
+    deltas = previous.get("headline") or {}
+    rows = []
+    for column in FIGURES:
+        delta = deltas.get(column.key)
+        rows.append(
+            {
+                "label": column.header,
+                "value": f["headline"][column.key],
+                "delta": "—" if delta is None else delta,
+            }
+        )
+    return rows
+
+
+SUMMARY_COLUMNS = (
+    Column("label", "指标", 16),
+    Column("value", "本月", 10),
+    Column("delta", "较上月", 10),
+)

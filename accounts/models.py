@@ -8,12 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.choices import RegionLevel, Role, UnitKind
 
 
-class RegionQuerySet(models.QuerySet):
-    def subtree_of(self, region: "Region") -> "RegionQuerySet":
-        """The region and every region below it (materialized path prefix)."""
-        return self.filter(path__startswith=region.path)
-
-
 class Region(models.Model):
     """Administrative region: province → city → county → township (GB/T 2260 style codes)."""
 
@@ -31,8 +25,6 @@ class Region(models.Model):
     # "990000/990100/990102/": the codes from the root down. Lets scope select a whole
     # subtree with one indexed prefix query instead of walking parents.
     path = models.CharField(_("路径"), max_length=255, editable=False, db_index=True)
-
-    objects = RegionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("行政区划")
@@ -52,9 +44,6 @@ class Region(models.Model):
         # every writer (admin, loader, import) without a rule living anywhere else.
         self.path = (self.parent.path if self.parent_id else "") + f"{self.code}/"
         super().save(*args, **kwargs)
-
-    def is_within(self, other: "Region") -> bool:
-        return self.path.startswith(other.path)
 
 
 class Unit(models.Model):
@@ -175,19 +164,3 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
-
-    @property
-    def is_office(self) -> bool:
-        return self.role == Role.OFFICE
-
-    @property
-    def is_leader_role(self) -> bool:
-        return self.role == Role.LEADER
-
-    @property
-    def is_unit_member(self) -> bool:
-        return self.role in (Role.REPORTER, Role.UNIT_HEAD)
-
-    @property
-    def is_admin_role(self) -> bool:
-        return self.role == Role.ADMIN or self.is_superuser

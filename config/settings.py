@@ -264,8 +264,6 @@ ESCALATE_AFTER_OVERDUE_DAYS = env_int("ESCALATE_AFTER_OVERDUE_DAYS", 7)
 MONTHLY_REPORT_CUTOFF_DAY = env_int("MONTHLY_REPORT_CUTOFF_DAY", 25)
 # The report-chase job reminds units this many days before that cutoff day.
 MONTHLY_REPORT_CHASE_DAYS = env_int("MONTHLY_REPORT_CHASE_DAYS", 3)
-# Default days for a petition's handling result (DOMAIN.md §1.3: within 10 days).
-PETITION_DUE_DAYS = env_int("PETITION_DUE_DAYS", 10)
 # Plan import limits (exchange/plan_import/safety.py): file size, data rows, and the total
 # uncompressed size of the workbook's parts (a zip bomb is refused before openpyxl opens it).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)

@@ -27,14 +27,6 @@ def overdue_q(today: date) -> Q:
     return Q(status__in=WORKING_STATUSES, deadline__lt=today)
 
 
-def due_within_q(today: date, days: int) -> Q:
-    from datetime import timedelta
-
-    return Q(
-        status__in=WORKING_STATUSES, deadline__gte=today, deadline__lte=today + timedelta(days=days)
-    )
-
-
 @dataclass(frozen=True)
 class TaskTotals:
     """Status buckets as the dashboard and the dispatch report name them.

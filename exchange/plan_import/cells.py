@@ -122,9 +122,6 @@ class UnitNames:
     coop: tuple[str, ...] = ()
     territorial: tuple[str, ...] = ()
 
-    def is_empty(self) -> bool:
-        return not (self.lead or self.coop or self.territorial)
-
 
 _SEPARATORS = re.compile(r"[、，,；;/／\n\r|｜]+")
 _WRAPPER = re.compile(r"[（(]\s*责任单位\s*[:：]\s*([^）)]*)[）)]")

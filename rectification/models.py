@@ -133,7 +133,7 @@ class Task(models.Model):
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("重启次数"), default=0)
     # Optimistic lock: every service write bumps it; a form or API write carrying an older
-    # version is refused (ConflictError / HTTP 412) instead of overwriting.
+    # version is refused (StaleVersion, HTTP 412 in the API) instead of overwriting.
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
@@ -527,7 +527,8 @@ class CloseoutApplication(models.Model):
     )
     applied_at = models.DateTimeField(_("申请时间"))
     summary = models.TextField(_("整改完成情况说明"))
-    # The five close-out standards (DOMAIN.md §1.2): {key: bool}, keys in closeout_rules.
+    # The five close-out standards (DOMAIN.md §1.2): {key: bool}, keys of
+    # services/closeouts.py CLOSEOUT_CHECKLIST.
     checklist = models.JSONField(_("销号标准核对"), default=dict)
     status = models.CharField(
         _("状态"), max_length=16, choices=CloseoutStatus.choices, default=CloseoutStatus.SUBMITTED

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts import events
 from accounts.choices import Role
 from accounts.models import User
 from rectification import services, tally
@@ -107,7 +108,7 @@ def test_every_changelist_and_add_page_opens_for_a_superuser(admin_client, world
 
 
 def test_change_pages_of_the_worlds_records_open(admin_client, world):
-    services.record_event(task=world.task, target=world.task, verb="create", actor=world.office)
+    events.record(Event, task=world.task, target=world.task, verb="create", actor=world.office)
     records = [
         world.task,
         world.problem,
@@ -166,9 +167,12 @@ def test_service_written_changelists_do_not_grow_with_rows(admin_client, world, 
         admin_client.get(url)
 
     for task in (world.task, world.other_task):
-        services.record_event(task=task, target=task, verb="create", actor=world.office)
+        events.record(Event, task=task, target=task, verb="create", actor=world.office)
         services.notify(
-            recipients=[world.reporter, world.office], kind="t", title="提醒", key=task.code
+            recipients=[world.reporter, world.office],
+            kind="reminder_due_7",
+            title="提醒",
+            key=task.code,
         )
 
     with CaptureQueriesContext(connection) as with_rows:
@@ -232,8 +236,8 @@ def test_tasks_are_neither_added_nor_deleted_in_admin(admin_client, world):
 
 
 def test_events_are_append_only_even_for_a_superuser(admin_client, world):
-    event = services.record_event(
-        task=world.task, target=world.task, verb="create", actor=world.office
+    event = events.record(
+        Event, task=world.task, target=world.task, verb="create", actor=world.office
     )
 
     page = admin_client.get(_url(Event, "change", event.pk)).content.decode()
@@ -248,7 +252,7 @@ def test_events_are_append_only_even_for_a_superuser(admin_client, world):
 
 
 def test_bulk_delete_action_is_not_offered_for_events(admin_client, world):
-    services.record_event(task=world.task, target=world.task, verb="create", actor=world.office)
+    events.record(Event, task=world.task, target=world.task, verb="create", actor=world.office)
 
     page = admin_client.get(_url(Event, "changelist")).content.decode()
 

@@ -14,7 +14,6 @@ from rectification.services.base import (
     notify_many,
     notify_select,
     period_for,
-    record_event,
     refresh_schedule,
 )
 from rectification.services.closeouts import (
@@ -67,7 +66,6 @@ __all__ = [
     "notify_select",
     "period_for",
     "petition_update",
-    "record_event",
     "refresh_schedule",
     "supervision_notice_close",
     "supervision_notice_create",

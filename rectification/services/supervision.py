@@ -5,16 +5,19 @@ from datetime import date
 
 from django.db import transaction
 
-from accounts import clock
+from accounts import clock, events
 from accounts.choices import Role
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
+from accounts.events import EventVerb
 from accounts.models import Region, Unit, User
 from accounts.scope import is_office, is_unit_member
 from rectification.choices import (
+    NotificationKind,
     SupervisionKind,
     SupervisionStatus,
 )
 from rectification.models import (
+    Event,
     Notification,
     SupervisionNotice,
     Task,
@@ -22,7 +25,6 @@ from rectification.models import (
 from rectification.services.base import (
     _unit_users,
     notify,
-    record_event,
 )
 
 
@@ -73,16 +75,17 @@ def supervision_notice_create(
     if task_ids:
         notice.tasks.set(task_ids)
     for task in Task.objects.filter(pk__in=task_ids):
-        record_event(
+        events.record(
+            Event,
             task=task,
             target=notice,
-            verb="supervision",
+            verb=EventVerb.SUPERVISION,
             actor=actor,
             note=f"{notice.get_kind_display()}：{notice.title}",
         )
     notify(
         recipients=_unit_users(target_unit.pk, [Role.REPORTER, Role.UNIT_HEAD]),
-        kind="supervision",
+        kind=NotificationKind.SUPERVISION,
         title=f"{notice.get_kind_display()}：{notice.title}",
         body=notice.content[:500],
         key=f"supervision:{notice.pk}",
@@ -125,7 +128,8 @@ def _notice_events(
     notice: SupervisionNotice, *, verb: str, actor: User, from_status: str, note: str
 ) -> None:
     for task in notice.tasks.all():
-        record_event(
+        events.record(
+            Event,
             task=task,
             target=notice,
             verb=verb,
@@ -170,14 +174,14 @@ def supervision_notice_issue(
     )
     _notice_events(
         notice,
-        verb="supervision_issue",
+        verb=EventVerb.SUPERVISION_ISSUE,
         actor=actor,
         from_status=SupervisionStatus.PROPOSED,
         note=f"{notice.get_kind_display()}（{notice.doc_no}）：{notice.title}",
     )
     notify(
         recipients=_unit_users(notice.target_unit_id, [Role.REPORTER, Role.UNIT_HEAD]),
-        kind="supervision",
+        kind=NotificationKind.SUPERVISION,
         title=f"{notice.get_kind_display()}：{notice.title}",
         body=notice.content[:500],
         url="/supervision/inbox/",
@@ -210,14 +214,14 @@ def supervision_notice_reply(
     )
     _notice_events(
         notice,
-        verb="supervision_reply",
+        verb=EventVerb.SUPERVISION_REPLY,
         actor=actor,
         from_status=SupervisionStatus.ISSUED,
         note=f"{notice.title}：{notice.reply_text}",
     )
     notify(
         recipients=_office_users_for_region(notice.target_unit.region),
-        kind="supervision_replied",
+        kind=NotificationKind.SUPERVISION_REPLIED,
         title=f"{notice.target_unit.display_name} 已回复：{notice.title}",
         body=notice.reply_text[:500],
         url="/supervision/",
@@ -241,7 +245,7 @@ def supervision_notice_close(
     _move_notice(notice, SupervisionStatus.REPLIED, status=SupervisionStatus.CLOSED)
     _notice_events(
         notice,
-        verb="supervision_close",
+        verb=EventVerb.SUPERVISION_CLOSE,
         actor=actor,
         from_status=SupervisionStatus.REPLIED,
         note=notice.title,

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from accounts import clock
+from accounts import clock, events
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
+from accounts.events import EventVerb
 from accounts.models import Person, Region, Unit, User
 from accounts.scope import is_office
 from inspections.choices import DeadlineType
@@ -19,6 +20,7 @@ from rectification.choices import (
     WORKING_STATUSES,
     AssignmentRole,
     ExtensionStatus,
+    NotificationKind,
     SiteType,
     TaskStatus,
 )
@@ -26,6 +28,7 @@ from rectification.lifecycle import MOVES, Actor
 from rectification.models import (
     Assignment,
     Attachment,
+    Event,
     Extension,
     Milestone,
     ProgressReport,
@@ -44,7 +47,6 @@ from rectification.services.base import (
     _unit_roles,
     notify,
     period_for,
-    record_event,
     refresh_schedule,
 )
 
@@ -103,10 +105,11 @@ def task_report_progress(
     )
     _save_evidence(task=task, actor=actor, files=files, report=report)
     if not first_report:
-        record_event(
+        events.record(
+            Event,
             task=task,
             target=report,
-            verb="report",
+            verb=EventVerb.REPORT,
             actor=actor,
             from_status=task.status,
             to_status=task.status,
@@ -133,10 +136,11 @@ def task_add_evidence(
     if not files:
         raise InvalidInput("请选择要上传的文件", field="files")
     saved = _save_evidence(task=task, actor=actor, files=files)
-    record_event(
+    events.record(
+        Event,
         task=task,
         target=task,
-        verb="evidence",
+        verb=EventVerb.EVIDENCE,
         actor=actor,
         note="、".join(f"{a.get_kind_display()}：{a.original_name}" for a in saved)[:500],
     )
@@ -179,16 +183,17 @@ def task_request_extension(
         requested_deadline=requested_deadline,
         reason=reason.strip(),
     )
-    record_event(
+    events.record(
+        Event,
         task=task,
         target=extension,
-        verb="extension_request",
+        verb=EventVerb.EXTENSION_REQUEST,
         actor=actor,
         note=f"申请延期至 {requested_deadline:%Y-%m-%d}：{reason.strip()}",
     )
     notify(
         recipients=_office_users_for(task),
-        kind="extension_request",
+        kind=NotificationKind.EXTENSION_REQUEST,
         task=task,
         title=f"{task.code} 申请延期",
         body=reason.strip(),
@@ -232,8 +237,9 @@ def extension_decide(
             changes["original_deadline"] = task.deadline
         task = _bump_version(task, expected_version=None, **changes)
         refresh_schedule(task)
-    verb = "extension_approve" if approve else "extension_reject"
-    record_event(
+    verb = EventVerb.EXTENSION_APPROVE if approve else EventVerb.EXTENSION_REJECT
+    events.record(
+        Event,
         task=task,
         target=ext,
         verb=verb,
@@ -242,12 +248,12 @@ def extension_decide(
     )
     notify(
         recipients=[ext.requested_by],
-        kind=verb,
+        kind=NotificationKind(verb.value),
         task=task,
         title=f"{task.code} 延期申请{'已批准' if approve else '未批准'}",
         body=note,
         url=_task_url(task),
-        key=f"{verb}:{ext.pk}",
+        key=f"{verb.value}:{ext.pk}",
     )
     return ext
 
@@ -277,10 +283,11 @@ def milestone_complete(
     ms.refresh_from_db()
     task = _bump_version(task, expected_version=None)
     refresh_schedule(task)
-    record_event(
+    events.record(
+        Event,
         task=task,
         target=ms,
-        verb="milestone",
+        verb=EventVerb.MILESTONE,
         actor=actor,
         note=f"{ms.name}（{done_date:%Y-%m-%d}）",
     )
@@ -410,8 +417,14 @@ def task_create(
         raise InvalidInput(f"任务编号“{code}”或序号重复") from exc
     _write_assignments(task, units)
     refresh_schedule(task)
-    record_event(
-        task=task, target=task, verb="create", actor=actor, to_status=task.status, note=name.strip()
+    events.record(
+        Event,
+        task=task,
+        target=task,
+        verb=EventVerb.CREATE,
+        actor=actor,
+        to_status=task.status,
+        note=name.strip(),
     )
     return task
 
@@ -432,7 +445,7 @@ def task_set_units(
     task = _bump_version(task, expected_version=expected_version)
     _write_assignments(task, units)
     summary = "；".join(f"{AssignmentRole(u.role).label}：{u.unit}" for u in units)
-    record_event(task=task, target=task, verb="assign", actor=actor, note=summary)
+    events.record(Event, task=task, target=task, verb=EventVerb.ASSIGN, actor=actor, note=summary)
     return task
 
 
@@ -475,10 +488,11 @@ def task_update(
     if not changes:
         return task
     task = _bump_version(task, expected_version=expected_version, **changes)
-    record_event(
+    events.record(
+        Event,
         task=task,
         target=task,
-        verb="edit",
+        verb=EventVerb.EDIT,
         actor=actor,
         note="修改：" + "、".join(str(Task._meta.get_field(f).verbose_name) for f in changes),
     )

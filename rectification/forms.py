@@ -185,6 +185,13 @@ class PetitionForm(forms.Form):
     published_at = forms.DateField(label=_("公开日期"), required=False, widget=DATE_WIDGET)
     publish_url = forms.URLField(label=_("公开链接"), required=False, assume_scheme="https")
 
+    def __init__(self, *args, statuses=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if statuses is not None:  # the petition's own status and its allowed moves
+            self.fields["status"].choices = [
+                (value, label) for value, label in PetitionStatus.choices if value in statuses
+            ]
+
 
 class TaskUnitsForm(forms.Form):
     lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.none())

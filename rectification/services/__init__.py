@@ -28,7 +28,6 @@ from rectification.services.closeouts import (
 )
 from rectification.services.supervision import (
     notification_mark_read,
-    petition_update,
     supervision_notice_close,
     supervision_notice_create,
     supervision_notice_issue,
@@ -65,7 +64,6 @@ __all__ = [
     "notify_many",
     "notify_select",
     "period_for",
-    "petition_update",
     "refresh_schedule",
     "supervision_notice_close",
     "supervision_notice_create",

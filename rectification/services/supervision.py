@@ -1,4 +1,4 @@
-"""Supervision notices (提醒函/督办函/约谈 …), petitions and notification read state."""
+"""Supervision notices (提醒函/督办函/约谈 …) and notification read state."""
 
 from collections.abc import Sequence
 from datetime import date
@@ -28,7 +28,7 @@ from rectification.services.base import (
 )
 
 
-# Office: supervision notices and petitions; everyone: notifications
+# Office: supervision notices; everyone: notifications
 @transaction.atomic
 def supervision_notice_create(
     *,
@@ -251,50 +251,6 @@ def supervision_notice_close(
         note=notice.title,
     )
     return notice
-
-
-@transaction.atomic
-def petition_update(
-    *,
-    petition,
-    actor: User,
-    verify_result: str,
-    findings: str,
-    handling: str,
-    status: str,
-    published_at: date | None = None,
-    publish_url: str = "",
-):
-    """The office records a petition's verification, handling result, status and publication."""
-    from inspections.choices import PetitionStatus, VerifyResult
-    from inspections.models import Petition
-
-    pet_id = petition.pk if isinstance(petition, Petition) else petition
-    found = Petition.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=pet_id)
-    pet = found.first()
-    if pet is None:
-        raise NotFound("信访件不存在或不在您的权限范围内")
-    if not is_office(actor):
-        raise NotAllowed("只有环督办可以更新信访件办理情况")
-    if verify_result and verify_result not in VerifyResult.values:
-        raise InvalidInput("请选择核实情况", field="verify_result")
-    if status not in PetitionStatus.values:
-        raise InvalidInput("请选择办理状态", field="status")
-    done = (PetitionStatus.STAGE_DONE, PetitionStatus.DONE, PetitionStatus.CLOSED)
-    if status in done and not handling.strip():
-        raise InvalidInput("办结前请填写处理整改情况", field="handling")
-    if published_at is not None and published_at > clock.today():
-        raise InvalidInput("公开日期不能晚于今天", field="published_at")
-    Petition.objects.filter(pk=pet.pk).update(
-        verify_result=verify_result,
-        findings=findings.strip(),
-        handling=handling.strip(),
-        status=status,
-        published_at=published_at,
-        publish_url=publish_url.strip(),
-    )
-    pet.refresh_from_db()
-    return pet
 
 
 def notification_mark_read(*, actor: User, notification_id: int | None = None) -> int:

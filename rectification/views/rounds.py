@@ -11,8 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from inspections import services as inspection_services
 from inspections.models import InspectionRound, Petition, Problem
-from rectification import selectors, services
+from rectification import selectors
 from rectification.choices import TaskStatus
 from rectification.forms import PetitionForm
 from rectification.models import Task
@@ -128,11 +129,11 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
-        form = PetitionForm(request.POST)
+        form = PetitionForm(request.POST, statuses=inspection_services.petition_moves(petition))
         if form.is_valid():
             _, status = call_service(
                 form,
-                services.petition_update,
+                inspection_services.petition_update,
                 petition=petition,
                 actor=request.user,
                 **form.cleaned_data,
@@ -144,6 +145,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             status = 400
     else:
         form = PetitionForm(
+            statuses=inspection_services.petition_moves(petition),
             initial={
                 "verify_result": petition.verify_result,
                 "findings": petition.findings,
@@ -151,7 +153,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "status": petition.status,
                 "published_at": petition.published_at,
                 "publish_url": petition.publish_url,
-            }
+            },
         )
     tasks = (
         Task.objects.visible_to(request.user).filter(petitions=petition).select_related("region")

@@ -288,3 +288,14 @@ class SupervisionIssueForm(forms.Form):
     doc_no = forms.CharField(label=_("文号"), max_length=64)
     issued_on = forms.DateField(label=_("签发日期"), widget=DATE_WIDGET)
     reply_due = forms.DateField(label=_("回复期限"), required=False, widget=DATE_WIDGET)
+
+
+class MilestoneForm(forms.Form):
+    """A stage of a task's plan (the office's milestone page): add, or correct an open one."""
+
+    name = forms.CharField(label=_("节点"), max_length=200)
+    planned_date = forms.DateField(label=_("计划完成日期"), widget=DATE_WIDGET)
+    weight = forms.IntegerField(label=_("权重"), min_value=1, max_value=100, initial=1)
+
+
+FORM_FIELDS_MILESTONE = ("name", "planned_date", "weight")

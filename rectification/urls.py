@@ -1,6 +1,14 @@
 from django.urls import path
 
-from rectification.views import closeouts, notifications, office, rounds, supervision, tasks
+from rectification.views import (
+    closeouts,
+    milestones,
+    notifications,
+    office,
+    rounds,
+    supervision,
+    tasks,
+)
 
 urlpatterns = [
     # Tasks: 我的任务 / 任务台账 and the task page with its forms.
@@ -11,6 +19,7 @@ urlpatterns = [
     path("tasks/<int:pk>/extension/", tasks.task_extension, name="task_extension"),
     path("tasks/<int:pk>/closeout/", tasks.task_closeout, name="task_closeout"),
     path("tasks/<int:pk>/evidence/", tasks.task_evidence, name="task_evidence"),
+    path("tasks/<int:pk>/milestones/", milestones.task_milestones, name="task_milestones"),
     path("milestones/<int:pk>/complete/", tasks.milestone_complete, name="milestone_complete"),
     path("tasks/<int:pk>/lookback/", closeouts.task_lookback, name="task_lookback"),
     path("tasks/<int:pk>/units/", office.task_units, name="task_units"),

@@ -295,6 +295,97 @@ def milestone_complete(
     return ms
 
 
+def _load_open_milestone(milestone: Milestone | int, actor: User) -> tuple[Milestone, Task]:
+    """The milestone and its task (locked, through the actor's scope), for the office."""
+    ms_id = milestone.pk if isinstance(milestone, Milestone) else milestone
+    task_id = Milestone.objects.filter(pk=ms_id).values_list("task_id", flat=True).first()
+    if task_id is None:
+        raise NotFound("进度节点不存在")
+    task = _load_visible_task(task_id, actor, for_update=True)
+    _check_actor(actor, task, Actor.OFFICE)
+    return Milestone.objects.get(pk=ms_id), task
+
+
+def _check_milestone(name: str, planned_date: date | None, weight: int) -> None:
+    if not name or not name.strip():
+        raise InvalidInput("请填写节点名称", field="name")
+    if planned_date is None:
+        raise InvalidInput("请填写计划完成日期", field="planned_date")
+    if not isinstance(weight, int) or not 1 <= weight <= 100:
+        raise InvalidInput("权重必须是 1 到 100 之间的整数", field="weight")
+
+
+@transaction.atomic
+def milestone_add(
+    *,
+    task: Task | int,
+    actor: User,
+    name: str,
+    planned_date: date,
+    weight: int = 1,
+) -> Milestone:
+    """The office adds a stage to a task's plan (its weight then drives 序时进度)."""
+    task = _load_visible_task(task, actor, for_update=True)
+    _check_actor(actor, task, Actor.OFFICE)
+    if task.status == TaskStatus.CLOSED:
+        raise InvalidState("任务已销号，不能调整进度节点")
+    _check_milestone(name, planned_date, weight)
+    seq = (task.milestones.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
+    ms = Milestone.objects.create(
+        task=task, seq=seq, name=name.strip(), planned_date=planned_date, weight=weight
+    )
+    task = _bump_version(task, expected_version=None)
+    refresh_schedule(task)
+    events.record(
+        Event,
+        task=task,
+        target=ms,
+        verb=EventVerb.MILESTONE_ADD,
+        actor=actor,
+        note=f"{ms.name}（计划{planned_date:%Y-%m-%d}，权重{weight}）",
+    )
+    return ms
+
+
+MILESTONE_EDITABLE = ("name", "planned_date", "weight")
+
+
+@transaction.atomic
+def milestone_edit(*, milestone: Milestone | int, actor: User, **changes) -> Milestone:
+    """The office corrects a stage that is not done yet: its name, planned date or weight."""
+    ms, task = _load_open_milestone(milestone, actor)
+    unknown = set(changes) - set(MILESTONE_EDITABLE)
+    if unknown:
+        raise InvalidInput("不能修改的字段：" + "、".join(sorted(unknown)))
+    if ms.done_date:
+        raise InvalidState("该节点已完成，不能修改")
+    if task.status == TaskStatus.CLOSED:
+        raise InvalidState("任务已销号，不能调整进度节点")
+    after = {name: changes.get(name, getattr(ms, name)) for name in MILESTONE_EDITABLE}
+    if isinstance(after["name"], str):
+        after["name"] = after["name"].strip()
+    _check_milestone(after["name"], after["planned_date"], after["weight"])
+    edited = [name for name in MILESTONE_EDITABLE if after[name] != getattr(ms, name)]
+    if not edited:
+        return ms
+    Milestone.objects.filter(pk=ms.pk, done_date__isnull=True).update(
+        **{name: after[name] for name in edited}
+    )
+    ms.refresh_from_db()
+    task = _bump_version(task, expected_version=None)
+    refresh_schedule(task)
+    events.record(
+        Event,
+        task=task,
+        target=ms,
+        verb=EventVerb.MILESTONE_EDIT,
+        actor=actor,
+        note=f"{ms.name}：修改"
+        + "、".join(str(Milestone._meta.get_field(f).verbose_name) for f in edited),
+    )
+    return ms
+
+
 # Office: tasks and assignments
 @dataclass(frozen=True)
 class UnitRole:

@@ -486,6 +486,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline_events": TIMELINE_EVENTS,
         "actions": task_actions(request.user, task, roles, open_app),
         "can_complete_milestones": office or bool(roles & set(RESPONSIBLE_ROLES)),
+        "can_plan_milestones": office,
         "evidence_form": EvidenceForm(initial={"version": task.version}) if can_upload else None,
     }
     return render(request, "tasks/task_detail.html", context)

@@ -160,9 +160,9 @@ class TaskAdmin(admin.ModelAdmin):
         return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change) -> None:
-        # Through services.task_update: only the changed editable fields, under the task's
-        # optimistic lock, with its "edit" event, so a
-        # status move made while the form was open is never overwritten.
+        # Through services.task_update, with its rules: only the office (a staff account with
+        # the office role) may correct a task, only the changed editable fields, under the
+        # task's optimistic lock, with its "edit" event. Anyone else gets the service's refusal.
         changed = {
             name: getattr(obj, name) for name in form.changed_data if name in TASK_EDITABLE_FIELDS
         }
@@ -176,7 +176,14 @@ class TaskAdmin(admin.ModelAdmin):
                 **changed,
             )
         except ServiceError as exc:
+            request._task_update_refused = True
             self.message_user(request, exc.message, messages.ERROR)
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs) -> None:
+        # After a refusal the admin's own "changed successfully" would be a lie.
+        if getattr(request, "_task_update_refused", False) and level == messages.SUCCESS:
+            return
+        super().message_user(request, message, level, *args, **kwargs)
 
 
 # --- Reference data kept by the office --------------------------------------------------------

@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from accounts import clock, events
-from accounts.choices import Role
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
 from accounts.events import EventVerb
 from accounts.models import Person, Region, Unit, User
@@ -541,12 +540,6 @@ def task_set_units(
     return task
 
 
-def _is_administrator(actor: User) -> bool:
-    """The admin site's users: they see everything (accounts.scope) and may correct a task's
-    descriptive fields there, never its lifecycle."""
-    return actor.is_active and (actor.is_superuser or actor.role == Role.ADMIN)
-
-
 # Fields of a task the office may edit directly (not status, units, deadline: those have
 # their own moves: lifecycle services, task_set_units, extensions).
 TASK_EDITABLE_FIELDS = (
@@ -570,11 +563,10 @@ def task_update(
     expected_version: int | None = None,
     **changes,
 ) -> Task:
-    """The office (or an administrator, from the admin site) corrects a task's descriptive
-    fields, under the optimistic lock."""
+    """The office corrects a task's descriptive fields, under the optimistic lock (from its
+    pages, the API or the admin site: the same rules everywhere)."""
     task = _load_visible_task(task, actor, for_update=True)
-    if not _is_administrator(actor):
-        _check_actor(actor, task, Actor.OFFICE)
+    _check_actor(actor, task, Actor.OFFICE)
     _check_version(task, expected_version)
     unknown = set(changes) - set(TASK_EDITABLE_FIELDS)
     if unknown:

@@ -6,13 +6,14 @@ dependencies point rectification → inspections, never back.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from inspections import services as inspection_services
-from inspections.models import InspectionRound, Petition, Problem
+from inspections.models import InspectionEvent, InspectionRound, Petition, Problem
 from rectification import selectors
 from rectification.choices import TaskStatus
 from rectification.forms import PetitionForm
@@ -158,9 +159,12 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     tasks = (
         Task.objects.visible_to(request.user).filter(petitions=petition).select_related("region")
     )
+    history = InspectionEvent.objects.filter(
+        target_type=ContentType.objects.get_for_model(Petition), target_id=petition.pk
+    ).select_related("actor")
     return render(
         request,
         "rounds/petition_detail.html",
-        {"petition": petition, "form": form, "tasks": tasks},
+        {"petition": petition, "form": form, "tasks": tasks, "history": history},
         status=status,
     )

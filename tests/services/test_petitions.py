@@ -120,3 +120,11 @@ def test_petition_page_offers_only_the_allowed_moves(world, client):
     assert 'value="ASSIGNED"' not in page and 'value="STAGE_DONE"' not in page
     assert refused.status_code == 400
     assert Petition.objects.get(pk=petition.pk).status == PetitionStatus.DONE
+
+    # and a move made shows in the petition's history on the page
+    moved = client.post(
+        f"/petitions/{petition.pk}/", {"status": PetitionStatus.CLOSED, "handling": "已处理"}
+    )
+    assert moved.status_code == 302
+    history = client.get(f"/petitions/{petition.pk}/").content.decode()
+    assert "信访件办理状态变更" in history and "已办结 → 已销号" in history

@@ -42,6 +42,7 @@ from rectification import tally
 from rectification.choices import (
     OPEN_STATUSES,
     WORKING_STATUSES,
+    NotificationKind,
     ScheduleStatus,
     SupervisionStatus,
     TaskStatus,
@@ -361,9 +362,10 @@ ON CONFLICT DO NOTHING
 # region (recipients.regional_users + covering), on their channels (messages_for). The offices
 # are matched with the few regions of the day's letters, the letters then join on region_id.
 LETTER_NOTICES = f"""
-SELECT o.id AS recipient_id, 'letter_proposed' AS kind, l.task_id, l.notice_title AS title,
-       l.content AS body, '/tasks/' || CAST(l.task_id AS TEXT) || '/' AS url, ch.channel,
-       'letter_proposed:' || CAST(n.id AS TEXT) AS key
+SELECT o.id AS recipient_id, {sql.listed([NotificationKind.LETTER_PROPOSED])} AS kind, l.task_id,
+       l.notice_title AS title, l.content AS body,
+       '/tasks/' || CAST(l.task_id AS TEXT) || '/' AS url, ch.channel,
+       {sql.listed([NotificationKind.LETTER_PROPOSED])} || ':' || CAST(n.id AS TEXT) AS key
 FROM {LETTER} l
 JOIN rectification_supervisionnotice n ON n.auto_key = l.auto_key
 JOIN (

@@ -1,4 +1,9 @@
-"""Admin for inspection rounds, their feedback tree, petitions and the holiday calendar."""
+"""Admin for inspection rounds, their feedback tree, petitions and the holiday calendar.
+
+Rounds and petitions change through inspections.services (the API, the office's pages and
+the plan import), which write their events; here they are view-only, like their event log.
+The feedback tree, problems and holidays are reference data and stay editable.
+"""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
@@ -8,21 +13,36 @@ from inspections.models import (
     FeedbackCategory,
     Holiday,
     ImportBatch,
+    InspectionEvent,
     InspectionRound,
     Petition,
     Problem,
 )
 
 
-class FeedbackAspectInline(admin.TabularInline):
+class ViewOnlyMixin:
+    """Rows written only by services: the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class FeedbackAspectInline(ViewOnlyMixin, admin.TabularInline):
     model = FeedbackAspect
     fields = ["seq", "title"]
+    readonly_fields = fields
     extra = 0
     show_change_link = True
 
 
 @admin.register(InspectionRound)
-class InspectionRoundAdmin(admin.ModelAdmin):
+class InspectionRoundAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "name",
@@ -130,7 +150,7 @@ class ProblemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Petition)
-class PetitionAdmin(admin.ModelAdmin):
+class PetitionAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = [
         "accept_no",
         "round",
@@ -149,6 +169,16 @@ class PetitionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["round", "region", "handling_unit"]
     date_hierarchy = "assigned_at"
     readonly_fields = ["created_at"]
+
+
+@admin.register(InspectionEvent)
+class InspectionEventAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """The append-only log of rounds and petitions."""
+
+    list_display = ["created_at", "target_type", "target_id", "verb", "from_status", "to_status"]
+    list_filter = ["verb", "target_type"]
+    search_fields = ["note", "actor__username"]
+    list_select_related = ["target_type", "actor"]
 
 
 @admin.register(Holiday)

@@ -66,6 +66,21 @@ class PetitionStatus(models.TextChoices):
     CLOSED = "CLOSED", _("已销号")
 
 
+# The petition moves, declared once (DOMAIN §1.3: 交办 → 办理 → 阶段性办结 / 办结 → 销号):
+# from each status, the statuses the office may set next. Staying in a status is always
+# allowed (recording findings without a move); 已销号 is final: a rebound or a repeated
+# complaint is a new petition. inspections.services.petition_update enforces this.
+PETITION_MOVES: dict[str, frozenset[str]] = {
+    PetitionStatus.ASSIGNED: frozenset(
+        {PetitionStatus.HANDLING, PetitionStatus.STAGE_DONE, PetitionStatus.DONE}
+    ),
+    PetitionStatus.HANDLING: frozenset({PetitionStatus.STAGE_DONE, PetitionStatus.DONE}),
+    PetitionStatus.STAGE_DONE: frozenset({PetitionStatus.HANDLING, PetitionStatus.DONE}),
+    PetitionStatus.DONE: frozenset({PetitionStatus.HANDLING, PetitionStatus.CLOSED}),
+    PetitionStatus.CLOSED: frozenset(),
+}
+
+
 class PollutionType(models.TextChoices):
     WATER = "WATER", _("水")
     AIR = "AIR", _("大气")

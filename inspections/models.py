@@ -1,10 +1,14 @@
 """Inspection rounds, their feedback tree (方面 / 类 / 项) and petitions (信访件)."""
 
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.clock import ClockDateTimeField
+from accounts.events import INSPECTION_VERBS, EventVerb
 from accounts.models import Person, Region, Unit
 from accounts.scope import restrict
 from inspections.choices import (
@@ -377,3 +381,50 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name}（{self.created_at:%Y-%m-%d %H:%M}）"
+
+
+class InspectionEvent(models.Model):
+    """Append-only log of changes to rounds and petitions: who, when, which object, which
+    verb (accounts.events.EventVerb), from which status to which, and why.
+
+    The same columns as rectification.Event without the task: inspections cannot refer to
+    tasks (docs/adr/0003-event-log.md). Written only through accounts.events.record.
+    """
+
+    target_type = models.ForeignKey(
+        ContentType, verbose_name=_("对象类型"), on_delete=models.PROTECT, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(_("对象编号"))
+    target = GenericForeignKey("target_type", "target_id")
+    verb = models.CharField(_("动作"), max_length=32, choices=EventVerb.choices)
+    from_status = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inspection_events",
+    )
+    created_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("督察操作记录")
+        verbose_name_plural = _("督察操作记录")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verb__in=INSPECTION_VERBS), name="inspection_event_verb_valid"
+            ),
+        ]
+        indexes = [
+            # A round's or a petition's history.
+            models.Index(
+                fields=["target_type", "target_id", "created_at"], name="inspection_event_target"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_verb_display()}"

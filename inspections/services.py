@@ -1,22 +1,37 @@
-"""Writes to rounds and their feedback tree (方面 / 类 / 项), used by the plan importer.
+"""Writes to rounds, their feedback tree (方面 / 类 / 项) and petitions (信访件), used by the
+pages, the API and the plan importer.
 
 Same habits as rectification.services: keyword-only, office-only, scope-checked, inside a
-transaction, Chinese messages on refusal.
+transaction, Chinese messages on refusal. Changes to rounds and petitions write an
+InspectionEvent (accounts.events.record).
 """
 
 from datetime import date
 
 from django.db import IntegrityError, transaction
 
-from accounts.errors import InvalidInput, NotAllowed, NotFound
+from accounts import clock, events
+from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
+from accounts.events import EventVerb
 from accounts.models import Person, Region, User
 from accounts.scope import is_office, sees_region
-from inspections.choices import DeadlineType, ProblemSource, RoundKind, RoundLevel
+from inspections.choices import (
+    PETITION_MOVES,
+    DeadlineType,
+    PetitionStatus,
+    ProblemSource,
+    RoundKind,
+    RoundLevel,
+    RoundStatus,
+    VerifyResult,
+)
 from inspections.models import (
     FeedbackAspect,
     FeedbackCategory,
     ImportBatch,
+    InspectionEvent,
     InspectionRound,
+    Petition,
     Problem,
 )
 
@@ -55,7 +70,7 @@ def round_create(
     sort = (
         InspectionRound.objects.order_by("-sort").values_list("sort", flat=True).first() or 0
     ) + 1
-    return InspectionRound.objects.create(
+    round_ = InspectionRound.objects.create(
         code=code,
         name=name,
         kind=kind,
@@ -64,6 +79,15 @@ def round_create(
         plan_issued_on=plan_issued_on,
         sort=sort,
     )
+    events.record(
+        InspectionEvent,
+        target=round_,
+        verb=EventVerb.ROUND_CREATE,
+        actor=actor,
+        to_status=round_.status,
+        note=f"{code} {name}",
+    )
+    return round_
 
 
 @transaction.atomic
@@ -234,12 +258,14 @@ def _save_unique(obj, message: str, field: str):
 
 @transaction.atomic
 def round_update(*, actor: User, round_: InspectionRound | int, **changes) -> InspectionRound:
-    """Correct a round's registration data (dates, document numbers, status …)."""
-    from inspections.choices import RoundStatus
+    """Correct a round's registration data (dates, document numbers, status …).
 
+    A change of status is an event of its own (ROUND_STATUS, from → to); a change of any
+    other field is one ROUND_EDIT naming the fields."""
     pk = round_.pk if isinstance(round_, InspectionRound) else round_
     obj = _visible_for_office(InspectionRound.objects, actor, pk, "督察轮次")
     _check_office(actor, obj.region)
+    before = {name: getattr(obj, name) for name in changes if name in ROUND_EDITABLE}
     _apply_changes(obj, changes, ROUND_EDITABLE)
     if obj.kind not in RoundKind.values:
         raise InvalidInput(f"未知的督察类型：{obj.kind}", field="kind")
@@ -251,7 +277,29 @@ def round_update(*, actor: User, round_: InspectionRound | int, **changes) -> In
         raise InvalidInput("进驻结束日期不能早于开始日期", field="stay_end")
     if InspectionRound.objects.filter(code=obj.code).exclude(pk=obj.pk).exists():
         raise InvalidInput(f"督察轮次代码“{obj.code}”已存在", field="code")
-    return _save_unique(obj, f"督察轮次代码“{obj.code}”已存在", "code")
+    obj = _save_unique(obj, f"督察轮次代码“{obj.code}”已存在", "code")
+    changed = [name for name, old in before.items() if getattr(obj, name) != old]
+    if "status" in changed:
+        events.record(
+            InspectionEvent,
+            target=obj,
+            verb=EventVerb.ROUND_STATUS,
+            actor=actor,
+            from_status=before["status"],
+            to_status=obj.status,
+            note=f"{RoundStatus(before['status']).label} → {obj.get_status_display()}",
+        )
+    edited = [name for name in changed if name != "status"]
+    if edited:
+        events.record(
+            InspectionEvent,
+            target=obj,
+            verb=EventVerb.ROUND_EDIT,
+            actor=actor,
+            note="修改："
+            + "、".join(str(InspectionRound._meta.get_field(f).verbose_name) for f in edited),
+        )
+    return obj
 
 
 @transaction.atomic
@@ -294,3 +342,94 @@ def problem_update(*, actor: User, problem: Problem | int, **changes) -> Problem
         if category_round != obj.round_id:
             raise InvalidInput("类别不属于该督察轮次", field="category")
     return _save_unique(obj, f"问题编号“{obj.code}”或序号{obj.seq}在本轮督察中已存在", "code")
+
+
+# ---------------------------------------------------------------------------------------------
+# Petitions (信访件): the office records verification, handling and publication, and moves the
+# status along inspections.choices.PETITION_MOVES.
+
+PETITION_DONE = (PetitionStatus.STAGE_DONE, PetitionStatus.DONE, PetitionStatus.CLOSED)
+
+
+def petition_moves(petition: Petition) -> list[str]:
+    """The statuses the petition may be set to now: its own and its allowed moves, in the
+    order of PetitionStatus (the form's choices)."""
+    allowed = PETITION_MOVES[petition.status] | {petition.status}
+    return [s for s in PetitionStatus.values if s in allowed]
+
+
+@transaction.atomic
+def petition_update(
+    *,
+    petition: Petition | int,
+    actor: User,
+    verify_result: str,
+    findings: str,
+    handling: str,
+    status: str,
+    published_at: date | None = None,
+    publish_url: str = "",
+) -> Petition:
+    """The office records a petition's verification, handling result and publication, and
+    moves its status where PETITION_MOVES allows (a conditional update on the old status).
+
+    One event: PETITION_STATUS (from → to) when the status moves, else PETITION_EDIT when
+    anything else changed; nothing when nothing changed."""
+    pet_id = petition.pk if isinstance(petition, Petition) else petition
+    pet = (
+        Petition.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=pet_id).first()
+    )
+    if pet is None:
+        raise NotFound("信访件不存在或不在您的权限范围内")
+    if not is_office(actor):
+        raise NotAllowed("只有环督办可以更新信访件办理情况")
+    if verify_result and verify_result not in VerifyResult.values:
+        raise InvalidInput("请选择核实情况", field="verify_result")
+    if status not in PetitionStatus.values:
+        raise InvalidInput("请选择办理状态", field="status")
+    if status != pet.status and status not in PETITION_MOVES[pet.status]:
+        raise InvalidState(
+            f"信访件当前为“{pet.get_status_display()}”，不能改为“{PetitionStatus(status).label}”"
+        )
+    if status in PETITION_DONE and not handling.strip():
+        raise InvalidInput("办结前请填写处理整改情况", field="handling")
+    if published_at is not None and published_at > clock.today():
+        raise InvalidInput("公开日期不能晚于今天", field="published_at")
+    fields = {
+        "verify_result": verify_result,
+        "findings": findings.strip(),
+        "handling": handling.strip(),
+        "published_at": published_at,
+        "publish_url": publish_url.strip(),
+    }
+    edited = [name for name, value in fields.items() if getattr(pet, name) != value]
+    if status == pet.status and not edited:
+        return pet
+    changed = Petition.objects.filter(pk=pet.pk, status=pet.status).update(status=status, **fields)
+    if changed != 1:
+        raise StaleVersion("该信访件刚刚被他人处理，请刷新页面后重试（您的修改未保存）")
+    from_status = pet.status
+    pet.refresh_from_db()
+    labels = "、".join(str(Petition._meta.get_field(f).verbose_name) for f in edited)
+    if status != from_status:
+        events.record(
+            InspectionEvent,
+            target=pet,
+            verb=EventVerb.PETITION_STATUS,
+            actor=actor,
+            from_status=from_status,
+            to_status=status,
+            note=f"{PetitionStatus(from_status).label} → {pet.get_status_display()}"
+            + (f"；修改：{labels}" if labels else ""),
+        )
+    else:
+        events.record(
+            InspectionEvent,
+            target=pet,
+            verb=EventVerb.PETITION_EDIT,
+            actor=actor,
+            from_status=status,
+            to_status=status,
+            note=f"修改：{labels}",
+        )
+    return pet

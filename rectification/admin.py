@@ -10,11 +10,9 @@ view-only. What stays editable is reference data and descriptive text.
 """
 
 from django.contrib import admin, messages
-from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from accounts import clock
+from accounts.errors import ServiceError
 from rectification import services
 from rectification.choices import TaskStatus
 from rectification.models import (
@@ -162,30 +160,30 @@ class TaskAdmin(admin.ModelAdmin):
         return super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change) -> None:
-        # The same write as services.task_update (which is the office's and checks the office
-        # role): only the changed editable fields, under the task's optimistic lock, with an
-        # "edit" event, so a status move made while the form was open is never overwritten.
-        changed = [name for name in form.changed_data if name in TASK_EDITABLE_FIELDS]
+        # Through services.task_update, with its rules: only the office (a staff account with
+        # the office role) may correct a task, only the changed editable fields, under the
+        # task's optimistic lock, with its "edit" event. Anyone else gets the service's refusal.
+        changed = {
+            name: getattr(obj, name) for name in form.changed_data if name in TASK_EDITABLE_FIELDS
+        }
         if not changed:
             return
-        with transaction.atomic():
-            updated = Task.objects.filter(pk=obj.pk, version=obj.version).update(
-                **{name: getattr(obj, name) for name in changed},
-                version=F("version") + 1,
-                updated_at=clock.now(),
+        try:
+            services.task_update(
+                task=obj.pk,
+                actor=request.user,
+                expected_version=obj.version,
+                **changed,
             )
-            if updated != 1:
-                self.message_user(
-                    request,
-                    _("该任务刚刚被他人修改，您的修改未保存，请刷新页面后重试"),
-                    messages.ERROR,
-                )
-                return
-            obj.refresh_from_db()
-            labels = "、".join(str(Task._meta.get_field(name).verbose_name) for name in changed)
-            services.record_event(
-                task=obj, target=obj, verb="edit", actor=request.user, note=f"后台修改：{labels}"
-            )
+        except ServiceError as exc:
+            request._task_update_refused = True
+            self.message_user(request, exc.message, messages.ERROR)
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs) -> None:
+        # After a refusal the admin's own "changed successfully" would be a lie.
+        if getattr(request, "_task_update_refused", False) and level == messages.SUCCESS:
+            return
+        super().message_user(request, message, level, *args, **kwargs)
 
 
 # --- Reference data kept by the office --------------------------------------------------------
@@ -200,34 +198,14 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """Stages are added, corrected and completed by the office on the task's milestone page
+    (services.milestone_add / milestone_edit / milestone_complete, each with its event)."""
+
     list_display = ["task", "seq", "name", "planned_date", "weight", "done_date"]
     list_filter = ["task__round"]
     search_fields = ["name", "task__code", "task__name"]
     list_select_related = ["task"]
-    autocomplete_fields = ["task"]
-    # Completion is recorded by services.milestone_complete (with its event).
-    readonly_fields = ["done_date"]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.done_date is not None:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.done_date is not None:
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        # Milestone weights and dates drive the task's 序时 status.
-        services.refresh_schedule(Task.objects.get(pk=obj.task_id))
-
-    def delete_model(self, request, obj) -> None:
-        task = Task.objects.get(pk=obj.task_id)
-        super().delete_model(request, obj)
-        services.refresh_schedule(task)
 
 
 @admin.register(AccountabilityRecord)

@@ -188,3 +188,30 @@ class NotificationStatus(models.TextChoices):
     PENDING = "PENDING", _("待发送")
     SENT = "SENT", _("已发送")
     FAILED = "FAILED", _("发送失败")
+
+
+class NotificationKind(models.TextChoices):
+    """What a notification is about; the delivery job and the inbox treat them alike."""
+
+    # Close-out and extensions (services)
+    CLOSEOUT_APPLIED = "closeout_applied", _("销号申请待自验")
+    CLOSEOUT_SELF_CHECKED = "closeout_self_checked", _("销号申请待验收")
+    CLOSEOUT_RETURNED = "closeout_returned", _("销号申请被退回")
+    CLOSED = "closed", _("任务已销号")
+    REOPENED = "reopened", _("任务重启整改")
+    EXTENSION_REQUEST = "extension_request", _("延期申请待审批")
+    EXTENSION_APPROVE = "extension_approve", _("延期已批准")
+    EXTENSION_REJECT = "extension_reject", _("延期未批准")
+    # Supervision
+    SUPERVISION = "supervision", _("督办")
+    SUPERVISION_REPLIED = "supervision_replied", _("督办已回复")
+    LETTER_PROPOSED = "letter_proposed", _("拟发督办函")
+    # Jobs
+    REMINDER_DUE_7 = "reminder_due_7", _("7天后到期")
+    REMINDER_DUE_3 = "reminder_due_3", _("3天后到期")
+    REMINDER_DUE_1 = "reminder_due_1", _("1天后到期")
+    REMINDER_OVERDUE = "reminder_overdue", _("已逾期")
+    REMINDER_ESCALATION = "reminder_escalation", _("逾期上报")
+    REPORT_CHASE = "report_chase", _("进展报送提醒")
+    REPORT_MISSING = "report_missing", _("进展逾期未报送")
+    DISPATCH_REPORT = "dispatch_report", _("月调度通报")

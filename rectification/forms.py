@@ -185,6 +185,13 @@ class PetitionForm(forms.Form):
     published_at = forms.DateField(label=_("公开日期"), required=False, widget=DATE_WIDGET)
     publish_url = forms.URLField(label=_("公开链接"), required=False, assume_scheme="https")
 
+    def __init__(self, *args, statuses=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if statuses is not None:  # the petition's own status and its allowed moves
+            self.fields["status"].choices = [
+                (value, label) for value, label in PetitionStatus.choices if value in statuses
+            ]
+
 
 class TaskUnitsForm(forms.Form):
     lead_unit = forms.ModelChoiceField(label=_("牵头单位"), queryset=Unit.objects.none())
@@ -281,3 +288,14 @@ class SupervisionIssueForm(forms.Form):
     doc_no = forms.CharField(label=_("文号"), max_length=64)
     issued_on = forms.DateField(label=_("签发日期"), widget=DATE_WIDGET)
     reply_due = forms.DateField(label=_("回复期限"), required=False, widget=DATE_WIDGET)
+
+
+class MilestoneForm(forms.Form):
+    """A stage of a task's plan (the office's milestone page): add, or correct an open one."""
+
+    name = forms.CharField(label=_("节点"), max_length=200)
+    planned_date = forms.DateField(label=_("计划完成日期"), widget=DATE_WIDGET)
+    weight = forms.IntegerField(label=_("权重"), min_value=1, max_value=100, initial=1)
+
+
+FORM_FIELDS_MILESTONE = ("name", "planned_date", "weight")

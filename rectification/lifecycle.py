@@ -13,6 +13,7 @@ assigns Task.status.
 from dataclasses import dataclass
 from enum import Enum
 
+from accounts.events import EventVerb
 from rectification.choices import TaskStatus as S
 
 
@@ -27,7 +28,7 @@ class Actor(Enum):
 
 @dataclass(frozen=True)
 class Move:
-    verb: str
+    verb: EventVerb
     label: str
     sources: frozenset[str]
     target: str
@@ -35,7 +36,7 @@ class Move:
 
 
 def _move(verb: str, label: str, sources: set[str], target: str, actor: Actor) -> Move:
-    return Move(verb, label, frozenset(sources), target, actor)
+    return Move(EventVerb(verb), label, frozenset(sources), target, actor)
 
 
 MOVES: dict[str, Move] = {
@@ -54,25 +55,4 @@ MOVES: dict[str, Move] = {
         _move("close", "销号", {S.PUBLICIZING}, S.CLOSED, Actor.OFFICE),
         _move("reopen", "重启整改", {S.CLOSED}, S.IN_PROGRESS, Actor.OFFICE),
     )
-}
-
-# Event verbs that are not status moves.
-VERB_LABELS: dict[str, str] = {
-    **{verb: move.label for verb, move in MOVES.items()},
-    "create": "新建任务",
-    "assign": "调整责任分工",
-    "edit": "修改任务信息",
-    "evidence": "上传佐证材料",
-    "extension_request": "申请延期",
-    "extension_approve": "批准延期",
-    "extension_reject": "不批准延期",
-    "review": "登记验收意见",
-    "milestone": "完成阶段节点",
-    "lookback": "回头看",
-    "warning": "预警",
-    "supervision": "督办",
-    "supervision_issue": "签发督办",
-    "supervision_reply": "回复督办",
-    "supervision_close": "督办办结",
-    "import": "导入",
 }

@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.clock import ClockDateTimeField
+from accounts.events import TASK_VERBS, EventVerb
 from accounts.models import Person, Region, Unit
 from accounts.scope import restrict
 from inspections.choices import DeadlineType
@@ -24,6 +25,7 @@ from rectification.choices import (
     LookBackResult,
     NoticeResult,
     NotificationChannel,
+    NotificationKind,
     NotificationStatus,
     PeriodKind,
     ReviewLevel,
@@ -873,6 +875,9 @@ class Event(models.Model):
     """Append-only log: who did what to which object, from which status to which, and why.
 
     The timeline on a task page and the closed-per-month trend are read from these rows.
+    Written only through accounts.events (record / record_select); the verbs are
+    accounts.events.EventVerb. Events about rounds and petitions are in
+    inspections.InspectionEvent (docs/adr/0003-event-log.md).
     """
 
     task = models.ForeignKey(
@@ -888,7 +893,7 @@ class Event(models.Model):
     )
     target_id = models.PositiveBigIntegerField(_("对象编号"))
     target = GenericForeignKey("target_type", "target_id")
-    verb = models.CharField(_("动作"), max_length=32)
+    verb = models.CharField(_("动作"), max_length=32, choices=EventVerb.choices)
     from_status = models.CharField(_("原状态"), max_length=16, blank=True)
     to_status = models.CharField(_("新状态"), max_length=16, blank=True)
     note = models.TextField(_("说明"), blank=True)
@@ -912,9 +917,13 @@ class Event(models.Model):
             # Closed-per-month trend: verb=close within a time range.
             models.Index(fields=["verb", "created_at"], name="event_verb_time"),
         ]
+        constraints = [
+            # Rounds' and petitions' verbs belong to inspections.InspectionEvent.
+            models.CheckConstraint(condition=Q(verb__in=TASK_VERBS), name="event_verb_valid"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.verb}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_verb_display()}"
 
 
 class Notification(models.Model):
@@ -923,7 +932,7 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         USER, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField(_("类型"), max_length=32)
+    kind = models.CharField(_("类型"), max_length=32, choices=NotificationKind.choices)
     task = models.ForeignKey(
         Task,
         verbose_name=_("任务"),
@@ -961,6 +970,9 @@ class Notification(models.Model):
         verbose_name_plural = _("通知")
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values), name="notification_kind_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(channel__in=NotificationChannel.values),
                 name="notification_channel_valid",

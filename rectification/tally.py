@@ -28,6 +28,7 @@ from django.db.models import Count, DateField, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from accounts import clock
+from accounts.events import EventVerb
 from rectification.models import DailyTally, Event, TallyDay, TallyTrend, Task
 from rectification.selectors import TaskTotals, bucket_counts
 
@@ -87,7 +88,7 @@ def _trend_rows(day: date, tasks: QuerySet[Task]) -> QuerySet:
     tz = ZoneInfo(settings.TIME_ZONE)
     return (
         Event.objects.filter(
-            verb="close",
+            verb=EventVerb.CLOSE,
             task__in=tasks.order_by().values("pk"),
             created_at__gte=local_midnight(month_starts(day)[0]),
             created_at__lt=local_midnight(day + timedelta(days=1)),

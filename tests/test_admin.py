@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts import events
 from accounts.choices import Role
 from accounts.models import User
 from rectification import services, tally
@@ -107,7 +108,7 @@ def test_every_changelist_and_add_page_opens_for_a_superuser(admin_client, world
 
 
 def test_change_pages_of_the_worlds_records_open(admin_client, world):
-    services.record_event(task=world.task, target=world.task, verb="create", actor=world.office)
+    events.record(Event, task=world.task, target=world.task, verb="create", actor=world.office)
     records = [
         world.task,
         world.problem,
@@ -166,9 +167,12 @@ def test_service_written_changelists_do_not_grow_with_rows(admin_client, world, 
         admin_client.get(url)
 
     for task in (world.task, world.other_task):
-        services.record_event(task=task, target=task, verb="create", actor=world.office)
+        events.record(Event, task=task, target=task, verb="create", actor=world.office)
         services.notify(
-            recipients=[world.reporter, world.office], kind="t", title="提醒", key=task.code
+            recipients=[world.reporter, world.office],
+            kind="reminder_due_7",
+            title="提醒",
+            key=task.code,
         )
 
     with CaptureQueriesContext(connection) as with_rows:
@@ -178,8 +182,13 @@ def test_service_written_changelists_do_not_grow_with_rows(admin_client, world, 
     assert len(with_rows) <= len(empty) + 1
 
 
-def test_admin_edit_of_a_task_cannot_move_its_status_or_deadline(admin_client, world):
-    # given the change form of an open task
+def test_admin_edit_of_a_task_cannot_move_its_status_or_deadline(client, world):
+    # given the change form of an open task, opened by the office's staff account
+    # (the admin site edits a task through services.task_update, which is the office's)
+    world.office.is_staff = world.office.is_superuser = True
+    world.office.save()
+    admin_client = client
+    admin_client.force_login(world.office)
     task = world.task
     url = _url(Task, "change", task.pk)
     form = _form_data(admin_client.get(url).content.decode())
@@ -205,8 +214,28 @@ def test_admin_edit_of_a_task_cannot_move_its_status_or_deadline(admin_client, w
     assert task.region == world.dongcheng
     assert task.version == 2
     event = Event.objects.get(task=task, verb="edit")
-    assert event.actor == world.admin
+    assert event.actor == world.office
     assert "点位/任务名称" in event.note
+
+
+def test_admin_edit_of_a_task_by_a_non_office_account_is_refused_by_the_service(
+    admin_client, world
+):
+    # given the change form of an open task, opened by the administrator (not the office)
+    url = _url(Task, "change", world.task.pk)
+    form = _form_data(admin_client.get(url).content.decode())
+
+    # when the administrator renames it
+    form["name"] = ["改名"]
+    response = admin_client.post(url, {k: v for k, v in form.items()}, follow=True)
+
+    # then task_update refuses in Chinese and nothing changes
+    page = response.content.decode()
+    assert "只有环督办可以执行此操作" in page
+    assert "成功" not in page
+    world.task.refresh_from_db()
+    assert (world.task.name, world.task.version) == ("清溪河东城区段1#排口", 1)
+    assert not Event.objects.filter(task=world.task).exists()
 
 
 def test_closed_task_is_view_only_in_admin(admin_client, world):
@@ -232,8 +261,8 @@ def test_tasks_are_neither_added_nor_deleted_in_admin(admin_client, world):
 
 
 def test_events_are_append_only_even_for_a_superuser(admin_client, world):
-    event = services.record_event(
-        task=world.task, target=world.task, verb="create", actor=world.office
+    event = events.record(
+        Event, task=world.task, target=world.task, verb="create", actor=world.office
     )
 
     page = admin_client.get(_url(Event, "change", event.pk)).content.decode()
@@ -248,7 +277,7 @@ def test_events_are_append_only_even_for_a_superuser(admin_client, world):
 
 
 def test_bulk_delete_action_is_not_offered_for_events(admin_client, world):
-    services.record_event(task=world.task, target=world.task, verb="create", actor=world.office)
+    events.record(Event, task=world.task, target=world.task, verb="create", actor=world.office)
 
     page = admin_client.get(_url(Event, "changelist")).content.decode()
 

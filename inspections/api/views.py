@@ -1,7 +1,8 @@
 """API views for rounds, the feedback tree (方面/类/项) and petitions.
 
 Reads through `visible_to(user)`; writes through inspections.services (rounds, tree,
-problems) and rectification.services.petition_update. Aspects and categories have no scope
+problems, petitions). Nothing here imports rectification: the error schema is
+accounts.api_errors. Aspects and categories have no scope
 of their own: they are visible with their round.
 """
 
@@ -10,6 +11,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from accounts.api_errors import LIST_ERRORS, READ_ERRORS, errors
 from accounts.errors import InvalidInput
 from accounts.models import Region
 from inspections import services as inspection_services
@@ -23,8 +25,6 @@ from inspections.filtersets import (
     RoundFilterSet,
 )
 from inspections.models import FeedbackAspect, FeedbackCategory, InspectionRound, Petition, Problem
-from rectification import services as rectification_services
-from rectification.api.views import LIST_ERRORS, READ_ERRORS, errors
 
 CREATE_ERRORS = errors(400, 401, 403, 404)
 UPDATE_ERRORS = errors(400, 401, 403, 404)
@@ -266,7 +266,7 @@ class PetitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             "published_at": petition.published_at,
             "publish_url": petition.publish_url,
         }
-        rectification_services.petition_update(
+        inspection_services.petition_update(
             petition=petition.pk, actor=request.user, **{**current, **serializer.validated_data}
         )
         fresh = self.get_queryset().get(pk=petition.pk)

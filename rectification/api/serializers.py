@@ -38,17 +38,6 @@ from rectification.models import (
 )
 from rectification.services import CLOSEOUT_CHECKLIST, TASK_EDITABLE_FIELDS
 
-
-class ErrorSerializer(serializers.Serializer):
-    """The body of every 4xx answer: a Chinese message, maybe the field and per-field errors."""
-
-    detail = serializers.CharField(help_text="中文说明")
-    field = serializers.CharField(required=False, help_text="出错的字段")
-    errors = serializers.DictField(
-        child=serializers.JSONField(), required=False, help_text="逐字段的校验错误"
-    )
-
-
 # ---------------------------------------------------------------------------------------------
 # Tasks
 

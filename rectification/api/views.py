@@ -26,6 +26,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from accounts.api_errors import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, errors
 from accounts.errors import InvalidInput, NotFound
 from accounts.models import Region, Unit
 from accounts.scope import restrict
@@ -61,27 +62,7 @@ from rectification.models import (
 )
 
 # ---------------------------------------------------------------------------------------------
-# Documentation helpers
-
-_ERROR_TEXT = {
-    400: "输入有误（detail 为中文说明，field 为出错字段）",
-    401: "未登录或令牌无效",
-    403: "无权执行此操作（如领导账号只读、非责任单位）",
-    404: "对象不存在或不在您的权限范围内",
-    409: "对象当前状态不允许此操作",
-    412: "If-Match 与当前版本不符：任务已被他人修改，未做任何更改",
-}
-
-
-def errors(*codes: int) -> dict:
-    return {
-        code: OpenApiResponse(s.ErrorSerializer, description=_ERROR_TEXT[code]) for code in codes
-    }
-
-
-READ_ERRORS = errors(401, 404)
-LIST_ERRORS = errors(400, 401, 404)  # 404: page number past the end
-WRITE_ERRORS = errors(400, 401, 403, 404, 409, 412)
+# Documentation helpers (the error schema is shared with inspections.api: accounts.api_errors)
 
 IF_MATCH = OpenApiParameter(
     "If-Match",

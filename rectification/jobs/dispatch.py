@@ -37,6 +37,7 @@ from accounts.choices import Role, UnitKind
 from accounts.models import Region, Unit
 from rectification.choices import (
     WORKING_STATUSES,
+    NotificationKind,
     ScheduleStatus,
     TaskStatus,
     WarningLevel,
@@ -296,7 +297,7 @@ def notify_report(report: DispatchReport) -> int:
     return notify_many(
         recipients.messages_for(
             told,
-            kind="dispatch_report",
+            kind=NotificationKind.DISPATCH_REPORT,
             key=f"dispatch:{report.pk}",
             title=f"【月调度通报】{report.region.name}{report.month:%Y年%m月}整改调度通报",
             body=(

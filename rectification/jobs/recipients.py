@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 
 from accounts.choices import Role
 from accounts.models import Unit, User
-from rectification.choices import AssignmentRole, NotificationChannel
+from rectification.choices import AssignmentRole, NotificationChannel, NotificationKind
 from rectification.jobs.sql import listed
 from rectification.services import Message
 
@@ -75,7 +75,7 @@ def robot_senders(unit_ids: Iterable[int]) -> dict[int, int]:
 def messages_for(
     recipients: Iterable[Recipient],
     *,
-    kind: str,
+    kind: NotificationKind,
     key: str,
     title: str,
     body: str = "",
@@ -90,7 +90,14 @@ def messages_for(
 
 
 def robot_message(
-    sender_id: int, unit_id: int, *, kind: str, key: str, title: str, body: str = "", **extra
+    sender_id: int,
+    unit_id: int,
+    *,
+    kind: NotificationKind,
+    key: str,
+    title: str,
+    body: str = "",
+    **extra,
 ) -> Message:
     return Message(
         sender_id,

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from accounts import clock
-from rectification.choices import WORKING_STATUSES, NotificationChannel
+from rectification.choices import WORKING_STATUSES, NotificationChannel, NotificationKind
 from rectification.jobs import recipients, sql
 from rectification.models import Assignment
 from rectification.services import notify_select
@@ -73,12 +73,12 @@ def _working(deadline: str) -> str:
 
 
 def _remind_units(
-    on: date, kind: str, compare: str, when: date, days: str, title: str, body: str
+    on: date, kind: NotificationKind, compare: str, when: date, days: str, title: str, body: str
 ) -> int:
     """One kind of reminder to the told units' members and robots, for the working tasks with
     `t.deadline <compare> when`; `days` is the SQL of the day count in the wording."""
     params: dict[str, object] = {
-        "kind": kind,
+        "kind": kind.value,
         "on": sql.day(on),
         "when": sql.day(when),
         "iso_day": on.isoformat(),
@@ -118,10 +118,11 @@ def remind_units(on: date | None = None) -> int:
     written = 0
     for n in REMIND_DAYS_BEFORE:
         due = on + timedelta(days=n)
-        written += _remind_units(on, f"reminder_due_{n}", "=", due, str(n), DUE_TITLE, DUE_BODY)
+        kind = NotificationKind(f"reminder_due_{n}")
+        written += _remind_units(on, kind, "=", due, str(n), DUE_TITLE, DUE_BODY)
     overdue = sql.days_between("%(on)s", "d.deadline")
     return written + _remind_units(
-        on, "reminder_overdue", "<", on, overdue, OVERDUE_TITLE, OVERDUE_BODY
+        on, NotificationKind.REMINDER_OVERDUE, "<", on, overdue, OVERDUE_TITLE, OVERDUE_BODY
     )
 
 
@@ -135,6 +136,7 @@ def escalate(on: date | None = None) -> int:
         "iso_day": on.isoformat(),
         "threshold": sql.day(on - timedelta(days=limit)),
         "unknown_unit": "未明确",
+        "kind": NotificationKind.REMINDER_ESCALATION.value,
     }
     fields = {
         "code": "t.code",
@@ -149,9 +151,9 @@ def escalate(on: date | None = None) -> int:
     body_sql = sql.text(ESCALATION_BODY, params, **fields)
     overseers = recipients.overseers_sql(_working("t.deadline <= %(threshold)s"))
     select = (
-        "SELECT u.id AS recipient_id, 'reminder_escalation' AS kind, t.id AS task_id, "
+        "SELECT u.id AS recipient_id, %(kind)s AS kind, t.id AS task_id, "
         f"{title_sql} AS title, {body_sql} AS body, '/tasks/' || t.id || '/' AS url, "
-        "ch.channel AS channel, 'reminder_escalation:' || t.id || ':' || %(iso_day)s AS key "
+        "ch.channel AS channel, %(kind)s || ':' || t.id || ':' || %(iso_day)s AS key "
         f"FROM ({overseers}) told "
         "JOIN rectification_task t ON t.id = told.task_id "
         "LEFT JOIN accounts_unit lead_unit ON lead_unit.id = t.lead_unit_id "

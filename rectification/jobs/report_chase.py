@@ -13,20 +13,22 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 
-from accounts import clock
+from accounts import clock, events
+from accounts.events import EventVerb
 from rectification import tally
 from rectification.choices import (
     RESPONSIBLE_ROLES,
     WORKING_STATUSES,
+    NotificationKind,
     PeriodKind,
     WarningLevel,
     WarningReason,
 )
-from rectification.jobs import periods, recipients
-from rectification.models import Assignment, ProgressReport, Task, Warning
+from rectification.jobs import periods, recipients, sql
+from rectification.models import Assignment, Event, ProgressReport, Task, Warning
 from rectification.services import notify_many
 
 CHUNK = 2000
@@ -62,6 +64,44 @@ def missing(on: date):
     )
 
 
+# The tasks that turn yellow on the cutoff day: those given today's NO_REPORT warning that
+# are not yellow or red yet. The colour-change events and the UPDATE use the same condition.
+_TURNING = f"""
+FROM rectification_task t
+WHERE t.warning_level IN ({sql.listed([WarningLevel.NONE, WarningLevel.BLUE])})
+AND EXISTS (
+    SELECT 1 FROM rectification_warning w
+    WHERE w.task_id = t.id AND w.day = %(day)s AND w.auto
+    AND w.reason = {sql.listed([WarningReason.NO_REPORT])}
+)"""
+
+
+def _turn_yellow(on: date) -> int:
+    """Set-based: one event per task whose colour changes (accounts.events.record_select),
+    then one UPDATE of those tasks. Returns the number of tasks."""
+    params: dict[str, object] = {
+        "day": sql.day(on),
+        "verb": EventVerb.WARNING.value,
+        "yellow": WarningLevel.YELLOW.value,
+        "note": f"{WarningReason.NO_REPORT.label}（截至{on:%m月%d日}）",
+    }
+    events.record_select(
+        Event,
+        f"SELECT t.id AS task_id, {events.target_sql(Task)}, t.id AS target_id, "
+        "%(verb)s AS verb, t.warning_level AS from_status, %(yellow)s AS to_status, "
+        f"%(note)s AS note {_TURNING}",
+        params,
+        columns=("task_id", "from_status", "to_status", "note"),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE rectification_task SET warning_level = %(yellow)s "
+            f"WHERE id IN (SELECT t.id {_TURNING})",
+            params,
+        )
+        return cursor.rowcount
+
+
 def run(on: date | None = None) -> ChaseRun:
     on = on or clock.today()
     cutoff = periods.report_cutoff(on)
@@ -91,11 +131,7 @@ def run(on: date | None = None) -> ChaseRun:
                 ],
                 ignore_conflicts=True,
             )
-            for start in range(0, len(task_ids), CHUNK):
-                Task.objects.filter(
-                    pk__in=task_ids[start : start + CHUNK],
-                    warning_level__in=[WarningLevel.NONE, WarningLevel.BLUE],
-                ).update(warning_level=WarningLevel.YELLOW)
+            _turn_yellow(on)
             # Many tasks changed colour at once: rebuild the dashboard tally's built days
             # rather than recount their cells one by one.
             tally.rebuild_built()
@@ -106,14 +142,14 @@ def run(on: date | None = None) -> ChaseRun:
     def messages():
         for task_id, code, name, _lead, unit_id in rows:
             if phase == "chase":
-                kind = "report_chase"
+                kind = NotificationKind.REPORT_CHASE
                 title = f"【进展报送提醒】{code} {name} {period}进展尚未报送"
                 body = f"请于{cutoff:%m月%d日}前报送{period}整改进展及佐证材料。"
             else:
-                kind = "report_missing"
+                kind = NotificationKind.REPORT_MISSING
                 title = f"【未按时报送】{code} {name} {period}进展逾期未报送，已亮黄牌"
                 body = f"{period}进展应于{cutoff:%m月%d日}前报送，请立即补报。"
-            key = f"{kind}:{task_id}:{on:%Y-%m}"
+            key = f"{kind.value}:{task_id}:{on:%Y-%m}"
             url = f"/tasks/{task_id}/"
             yield from recipients.messages_for(
                 members.get(unit_id, []),

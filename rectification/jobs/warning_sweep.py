@@ -12,13 +12,15 @@ For each open task, on day `on`:
 Task.schedule_status and Task.warning_level are written back where they change. The day's
 warnings are recorded as auto Warning rows, one per (task, reason, day), for YELLOW and RED
 only: blue is kept only as the task's level, not as a row per task per day, so the table grows
-with the problems, not with the ledger. Closed tasks lose their colour.
+with the problems, not with the ledger. Closed tasks lose their colour. Each change of a
+task's colour is an event (EventVerb.WARNING, from the old colour to the new) on its timeline.
 
 Two yellows: a task that collects a second *different* yellow reason within a calendar month
 (e.g. behind schedule, then its monthly report missing; or the office's manual 黄牌 plus
 behind schedule) gets a proposed 督办函 (SupervisionNotice kind LETTER, status PROPOSED) for
 the office to issue, at most one per task and month (SupervisionNotice.auto_key), and the
-offices over the task's region are told (notification kind letter_proposed).
+offices over the task's region are told (notification kind letter_proposed); the proposal is
+an event (EventVerb.SUPERVISION_PROPOSE) on the task's timeline.
 
 The rules are written twice on purpose: `schedule.evaluate` and `decide` are the rules in
 Python (pages and services use them), and `run` applies the same rules in SQL to every open
@@ -34,18 +36,21 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 
-from accounts import clock
+from accounts import clock, events
+from accounts.events import EventVerb
 from rectification import tally
 from rectification.choices import (
     OPEN_STATUSES,
     WORKING_STATUSES,
+    NotificationKind,
     ScheduleStatus,
+    SupervisionStatus,
     TaskStatus,
     WarningLevel,
     WarningReason,
 )
 from rectification.jobs import periods, recipients, sql
-from rectification.models import Task
+from rectification.models import Event, SupervisionNotice, Task
 from rectification.services import notify_select
 
 FLAG_REASONS = (WarningReason.UPPER_CRITICISM, WarningReason.MEDIA)
@@ -105,17 +110,20 @@ def decide(
 # The sweep in SQL: schedule.evaluate and decide for every open task at once.
 #
 # A constant number of statements whatever the size of the ledger, and no task row passes
-# through Python: a temporary table DAY with each open task's verdict, colour and reasons, an
-# UPDATE of the tasks whose stored values differ, one INSERT … SELECT of the day's Warning
-# rows; for the letters a second temporary table LETTER (the 督办函 to propose, taken before
-# any is inserted, so that only the new ones are linked and announced) and three INSERT …
-# SELECT. Runs on PostgreSQL and on SQLite >= 3.35 (UPDATE … FROM, AS MATERIALIZED); the
+# through Python: a temporary table DAY with each open task's verdict, colour and reasons, one
+# INSERT … SELECT of the day's Warning rows; for the letters a second temporary table LETTER
+# (the 督办函 to propose, taken before any is inserted, so that only the new ones are linked
+# and announced) and two INSERT … SELECT; then one INSERT … SELECT of the events (each
+# colour change, each proposed letter: accounts.events.record_select), written before the
+# UPDATE of the tasks whose stored values differ (the old colour is the event's from_status),
+# and the notices to the offices. Runs on PostgreSQL and on SQLite >= 3.35 (UPDATE … FROM, AS MATERIALIZED); the
 # spelling that differs between the two is in rectification.jobs.sql. Choice codes are written
 # into the statements as literals; dates, numbers and wording are parameters.
 
 DAY = "warning_sweep_day"
 LETTER = "warning_sweep_letter"
 AUTO_NOTE = "系统按日自动研判"
+CLOSED_NOTE = "任务已销号，不再预警"
 LETTER_TITLE = "关于{code} {name}整改工作的督办函（拟）"
 LETTER_CONTENT = (
     "{code} {name} 于{month}两次被亮黄牌（{labels}）。"
@@ -354,9 +362,10 @@ ON CONFLICT DO NOTHING
 # region (recipients.regional_users + covering), on their channels (messages_for). The offices
 # are matched with the few regions of the day's letters, the letters then join on region_id.
 LETTER_NOTICES = f"""
-SELECT o.id AS recipient_id, 'letter_proposed' AS kind, l.task_id, l.notice_title AS title,
-       l.content AS body, '/tasks/' || CAST(l.task_id AS TEXT) || '/' AS url, ch.channel,
-       'letter_proposed:' || CAST(n.id AS TEXT) AS key
+SELECT o.id AS recipient_id, {sql.listed([NotificationKind.LETTER_PROPOSED])} AS kind, l.task_id,
+       l.notice_title AS title, l.content AS body,
+       '/tasks/' || CAST(l.task_id AS TEXT) || '/' AS url, ch.channel,
+       {sql.listed([NotificationKind.LETTER_PROPOSED])} || ':' || CAST(n.id AS TEXT) AS key
 FROM {LETTER} l
 JOIN rectification_supervisionnotice n ON n.auto_key = l.auto_key
 JOIN (
@@ -371,16 +380,36 @@ JOIN {recipients.channels_sql("o")}
 """
 
 
+# For accounts.events.record_select, before the tasks are updated: one event per colour change
+# (an open task whose colour differs from DAY's, a closed task that still has one) and one per
+# letter proposed today, on its task's timeline.
+EVENTS = f"""
+SELECT t.id AS task_id, {events.target_sql(Task)}, t.id AS target_id, %(colour_verb)s AS verb,
+       t.warning_level AS from_status, d.level AS to_status, %(note)s AS note
+FROM {DAY} d JOIN rectification_task t ON t.id = d.id
+WHERE t.warning_level <> d.level
+UNION ALL
+SELECT t.id, {events.target_sql(Task)}, t.id, %(colour_verb)s,
+       t.warning_level, {sql.listed([WarningLevel.NONE])}, %(closed_note)s
+FROM rectification_task t
+WHERE t.status = {sql.listed([TaskStatus.CLOSED])}
+AND t.warning_level <> {sql.listed([WarningLevel.NONE])}
+UNION ALL
+SELECT l.task_id, {events.target_sql(SupervisionNotice)}, n.id, %(letter_verb)s,
+       '', {sql.listed([SupervisionStatus.PROPOSED])}, l.title
+FROM {LETTER} l JOIN rectification_supervisionnotice n ON n.auto_key = l.auto_key
+"""
+EVENT_COLUMNS = ("task_id", "from_status", "to_status", "note")
+
+
 def _propose_letters(params: dict[str, object]) -> int:
-    """Propose today's 督办函, link each to its task and tell the offices. Returns how many."""
+    """Propose today's 督办函 into LETTER and link each to its task (the events and the
+    offices' notices come later, from LETTER). Returns how many."""
     with connection.cursor() as cursor:
         cursor.execute(_letter_sql(params), params)
         cursor.execute(INSERT_LETTERS, params)
         proposed = cursor.rowcount
         cursor.execute(LINK_LETTERS, params)
-    notify_select(LETTER_NOTICES, params)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE {LETTER}")
     return proposed
 
 
@@ -401,6 +430,9 @@ def run(on: date | None = None) -> SweepRun:
         "now": connection.ops.adapt_datetimefield_value(clock.now()),
         "auto": True,
         "note": AUTO_NOTE,
+        "colour_verb": EventVerb.WARNING.value,
+        "letter_verb": EventVerb.SUPERVISION_PROPOSE.value,
+        "closed_note": CLOSED_NOTE,
     }
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -408,14 +440,18 @@ def run(on: date | None = None) -> SweepRun:
             # Without statistics on the new table the planner guesses its joins; with the
             # index a misjudged nested loop is an index probe, not a scan per outer row.
             cursor.execute(f"CREATE UNIQUE INDEX {DAY}_id ON {DAY} (id)")
-            cursor.execute(UPDATE_TASKS, params)
             cursor.execute(INSERT_WARNINGS, params)
             warnings = cursor.rowcount
+        letters = _propose_letters(params)
+        events.record_select(Event, EVENTS, params, columns=EVENT_COLUMNS)
+        with connection.cursor() as cursor:
+            cursor.execute(UPDATE_TASKS, params)
         Task.objects.filter(status=TaskStatus.CLOSED).exclude(
             warning_level=WarningLevel.NONE
         ).update(warning_level=WarningLevel.NONE)
-        letters = _propose_letters(params)
+        notify_select(LETTER_NOTICES, params)
         with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {LETTER}")
             cursor.execute(COUNTS, params)
             evaluated, blue, yellow, red = cursor.fetchone()
             cursor.execute(f"DROP TABLE {DAY}")

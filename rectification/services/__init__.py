@@ -14,7 +14,6 @@ from rectification.services.base import (
     notify_many,
     notify_select,
     period_for,
-    record_event,
     refresh_schedule,
 )
 from rectification.services.closeouts import (
@@ -29,7 +28,6 @@ from rectification.services.closeouts import (
 )
 from rectification.services.supervision import (
     notification_mark_read,
-    petition_update,
     supervision_notice_close,
     supervision_notice_create,
     supervision_notice_issue,
@@ -39,7 +37,9 @@ from rectification.services.tasks import (
     TASK_EDITABLE_FIELDS,
     UnitRole,
     extension_decide,
+    milestone_add,
     milestone_complete,
+    milestone_edit,
     task_add_evidence,
     task_create,
     task_report_progress,
@@ -60,14 +60,14 @@ __all__ = [
     "closeout_return",
     "closeout_self_check",
     "extension_decide",
+    "milestone_add",
     "milestone_complete",
+    "milestone_edit",
     "notification_mark_read",
     "notify",
     "notify_many",
     "notify_select",
     "period_for",
-    "petition_update",
-    "record_event",
     "refresh_schedule",
     "supervision_notice_close",
     "supervision_notice_create",

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import islice
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection
 from django.db.models import F, Model
 from django.utils import timezone
 
-from accounts import clock
+from accounts import clock, events
 from accounts.choices import Role
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
 from accounts.models import User
@@ -22,6 +21,7 @@ from rectification.choices import (
     RESPONSIBLE_ROLES,
     AttachmentKind,
     NotificationChannel,
+    NotificationKind,
     NotificationStatus,
     PeriodKind,
 )
@@ -116,7 +116,8 @@ def _move_task(
         raise StaleVersion("该任务刚刚被他人处理，请刷新页面后重试（您的操作未保存）")
     from_status = task.status
     task.refresh_from_db()
-    record_event(
+    events.record(
+        Event,
         task=task,
         target=target or task,
         verb=move.verb,
@@ -143,33 +144,10 @@ def _bump_version(task: Task, *, expected_version: int | None, **changes) -> Tas
     return task
 
 
-def record_event(
-    *,
-    task: Task | None,
-    target: Model,
-    verb: str,
-    actor: User | None,
-    from_status: str = "",
-    to_status: str = "",
-    note: str = "",
-) -> Event:
-    return Event.objects.create(
-        task=task,
-        target_type=ContentType.objects.get_for_model(target),
-        target_id=target.pk,
-        verb=verb,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-        actor=actor,
-        created_at=clock.now(),
-    )
-
-
 def notify(
     *,
     recipients: Iterable[User],
-    kind: str,
+    kind: NotificationKind,
     title: str,
     body: str = "",
     task: Task | None = None,
@@ -184,7 +162,7 @@ def notify(
     rows = [
         Notification(
             recipient=user,
-            kind=kind,
+            kind=NotificationKind(kind),
             task=task,
             title=title,
             body=body,
@@ -204,7 +182,7 @@ class Message:
     """One notification row by ids, for jobs that notify thousands of users at once."""
 
     recipient_id: int
-    kind: str
+    kind: NotificationKind
     title: str
     key: str
     channel: str = NotificationChannel.INAPP

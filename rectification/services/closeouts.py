@@ -7,9 +7,10 @@ from datetime import date
 from django.db import transaction
 from django.db.models import F
 
-from accounts import clock
+from accounts import clock, events
 from accounts.choices import Role
 from accounts.errors import InvalidInput, InvalidState, NotFound, StaleVersion
+from accounts.events import EventVerb
 from accounts.models import User
 from rectification.choices import (
     AttachmentKind,
@@ -17,6 +18,7 @@ from rectification.choices import (
     LookBackMethod,
     LookBackResult,
     NoticeResult,
+    NotificationKind,
     ReviewLevel,
     ReviewMethod,
     ReviewResult,
@@ -43,7 +45,6 @@ from rectification.services.base import (
     _task_url,
     _unit_users,
     notify,
-    record_event,
     refresh_schedule,
 )
 
@@ -91,7 +92,7 @@ def task_apply_closeout(
         # After a rebound (回头看发现反弹) the old 整改后 photos show the state that rebounded;
         # only evidence uploaded since the latest reopen proves the new rectification.
         reopened_at = (
-            Event.objects.filter(task=task, verb="reopen")
+            Event.objects.filter(task=task, verb=EventVerb.REOPEN)
             .order_by("-created_at", "-id")
             .values_list("created_at", flat=True)
             .first()
@@ -130,7 +131,7 @@ def task_apply_closeout(
     )
     notify(
         recipients=_unit_users(actor.unit_id, [Role.UNIT_HEAD]),
-        kind="closeout_applied",
+        kind=NotificationKind.CLOSEOUT_APPLIED,
         task=task,
         title=f"{task.code} 申请销号，待县级自验",
         url=_task_url(task),
@@ -202,7 +203,7 @@ def closeout_self_check(
     if passed:
         notify(
             recipients=_office_users_for(task),
-            kind="closeout_self_checked",
+            kind=NotificationKind.CLOSEOUT_SELF_CHECKED,
             task=task,
             title=f"{task.code} 县级自验通过，待市级验收",
             url=_task_url(task),
@@ -211,7 +212,7 @@ def closeout_self_check(
     else:
         notify(
             recipients=[app.applied_by],
-            kind="closeout_returned",
+            kind=NotificationKind.CLOSEOUT_RETURNED,
             task=task,
             title=f"{task.code} 销号申请被退回",
             body=opinion.strip(),
@@ -339,7 +340,7 @@ def closeout_return(
     )
     notify(
         recipients=[app.applied_by],
-        kind="closeout_returned",
+        kind=NotificationKind.CLOSEOUT_RETURNED,
         task=task,
         title=f"{task.code} 销号申请被退回",
         body=reason.strip(),
@@ -385,10 +386,11 @@ def closeout_record_review(
         result=result,
         opinion=opinion.strip(),
     )
-    record_event(
+    events.record(
+        Event,
         task=task,
         target=review,
-        verb="review",
+        verb=EventVerb.REVIEW,
         actor=actor,
         note=f"{review.get_level_display()}：{review.get_result_display()} {opinion}",
     )
@@ -462,7 +464,7 @@ def closeout_close(
     )
     notify(
         recipients=[app.applied_by],
-        kind="closed",
+        kind=NotificationKind.CLOSED,
         task=task,
         title=f"{task.code} 已销号",
         url=_task_url(task),
@@ -535,7 +537,7 @@ def task_record_lookback(
         if task.lead_unit_id:
             notify(
                 recipients=_unit_users(task.lead_unit_id, [Role.REPORTER, Role.UNIT_HEAD]),
-                kind="reopened",
+                kind=NotificationKind.REOPENED,
                 task=task,
                 title=f"{task.code} 回头看发现反弹，重启整改",
                 body=findings.strip(),
@@ -543,10 +545,11 @@ def task_record_lookback(
                 key=f"reopened:{check.pk}",
             )
     else:
-        record_event(
+        events.record(
+            Event,
             task=task,
             target=check,
-            verb="lookback",
+            verb=EventVerb.LOOKBACK,
             actor=actor,
             note=f"{check.get_result_display()} {findings.strip()}".strip(),
         )

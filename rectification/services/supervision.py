@@ -1,20 +1,23 @@
-"""Supervision notices (提醒函/督办函/约谈 …), petitions and notification read state."""
+"""Supervision notices (提醒函/督办函/约谈 …) and notification read state."""
 
 from collections.abc import Sequence
 from datetime import date
 
 from django.db import transaction
 
-from accounts import clock
+from accounts import clock, events
 from accounts.choices import Role
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
+from accounts.events import EventVerb
 from accounts.models import Region, Unit, User
 from accounts.scope import is_office, is_unit_member
 from rectification.choices import (
+    NotificationKind,
     SupervisionKind,
     SupervisionStatus,
 )
 from rectification.models import (
+    Event,
     Notification,
     SupervisionNotice,
     Task,
@@ -22,11 +25,10 @@ from rectification.models import (
 from rectification.services.base import (
     _unit_users,
     notify,
-    record_event,
 )
 
 
-# Office: supervision notices and petitions; everyone: notifications
+# Office: supervision notices; everyone: notifications
 @transaction.atomic
 def supervision_notice_create(
     *,
@@ -73,16 +75,17 @@ def supervision_notice_create(
     if task_ids:
         notice.tasks.set(task_ids)
     for task in Task.objects.filter(pk__in=task_ids):
-        record_event(
+        events.record(
+            Event,
             task=task,
             target=notice,
-            verb="supervision",
+            verb=EventVerb.SUPERVISION,
             actor=actor,
             note=f"{notice.get_kind_display()}：{notice.title}",
         )
     notify(
         recipients=_unit_users(target_unit.pk, [Role.REPORTER, Role.UNIT_HEAD]),
-        kind="supervision",
+        kind=NotificationKind.SUPERVISION,
         title=f"{notice.get_kind_display()}：{notice.title}",
         body=notice.content[:500],
         key=f"supervision:{notice.pk}",
@@ -125,7 +128,8 @@ def _notice_events(
     notice: SupervisionNotice, *, verb: str, actor: User, from_status: str, note: str
 ) -> None:
     for task in notice.tasks.all():
-        record_event(
+        events.record(
+            Event,
             task=task,
             target=notice,
             verb=verb,
@@ -170,14 +174,14 @@ def supervision_notice_issue(
     )
     _notice_events(
         notice,
-        verb="supervision_issue",
+        verb=EventVerb.SUPERVISION_ISSUE,
         actor=actor,
         from_status=SupervisionStatus.PROPOSED,
         note=f"{notice.get_kind_display()}（{notice.doc_no}）：{notice.title}",
     )
     notify(
         recipients=_unit_users(notice.target_unit_id, [Role.REPORTER, Role.UNIT_HEAD]),
-        kind="supervision",
+        kind=NotificationKind.SUPERVISION,
         title=f"{notice.get_kind_display()}：{notice.title}",
         body=notice.content[:500],
         url="/supervision/inbox/",
@@ -210,14 +214,14 @@ def supervision_notice_reply(
     )
     _notice_events(
         notice,
-        verb="supervision_reply",
+        verb=EventVerb.SUPERVISION_REPLY,
         actor=actor,
         from_status=SupervisionStatus.ISSUED,
         note=f"{notice.title}：{notice.reply_text}",
     )
     notify(
         recipients=_office_users_for_region(notice.target_unit.region),
-        kind="supervision_replied",
+        kind=NotificationKind.SUPERVISION_REPLIED,
         title=f"{notice.target_unit.display_name} 已回复：{notice.title}",
         body=notice.reply_text[:500],
         url="/supervision/",
@@ -241,56 +245,12 @@ def supervision_notice_close(
     _move_notice(notice, SupervisionStatus.REPLIED, status=SupervisionStatus.CLOSED)
     _notice_events(
         notice,
-        verb="supervision_close",
+        verb=EventVerb.SUPERVISION_CLOSE,
         actor=actor,
         from_status=SupervisionStatus.REPLIED,
         note=notice.title,
     )
     return notice
-
-
-@transaction.atomic
-def petition_update(
-    *,
-    petition,
-    actor: User,
-    verify_result: str,
-    findings: str,
-    handling: str,
-    status: str,
-    published_at: date | None = None,
-    publish_url: str = "",
-):
-    """The office records a petition's verification, handling result, status and publication."""
-    from inspections.choices import PetitionStatus, VerifyResult
-    from inspections.models import Petition
-
-    pet_id = petition.pk if isinstance(petition, Petition) else petition
-    found = Petition.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=pet_id)
-    pet = found.first()
-    if pet is None:
-        raise NotFound("信访件不存在或不在您的权限范围内")
-    if not is_office(actor):
-        raise NotAllowed("只有环督办可以更新信访件办理情况")
-    if verify_result and verify_result not in VerifyResult.values:
-        raise InvalidInput("请选择核实情况", field="verify_result")
-    if status not in PetitionStatus.values:
-        raise InvalidInput("请选择办理状态", field="status")
-    done = (PetitionStatus.STAGE_DONE, PetitionStatus.DONE, PetitionStatus.CLOSED)
-    if status in done and not handling.strip():
-        raise InvalidInput("办结前请填写处理整改情况", field="handling")
-    if published_at is not None and published_at > clock.today():
-        raise InvalidInput("公开日期不能晚于今天", field="published_at")
-    Petition.objects.filter(pk=pet.pk).update(
-        verify_result=verify_result,
-        findings=findings.strip(),
-        handling=handling.strip(),
-        status=status,
-        published_at=published_at,
-        publish_url=publish_url.strip(),
-    )
-    pet.refresh_from_db()
-    return pet
 
 
 def notification_mark_read(*, actor: User, notification_id: int | None = None) -> int:

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from accounts import clock
+from accounts import clock, events
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
+from accounts.events import EventVerb
 from accounts.models import Person, Region, Unit, User
 from accounts.scope import is_office
 from inspections.choices import DeadlineType
@@ -19,6 +20,7 @@ from rectification.choices import (
     WORKING_STATUSES,
     AssignmentRole,
     ExtensionStatus,
+    NotificationKind,
     SiteType,
     TaskStatus,
 )
@@ -26,6 +28,7 @@ from rectification.lifecycle import MOVES, Actor
 from rectification.models import (
     Assignment,
     Attachment,
+    Event,
     Extension,
     Milestone,
     ProgressReport,
@@ -44,7 +47,6 @@ from rectification.services.base import (
     _unit_roles,
     notify,
     period_for,
-    record_event,
     refresh_schedule,
 )
 
@@ -103,10 +105,11 @@ def task_report_progress(
     )
     _save_evidence(task=task, actor=actor, files=files, report=report)
     if not first_report:
-        record_event(
+        events.record(
+            Event,
             task=task,
             target=report,
-            verb="report",
+            verb=EventVerb.REPORT,
             actor=actor,
             from_status=task.status,
             to_status=task.status,
@@ -133,10 +136,11 @@ def task_add_evidence(
     if not files:
         raise InvalidInput("请选择要上传的文件", field="files")
     saved = _save_evidence(task=task, actor=actor, files=files)
-    record_event(
+    events.record(
+        Event,
         task=task,
         target=task,
-        verb="evidence",
+        verb=EventVerb.EVIDENCE,
         actor=actor,
         note="、".join(f"{a.get_kind_display()}：{a.original_name}" for a in saved)[:500],
     )
@@ -179,16 +183,17 @@ def task_request_extension(
         requested_deadline=requested_deadline,
         reason=reason.strip(),
     )
-    record_event(
+    events.record(
+        Event,
         task=task,
         target=extension,
-        verb="extension_request",
+        verb=EventVerb.EXTENSION_REQUEST,
         actor=actor,
         note=f"申请延期至 {requested_deadline:%Y-%m-%d}：{reason.strip()}",
     )
     notify(
         recipients=_office_users_for(task),
-        kind="extension_request",
+        kind=NotificationKind.EXTENSION_REQUEST,
         task=task,
         title=f"{task.code} 申请延期",
         body=reason.strip(),
@@ -232,8 +237,9 @@ def extension_decide(
             changes["original_deadline"] = task.deadline
         task = _bump_version(task, expected_version=None, **changes)
         refresh_schedule(task)
-    verb = "extension_approve" if approve else "extension_reject"
-    record_event(
+    verb = EventVerb.EXTENSION_APPROVE if approve else EventVerb.EXTENSION_REJECT
+    events.record(
+        Event,
         task=task,
         target=ext,
         verb=verb,
@@ -242,12 +248,12 @@ def extension_decide(
     )
     notify(
         recipients=[ext.requested_by],
-        kind=verb,
+        kind=NotificationKind(verb.value),
         task=task,
         title=f"{task.code} 延期申请{'已批准' if approve else '未批准'}",
         body=note,
         url=_task_url(task),
-        key=f"{verb}:{ext.pk}",
+        key=f"{verb.value}:{ext.pk}",
     )
     return ext
 
@@ -277,12 +283,104 @@ def milestone_complete(
     ms.refresh_from_db()
     task = _bump_version(task, expected_version=None)
     refresh_schedule(task)
-    record_event(
+    events.record(
+        Event,
         task=task,
         target=ms,
-        verb="milestone",
+        verb=EventVerb.MILESTONE,
         actor=actor,
         note=f"{ms.name}（{done_date:%Y-%m-%d}）",
+    )
+    return ms
+
+
+def _load_open_milestone(milestone: Milestone | int, actor: User) -> tuple[Milestone, Task]:
+    """The milestone and its task (locked, through the actor's scope), for the office."""
+    ms_id = milestone.pk if isinstance(milestone, Milestone) else milestone
+    task_id = Milestone.objects.filter(pk=ms_id).values_list("task_id", flat=True).first()
+    if task_id is None:
+        raise NotFound("进度节点不存在")
+    task = _load_visible_task(task_id, actor, for_update=True)
+    _check_actor(actor, task, Actor.OFFICE)
+    return Milestone.objects.get(pk=ms_id), task
+
+
+def _check_milestone(name: str, planned_date: date | None, weight: int) -> None:
+    if not name or not name.strip():
+        raise InvalidInput("请填写节点名称", field="name")
+    if planned_date is None:
+        raise InvalidInput("请填写计划完成日期", field="planned_date")
+    if not isinstance(weight, int) or not 1 <= weight <= 100:
+        raise InvalidInput("权重必须是 1 到 100 之间的整数", field="weight")
+
+
+@transaction.atomic
+def milestone_add(
+    *,
+    task: Task | int,
+    actor: User,
+    name: str,
+    planned_date: date,
+    weight: int = 1,
+) -> Milestone:
+    """The office adds a stage to a task's plan (its weight then drives 序时进度)."""
+    task = _load_visible_task(task, actor, for_update=True)
+    _check_actor(actor, task, Actor.OFFICE)
+    if task.status == TaskStatus.CLOSED:
+        raise InvalidState("任务已销号，不能调整进度节点")
+    _check_milestone(name, planned_date, weight)
+    seq = (task.milestones.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
+    ms = Milestone.objects.create(
+        task=task, seq=seq, name=name.strip(), planned_date=planned_date, weight=weight
+    )
+    task = _bump_version(task, expected_version=None)
+    refresh_schedule(task)
+    events.record(
+        Event,
+        task=task,
+        target=ms,
+        verb=EventVerb.MILESTONE_ADD,
+        actor=actor,
+        note=f"{ms.name}（计划{planned_date:%Y-%m-%d}，权重{weight}）",
+    )
+    return ms
+
+
+MILESTONE_EDITABLE = ("name", "planned_date", "weight")
+
+
+@transaction.atomic
+def milestone_edit(*, milestone: Milestone | int, actor: User, **changes) -> Milestone:
+    """The office corrects a stage that is not done yet: its name, planned date or weight."""
+    ms, task = _load_open_milestone(milestone, actor)
+    unknown = set(changes) - set(MILESTONE_EDITABLE)
+    if unknown:
+        raise InvalidInput("不能修改的字段：" + "、".join(sorted(unknown)))
+    if ms.done_date:
+        raise InvalidState("该节点已完成，不能修改")
+    if task.status == TaskStatus.CLOSED:
+        raise InvalidState("任务已销号，不能调整进度节点")
+    after = {name: changes.get(name, getattr(ms, name)) for name in MILESTONE_EDITABLE}
+    if isinstance(after["name"], str):
+        after["name"] = after["name"].strip()
+    _check_milestone(after["name"], after["planned_date"], after["weight"])
+    edited = [name for name in MILESTONE_EDITABLE if after[name] != getattr(ms, name)]
+    if not edited:
+        return ms
+    Milestone.objects.filter(pk=ms.pk, done_date__isnull=True).update(
+        **{name: after[name] for name in edited}
+    )
+    ms.refresh_from_db()
+    task = _bump_version(task, expected_version=None)
+    refresh_schedule(task)
+    events.record(
+        Event,
+        task=task,
+        target=ms,
+        verb=EventVerb.MILESTONE_EDIT,
+        actor=actor,
+        note=f"{ms.name}：修改"
+        + "、".join(str(Milestone._meta.get_field(f).verbose_name) for f in edited),
     )
     return ms
 
@@ -410,8 +508,14 @@ def task_create(
         raise InvalidInput(f"任务编号“{code}”或序号重复") from exc
     _write_assignments(task, units)
     refresh_schedule(task)
-    record_event(
-        task=task, target=task, verb="create", actor=actor, to_status=task.status, note=name.strip()
+    events.record(
+        Event,
+        task=task,
+        target=task,
+        verb=EventVerb.CREATE,
+        actor=actor,
+        to_status=task.status,
+        note=name.strip(),
     )
     return task
 
@@ -432,7 +536,7 @@ def task_set_units(
     task = _bump_version(task, expected_version=expected_version)
     _write_assignments(task, units)
     summary = "；".join(f"{AssignmentRole(u.role).label}：{u.unit}" for u in units)
-    record_event(task=task, target=task, verb="assign", actor=actor, note=summary)
+    events.record(Event, task=task, target=task, verb=EventVerb.ASSIGN, actor=actor, note=summary)
     return task
 
 
@@ -459,7 +563,8 @@ def task_update(
     expected_version: int | None = None,
     **changes,
 ) -> Task:
-    """The office corrects a task's descriptive fields, under the optimistic lock."""
+    """The office corrects a task's descriptive fields, under the optimistic lock (from its
+    pages, the API or the admin site: the same rules everywhere)."""
     task = _load_visible_task(task, actor, for_update=True)
     _check_actor(actor, task, Actor.OFFICE)
     _check_version(task, expected_version)
@@ -475,10 +580,11 @@ def task_update(
     if not changes:
         return task
     task = _bump_version(task, expected_version=expected_version, **changes)
-    record_event(
+    events.record(
+        Event,
         task=task,
         target=task,
-        verb="edit",
+        verb=EventVerb.EDIT,
         actor=actor,
         note="修改：" + "、".join(str(Task._meta.get_field(f).verbose_name) for f in changes),
     )

@@ -73,7 +73,11 @@ def warning_badge(level: str) -> str:
 
 @register.filter
 def status_label(status: str) -> str:
-    return TaskStatus(status).label if status in TaskStatus.values else status
+    """A task status, or a warning colour (the warning jobs' colour-change events)."""
+    for choices in (TaskStatus, WarningLevel):
+        if status in choices.values:
+            return choices(status).label
+    return status
 
 
 @register.filter

@@ -6,13 +6,15 @@ dependencies point rectification → inspections, never back.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from inspections.models import InspectionRound, Petition, Problem
-from rectification import selectors, services
+from inspections import services as inspection_services
+from inspections.models import InspectionEvent, InspectionRound, Petition, Problem
+from rectification import selectors
 from rectification.choices import TaskStatus
 from rectification.forms import PetitionForm
 from rectification.models import Task
@@ -128,11 +130,11 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
-        form = PetitionForm(request.POST)
+        form = PetitionForm(request.POST, statuses=inspection_services.petition_moves(petition))
         if form.is_valid():
             _, status = call_service(
                 form,
-                services.petition_update,
+                inspection_services.petition_update,
                 petition=petition,
                 actor=request.user,
                 **form.cleaned_data,
@@ -144,6 +146,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             status = 400
     else:
         form = PetitionForm(
+            statuses=inspection_services.petition_moves(petition),
             initial={
                 "verify_result": petition.verify_result,
                 "findings": petition.findings,
@@ -151,14 +154,17 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "status": petition.status,
                 "published_at": petition.published_at,
                 "publish_url": petition.publish_url,
-            }
+            },
         )
     tasks = (
         Task.objects.visible_to(request.user).filter(petitions=petition).select_related("region")
     )
+    history = InspectionEvent.objects.filter(
+        target_type=ContentType.objects.get_for_model(Petition), target_id=petition.pk
+    ).select_related("actor")
     return render(
         request,
         "rounds/petition_detail.html",
-        {"petition": petition, "form": form, "tasks": tasks},
+        {"petition": petition, "form": form, "tasks": tasks, "history": history},
         status=status,
     )

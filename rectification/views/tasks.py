@@ -30,7 +30,7 @@ from rectification.choices import (
 )
 from rectification.filtersets import TaskFilterSet
 from rectification.forms import CloseoutForm, EvidenceForm, ExtensionForm, ProgressReportForm
-from rectification.lifecycle import MOVES, VERB_LABELS
+from rectification.lifecycle import MOVES
 from rectification.models import (
     Assignment,
     Attachment,
@@ -409,7 +409,7 @@ def _timeline(task: Task, *, everything: bool) -> tuple[list[Event], bool]:
         shown = shown[:TIMELINE_EVENTS]
     shown.reverse()
     for event in shown:
-        event.verb_label = VERB_LABELS.get(event.verb, event.verb)
+        event.verb_label = event.get_verb_display()
     return shown, more
 
 
@@ -486,6 +486,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline_events": TIMELINE_EVENTS,
         "actions": task_actions(request.user, task, roles, open_app),
         "can_complete_milestones": office or bool(roles & set(RESPONSIBLE_ROLES)),
+        "can_plan_milestones": office,
         "evidence_form": EvidenceForm(initial={"version": task.version}) if can_upload else None,
     }
     return render(request, "tasks/task_detail.html", context)

@@ -76,9 +76,13 @@ def api_world(world, before_after):
         task=task, unit=w.dc_gov, level="YELLOW", reason="BEHIND", day=date(2020, 2, 1)
     )
     services.notify(
-        recipients=[w.reporter], kind="test", title="请报送二月进展", task=task, key="api-test"
+        recipients=[w.reporter],
+        kind="report_chase",
+        title="请报送二月进展",
+        task=task,
+        key="api-test",
     )
-    w.notification = w.reporter.notifications.get(kind="test")
+    w.notification = w.reporter.notifications.get(kind="report_chase")
     w.notice = services.supervision_notice_create(
         actor=w.office,
         kind="REMINDER",

@@ -44,6 +44,6 @@ def test_pages_answer_without_redis(client, jobs_world, dead_broker, persona, ur
 
 def test_a_write_that_notifies_only_writes_a_row(jobs_world, dead_broker):
     started = time.monotonic()
-    notify(recipients=[jobs_world.reporter], kind="test", title="测试", key="dead-broker")
+    notify(recipients=[jobs_world.reporter], kind="reminder_due_7", title="测试", key="dead-broker")
     assert time.monotonic() - started < 2
     assert jobs_world.reporter.notifications.count() == 1

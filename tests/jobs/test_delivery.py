@@ -21,7 +21,13 @@ def _row(user, channel, key="k"):
     notify_many(
         [
             Message(
-                user.pk, "test", "【临期提醒】SD-4-1", key, channel, body="请抓紧", url="/tasks/1/"
+                user.pk,
+                "reminder_due_7",
+                "【临期提醒】SD-4-1",
+                key,
+                channel,
+                body="请抓紧",
+                url="/tasks/1/",
             )
         ]
     )

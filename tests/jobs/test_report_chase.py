@@ -4,9 +4,10 @@ from datetime import date
 
 import pytest
 
+from accounts.events import EventVerb
 from rectification.choices import TaskStatus, WarningLevel
 from rectification.jobs import report_chase
-from rectification.models import Notification, Warning
+from rectification.models import Event, Notification, Warning
 from tests.jobs.conftest import put, told
 
 
@@ -64,3 +65,24 @@ def test_cutoff_is_clamped_to_the_month_end(chase_world, settings):
     settings.MONTHLY_REPORT_CUTOFF_DAY = 31
     assert report_chase.run(date(2020, 2, 29)).phase == "cutoff"  # leap year February
     assert report_chase.run(date(2020, 2, 26)).phase == "chase"
+
+
+def test_on_the_cutoff_each_colour_change_is_one_event(chase_world):
+    # given one task already red (it stays red) and one without colour
+    put(chase_world.other_task, warning_level=WarningLevel.RED)
+
+    # when the cutoff day's chase runs, twice
+    report_chase.run(date(2020, 2, 25))
+    report_chase.run(date(2020, 2, 25))
+
+    # then the task that turned yellow has one colour-change event, the red one none
+    rows = list(
+        Event.objects.filter(verb=EventVerb.WARNING).values_list(
+            "task_id", "target_id", "from_status", "to_status", "actor_id"
+        )
+    )
+    task = chase_world.task.pk
+    assert rows == [(task, task, WarningLevel.NONE, WarningLevel.YELLOW, None)]
+    assert "未按时报送进展" in Event.objects.get(verb=EventVerb.WARNING).note
+    chase_world.other_task.refresh_from_db()
+    assert chase_world.other_task.warning_level == WarningLevel.RED

@@ -20,6 +20,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.choices import RegionLevel, Role, UnitKind
+from accounts.events import EventVerb
 from rectification import schedule
 from rectification.choices import (
     NotificationStatus,
@@ -33,6 +34,7 @@ from rectification.choices import (
 )
 from rectification.jobs import periods, recipients, warning_sweep
 from rectification.models import (
+    Event,
     Milestone,
     Notification,
     ProgressReport,
@@ -456,6 +458,7 @@ def snapshot():
         set(SupervisionNotice.objects.values_list("id", "auto_key", "title", "content")),
         set(SupervisionNotice.tasks.through.objects.values_list("supervisionnotice_id", "task_id")),
         stored_notifications(),
+        set(Event.objects.values_list("id", "verb", "task_id", "from_status", "to_status")),
     )
 
 
@@ -475,11 +478,25 @@ def test_sql_sweep_equals_the_python_rules_task_by_task(sweep_world, settings, o
     build_province(sweep_world, 400, on)
     stored, rows = expected_sweep(on)
     existing_letters = set(SupervisionNotice.objects.values_list("auto_key", flat=True))
+    before_levels = {pk: level for pk, (_s, level) in stored_tasks().items()}
     # when the sweep runs
     result = warning_sweep.run(on)
     # then every task holds the verdict and the colour of schedule.evaluate + decide
     after = stored_tasks()
     assert after == stored
+    # and each change of colour is one event on the task's timeline, old colour → new
+    changes = {
+        (pk, before_levels[pk], level)
+        for pk, (_s, level) in stored.items()
+        if level != before_levels[pk]
+    }
+    colour_events = Event.objects.filter(verb=EventVerb.WARNING)
+    assert len(changes) > 10
+    assert colour_events.count() == len(changes)
+    assert set(colour_events.values_list("task_id", "from_status", "to_status")) == changes
+    assert set(colour_events.values_list("target_id", "actor_id")) == {
+        (pk, None) for pk, _old, _new in changes
+    }
     open_levels = [level for pk, (_s, level) in stored.items() if level != WarningLevel.NONE]
     assert (result.evaluated, result.blue, result.yellow, result.red) == (
         len(open_levels),
@@ -527,6 +544,15 @@ def test_sql_sweep_equals_the_python_rules_task_by_task(sweep_world, settings, o
             None,
         )
         assert notice.created_at is not None
+    # and each proposal is one event on its task's timeline, naming the letter
+    assert set(
+        Event.objects.filter(verb=EventVerb.SUPERVISION_PROPOSE).values_list(
+            "task_id", "target_id", "to_status", "note"
+        )
+    ) == {
+        (task_id, notice.pk, SupervisionStatus.PROPOSED, title)
+        for task_id, _unit, title, _content, notice in found.values()
+    }
     # and the offices over each task's region are told, as notify_many wrote it
     notices = {key: v[4].pk for key, v in found.items()}
     assert stored_notifications() == expected_notifications(letters, notices)
@@ -563,8 +589,14 @@ def test_query_count_is_the_same_at_two_sizes(sweep_world, monkeypatch):
     build_province(sweep_world, 200, on + timedelta(1), seed=2)
     with CaptureQueriesContext(connection) as large:
         second = warning_sweep.run(on + timedelta(1))
-    # then the sweep sent the same statements
+    # then the sweep sent the same statements (15: the 14 of before and the one INSERT …
+    # SELECT that records every colour change and proposed letter as an event)
     assert second.evaluated > 5 * first.evaluated
     assert second.letters > 0
-    assert len(small.captured_queries) == len(large.captured_queries) == 14
+    assert Event.objects.filter(verb=EventVerb.WARNING).count() > 0
+    assert len(small.captured_queries) == len(large.captured_queries) == 15
+    inserts = [
+        q["sql"] for q in large.captured_queries if "INSERT INTO rectification_event" in q["sql"]
+    ]
+    assert len(inserts) == 1
     assert rebuilt == [on, on + timedelta(1)]

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from accounts.events import EventVerb
 from rectification.choices import (
     ScheduleStatus,
     SupervisionKind,
@@ -15,7 +16,7 @@ from rectification.choices import (
     WarningReason,
 )
 from rectification.jobs import warning_sweep
-from rectification.models import Notification, SupervisionNotice, Task, Warning
+from rectification.models import Event, Notification, SupervisionNotice, Task, Warning
 from tests.factories import TaskFactory
 from tests.jobs.conftest import put
 
@@ -220,12 +221,14 @@ def test_query_count_is_flat_in_the_number_of_tasks(
             status=TaskStatus.IN_PROGRESS,
             progress_pct=n,
         )
-    # savepoint, the day's table and its index, tasks update, warnings insert, closed reset,
-    # the letters' table, letters insert, links insert, notifications insert, counts, 2 drops,
-    # release (tests/jobs/test_warning_sweep_sql.py: the same count at two sizes)
-    with django_assert_max_num_queries(14):
+    # savepoint, the day's table and its index, warnings insert, the letters' table, letters
+    # insert, links insert, the events insert (every colour change and letter), tasks update,
+    # closed reset, notifications insert, 2 drops, counts, release
+    # (tests/jobs/test_warning_sweep_sql.py: the same count at two sizes)
+    with django_assert_max_num_queries(15):
         result = warning_sweep.run(ON)
     assert result.evaluated == 62
+    assert Event.objects.filter(verb=EventVerb.WARNING).count() == 62
     assert Task.objects.filter(warning_level=WarningLevel.NONE).count() == 0
 
 

@@ -92,7 +92,7 @@ def test_mail_delivery_reaches_the_outbox_once(worker, jobs_world):
         [
             Message(
                 jobs_world.reporter.pk,
-                "test",
+                "reminder_due_7",
                 "【测试】邮件",
                 "worker-mail",
                 NotificationChannel.MAIL,
@@ -104,4 +104,4 @@ def test_mail_delivery_reaches_the_outbox_once(worker, jobs_world):
     assert [r.get(timeout=30)["sent"] for r in results].count(1) == 1
     deliver_notifications.delay().get(timeout=30)
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["zhang@dongcheng.example"]
-    assert Notification.objects.get(kind="test").status == NotificationStatus.SENT
+    assert Notification.objects.get(kind="reminder_due_7").status == NotificationStatus.SENT

@@ -293,7 +293,7 @@ def test_supervision_notice_from_a_task(world, login):
 def test_notifications_mark_read(world, login):
     from rectification.services import notify
 
-    notify(recipients=[world.reporter], kind="t", title="测试通知", key="t1")
+    notify(recipients=[world.reporter], kind="reminder_due_7", title="测试通知", key="t1")
     client = login(world.reporter)
     note = world.reporter.notifications.get()
     client.post(reverse("notification_read", args=[note.pk]))

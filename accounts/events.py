@@ -1,0 +1,157 @@
+"""The audit vocabulary and the two ways to write an event (docs/adr/0003-event-log.md).
+
+Every change the product makes to a task, a supervision notice, a petition, a round or a
+milestone writes one event row: who, when, which object (a generic target), which verb from
+`EventVerb`, from which status to which, and a note. The verbs are declared here once and
+the event tables refuse any other (a CheckConstraint on `verb`).
+
+Two tables hold the rows, because the apps depend one way (rectification → inspections →
+accounts): `rectification.Event` (events about tasks and what hangs off them; it carries the
+task for the timeline and the close-out trend) and `inspections.InspectionEvent` (events
+about rounds and petitions, written by inspections.services, which cannot import
+rectification). Both have the same columns apart from the task, and both are written only
+through the two writers below:
+
+- `record(model, ...)`: one event about one object (services);
+- `record_select(model, select, params, columns=...)`: one INSERT … SELECT for a batch
+  (set-based jobs such as the warning sweep), no row passing through Python.
+"""
+
+from collections.abc import Sequence
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models
+from django.db.models import Model
+from django.utils.translation import gettext_lazy as _
+
+from accounts import clock
+
+
+class EventVerb(models.TextChoices):
+    """What happened. The first eight are the task lifecycle's moves (rectification.lifecycle)."""
+
+    # Task lifecycle moves
+    REPORT = "report", _("报送进展")
+    APPLY = "apply", _("申请销号")
+    SELF_CHECK_PASS = "self_check_pass", _("县级自验通过")
+    SELF_CHECK_RETURN = "self_check_return", _("县级自验退回")
+    ACCEPT = "accept", _("验收通过并公示")
+    RETURN = "return", _("验收退回")
+    CLOSE = "close", _("销号")
+    REOPEN = "reopen", _("重启整改")
+    # Other changes to a task
+    CREATE = "create", _("新建任务")
+    ASSIGN = "assign", _("调整责任分工")
+    EDIT = "edit", _("修改任务信息")
+    EVIDENCE = "evidence", _("上传佐证材料")
+    EXTENSION_REQUEST = "extension_request", _("申请延期")
+    EXTENSION_APPROVE = "extension_approve", _("批准延期")
+    EXTENSION_REJECT = "extension_reject", _("不批准延期")
+    REVIEW = "review", _("登记验收意见")
+    LOOKBACK = "lookback", _("回头看")
+    MILESTONE_ADD = "milestone_add", _("新增阶段节点")
+    MILESTONE_EDIT = "milestone_edit", _("修改阶段节点")
+    MILESTONE = "milestone", _("完成阶段节点")
+    # Warnings and supervision
+    WARNING = "warning", _("预警等级变化")
+    SUPERVISION = "supervision", _("督办")
+    SUPERVISION_PROPOSE = "supervision_propose", _("拟发督办函")
+    SUPERVISION_ISSUE = "supervision_issue", _("签发督办")
+    SUPERVISION_REPLY = "supervision_reply", _("回复督办")
+    SUPERVISION_CLOSE = "supervision_close", _("督办办结")
+    # Rounds and petitions (inspections.InspectionEvent)
+    ROUND_CREATE = "round_create", _("新建督察轮次")
+    ROUND_EDIT = "round_edit", _("修改督察轮次信息")
+    ROUND_STATUS = "round_status", _("督察轮次状态变更")
+    PETITION_EDIT = "petition_edit", _("登记信访件办理情况")
+    PETITION_STATUS = "petition_status", _("信访件办理状态变更")
+
+
+# The verbs about rounds and petitions, stored in inspections.InspectionEvent; every other
+# verb is about a task (or its notices) and stored in rectification.Event.
+INSPECTION_VERBS: tuple[str, ...] = tuple(
+    v.value
+    for v in (
+        EventVerb.ROUND_CREATE,
+        EventVerb.ROUND_EDIT,
+        EventVerb.ROUND_STATUS,
+        EventVerb.PETITION_EDIT,
+        EventVerb.PETITION_STATUS,
+    )
+)
+TASK_VERBS: tuple[str, ...] = tuple(v for v in EventVerb.values if v not in INSPECTION_VERBS)
+
+
+def record(
+    model: type[Model],
+    *,
+    target: Model,
+    verb: EventVerb,
+    actor=None,
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+    **columns,
+) -> Model:
+    """One event about `target` in the event table `model`, stamped by the clock.
+
+    `columns` are the table's own extra columns (rectification.Event: task)."""
+    return model.objects.create(
+        target_type=ContentType.objects.get_for_model(target),
+        target_id=target.pk,
+        verb=EventVerb(verb),
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        actor=actor,
+        created_at=clock.now(),
+        **columns,
+    )
+
+
+# Columns a batch may leave out, and what they are then.
+_DEFAULTS = {"actor_id": "NULL", "from_status": "''", "to_status": "''", "note": "''"}
+
+
+def target_sql(target: type[Model]) -> str:
+    """The target columns a `record_select` SELECT yields for rows about `target`'s model:
+    "'rectification' AS target_app, 'task' AS target_model" (code constants, not input)."""
+    meta = target._meta
+    return f"'{meta.app_label}' AS target_app, '{meta.model_name}' AS target_model"
+
+
+def record_select(
+    model: type[Model], select: str, params: dict[str, object], *, columns: Sequence[str]
+) -> int:
+    """The set-based sibling of record(): one INSERT … SELECT, no row passes through Python.
+
+    `select` (SQL with named parameters) yields `target_app`, `target_model` (see
+    target_sql), `target_id`, `verb`, and the other `columns` it names: any of `actor_id`,
+    `from_status`, `to_status`, `note`, and the table's own (rectification.Event: `task_id`).
+    Columns it leaves out are empty (no actor, no statuses, no note). The content type is
+    joined here, the time is the clock's. Returns the number of rows written."""
+    given = set(columns) | {"target_id", "verb"}
+    names = [
+        f.column
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.column not in ("target_type_id", "created_at")
+    ]
+    unknown = given - set(names)
+    missing = [n for n in names if n not in given and n not in _DEFAULTS]
+    if unknown or missing:
+        raise ValueError(f"record_select columns: unknown {unknown or ''} missing {missing or ''}")
+    values = [f"e.{n}" if n in given else _DEFAULTS[n] for n in names]
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(names)}, target_type_id, created_at) "
+        f"SELECT {', '.join(values)}, ct.id, %(event_created_at)s "
+        f"FROM ({select}) e "
+        "JOIN django_content_type ct "
+        "ON ct.app_label = e.target_app AND ct.model = e.target_model"
+    )
+    params = {
+        **params,
+        "event_created_at": connection.ops.adapt_datetimefield_value(clock.now()),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

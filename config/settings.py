@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "accounts",
     "inspections",
     "rectification",
+    "devtools",
 ]
 
 MIDDLEWARE = [

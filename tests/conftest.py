@@ -233,8 +233,8 @@ def demo_city(db):
     from django.core.management import call_command
 
     from accounts.models import Unit, User
+    from devtools.demo import DEMO_PASSWORD
     from inspections.models import InspectionRound
-    from rectification.demo import DEMO_PASSWORD
     from rectification.models import Task
 
     call_command("load_demo", stdout=StringIO())

@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from accounts.choices import Role
 from accounts.models import User
+from devtools.demo import DEMO_PASSWORD, SNAPSHOT_DATE
 from inspections.models import InspectionRound, Petition, Problem
 from rectification import schedule
 from rectification.choices import (
@@ -26,7 +27,6 @@ from rectification.choices import (
     TaskStatus,
     WarningLevel,
 )
-from rectification.demo import DEMO_PASSWORD, SNAPSHOT_DATE
 from rectification.models import (
     CloseoutApplication,
     Event,
@@ -257,7 +257,7 @@ def test_demo_password_works_with_the_production_hasher(db, settings):
     # given Django's default (PBKDF2) hasher, not the tests' fast one, when the demo is loaded
     from django.conf import global_settings
 
-    from rectification.demo import load_demo
+    from devtools.demo import load_demo
 
     settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
     load_demo()

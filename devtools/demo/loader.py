@@ -1,4 +1,4 @@
-"""Load the demo city (rectification/demo/data.py) into the database.
+"""Load the demo city (devtools/demo/data.py) into the database.
 
 Rows are written directly, not through the services: the services stamp events and uploads
 with the real clock, while the demo is a history that ended on 2020-02-15. Every historic
@@ -26,6 +26,9 @@ from django.db.models import Case, Value, When
 from accounts import clock
 from accounts.choices import Role
 from accounts.models import Person, Region, Unit, User
+from devtools.demo import data
+from devtools.demo.data import ProblemSpec, RoundSpec, Step, TaskSpec
+from devtools.demo.evidence import photo_png, report_pdf
 from inspections.models import FeedbackAspect, FeedbackCategory, InspectionRound, Petition, Problem
 from rectification import schedule
 from rectification.choices import (
@@ -43,9 +46,6 @@ from rectification.choices import (
     TaskStatus,
     WarningLevel,
 )
-from rectification.demo import data
-from rectification.demo.data import ProblemSpec, RoundSpec, Step, TaskSpec
-from rectification.demo.evidence import photo_png, report_pdf
 from rectification.models import (
     AccountabilityRecord,
     Assignment,

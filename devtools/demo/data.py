@@ -1,6 +1,6 @@
 """The demo city of DOMAIN.md §5 as plain data: 示范市 on 2020-02-15.
 
-Everything here is fictional. The loader (rectification/demo/loader.py) turns these tables
+Everything here is fictional. The loader (devtools/demo/loader.py) turns these tables
 into rows; each task carries a `story`, the dated steps that brought it to its status on the
 snapshot day, so that its history (reports, close-out, reviews, notice, look-back) is
 consistent with that status.

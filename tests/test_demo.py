@@ -27,6 +27,7 @@ from rectification.choices import (
     TaskStatus,
     WarningLevel,
 )
+from rectification.lifecycle import MOVES
 from rectification.models import (
     CloseoutApplication,
     Event,
@@ -107,7 +108,10 @@ def test_stored_schedule_status_is_what_the_rule_computes_on_the_snapshot_day(de
 
 def test_warning_levels_match_the_warnings_issued(demo_city):
     coloured = dict(
-        Task.objects.exclude(warning_level=WarningLevel.NONE).values_list("code", "warning_level")
+        # The loader runs the warning sweep on the story's days: the other open tasks are blue.
+        Task.objects.exclude(warning_level__in=[WarningLevel.NONE, WarningLevel.BLUE]).values_list(
+            "code", "warning_level"
+        )
     )
     assert coloured == {
         "SD-5-1": "YELLOW",
@@ -186,7 +190,12 @@ def test_status_stories(demo_city):
 
 def test_event_log_replays_to_the_stored_status(demo_city):
     for task in Task.objects.all():
-        moves = Event.objects.filter(task=task).exclude(to_status="").order_by("created_at", "id")
+        # The task's own moves (a supervision notice's events carry the notice's statuses).
+        moves = (
+            Event.objects.filter(task=task, verb__in=[*MOVES, "create"])
+            .exclude(to_status="")
+            .order_by("created_at", "id")
+        )
         last = moves.last()
         assert last.to_status == task.status, task.code
         assert all(e.created_at.date() <= SNAPSHOT_DATE for e in moves)

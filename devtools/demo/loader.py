@@ -1,27 +1,29 @@
-"""Load the demo city (devtools/demo/data.py) into the database.
+"""Load the demo city (devtools/demo/data.py) by replaying its story through the services.
 
-Rows are written directly, not through the services: the services stamp events and uploads
-with the real clock, while the demo is a history that ended on 2020-02-15. Every historic
-timestamp here is explicit (Asia/Shanghai), and the fields Django fills with "now"
-(auto_now_add / auto_now) are back-dated in one UPDATE per model at the end.
+Reference data (regions, units, people, users, rounds, aspects, categories, problems,
+petitions) is written directly. Everything that happens to a task afterwards is a dated
+step of the story, taken by the demo user whose job it is (the unit's reporter, its head,
+the office) through the same service a page calls, with the clock moved to that moment
+(`accounts.clock.travel`): reports, evidence, close-out applications, self-checks,
+acceptances with their public notice, returns, extensions, close-outs, look-backs,
+supervision notices and replies, manual warnings. The colours come from the warning sweep
+run on the story's days. So every row, event and notification is stamped inside the story
+(2019-03-15 … 2020-02-15), and the services' rules hold for the demo as for anyone.
 
-Idempotent: reference data (regions, units, people, users) is matched on its natural key,
-and the rounds are written only when none of the demo rounds exists yet.
+Idempotent: reference data is matched on its natural key, and the story is told only when
+none of the demo rounds exists yet.
 """
 
+import heapq
 import logging
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from functools import partial
 
 from django.contrib.auth.hashers import make_password
-from django.contrib.contenttypes.models import ContentType
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import models, transaction
-from django.db.models import Case, Value, When
+from django.db import transaction
 
 from accounts import clock
 from accounts.choices import Role
@@ -30,45 +32,27 @@ from devtools.demo import data
 from devtools.demo.data import ProblemSpec, RoundSpec, Step, TaskSpec
 from devtools.demo.evidence import photo_png, report_pdf
 from inspections.models import FeedbackAspect, FeedbackCategory, InspectionRound, Petition, Problem
-from rectification import schedule
+from rectification import services
 from rectification.choices import (
-    WORKING_STATUSES,
     AssignmentRole,
     AttachmentKind,
-    CloseoutStatus,
-    ExtensionStatus,
     LookBackResult,
-    NoticeResult,
-    ReviewLevel,
     ReviewMethod,
-    ReviewResult,
     SiteType,
-    TaskStatus,
-    WarningLevel,
 )
+from rectification.jobs import warning_sweep
 from rectification.models import (
     AccountabilityRecord,
     Assignment,
-    Attachment,
     CloseoutApplication,
-    CloseoutReview,
     Event,
-    Extension,
-    LookBackCheck,
-    ProgressReport,
-    PublicNotice,
-    ReportingPeriod,
-    SupervisionNotice,
     Task,
     Warning,
-    attachment_upload_to,
 )
-from rectification.services import CLOSEOUT_CHECKLIST, period_for
-from rectification.uploads import check_upload
+from rectification.services import CLOSEOUT_CHECKLIST, EvidenceFile, UnitRole
 
 log = logging.getLogger(__name__)
 
-TZ = ZoneInfo("Asia/Shanghai")
 # Site types whose close-out carries a monitoring report (水质/渗滤液监测).
 MONITORED_SITES = {
     SiteType.OUTFALL,
@@ -82,6 +66,7 @@ NOTICE_CHANNEL = "示范市人民政府网站"
 NOTICE_PHONE = "0999-12369"
 # Time of day at which each kind of step happens (the demo's working rhythm).
 STEP_TIMES = {
+    "listed": time(8, 30),
     "create": time(9, 0),
     "report": time(16, 30),
     "apply": time(10, 0),
@@ -90,12 +75,17 @@ STEP_TIMES = {
     "close": time(9, 30),
     "return": time(14, 30),
     "extension": time(9, 15),
+    "decide": time(17, 0),
     "lookback": time(10, 30),
+    "sweep": time(6, 0),
+    "warning": time(10, 0),
+    "notice": time(10, 0),
+    "reply": time(16, 0),
+    "petition": time(18, 0),
 }
-
-
-def at(day: date, when: time = time(9, 0)) -> datetime:
-    return datetime.combine(day, when, tzinfo=TZ)
+SELF_CHECK_OPINION = "经现场核查和资料审查，整改措施已落实，同意申请销号。"
+ACCEPT_OPINION = "经现场核查和资料审查，整改到位，验收合格，同意公示。"
+EXTENSION_NOTE = "同意延期，请倒排工期，确保按新时限完成。"
 
 
 def _workday(day: date) -> date:
@@ -110,25 +100,23 @@ class DemoResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass
-class _TaskState:
-    """A task as its story unfolds."""
+@dataclass(order=True)
+class _Beat:
+    """One dated action of the story: done at `moment`, in the order the story lists it."""
 
-    task: Task
+    moment: datetime
+    order: int
+    act: Callable[[], None] = field(compare=False)
+
+
+@dataclass
+class _TaskStory:
     spec: TaskSpec
-    applicant: Unit
-    status: str = TaskStatus.NOT_STARTED
-    pct: int = 0
-    start: date | None = None
-    deadline: date | None = None
-    closed_at: datetime | None = None
-    reopen_count: int = 0
-    version: int = 1
-    last_at: datetime | None = None
-    app: CloseoutApplication | None = None
-    approved_app: CloseoutApplication | None = None
-    notice: PublicNotice | None = None
-    created: datetime | None = None
+    round_spec: RoundSpec
+    applicant: str  # unit key of the unit that reports and applies (territorial, else lead)
+    task: Task | None = None
+    application: CloseoutApplication | None = None
+    last: datetime | None = None  # the moment of the task's latest step
 
 
 class _Loader:
@@ -140,15 +128,12 @@ class _Loader:
         self.users: dict[str, User] = {}
         self.reporters: dict[str, User] = {}
         self.heads: dict[str, User] = {}
-        self.tasks: dict[str, _TaskState] = {}
-        self.events: list[Event] = []
-        # model -> field -> {pk: datetime}: values Django would otherwise set to "now".
-        self.backdates: dict[type[models.Model], dict[str, dict[int, datetime]]] = defaultdict(
-            lambda: defaultdict(dict)
-        )
-        self.content_types: dict[type[models.Model], ContentType] = {}
-        self.doc_numbers: dict[int, int] = defaultdict(int)
-        self.periods: dict[str, ReportingPeriod] = {}
+        self.stories: dict[str, _TaskStory] = {}
+        self.rounds: dict[str, InspectionRound] = {}
+        self.beats: list[_Beat] = []  # a heap, earliest first
+        self.order = 0
+        self.doc_numbers: dict[int, int] = {}
+        self.petitions_of: dict[str, list[Petition]] = {}  # task code -> petitions about it
 
     # -----------------------------------------------------------------------------------------
     # Reference data
@@ -206,7 +191,8 @@ class _Loader:
                     email=f"{spec.username}@demo.example",
                     is_staff=is_admin,
                     is_superuser=is_admin,
-                    date_joined=at(date(2019, 8, 1)),
+                    # The accounts were opened on the story's first day.
+                    date_joined=clock.at(data.STORY_START, 8, 0),
                 )
             self.users[spec.username] = user
             if spec.unit and spec.role == Role.REPORTER:
@@ -214,154 +200,94 @@ class _Loader:
             if spec.unit and spec.role == Role.UNIT_HEAD:
                 self.heads.setdefault(spec.unit, user)
         self.office = self.users["office"]
-        self.office_unit = self.units["市环督办"]
 
     # -----------------------------------------------------------------------------------------
-    # Helpers
+    # The story as dated beats
 
-    def _event(
-        self,
-        state: _TaskState | None,
-        target,
-        verb: str,
-        when: datetime,
-        *,
-        actor: User | None,
-        from_status: str = "",
-        to_status: str = "",
-        note: str = "",
-    ) -> None:
-        model = type(target)
-        if model not in self.content_types:
-            self.content_types[model] = ContentType.objects.get_for_model(model)
-        self.events.append(
-            Event(
-                task=state.task if state else None,
-                target_type=self.content_types[model],
-                target_id=target.pk,
-                verb=verb,
-                from_status=from_status,
-                to_status=to_status,
-                note=note,
-                actor=actor,
-                created_at=when,
-            )
-        )
+    def _at(self, day: date, kind: str) -> datetime:
+        when = STEP_TIMES[kind]
+        return clock.at(day, when.hour, when.minute)
 
-    def _move(
-        self,
-        state: _TaskState,
-        target,
-        verb: str,
-        when: datetime,
-        actor: User,
-        to_status: str,
-        note: str = "",
-    ) -> None:
-        self._event(
-            state,
-            target,
-            verb,
-            when,
-            actor=actor,
-            from_status=state.status,
-            to_status=to_status,
-            note=note,
-        )
-        state.status = to_status
-        state.version += 1
-        state.last_at = when
+    def _beat(self, moment: datetime, act: Callable[[], None]) -> None:
+        """Schedule `act` at `moment` (also while the story is being told: a reply is
+        scheduled by the notice it answers)."""
+        self.order += 1
+        heapq.heappush(self.beats, _Beat(moment, self.order, act))
 
-    def _backdate(self, obj: models.Model, field_name: str, when: datetime) -> None:
-        self.backdates[type(obj)][field_name][obj.pk] = when
+    def _task_beat(self, story: _TaskStory, day: date, kind: str, act: Callable[[], None]):
+        """A step of one task: at its time of day, but never before the task's previous step
+        (a report and an application on the same day keep the story's order)."""
+        moment = self._at(day, kind)
+        if story.last is not None and moment <= story.last:
+            moment = story.last + timedelta(minutes=5)
+        story.last = moment
+        self._beat(moment, act)
 
-    def _attach(
-        self,
-        state: _TaskState,
-        kind: str,
-        day: date,
-        actor: User,
-        *,
-        title: str,
-        report: ProgressReport | None = None,
-        closeout: CloseoutApplication | None = None,
-        pdf_lines: list[str] | None = None,
-        when: datetime,
-    ) -> Attachment:
-        code = state.spec.code
-        if pdf_lines is not None:
-            content = report_pdf(pdf_lines)
-            original = f"{code}_{title}.pdf"
-        else:
-            content = photo_png(code, kind)
-            original = f"{code}_{title}.png"
-        checked = check_upload(SimpleUploadedFile(original, content))
-        attachment = Attachment(
-            task=state.task,
-            report=report,
-            closeout=closeout,
-            kind=kind,
-            title=title,
-            original_name=original,
-            extension=checked.extension,
-            content_type=checked.content_type,
-            size=checked.size,
-            sha256=checked.sha256,
-            taken_at=day,
-            uploaded_by=actor,
-        )
-        # Content-addressed: a second load (or another task with the same picture) finds the
-        # file already stored under its hash and reuses it.
-        path = attachment_upload_to(attachment, original)
-        if not default_storage.exists(path):
-            stored = default_storage.save(path, ContentFile(content))
-            if stored != path:  # pragma: no cover - storage renamed a hash path
-                raise RuntimeError(f"evidence stored as {stored}, expected {path}")
-        attachment.file.name = path
-        attachment.save()
-        self._backdate(attachment, "uploaded_at", when)
-        return attachment
-
-    def _evidence_before(
-        self,
-        state: _TaskState,
-        day: date,
-        actor: User,
-        when: datetime,
-        report: ProgressReport | None,
-    ) -> None:
-        spec = state.spec
-        if spec.is_point:
-            self._attach(
-                state,
-                AttachmentKind.BEFORE,
-                day,
-                actor,
-                title="整改前现场照片",
-                report=report,
-                when=when,
-            )
-        else:
-            self._attach(
-                state,
-                AttachmentKind.BEFORE,
-                day,
-                actor,
-                title="督察反馈问题摘录",
-                report=report,
-                when=when,
-                pdf_lines=[
-                    f"{spec.code} inspection feedback excerpt",
-                    f"Issued by the inspection team, {day:%Y-%m-%d}",
-                ],
-            )
-
-    # -----------------------------------------------------------------------------------------
-    # Rounds
-
-    def rounds(self) -> None:
+    def plan(self) -> None:
         for spec in data.ROUNDS:
-            self._round(spec)
+            # A round is on the books from the inspectors' arrival (petitions come in during
+            # their stay); its tasks from the day its plan lists them.
+            opened = min(spec.listed_on, spec.fields.get("stay_start", spec.listed_on))
+            self._beat(self._at(opened, "listed"), partial(self._round, spec))
+            for problem_spec in spec.problems:
+                for seq, task_spec in enumerate(problem_spec.tasks, start=1):
+                    self._plan_task(spec, problem_spec, seq, task_spec)
+        for code, day, method, findings in data.LOOKBACKS_CONSOLIDATED:
+            step = Step(
+                "lookback", day, method=method, result=LookBackResult.CONSOLIDATED, text=findings
+            )
+            story = self.stories[code]
+            self._task_beat(story, day, "lookback", partial(self._lookback, story, step))
+        for spec in data.WARNINGS:
+            if not spec.auto:
+                self._beat(self._at(spec.day, "warning"), partial(self._warning, spec))
+        sweep_days = {w.day for w in data.WARNINGS if w.auto} | {data.SNAPSHOT_DATE}
+        for day in sorted(sweep_days):
+            self._beat(self._at(day, "sweep"), partial(warning_sweep.run, day))
+        for spec in data.SUPERVISIONS:
+            self._beat(self._at(spec.issued_on, "notice"), partial(self._notice, spec))
+        for spec in data.PETITIONS:
+            assigned = spec.received_at + timedelta(days=1)
+            self._beat(self._at(assigned, "petition"), partial(self._petition, spec))
+        decided_on = data.ACCOUNTABILITY["decided_on"]
+        self._beat(self._at(decided_on, "notice"), self._accountability)
+
+    def _plan_task(self, round_spec: RoundSpec, problem_spec, seq: int, spec: TaskSpec) -> None:
+        story = _TaskStory(spec, round_spec, applicant=spec.territorial or spec.lead)
+        self.stories[spec.code] = story
+        self._task_beat(
+            story,
+            round_spec.listed_on,
+            "create",
+            partial(self._create_task, story, problem_spec, seq),
+        )
+        reports = [i for i, s in enumerate(spec.story) if s.kind == "report"]
+        first, last = (reports[0], reports[-1]) if reports else (-1, -1)
+        for index, step in enumerate(spec.story):
+            self._task_beat(
+                story,
+                step.day,
+                step.kind,
+                partial(self._step, story, step, first=index == first, last=index == last),
+            )
+            if step.kind == "extension":
+                self._task_beat(story, step.decided, "decide", partial(self._decide, story))
+
+    def _step(self, story: _TaskStory, step: Step, *, first: bool, last: bool) -> None:
+        if step.kind == "report":
+            self._report(story, step, first=first, last=last)
+        else:
+            getattr(self, f"_{step.kind}")(story, step)
+
+    def tell(self) -> None:
+        """Run the beats in time order, each with the clock at its moment."""
+        while self.beats:
+            beat = heapq.heappop(self.beats)
+            with clock.travel(beat.moment):
+                beat.act()
+
+    # -----------------------------------------------------------------------------------------
+    # Reference data written at its moment: rounds, problems, petitions
 
     def _round(self, spec: RoundSpec) -> None:
         round_ = InspectionRound.objects.create(
@@ -375,7 +301,7 @@ class _Loader:
             sort=spec.sort,
             **spec.fields,
         )
-        self._backdate(round_, "created_at", at(spec.listed_on, time(8, 30)))
+        self.rounds[spec.code] = round_
         categories: dict[int, FeedbackCategory] = {}
         for seq, title, cats in spec.aspects:
             aspect = FeedbackAspect.objects.create(round=round_, seq=seq, title=title)
@@ -408,7 +334,6 @@ class _Loader:
             leader=self.leaders[spec.leader],
             is_key=spec.is_key,
         )
-        self._backdate(problem, "created_at", at(round_spec.listed_on, time(8, 30)))
         if spec.lead:
             rows = [
                 (spec.lead, AssignmentRole.LEAD),
@@ -424,502 +349,43 @@ class _Loader:
                 )
                 for i, (key, role) in enumerate(rows)
             )
-        for seq, task_spec in enumerate(spec.tasks, start=1):
-            self._task(round_, round_spec, problem, seq, task_spec)
 
-    def _task(
-        self,
-        round_: InspectionRound,
-        round_spec: RoundSpec,
-        problem: Problem,
-        seq: int,
-        spec: TaskSpec,
-    ) -> None:
-        start = spec.start or round_spec.plan_issued_on
-        task = Task.objects.create(
+    def _petition(self, spec) -> None:
+        round_ = self.rounds["SD2019"]
+        assigned = spec.received_at + timedelta(days=1)
+        published = assigned + timedelta(days=9) if spec.status != "HANDLING" else None
+        petition = Petition.objects.create(
             round=round_,
-            problem=problem,
-            seq=seq,
-            code=spec.code,
-            name=spec.name,
-            is_point=spec.is_point,
-            site_type=spec.site_type,
+            batch_no=spec.batch_no,
+            accept_no=spec.accept_no,
+            channel=spec.channel,
+            is_key=spec.is_key,
+            received_at=spec.received_at,
+            assigned_at=assigned,
             region=self.regions[spec.region],
-            address=spec.address,
-            water_body=spec.water_body,
-            outfall_code=spec.outfall_code,
-            lat=spec.lat,
-            lng=spec.lng,
-            goal=spec.goal or f"{spec.measures}，通过验收销号",
-            measures=spec.measures,
-            deadline_type=spec.deadline_type,
-            is_ongoing=spec.is_ongoing,
-            start_date=start,
-            deadline=spec.deadline,
-            original_deadline=spec.deadline,
-            lead_unit=self.units[spec.lead],
-            leader=problem.leader,
+            content=spec.content,
+            pollution_types=list(spec.pollution_types),
+            handling_unit=self.units[spec.unit],
+            due_date=assigned + timedelta(days=10),
+            verify_result=spec.verify_result,
+            findings=spec.findings,
+            handling=spec.handling,
+            accountability=spec.accountability,
+            status=spec.status,
+            published_at=published,
+            publish_url=(
+                f"https://www.shifan.example/bdbg/{spec.accept_no.lower()}.html"
+                if published
+                else ""
+            ),
         )
-        roles = [(spec.lead, AssignmentRole.LEAD, "牵头组织实施")]
-        if spec.territorial:
-            roles.append((spec.territorial, AssignmentRole.TERRITORIAL, "属地责任，组织实施"))
-        roles += [(key, AssignmentRole.COOP, "配合") for key in spec.coops]
-        if spec.sector:
-            roles.append((spec.sector, AssignmentRole.SECTOR, "行业主管部门认定"))
-        Assignment.objects.bulk_create(
-            Assignment(
-                task=task,
-                unit=self.units[key],
-                role=role,
-                person=self.persons[key],
-                duty=duty,
-                sort=i,
-            )
-            for i, (key, role, duty) in enumerate(roles)
-        )
-        applicant_key = spec.territorial or spec.lead
-        state = _TaskState(
-            task=task,
-            spec=spec,
-            applicant=self.units[applicant_key],
-            start=start,
-            deadline=spec.deadline,
-        )
-        self.tasks[spec.code] = state
-        created = at(round_spec.listed_on, STEP_TIMES["create"])
-        self._event(
-            state,
-            task,
-            "create",
-            created,
-            actor=self.office,
-            to_status=TaskStatus.NOT_STARTED,
-            note=spec.name,
-        )
-        state.created = state.last_at = created
-        if not spec.story and spec.is_point:
-            # Not started yet: only the picture from the disclosure.
-            self._evidence_before(state, round_spec.listed_on, self.office, created, None)
-        last_report = max((i for i, s in enumerate(spec.story) if s.kind == "report"), default=-1)
-        for index, step in enumerate(spec.story):
-            getattr(self, f"_step_{step.kind}")(state, step, is_last_report=index == last_report)
+        for code in spec.tasks:
+            # Linked when the plan lists the task (the petition came in during the stay).
+            self.petitions_of.setdefault(code, []).append(petition)
 
-    # -----------------------------------------------------------------------------------------
-    # Story steps
-
-    def _who(self, state: _TaskState, head: bool = False) -> User:
-        key = next(k for k, u in self.units.items() if u.pk == state.applicant.pk)
-        found = (self.heads if head else self.reporters).get(key)
-        if found is None:
-            raise RuntimeError(f"demo data: no {'head' if head else 'reporter'} user for {key}")
-        return found
-
-    def _period(self, day: date) -> ReportingPeriod:
-        code = f"{day:%Y-%m}"
-        if code not in self.periods:
-            self.periods[code] = period_for(day)
-        return self.periods[code]
-
-    def _verdict(self, state: _TaskState, day: date, status: str) -> str:
-        return schedule.evaluate(
-            status=status,
-            start_date=state.start,
-            deadline=state.deadline,
-            progress_pct=state.pct,
-            today=day,
-        ).status
-
-    def _step_report(self, state: _TaskState, step: Step, *, is_last_report: bool) -> None:
-        if state.status not in WORKING_STATUSES:
-            raise RuntimeError(f"demo data: {state.spec.code} reports while {state.status}")
-        actor = self._who(state)
-        when = at(step.day, STEP_TIMES["report"])
-        period = self._period(step.day)
-        first = state.status == TaskStatus.NOT_STARTED
-        state.pct = step.pct
-        report = ProgressReport.objects.create(
-            task=state.task,
-            period=period,
-            unit=state.applicant,
-            progress_text=step.text or _progress_text(state.spec, step.pct),
-            progress_pct=step.pct,
-            schedule_status=self._verdict(state, step.day, TaskStatus.IN_PROGRESS),
-            next_steps="" if step.pct >= 100 else "按整改方案和时间节点继续推进",
-            submitted_by=actor,
-            submitted_at=when,
-        )
-        if first and not state.reopen_count:
-            self._evidence_before(state, step.day, actor, when, report)
-        elif is_last_report and state.spec.is_point:
-            self._attach(
-                state,
-                AttachmentKind.DURING,
-                step.day,
-                actor,
-                title="整改中现场照片",
-                report=report,
-                when=when,
-            )
-        if first:
-            self._move(
-                state,
-                state.task,
-                "report",
-                when,
-                actor,
-                TaskStatus.IN_PROGRESS,
-                note=f"首次报送进展，完成{step.pct}%",
-            )
-        else:
-            self._event(
-                state,
-                report,
-                "report",
-                when,
-                actor=actor,
-                from_status=state.status,
-                to_status=state.status,
-                note=f"{period.code} 完成{step.pct}%",
-            )
-            state.version += 1
-            state.last_at = when
-
-    def _step_apply(self, state: _TaskState, step: Step, **_) -> None:
-        actor = self._who(state)
-        when = at(step.day, STEP_TIMES["apply"])
-        spec = state.spec
-        summary = step.text or f"{spec.measures}已全部完成，经自查符合销号标准，申请销号。"
-        app = CloseoutApplication.objects.create(
-            task=state.task,
-            unit=state.applicant,
-            applied_by=actor,
-            applied_at=when,
-            summary=summary,
-            checklist=dict.fromkeys(CLOSEOUT_CHECKLIST, True),
-        )
-        if spec.is_point:
-            self._attach(
-                state,
-                AttachmentKind.AFTER,
-                step.day,
-                actor,
-                title="整改后现场照片",
-                closeout=app,
-                when=when,
-            )
-        else:
-            self._attach(
-                state,
-                AttachmentKind.AFTER,
-                step.day,
-                actor,
-                title="印发文件",
-                closeout=app,
-                when=when,
-                pdf_lines=[
-                    f"{spec.code} rectification document issued",
-                    f"Date: {step.day:%Y-%m-%d}",
-                ],
-            )
-        if spec.site_type in MONITORED_SITES:
-            self._attach(
-                state,
-                AttachmentKind.MONITORING,
-                step.day,
-                actor,
-                title="监测报告",
-                closeout=app,
-                when=when,
-                pdf_lines=[
-                    f"Monitoring report {spec.code}",
-                    f"Sampling date: {step.day - timedelta(days=3):%Y-%m-%d}",
-                    "COD 28 mg/L, NH3-N 1.2 mg/L, TP 0.3 mg/L",
-                    "Result: meets GB 18918-2002 class 1A",
-                ],
-            )
-        state.app = app
-        self._move(state, app, "apply", when, actor, TaskStatus.APPLIED, note=summary)
-
-    def _step_self_check(self, state: _TaskState, step: Step, **_) -> None:
-        head = self._who(state, head=True)
-        when = at(step.day, STEP_TIMES["self_check"])
-        opinion = "经现场核查和资料审查，整改措施已落实，同意申请销号。"
-        review = CloseoutReview.objects.create(
-            application=state.app,
-            level=ReviewLevel.COUNTY,
-            unit=state.applicant,
-            reviewer=head,
-            reviewers=head.display_name,
-            method=ReviewMethod.BOTH,
-            planned_date=step.day,
-            actual_date=step.day,
-            result=ReviewResult.PASS,
-            opinion=opinion,
-        )
-        self._backdate(review, "created_at", when)
-        CloseoutApplication.objects.filter(pk=state.app.pk).update(
-            status=CloseoutStatus.SELF_CHECKED
-        )
-        self._move(
-            state, state.app, "self_check_pass", when, head, TaskStatus.IN_REVIEW, note=opinion
-        )
-
-    def _step_accept(self, state: _TaskState, step: Step, **_) -> None:
-        when = at(step.day, STEP_TIMES["accept"])
-        opinion = "经现场核查和资料审查，整改到位，验收合格，同意公示。"
-        review = CloseoutReview.objects.create(
-            application=state.app,
-            level=step.level,
-            unit=self.office_unit,
-            reviewer=self.office,
-            reviewers=f"{self.office.display_name}等市级验收组",
-            method=ReviewMethod.BOTH,
-            planned_date=step.day,
-            actual_date=step.day,
-            result=ReviewResult.PASS,
-            opinion=opinion,
-        )
-        self._backdate(review, "created_at", when)
-        start = step.day + timedelta(days=1)
-        end = start + timedelta(days=NOTICE_DAYS - 1)
-        state.notice = PublicNotice.objects.create(
-            application=state.app,
-            channel=NOTICE_CHANNEL,
-            url=f"https://www.shifan.example/gsgg/{state.spec.code.lower()}.html",
-            start_date=start,
-            end_date=end,
-            contact_phone=NOTICE_PHONE,
-        )
-        CloseoutApplication.objects.filter(pk=state.app.pk).update(status=CloseoutStatus.ACCEPTED)
-        self._move(
-            state,
-            state.app,
-            "accept",
-            when,
-            self.office,
-            TaskStatus.PUBLICIZING,
-            note=f"{opinion}；公示 {start:%Y-%m-%d} 至 {end:%Y-%m-%d}",
-        )
-
-    def _step_close(self, state: _TaskState, step: Step, **_) -> None:
-        when = at(step.day, STEP_TIMES["close"])
-        if step.day <= state.notice.end_date:
-            raise RuntimeError(f"demo data: {state.spec.code} closed before its notice ended")
-        PublicNotice.objects.filter(pk=state.notice.pk).update(
-            result=NoticeResult.NO_OBJECTION, concluded_at=when
-        )
-        self.doc_numbers[step.day.year] += 1
-        doc_no = f"示环督办销〔{step.day.year}〕{self.doc_numbers[step.day.year]}号"
-        CloseoutApplication.objects.filter(pk=state.app.pk).update(
-            status=CloseoutStatus.APPROVED,
-            closed_at=when,
-            closeout_doc_no=doc_no,
-            filed_at=_workday(step.day + timedelta(days=3)),
-        )
-        state.approved_app, state.app, state.notice = state.app, None, None
-        state.closed_at = when
-        state.pct = 100
-        self._move(
-            state,
-            state.approved_app,
-            "close",
-            when,
-            self.office,
-            TaskStatus.CLOSED,
-            note=f"销号，{doc_no}",
-        )
-
-    def _step_return(self, state: _TaskState, step: Step, **_) -> None:
-        when = at(step.day, STEP_TIMES["return"])
-        review = CloseoutReview.objects.create(
-            application=state.app,
-            level=ReviewLevel.CITY,
-            unit=self.office_unit,
-            reviewer=self.office,
-            reviewers=f"{self.office.display_name}等市级验收组",
-            method=ReviewMethod.ONSITE,
-            planned_date=step.day,
-            actual_date=step.day,
-            result=ReviewResult.FAIL,
-            opinion=step.text,
-        )
-        self._backdate(review, "created_at", when)
-        CloseoutApplication.objects.filter(pk=state.app.pk).update(
-            status=CloseoutStatus.RETURNED, return_reason=step.text, returned_at=when
-        )
-        app, state.app = state.app, None
-        self._move(state, app, "return", when, self.office, TaskStatus.IN_PROGRESS, note=step.text)
-
-    def _step_extension(self, state: _TaskState, step: Step, **_) -> None:
-        actor = self._who(state)
-        requested = at(step.day, STEP_TIMES["extension"])
-        decided = at(step.decided, time(17, 0))
-        extension = Extension.objects.create(
-            task=state.task,
-            unit=state.applicant,
-            requested_by=actor,
-            previous_deadline=state.deadline,
-            requested_deadline=step.until,
-            reason=step.text,
-            status=ExtensionStatus.APPROVED,
-            decided_by=self.office,
-            decided_at=decided,
-            decision_note="同意延期，请倒排工期，确保按新时限完成。",
-        )
-        self._backdate(extension, "created_at", requested)
-        self._event(
-            state,
-            extension,
-            "extension_request",
-            requested,
-            actor=actor,
-            note=f"申请延期至 {step.until:%Y-%m-%d}：{step.text}",
-        )
-        self._event(
-            state,
-            extension,
-            "extension_approve",
-            decided,
-            actor=self.office,
-            note=f"{step.until:%Y-%m-%d} 同意延期",
-        )
-        state.deadline = step.until
-        state.version += 1
-        state.last_at = decided
-
-    def _step_lookback(self, state: _TaskState, step: Step, **_) -> None:
-        self._lookback(state, step.day, step.method, step.result, step.text, step.until)
-
-    def _lookback(
-        self,
-        state: _TaskState,
-        day: date,
-        method: str,
-        result: str,
-        findings: str,
-        new_deadline: date | None = None,
-    ) -> None:
-        if state.status != TaskStatus.CLOSED:
-            raise RuntimeError(f"demo data: look-back of {state.spec.code} which is not closed")
-        when = at(day, STEP_TIMES["lookback"])
-        rebound = result == LookBackResult.REBOUND
-        check = LookBackCheck.objects.create(
-            task=state.task,
-            closeout=state.approved_app,
-            check_date=day,
-            unit=self.office_unit,
-            method=method,
-            result=result,
-            findings=findings,
-            reopened=rebound,
-            created_by=self.office,
-        )
-        if rebound:
-            closed_on = f"{state.closed_at.astimezone(TZ):%Y-%m-%d}"
-            self._move(
-                state,
-                check,
-                "reopen",
-                when,
-                self.office,
-                TaskStatus.IN_PROGRESS,
-                note=f"回头看发现反弹（{closed_on}销号）：{findings}",
-            )
-            state.closed_at = None
-            state.reopen_count += 1
-            state.start = day
-            state.deadline = new_deadline
-            state.pct = 0
-        else:
-            self._event(
-                state,
-                check,
-                "lookback",
-                when,
-                actor=self.office,
-                note=f"{check.get_result_display()} {findings}",
-            )
-            state.last_at = when
-
-    # -----------------------------------------------------------------------------------------
-    # Final task rows, supervision, petitions
-
-    def finish_tasks(self) -> None:
-        warnings = {w.task: w.level for w in data.WARNINGS}
-        for code, state in self.tasks.items():
-            verdict = self._verdict(state, data.SNAPSHOT_DATE, state.status)
-            if verdict != state.spec.expect:
-                raise RuntimeError(
-                    f"demo data: {code} computes {verdict} on {data.SNAPSHOT_DATE}, "
-                    f"expected {state.spec.expect}"
-                )
-            Task.objects.filter(pk=state.task.pk).update(
-                status=state.status,
-                progress_pct=state.pct,
-                schedule_status=verdict,
-                warning_level=warnings.get(code, WarningLevel.NONE),
-                start_date=state.start,
-                deadline=state.deadline,
-                closed_at=state.closed_at,
-                reopen_count=state.reopen_count,
-                version=state.version,
-                created_at=state.created,
-                updated_at=state.last_at,
-            )
-
-    def supervision(self) -> None:
-        for code, day, method, findings in data.LOOKBACKS_CONSOLIDATED:
-            self._lookback(self.tasks[code], day, method, LookBackResult.CONSOLIDATED, findings)
-        for spec in data.WARNINGS:
-            state = self.tasks[spec.task]
-            when = at(spec.day, time(8, 0) if spec.auto else time(10, 0))
-            warning = Warning.objects.create(
-                task=state.task,
-                unit=state.applicant,
-                level=spec.level,
-                reason=spec.reason,
-                day=spec.day,
-                auto=spec.auto,
-                issued_by=None if spec.auto else self.office,
-                note=spec.note,
-            )
-            self._backdate(warning, "created_at", when)
-            self._event(
-                state,
-                warning,
-                "warning",
-                when,
-                actor=None if spec.auto else self.office,
-                note=f"{warning.get_level_display()}：{spec.note}",
-            )
-        for spec in data.SUPERVISIONS:
-            when = at(spec.issued_on, time(10, 0))
-            notice = SupervisionNotice.objects.create(
-                kind=spec.kind,
-                doc_no=spec.doc_no,
-                title=spec.title,
-                content=spec.content,
-                target_unit=self.units[spec.target],
-                status=spec.status,
-                issued_on=spec.issued_on,
-                reply_due=spec.reply_due,
-                reply_text=spec.reply_text,
-                replied_at=at(spec.replied_on, time(16, 0)) if spec.replied_on else None,
-                issued_by=self.office,
-            )
-            notice.tasks.set([self.tasks[code].task for code in spec.tasks])
-            self._backdate(notice, "created_at", when)
-            for code in spec.tasks:
-                self._event(
-                    self.tasks[code],
-                    notice,
-                    "supervision",
-                    when,
-                    actor=self.office,
-                    note=f"{notice.get_kind_display()} {spec.doc_no} {spec.title}",
-                )
+    def _accountability(self) -> None:
         record = dict(data.ACCOUNTABILITY)
-        task = self.tasks[record.pop("task")].task
+        task = self.stories[record.pop("task")].task
         AccountabilityRecord.objects.create(
             round=task.round,
             task=task,
@@ -927,51 +393,273 @@ class _Loader:
             **record,
         )
 
-    def petitions(self) -> None:
-        round_ = InspectionRound.objects.get(code="SD2019")
-        for spec in data.PETITIONS:
-            assigned = spec.received_at + timedelta(days=1)
-            published = assigned + timedelta(days=9) if spec.status != "HANDLING" else None
-            petition = Petition.objects.create(
-                round=round_,
-                batch_no=spec.batch_no,
-                accept_no=spec.accept_no,
-                channel=spec.channel,
-                is_key=spec.is_key,
-                received_at=spec.received_at,
-                assigned_at=assigned,
-                region=self.regions[spec.region],
-                content=spec.content,
-                pollution_types=list(spec.pollution_types),
-                handling_unit=self.units[spec.unit],
-                due_date=assigned + timedelta(days=10),
-                verify_result=spec.verify_result,
-                findings=spec.findings,
-                handling=spec.handling,
-                accountability=spec.accountability,
-                status=spec.status,
-                published_at=published,
-                publish_url=(
-                    f"https://www.shifan.example/bdbg/{spec.accept_no.lower()}.html"
-                    if published
-                    else ""
-                ),
-            )
-            self._backdate(petition, "created_at", at(assigned, time(18, 0)))
-            for code in spec.tasks:
-                self.tasks[code].task.petitions.add(petition)
+    # -----------------------------------------------------------------------------------------
+    # Task steps, through the services
 
-    def flush(self) -> None:
-        Event.objects.bulk_create(self.events)
-        for model, fields in self.backdates.items():
-            for field_name, values in fields.items():
-                model.objects.filter(pk__in=values).update(
-                    **{
-                        field_name: Case(
-                            *(When(pk=pk, then=Value(when)) for pk, when in values.items()),
-                            output_field=model._meta.get_field(field_name),
-                        )
-                    }
+    def _reporter(self, story: _TaskStory) -> User:
+        found = self.reporters.get(story.applicant)
+        if found is None:
+            raise RuntimeError(f"demo data: no reporter user for {story.applicant}")
+        return found
+
+    def _head(self, story: _TaskStory) -> User:
+        found = self.heads.get(story.applicant)
+        if found is None:
+            raise RuntimeError(f"demo data: no head user for {story.applicant}")
+        return found
+
+    def _evidence(
+        self, story: _TaskStory, kind: str, title: str, pdf_lines: list[str] | None = None
+    ) -> EvidenceFile:
+        code = story.spec.code
+        if pdf_lines is not None:
+            content, name = report_pdf(pdf_lines), f"{code}_{title}.pdf"
+        else:
+            content, name = photo_png(code, kind), f"{code}_{title}.png"
+        return EvidenceFile(SimpleUploadedFile(name, content), kind, title)
+
+    def _before(self, story: _TaskStory, day: date) -> EvidenceFile:
+        if story.spec.is_point:
+            return self._evidence(story, AttachmentKind.BEFORE, "整改前现场照片")
+        return self._evidence(
+            story,
+            AttachmentKind.BEFORE,
+            "督察反馈问题摘录",
+            [
+                f"{story.spec.code} inspection feedback excerpt",
+                f"Issued by the inspection team, {day:%Y-%m-%d}",
+            ],
+        )
+
+    def _create_task(self, story: _TaskStory, problem_spec: ProblemSpec, seq: int) -> None:
+        spec, round_spec = story.spec, story.round_spec
+        problem = Problem.objects.get(round=self.rounds[round_spec.code], code=problem_spec.code)
+        units = [
+            UnitRole(
+                self.units[spec.lead], AssignmentRole.LEAD, self.persons[spec.lead], "牵头组织实施"
+            )
+        ]
+        if spec.territorial:
+            units.append(
+                UnitRole(
+                    self.units[spec.territorial],
+                    AssignmentRole.TERRITORIAL,
+                    self.persons[spec.territorial],
+                    "属地责任，组织实施",
+                )
+            )
+        units += [
+            UnitRole(self.units[key], AssignmentRole.COOP, self.persons[key], "配合")
+            for key in spec.coops
+        ]
+        if spec.sector:
+            units.append(
+                UnitRole(
+                    self.units[spec.sector],
+                    AssignmentRole.SECTOR,
+                    self.persons[spec.sector],
+                    "行业主管部门认定",
+                )
+            )
+        story.task = services.task_create(
+            problem=problem,
+            actor=self.office,
+            code=spec.code,
+            name=spec.name,
+            region=self.regions[spec.region],
+            units=units,
+            deadline=spec.deadline,
+            start_date=spec.start or round_spec.plan_issued_on,
+            deadline_type=spec.deadline_type,
+            is_ongoing=spec.is_ongoing,
+            is_point=spec.is_point,
+            site_type=spec.site_type,
+            goal=spec.goal or f"{spec.measures}，通过验收销号",
+            measures=spec.measures,
+            address=spec.address,
+            water_body=spec.water_body,
+            outfall_code=spec.outfall_code,
+            lat=spec.lat,
+            lng=spec.lng,
+            leader=problem.leader,
+            seq=seq,
+        )
+        if self.petitions_of.get(spec.code):
+            story.task.petitions.add(*self.petitions_of[spec.code])
+        if not spec.story and spec.is_point:
+            # Not started yet: only the picture from the disclosure, filed by the office.
+            services.task_add_evidence(
+                task=story.task,
+                actor=self.office,
+                files=[self._before(story, round_spec.listed_on)],
+            )
+
+    def _report(self, story: _TaskStory, step: Step, *, first: bool, last: bool) -> None:
+        task = Task.objects.get(pk=story.task.pk)
+        files = []
+        if first and not task.reopen_count:
+            files.append(self._before(story, step.day))
+        elif last and story.spec.is_point:
+            files.append(self._evidence(story, AttachmentKind.DURING, "整改中现场照片"))
+        services.task_report_progress(
+            task=task,
+            actor=self._reporter(story),
+            progress_text=step.text or _progress_text(story.spec, step.pct),
+            progress_pct=step.pct,
+            next_steps="" if step.pct >= 100 else "按整改方案和时间节点继续推进",
+            files=files,
+        )
+
+    def _apply(self, story: _TaskStory, step: Step) -> None:
+        spec = story.spec
+        if spec.is_point:
+            files = [self._evidence(story, AttachmentKind.AFTER, "整改后现场照片")]
+        else:
+            files = [
+                self._evidence(
+                    story,
+                    AttachmentKind.AFTER,
+                    "印发文件",
+                    [f"{spec.code} rectification document issued", f"Date: {step.day:%Y-%m-%d}"],
+                )
+            ]
+        if spec.site_type in MONITORED_SITES:
+            files.append(
+                self._evidence(
+                    story,
+                    AttachmentKind.MONITORING,
+                    "监测报告",
+                    [
+                        f"Monitoring report {spec.code}",
+                        f"Sampling date: {step.day - timedelta(days=3):%Y-%m-%d}",
+                        "COD 28 mg/L, NH3-N 1.2 mg/L, TP 0.3 mg/L",
+                        "Result: meets GB 18918-2002 class 1A",
+                    ],
+                )
+            )
+        story.application = services.task_apply_closeout(
+            task=story.task,
+            actor=self._reporter(story),
+            summary=step.text or f"{spec.measures}已全部完成，经自查符合销号标准，申请销号。",
+            checklist=dict.fromkeys(CLOSEOUT_CHECKLIST, True),
+            files=files,
+        )
+
+    def _self_check(self, story: _TaskStory, step: Step) -> None:
+        services.closeout_self_check(
+            application=story.application,
+            actor=self._head(story),
+            passed=True,
+            opinion=SELF_CHECK_OPINION,
+        )
+
+    def _accept(self, story: _TaskStory, step: Step) -> None:
+        start = step.day + timedelta(days=1)
+        services.closeout_accept(
+            application=story.application,
+            actor=self.office,
+            opinion=ACCEPT_OPINION,
+            level=step.level,
+            notice_start=start,
+            notice_end=start + timedelta(days=NOTICE_DAYS - 1),
+            channel=NOTICE_CHANNEL,
+            url=f"https://www.shifan.example/gsgg/{story.spec.code.lower()}.html",
+            contact_phone=NOTICE_PHONE,
+            reviewers=f"{self.office.display_name}等市级验收组",
+            method=ReviewMethod.BOTH,
+        )
+
+    def _close(self, story: _TaskStory, step: Step) -> None:
+        year = step.day.year
+        self.doc_numbers[year] = self.doc_numbers.get(year, 0) + 1
+        services.closeout_close(
+            application=story.application,
+            actor=self.office,
+            doc_no=f"示环督办销〔{year}〕{self.doc_numbers[year]}号",
+            filed_at=_workday(step.day + timedelta(days=3)),
+        )
+
+    def _return(self, story: _TaskStory, step: Step) -> None:
+        services.closeout_return(application=story.application, actor=self.office, reason=step.text)
+        story.application = None
+
+    def _extension(self, story: _TaskStory, step: Step) -> None:
+        services.task_request_extension(
+            task=story.task,
+            actor=self._reporter(story),
+            requested_deadline=step.until,
+            reason=step.text,
+        )
+
+    def _decide(self, story: _TaskStory) -> None:
+        extension = story.task.extensions.get(status="PENDING")
+        services.extension_decide(
+            extension=extension, actor=self.office, approve=True, note=EXTENSION_NOTE
+        )
+
+    def _lookback(self, story: _TaskStory, step: Step) -> None:
+        services.task_record_lookback(
+            task=story.task,
+            actor=self.office,
+            check_date=step.day,
+            method=step.method,
+            result=step.result,
+            findings=step.text,
+            new_deadline=step.until,
+        )
+
+    # -----------------------------------------------------------------------------------------
+    # Supervision: manual warnings, notices and their replies
+
+    def _warning(self, spec) -> None:
+        services.warning_raise(
+            task=self.stories[spec.task].task,
+            actor=self.office,
+            level=spec.level,
+            reason=spec.reason,
+            note=spec.note,
+        )
+
+    def _notice(self, spec) -> None:
+        notice = services.supervision_notice_create(
+            actor=self.office,
+            kind=spec.kind,
+            doc_no=spec.doc_no,
+            title=spec.title,
+            content=spec.content,
+            target_unit=self.units[spec.target],
+            reply_due=spec.reply_due,
+            tasks=[self.stories[code].task for code in spec.tasks],
+        )
+        if spec.replied_on:
+            replier = self.reporters[spec.target]
+
+            def reply() -> None:
+                services.supervision_notice_reply(
+                    notice=notice, actor=replier, reply_text=spec.reply_text
+                )
+
+            self._beat(self._at(spec.replied_on, "reply"), reply)
+
+    # -----------------------------------------------------------------------------------------
+    # The snapshot: what the story must have produced
+
+    def check(self) -> None:
+        tasks = {t.code: t for t in Task.objects.all()}
+        for code, story in self.stories.items():
+            task = tasks[code]
+            if task.schedule_status != story.spec.expect:
+                raise RuntimeError(
+                    f"demo data: {code} is {task.schedule_status} on {data.SNAPSHOT_DATE}, "
+                    f"expected {story.spec.expect}"
+                )
+        for spec in data.WARNINGS:
+            found = Warning.objects.filter(
+                task=tasks[spec.task], level=spec.level, reason=spec.reason, day=spec.day
+            ).exists()
+            if not found or tasks[spec.task].warning_level != spec.level:
+                raise RuntimeError(
+                    f"demo data: {spec.task} has no {spec.level} {spec.reason} on {spec.day}"
                 )
 
 
@@ -1006,17 +694,15 @@ def load_demo() -> DemoResult:
     loader.reference_data()
     if demo_loaded():
         return DemoResult(created=False)
-    loader.rounds()
-    loader.petitions()
-    loader.supervision()
-    loader.finish_tasks()
-    loader.flush()
+    loader.plan()
+    loader.tell()
+    loader.check()
     return DemoResult(
         created=True,
         counts={
             "rounds": len(data.ROUNDS),
-            "tasks": len(loader.tasks),
+            "tasks": len(loader.stories),
             "users": len(loader.users),
-            "events": len(loader.events),
+            "events": Event.objects.count(),
         },
     )

@@ -46,6 +46,12 @@ from rectification.selectors import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def demo_city(demo_city_shared):
+    # Loaded once for the module (tests/conftest.py: demo_city_once); each test is rolled back.
+    return demo_city_shared
+
+
 def _round_totals(code: str):
     return task_totals(Task.objects.filter(round__code=code), today=SNAPSHOT_DATE)
 
@@ -260,20 +266,6 @@ def test_every_demo_user_can_log_in(demo_city, client):
         assert user.get_full_name(), user.username
         assert client.login(username=user.username, password=DEMO_PASSWORD), user.username
         client.logout()
-
-
-def test_demo_password_works_with_the_production_hasher(db, settings):
-    # given Django's default (PBKDF2) hasher, not the tests' fast one, when the demo is loaded
-    from django.conf import global_settings
-
-    from devtools.demo import load_demo
-
-    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
-    load_demo()
-    # then the one demo password opens an account, and it is not stored in clear
-    admin = User.objects.get(username="admin")
-    assert admin.password.startswith("pbkdf2_sha256$")
-    assert admin.check_password(DEMO_PASSWORD)
 
 
 def test_demo_round_codes(demo_city):

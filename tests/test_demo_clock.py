@@ -32,6 +32,13 @@ from rectification.models import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def demo_city(demo_city_shared):
+    # Loaded once for the module (tests/conftest.py: demo_city_once); each test is rolled back.
+    return demo_city_shared
+
+
 STORY_FIRST = clock.at(data.STORY_START, 0, 0)
 STORY_LAST = clock.at(SNAPSHOT_DATE + timedelta(days=1), 0, 0)  # exclusive: end of 2020-02-15
 

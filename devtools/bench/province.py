@@ -5,10 +5,11 @@ counties and statuses like the demo city's mix, deadlines over three years, mont
 reports, events and warnings. Rows are written with explicit ids in bulk: COPY on PostgreSQL,
 executemany on SQLite (small sizes only).
 
-Its second mix, `scatter_tasks`, puts a few hundred tasks on the rules' edges inside an
-existing region tree (tests comparing the warning sweep's SQL with its Python rules). The
-benchmark and the tests take their synthetic provinces from here, sized and seeded by
-their arguments.
+Two smaller mixes place tasks inside an existing region tree, for tests: `scatter_tasks`
+puts a few hundred seeded random tasks on the rules' edges (the warning sweep's SQL against
+its Python rules), `cycle_tasks` walks n tasks through every dashboard bucket in a fixed
+order (the dashboard's figures and drill-downs). The benchmark and the tests take their
+synthetic provinces from here, sized and seeded by their arguments.
 """
 
 import csv
@@ -18,6 +19,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -962,3 +964,85 @@ def _edge_periods(on: date) -> tuple[ReportingPeriod, ReportingPeriod]:
         )
         found.append(period)
     return found[0], found[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# The cycle mix: n tasks that walk every bucket, deterministically
+
+CYCLE_STATUSES = list(TaskStatus.values)
+CYCLE_DEADLINES = [date(2020, 1, 31), date(2020, 6, 30), None]  # overdue-able, future, long-term
+CYCLE_SCHEDULES = list(ScheduleStatus.values)
+CYCLE_COLOURS = [WarningLevel.NONE, WarningLevel.YELLOW, WarningLevel.RED, WarningLevel.BLUE]
+# Close-out events spread over the trend window of 2020-02-15, one outside it, and one on a
+# month boundary: 2020-01-31 17:00 UTC is 2020-02-01 01:00 in Asia/Shanghai (February).
+CYCLE_CLOSE_TIMES = [
+    datetime(2019, 6, 10, 4, 0, tzinfo=ZoneInfo("UTC")),
+    datetime(2020, 1, 31, 17, 0, tzinfo=ZoneInfo("UTC")),
+    datetime(2019, 12, 3, 2, 0, tzinfo=ZoneInfo("UTC")),
+    datetime(2018, 5, 1, 2, 0, tzinfo=ZoneInfo("UTC")),
+]
+
+
+def cycle_tasks(
+    *,
+    problem: Problem,
+    places: Sequence[Region],
+    leads: Sequence[Unit | None],
+    n: int,
+    first: int = 1,
+    code_prefix: str = "YC",
+    name_prefix: str = "扬尘点位",
+    start_date: date = date(2019, 8, 20),
+) -> list[Task]:
+    """`n` tasks under `problem` that cycle through every status, deadline kind (past,
+    future, none), 序时 status, warning colour, place and lead unit (None: no lead), so each
+    dashboard bucket and each drill-down filter has rows on both sides of it. Closed ones
+    carry a back-dated close event (the trend's months), and every task is counted in the
+    dashboard tally. Deterministic: the i-th task of a call is the same on every run; `first`
+    numbers the codes (code_prefix-first, …)."""
+    task_type = ContentType.objects.get_for_model(Task)
+    made = []
+    for i in range(n):
+        k = first + i
+        status = CYCLE_STATUSES[i % len(CYCLE_STATUSES)]
+        closed_at = (
+            CYCLE_CLOSE_TIMES[(i // 6) % len(CYCLE_CLOSE_TIMES)]
+            if status == TaskStatus.CLOSED
+            else None
+        )
+        deadline = CYCLE_DEADLINES[i % len(CYCLE_DEADLINES)]
+        lead = leads[(i // 2) % len(leads)]
+        task = Task.objects.create(
+            round_id=problem.round_id,
+            problem=problem,
+            seq=i + 1,
+            code=f"{code_prefix}-{k}",
+            name=f"{name_prefix}{k}",
+            region=places[i % len(places)],
+            status=status,
+            start_date=start_date,
+            deadline=deadline,
+            original_deadline=deadline,
+            schedule_status=CYCLE_SCHEDULES[i % len(CYCLE_SCHEDULES)],
+            warning_level=CYCLE_COLOURS[(i // 3) % len(CYCLE_COLOURS)],
+            reopen_count=1 if i % 7 == 0 else 0,
+            closed_at=closed_at,
+            lead_unit=lead,
+            lng=None if i % 5 == 4 else Decimal("116.30") + Decimal(i) / 1000,
+            lat=None if i % 5 == 4 else Decimal("39.90") + Decimal(i % 13) / 1000,
+        )
+        if lead is not None:
+            Assignment.objects.create(task=task, unit=lead, role=AssignmentRole.LEAD)
+        if closed_at:
+            Event.objects.create(
+                task=task,
+                target_type=task_type,
+                target_id=task.pk,
+                verb="close",
+                from_status=TaskStatus.PUBLICIZING,
+                to_status=TaskStatus.CLOSED,
+                created_at=closed_at,
+            )
+        tally.recount(task)  # made behind the services' back, still counted (and its close)
+        made.append(task)
+    return made

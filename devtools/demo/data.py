@@ -1515,7 +1515,7 @@ WARNINGS = (
         WarningLevel.RED,
         WarningReason.OVERDUE,
         D(2020, 1, 31),
-        True,
+        False,
         "逾期未完成，评估难以按期完成",
     ),
     WarningSpec(

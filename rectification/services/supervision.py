@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from accounts import clock
 from accounts.choices import Role
@@ -128,20 +128,20 @@ def warning_raise(
         raise InvalidInput("请选择预警原因", field="reason")
     if task.status == TaskStatus.CLOSED:
         raise InvalidState("任务已销号，不能预警")
-    try:
-        with transaction.atomic():
-            warning = Warning.objects.create(
-                task=task,
-                unit_id=task.lead_unit_id,
-                level=level,
-                reason=reason,
-                day=clock.today(),
-                auto=False,
-                issued_by=actor,
-                note=note.strip(),
-            )
-    except IntegrityError as exc:
-        raise InvalidState("今天已就同一原因对该任务预警") from exc
+    today = clock.today()
+    if Warning.objects.filter(task=task, reason=reason, day=today, auto=False).exists():
+        # (the task row is locked above: two clicks cannot both pass this check)
+        raise InvalidState("今天已就同一原因对该任务预警")
+    warning = Warning.objects.create(
+        task=task,
+        unit_id=task.lead_unit_id,
+        level=level,
+        reason=reason,
+        day=today,
+        auto=False,
+        issued_by=actor,
+        note=note.strip(),
+    )
     weaker = [c for c, rank in _SEVERITY.items() if rank < _SEVERITY[level]]
     if Task.objects.filter(pk=task.pk, warning_level__in=weaker).update(warning_level=level):
         task.warning_level = level

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "inspections",
     "rectification",
     "exchange",
+    "devtools",
 ]
 
 MIDDLEWARE = [

@@ -206,6 +206,7 @@ class NotificationKind(models.TextChoices):
     SUPERVISION = "supervision", _("督办")
     SUPERVISION_REPLIED = "supervision_replied", _("督办已回复")
     LETTER_PROPOSED = "letter_proposed", _("拟发督办函")
+    WARNING = "warning", _("预警")
     # Jobs
     REMINDER_DUE_7 = "reminder_due_7", _("7天后到期")
     REMINDER_DUE_3 = "reminder_due_3", _("3天后到期")

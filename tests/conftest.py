@@ -219,6 +219,23 @@ def before_after(png_file):
     return make
 
 
+def _demo_namespace():
+    from types import SimpleNamespace
+
+    from accounts.models import Unit, User
+    from devtools.demo import DEMO_PASSWORD
+    from inspections.models import InspectionRound
+    from rectification.models import Task
+
+    return SimpleNamespace(
+        password=DEMO_PASSWORD,
+        users={u.username: u for u in User.objects.select_related("unit")},
+        tasks={t.code: t for t in Task.objects.select_related("round", "problem", "region")},
+        rounds={r.code: r for r in InspectionRound.objects.all()},
+        units={u.short_name or u.name: u for u in Unit.objects.all()},
+    )
+
+
 @pytest.fixture
 def demo_city(db):
     """The demo city 示范市 of DOMAIN.md §5 (snapshot 2020-02-15), loaded by `load_demo`.
@@ -228,20 +245,47 @@ def demo_city(db):
     demo.units["市住建局"]), and .password, the one password of every demo account.
     """
     from io import StringIO
-    from types import SimpleNamespace
 
     from django.core.management import call_command
 
-    from accounts.models import Unit, User
-    from inspections.models import InspectionRound
-    from rectification.demo import DEMO_PASSWORD
-    from rectification.models import Task
-
     call_command("load_demo", stdout=StringIO())
-    return SimpleNamespace(
-        password=DEMO_PASSWORD,
-        users={u.username: u for u in User.objects.select_related("unit")},
-        tasks={t.code: t for t in Task.objects.select_related("round", "problem", "region")},
-        rounds={r.code: r for r in InspectionRound.objects.all()},
-        units={u.short_name or u.name: u for u in Unit.objects.all()},
-    )
+    return _demo_namespace()
+
+
+@pytest.fixture(scope="module")
+def demo_city_once(django_db_setup, django_db_blocker):
+    """The demo city loaded once for a whole test module, inside a transaction rolled back
+    after the module's last test; each test still runs in its own savepoint, so what it
+    writes is undone after it. Replaying the story through the services takes a second or
+    two, so a module whose tests are not transactional (no live server) loads it once: it
+    overrides `demo_city` with `demo_city_shared`. A test in such a module must not expect
+    an empty database."""
+    from io import StringIO
+
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            TRACKER_TODAY=date(2020, 2, 15),
+            MEDIA_ROOT=settings.VAR_DIR / "test-media",
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+    ):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("load_demo", stdout=StringIO())
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo_city_shared(demo_city_once, db):
+    """`demo_city` from the module's one load (see demo_city_once)."""
+    return _demo_namespace()

@@ -32,6 +32,7 @@ from rectification.services.supervision import (
     supervision_notice_create,
     supervision_notice_issue,
     supervision_notice_reply,
+    warning_raise,
 )
 from rectification.services.tasks import (
     TASK_EDITABLE_FIELDS,
@@ -81,4 +82,5 @@ __all__ = [
     "task_request_extension",
     "task_set_units",
     "task_update",
+    "warning_raise",
 ]

@@ -11,21 +11,38 @@ from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, St
 from accounts.events import EventVerb
 from accounts.models import Region, Unit, User
 from accounts.scope import is_office, is_unit_member
+from rectification import tally
 from rectification.choices import (
     NotificationKind,
     SupervisionKind,
     SupervisionStatus,
+    TaskStatus,
+    WarningLevel,
+    WarningReason,
 )
+from rectification.lifecycle import Actor
 from rectification.models import (
     Event,
     Notification,
     SupervisionNotice,
     Task,
+    Warning,
 )
 from rectification.services.base import (
+    _check_actor,
+    _load_visible_task,
+    _task_url,
     _unit_users,
     notify,
 )
+
+# Severity of the colours, for "a manual warning never lowers a task's colour".
+_SEVERITY = {
+    WarningLevel.NONE: 0,
+    WarningLevel.BLUE: 1,
+    WarningLevel.YELLOW: 2,
+    WarningLevel.RED: 3,
+}
 
 
 # Office: supervision notices; everyone: notifications
@@ -91,6 +108,66 @@ def supervision_notice_create(
         key=f"supervision:{notice.pk}",
     )
     return notice
+
+
+@transaction.atomic
+def warning_raise(
+    *,
+    task: Task | int,
+    actor: User,
+    level: str,
+    reason: str,
+    note: str = "",
+) -> Warning:
+    """The office issues a warning by hand (e.g. 黄牌 for a failed acceptance, 上级批评):
+    a Warning row for today (auto=False), the task's colour raised to at least `level`
+    (never lowered), an event, and the task's units told. The nightly sweep keeps an
+    unresolved manual warning's colour."""
+    task = _load_visible_task(task, actor, for_update=True)
+    _check_actor(actor, task, Actor.OFFICE)
+    if level not in (WarningLevel.YELLOW, WarningLevel.RED):
+        raise InvalidInput("手动预警只能是黄牌或红灯", field="level")
+    if reason not in WarningReason.values:
+        raise InvalidInput("请选择预警原因", field="reason")
+    if task.status == TaskStatus.CLOSED:
+        raise InvalidState("任务已销号，不能预警")
+    today = clock.today()
+    if Warning.objects.filter(task=task, reason=reason, day=today, auto=False).exists():
+        # (the task row is locked above: two clicks cannot both pass this check)
+        raise InvalidState("今天已就同一原因对该任务预警")
+    warning = Warning.objects.create(
+        task=task,
+        unit_id=task.lead_unit_id,
+        level=level,
+        reason=reason,
+        day=today,
+        auto=False,
+        issued_by=actor,
+        note=note.strip(),
+    )
+    weaker = [c for c, rank in _SEVERITY.items() if rank < _SEVERITY[level]]
+    if Task.objects.filter(pk=task.pk, warning_level__in=weaker).update(warning_level=level):
+        task.warning_level = level
+        tally.recount(task)
+    events.record(
+        Event,
+        task=task,
+        target=warning,
+        verb=EventVerb.WARNING,
+        actor=actor,
+        note=f"{warning.get_level_display()}：{note.strip() or warning.get_reason_display()}",
+    )
+    if task.lead_unit_id:
+        notify(
+            recipients=_unit_users(task.lead_unit_id, [Role.REPORTER, Role.UNIT_HEAD]),
+            kind=NotificationKind.WARNING,
+            task=task,
+            title=f"{task.code} {warning.get_level_display()}：{warning.get_reason_display()}",
+            body=note.strip(),
+            url=_task_url(task),
+            key=f"warning:{warning.pk}",
+        )
+    return warning
 
 
 def _office_users_for_region(region: Region) -> list[User]:

@@ -451,7 +451,7 @@ def task_create(
     check_actor: bool = True,
 ) -> Task:
     """Add a task (点位) to a problem with its units. Office only (the importer passes the
-    office actor; the demo loader and data migrations pass check_actor=False)."""
+    office actor, and so does the demo loader; a data migration may pass check_actor=False)."""
     if check_actor:
         _check_office_for_region(actor, region)
     if not name or not name.strip():

@@ -10,7 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from rectification.bench.scenarios import EXPORT_ROWS
+from devtools.bench.scenarios import EXPORT_ROWS
 
 SCENARIOS = {
     "list_api_county",

@@ -8,8 +8,8 @@ from django.db.models import Count
 
 from accounts.choices import Role
 from accounts.models import User
+from devtools.bench.province import generate_province
 from rectification import schedule
-from rectification.bench.province import generate_province
 from rectification.choices import AssignmentRole, TaskStatus
 from rectification.models import Assignment, Event, ProgressReport, Task
 

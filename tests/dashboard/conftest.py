@@ -2,22 +2,20 @@
 
 `board_tasks(n)` adds n tasks to the `world` that cycle through every status, deadline kind
 (past, future, none), 序时 status, warning colour, place (county, township, city level) and
-lead unit, so each dashboard bucket and each drill-down filter has rows on both sides of it.
+lead unit, so each dashboard bucket and each drill-down filter has rows on both sides of it
+(the synthetic province generator's cycle mix, devtools.bench.province.cycle_tasks).
 `second_city` builds another city with its own leader and tasks, outside the first leader's scope.
 """
 
-import itertools
 import shutil
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, timedelta
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
 
 from accounts.choices import RegionLevel, Role, UnitKind
-from rectification import services, tally
-from rectification.choices import ScheduleStatus, TaskStatus, WarningLevel
-from rectification.models import Event, Task
+from devtools.bench.province import cycle_tasks
+from rectification import services
+from rectification.models import Task
 from rectification.services import CLOSEOUT_CHECKLIST
 from tests.conftest import skip_or_fail
 from tests.factories import (
@@ -64,20 +62,6 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1400, "height": 1000}}
 
 
-STATUSES = list(TaskStatus.values)
-DEADLINES = [date(2020, 1, 31), date(2020, 6, 30), None]  # overdue-able, future, long-term
-SCHEDULES = list(ScheduleStatus.values)
-WARNINGS = [WarningLevel.NONE, WarningLevel.YELLOW, WarningLevel.RED, WarningLevel.BLUE]
-# Close-out events spread over the trend window, one outside it, and one on a month boundary:
-# 2020-01-31 17:00 UTC is 2020-02-01 01:00 in Asia/Shanghai, so it belongs to February.
-CLOSE_TIMES = [
-    datetime(2019, 6, 10, 4, 0, tzinfo=UTC),
-    datetime(2020, 1, 31, 17, 0, tzinfo=UTC),
-    datetime(2019, 12, 3, 2, 0, tzinfo=UTC),
-    datetime(2018, 5, 1, 2, 0, tzinfo=UTC),
-]
-
-
 @pytest.fixture
 def township(world):
     return RegionFactory(
@@ -87,49 +71,20 @@ def township(world):
 
 @pytest.fixture
 def board_tasks(world, township):
-    """Add n varied tasks to the world (in its round, under a second problem)."""
-    counter = itertools.count(1)
+    """Add n varied tasks to the world (in its round, under a second problem), from the
+    synthetic province generator's cycle mix (devtools.bench.province.cycle_tasks)."""
+    made = [0]
 
     def make(n: int) -> list[Task]:
         problem = ProblemFactory(round=world.round, category=world.category, title="城区扬尘污染")
-        places = [world.dongcheng, world.xicheng, township, world.city]
-        leads = [world.dc_gov, world.xc_gov, world.housing, None]
-        task_type = ContentType.objects.get_for_model(Task)
-        tasks = []
-        for i in range(n):
-            k = next(counter)
-            status = STATUSES[i % len(STATUSES)]
-            closed_at = (
-                CLOSE_TIMES[(i // 6) % len(CLOSE_TIMES)] if status == TaskStatus.CLOSED else None
-            )
-            task = TaskFactory(
-                problem=problem,
-                code=f"YC-{k}",
-                name=f"扬尘点位{k}",
-                region=places[i % len(places)],
-                lead=leads[(i // 2) % len(leads)],
-                status=status,
-                deadline=DEADLINES[i % len(DEADLINES)],
-                original_deadline=DEADLINES[i % len(DEADLINES)],
-                schedule_status=SCHEDULES[i % len(SCHEDULES)],
-                warning_level=WARNINGS[(i // 3) % len(WARNINGS)],
-                reopen_count=1 if i % 7 == 0 else 0,
-                closed_at=closed_at,
-                lng=None if i % 5 == 4 else Decimal("116.30") + Decimal(i) / 1000,
-                lat=None if i % 5 == 4 else Decimal("39.90") + Decimal(i % 13) / 1000,
-            )
-            if closed_at:
-                Event.objects.create(
-                    task=task,
-                    target_type=task_type,
-                    target_id=task.pk,
-                    verb="close",
-                    from_status=TaskStatus.PUBLICIZING,
-                    to_status=TaskStatus.CLOSED,
-                    created_at=closed_at,
-                )
-                tally.recount(task)  # a back-dated close-out counts in the built trend
-            tasks.append(task)
+        tasks = cycle_tasks(
+            problem=problem,
+            places=[world.dongcheng, world.xicheng, township, world.city],
+            leads=[world.dc_gov, world.xc_gov, world.housing, None],
+            n=n,
+            first=made[0] + 1,
+        )
+        made[0] += n
         return tasks
 
     return make

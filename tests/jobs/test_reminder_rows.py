@@ -430,9 +430,9 @@ def test_the_sweep_is_a_fixed_number_of_statements(
 
 
 def test_the_benchmarks_raw_limit_writes_the_same_rows(province):
-    # The raw SQL that the benchmark holds the sweep against (rectification.bench.raw) is the
+    # The raw SQL that the benchmark holds the sweep against (devtools.bench.raw) is the
     # same sweep: same rows, same answer.
-    from rectification.bench import raw
+    from devtools.bench import raw
 
     run = reminders.run(ON)
     rows = written_rows()

@@ -9,18 +9,17 @@ office notification is compared with what the Python rules give task by task. Ru
 and on PostgreSQL (DATABASE_URL).
 """
 
-import random
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.choices import RegionLevel, Role, UnitKind
 from accounts.events import EventVerb
+from devtools.bench.province import scatter_tasks
 from rectification import schedule
 from rectification.choices import (
     NotificationStatus,
@@ -38,7 +37,6 @@ from rectification.models import (
     Milestone,
     Notification,
     ProgressReport,
-    ReportingPeriod,
     SupervisionNotice,
     Task,
     Warning,
@@ -48,12 +46,6 @@ from tests.factories import RegionFactory, UnitFactory, UserFactory
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEED = 20200215
 RANK = {WarningLevel.BLUE: 1, WarningLevel.YELLOW: 2, WarningLevel.RED: 3}
-AUTO_REASONS = (
-    WarningReason.BEHIND,
-    WarningReason.DUE_SOON,
-    WarningReason.NO_REPORT,
-    WarningReason.RETURNED,
-)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -83,204 +75,21 @@ def sweep_world(jobs_world, settings):
     return w
 
 
-def _day(rng: random.Random, on: date, spread: int) -> date:
-    return on + timedelta(days=rng.randint(-spread, spread))
-
-
-def build_province(w, n: int, on: date, seed: int = SEED) -> None:
-    """`n` random tasks with milestones, reports and warnings, as of day `on`."""
-    rng = random.Random(seed)
-    tol = settings.SCHEDULE_TOLERANCE_PCT
-    # after the highest seq under the problem (factories number tasks from a process-wide
-    # sequence, so other tests run before this one push it up)
-    first = (
-        Task.objects.filter(problem=w.problem)
-        .order_by("-seq")
-        .values_list("seq", flat=True)
-        .first()
-        or 0
-    ) + 1
-    tasks = []
-    for i in range(n):
-        status = rng.choice(TaskStatus.values)
-        start = None if rng.random() < 0.1 else _day(rng, on, 300)
-        kind = rng.random()
-        if kind < 0.1:
-            deadline = None
-        elif kind < 0.3:  # around the due-soon window and the overdue edge
-            deadline = on + timedelta(days=rng.randint(-2, 8))
-        elif kind < 0.45:  # elapsed shares ending in .5: round() takes them to even
-            span = rng.choice([8, 40, 200])
-            start = on - timedelta(days=rng.randrange(1, span, 2))
-            deadline = start + timedelta(days=span)
-        elif kind < 0.5:  # starting and due the same day, around today
-            start = deadline = on + timedelta(days=rng.randint(-1, 1))
-        else:
-            deadline = _day(rng, on, 300)
-        if start and deadline and deadline < start:
-            start, deadline = deadline, start
-        progress = rng.randint(0, 100)
-        verdict = schedule.evaluate(
-            status=TaskStatus.IN_PROGRESS,
-            start_date=start,
-            deadline=deadline,
-            progress_pct=0,
-            today=on,
-        )
-        if verdict.expected_pct is not None and rng.random() < 0.6:
-            # at the tolerance's edges: `tol` behind is on schedule, one more is behind
-            edge = rng.choice([-tol - 1, -tol, tol, tol + 1])
-            progress = min(100, max(0, verdict.expected_pct + edge))
-        tasks.append(
-            Task(
-                round=w.round,
-                problem=w.problem,
-                seq=first + i,
-                code=f"R-{seed}-{i}",
-                name=f"随机点位{i}",
-                region=rng.choice(w.regions),
-                status=status,
-                start_date=start,
-                deadline=deadline,
-                original_deadline=deadline,
-                progress_pct=progress,
-                lead_unit=rng.choice(w.leads),
-                schedule_status=rng.choice(ScheduleStatus.values),
-                warning_level=rng.choice(WarningLevel.values),
-                closed_at=(
-                    datetime(2020, 1, 5, 10, tzinfo=SHANGHAI)
-                    if status == TaskStatus.CLOSED
-                    else None
-                ),
-            )
-        )
-    tasks = Task.objects.bulk_create(tasks)
-
-    milestones, warnings, reports = [], [], []
-    month, last_month = _periods(on)
-    other_kind, _ = ReportingPeriod.objects.get_or_create(
-        kind=PeriodKind.QUARTERLY,
-        code=f"{on:%Y-%m}",  # same code, another kind: not the monthly report
-        defaults={"start_date": on, "end_date": on, "due_date": on},
+def build_province(w, n: int, on: date, seed: int) -> None:
+    """`n` random tasks at the rules' edges in the world's regions, from the one synthetic
+    province generator (devtools.bench.province)."""
+    scatter_tasks(
+        round_=w.round,
+        problem=w.problem,
+        regions=w.regions,
+        leads=w.leads,
+        reporting_unit=w.dc_gov,
+        reporter=w.reporter,
+        office=w.office,
+        n=n,
+        on=on,
+        seed=seed,
     )
-    month_start = periods.month_start(on)
-    for task in tasks:
-        roll = rng.random()
-        if roll < 0.15:  # milestones of weights 1-8
-            for seq in range(rng.randint(1, 4)):
-                done = None if rng.random() < 0.4 else _day(rng, on, 40)
-                milestones.append(
-                    Milestone(
-                        task=task,
-                        seq=seq,
-                        name=f"节点{seq}",
-                        planned_date=_day(rng, on, 40),
-                        weight=rng.randint(1, 8),
-                        done_date=done,
-                    )
-                )
-        elif roll < 0.3:  # weights of total 8: shares of 12.5, 37.5 … (ties in the rounding)
-            weights = rng.choice([(1, 7), (3, 5), (1, 2, 5), (5, 3)])
-            for seq, weight in enumerate(weights):
-                past = on - timedelta(days=rng.randint(0, 30))
-                milestones.append(
-                    Milestone(
-                        task=task,
-                        seq=seq,
-                        name=f"节点{seq}",
-                        planned_date=past if seq == 0 else on + timedelta(days=10),
-                        weight=weight,
-                        done_date=past if rng.random() < 0.3 else None,
-                    )
-                )
-        roll = rng.random()
-        if roll < 0.5:
-            period = month if roll < 0.4 else rng.choice([last_month, other_kind])
-            reports.append(
-                ProgressReport(
-                    task=task,
-                    period=period,
-                    unit=w.dc_gov,
-                    progress_text="按计划推进",
-                    progress_pct=task.progress_pct,
-                    submitted_by=w.reporter,
-                    submitted_at=datetime(2020, 2, 10, 9, tzinfo=SHANGHAI),
-                )
-            )
-        if rng.random() < 0.25:  # the office's own warnings, some resolved
-            for _ in range(rng.randint(1, 3)):
-                warnings.append(
-                    Warning(
-                        task=task,
-                        unit=task.lead_unit,
-                        level=rng.choice(WarningLevel.values),
-                        reason=rng.choice(WarningReason.values),
-                        day=_day(rng, on, 20),
-                        auto=False,
-                        issued_by=w.office,
-                        resolved_at=(
-                            datetime(2020, 2, 1, tzinfo=SHANGHAI) if rng.random() < 0.3 else None
-                        ),
-                    )
-                )
-        if rng.random() < 0.3:  # the sweep's rows of earlier days, this month and last
-            days = {
-                month_start + timedelta(days=rng.randint(0, (on - month_start).days - 1))
-                if rng.random() < 0.8
-                else month_start - timedelta(days=rng.randint(1, 20))
-                for _ in range(rng.randint(1, 3))
-            }
-            for day in days:
-                warnings.append(
-                    Warning(
-                        task=task,
-                        unit=task.lead_unit,
-                        level=rng.choice([WarningLevel.YELLOW, WarningLevel.YELLOW, "RED"]),
-                        reason=rng.choice(AUTO_REASONS),
-                        day=day,
-                        auto=True,
-                    )
-                )
-        if rng.random() < 0.03:  # a row of today already there: kept as it is
-            warnings.append(
-                Warning(
-                    task=task,
-                    unit=task.lead_unit,
-                    level=WarningLevel.YELLOW,
-                    reason=WarningReason.BEHIND,
-                    day=on,
-                    auto=True,
-                    note="先前写入",
-                )
-            )
-    Milestone.objects.bulk_create(milestones)
-    ProgressReport.objects.bulk_create(reports)
-    Warning.objects.bulk_create(warnings)
-    # One task already has this month's letter: none is proposed again.
-    lettered = next(t for t in tasks if t.lead_unit_id)
-    SupervisionNotice.objects.create(
-        kind=SupervisionKind.LETTER,
-        status=SupervisionStatus.ISSUED,
-        title="已发督办函",
-        target_unit_id=lettered.lead_unit_id,
-        auto_key=f"letter:{lettered.pk}:{on:%Y-%m}",
-    )
-
-
-def _periods(on: date) -> tuple[ReportingPeriod, ReportingPeriod]:
-    found = []
-    for start in (periods.month_start(on), periods.previous_month_start(on)):
-        period, _ = ReportingPeriod.objects.get_or_create(
-            kind=PeriodKind.MONTHLY,
-            code=f"{start:%Y-%m}",
-            defaults={
-                "start_date": start,
-                "end_date": periods.month_end(start),
-                "due_date": periods.report_cutoff(start),
-            },
-        )
-        found.append(period)
-    return found[0], found[1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -475,7 +284,7 @@ def snapshot():
 def test_sql_sweep_equals_the_python_rules_task_by_task(sweep_world, settings, on, tolerance):
     # given a few hundred random tasks
     settings.SCHEDULE_TOLERANCE_PCT = tolerance
-    build_province(sweep_world, 400, on)
+    build_province(sweep_world, 400, on, seed=SEED)
     stored, rows = expected_sweep(on)
     existing_letters = set(SupervisionNotice.objects.values_list("auto_key", flat=True))
     before_levels = {pk: level for pk, (_s, level) in stored_tasks().items()}

@@ -4,6 +4,12 @@
 counties and statuses like the demo city's mix, deadlines over three years, monthly progress
 reports, events and warnings. Rows are written with explicit ids in bulk: COPY on PostgreSQL,
 executemany on SQLite (small sizes only).
+
+Two smaller mixes place tasks inside an existing region tree, for tests: `scatter_tasks`
+puts a few hundred seeded random tasks on the rules' edges (the warning sweep's SQL against
+its Python rules), `cycle_tasks` walks n tasks through every dashboard bucket in a fixed
+order (the dashboard's figures and drill-downs). The benchmark and the tests take their
+synthetic provinces from here, sized and seeded by their arguments.
 """
 
 import csv
@@ -13,8 +19,10 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
@@ -28,15 +36,21 @@ from rectification import schedule, tally
 from rectification.choices import (
     AssignmentRole,
     PeriodKind,
+    ScheduleStatus,
+    SupervisionKind,
+    SupervisionStatus,
     TaskStatus,
     WarningLevel,
     WarningReason,
 )
+from rectification.jobs import periods
 from rectification.models import (
     Assignment,
     Event,
+    Milestone,
     ProgressReport,
     ReportingPeriod,
+    SupervisionNotice,
     Task,
     Warning,
 )
@@ -718,3 +732,317 @@ def generate_province(
             cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+# ---------------------------------------------------------------------------------------------
+# The edge mix: a few hundred tasks on the rules' boundaries, inside an existing region tree
+
+EDGE_SEED = 20200215
+# Reasons the sweep itself records (its rows of earlier days).
+AUTO_REASONS = (
+    WarningReason.BEHIND,
+    WarningReason.DUE_SOON,
+    WarningReason.NO_REPORT,
+    WarningReason.RETURNED,
+)
+
+
+def _near(rng: random.Random, on: date, spread: int) -> date:
+    return on + timedelta(days=rng.randint(-spread, spread))
+
+
+def scatter_tasks(
+    *,
+    round_: InspectionRound,
+    problem: Problem,
+    regions: Sequence[Region],
+    leads: Sequence[Unit | None],
+    reporting_unit: Unit,
+    reporter: User,
+    office: User,
+    n: int,
+    on: date,
+    seed: int = EDGE_SEED,
+) -> list[Task]:
+    """`n` random tasks at the rules' edges under `problem`, with milestones, monthly reports,
+    manual and earlier auto warnings and one letter already sent, as of day `on`.
+
+    The province's second mix, for tests that hold two implementations of a rule against
+    each other (the warning sweep's SQL and its Python rules): every status, dates missing
+    or on the boundaries (due-soon window, overdue edge, elapsed shares ending in .5), progress
+    at the tolerance's edges, milestone weights whose shares tie in the rounding, reports of
+    this month, last month and another kind of period, manual warnings of every reason and
+    level (some resolved), the sweep's rows of earlier days and one of today. Written through
+    the ORM (hundreds of rows, not millions); placed in the given regions and units."""
+    rng = random.Random(seed)
+    tol = settings.SCHEDULE_TOLERANCE_PCT
+    # after the highest seq under the problem (factories number tasks from a process-wide
+    # sequence, so other tests run before this one push it up)
+    first = (
+        Task.objects.filter(problem=problem).order_by("-seq").values_list("seq", flat=True).first()
+        or 0
+    ) + 1
+    tasks = []
+    for i in range(n):
+        status = rng.choice(TaskStatus.values)
+        start = None if rng.random() < 0.1 else _near(rng, on, 300)
+        kind = rng.random()
+        if kind < 0.1:
+            deadline = None
+        elif kind < 0.3:  # around the due-soon window and the overdue edge
+            deadline = on + timedelta(days=rng.randint(-2, 8))
+        elif kind < 0.45:  # elapsed shares ending in .5: round() takes them to even
+            span = rng.choice([8, 40, 200])
+            start = on - timedelta(days=rng.randrange(1, span, 2))
+            deadline = start + timedelta(days=span)
+        elif kind < 0.5:  # starting and due the same day, around today
+            start = deadline = on + timedelta(days=rng.randint(-1, 1))
+        else:
+            deadline = _near(rng, on, 300)
+        if start and deadline and deadline < start:
+            start, deadline = deadline, start
+        progress = rng.randint(0, 100)
+        verdict = schedule.evaluate(
+            status=TaskStatus.IN_PROGRESS,
+            start_date=start,
+            deadline=deadline,
+            progress_pct=0,
+            today=on,
+        )
+        if verdict.expected_pct is not None and rng.random() < 0.6:
+            # at the tolerance's edges: `tol` behind is on schedule, one more is behind
+            edge = rng.choice([-tol - 1, -tol, tol, tol + 1])
+            progress = min(100, max(0, verdict.expected_pct + edge))
+        tasks.append(
+            Task(
+                round=round_,
+                problem=problem,
+                seq=first + i,
+                code=f"R-{seed}-{i}",
+                name=f"随机点位{i}",
+                region=rng.choice(list(regions)),
+                status=status,
+                start_date=start,
+                deadline=deadline,
+                original_deadline=deadline,
+                progress_pct=progress,
+                lead_unit=rng.choice(list(leads)),
+                schedule_status=rng.choice(ScheduleStatus.values),
+                warning_level=rng.choice(WarningLevel.values),
+                closed_at=(
+                    datetime(2020, 1, 5, 10, tzinfo=SHANGHAI)
+                    if status == TaskStatus.CLOSED
+                    else None
+                ),
+            )
+        )
+    tasks = Task.objects.bulk_create(tasks)
+
+    milestones, warnings, reports = [], [], []
+    month, last_month = _edge_periods(on)
+    other_kind, _ = ReportingPeriod.objects.get_or_create(
+        kind=PeriodKind.QUARTERLY,
+        code=f"{on:%Y-%m}",  # same code, another kind: not the monthly report
+        defaults={"start_date": on, "end_date": on, "due_date": on},
+    )
+    month_start = periods.month_start(on)
+    for task in tasks:
+        roll = rng.random()
+        if roll < 0.15:  # milestones of weights 1-8
+            for seq in range(rng.randint(1, 4)):
+                done = None if rng.random() < 0.4 else _near(rng, on, 40)
+                milestones.append(
+                    Milestone(
+                        task=task,
+                        seq=seq,
+                        name=f"节点{seq}",
+                        planned_date=_near(rng, on, 40),
+                        weight=rng.randint(1, 8),
+                        done_date=done,
+                    )
+                )
+        elif roll < 0.3:  # weights of total 8: shares of 12.5, 37.5 … (ties in the rounding)
+            weights = rng.choice([(1, 7), (3, 5), (1, 2, 5), (5, 3)])
+            for seq, weight in enumerate(weights):
+                past = on - timedelta(days=rng.randint(0, 30))
+                milestones.append(
+                    Milestone(
+                        task=task,
+                        seq=seq,
+                        name=f"节点{seq}",
+                        planned_date=past if seq == 0 else on + timedelta(days=10),
+                        weight=weight,
+                        done_date=past if rng.random() < 0.3 else None,
+                    )
+                )
+        roll = rng.random()
+        if roll < 0.5:
+            period = month if roll < 0.4 else rng.choice([last_month, other_kind])
+            reports.append(
+                ProgressReport(
+                    task=task,
+                    period=period,
+                    unit=reporting_unit,
+                    progress_text="按计划推进",
+                    progress_pct=task.progress_pct,
+                    submitted_by=reporter,
+                    submitted_at=datetime(2020, 2, 10, 9, tzinfo=SHANGHAI),
+                )
+            )
+        if rng.random() < 0.25:  # the office's own warnings, some resolved
+            for _ in range(rng.randint(1, 3)):
+                warnings.append(
+                    Warning(
+                        task=task,
+                        unit=task.lead_unit,
+                        level=rng.choice(WarningLevel.values),
+                        reason=rng.choice(WarningReason.values),
+                        day=_near(rng, on, 20),
+                        auto=False,
+                        issued_by=office,
+                        resolved_at=(
+                            datetime(2020, 2, 1, tzinfo=SHANGHAI) if rng.random() < 0.3 else None
+                        ),
+                    )
+                )
+        if rng.random() < 0.3:  # the sweep's rows of earlier days, this month and last
+            days = {
+                month_start + timedelta(days=rng.randint(0, (on - month_start).days - 1))
+                if rng.random() < 0.8
+                else month_start - timedelta(days=rng.randint(1, 20))
+                for _ in range(rng.randint(1, 3))
+            }
+            for day in days:
+                warnings.append(
+                    Warning(
+                        task=task,
+                        unit=task.lead_unit,
+                        level=rng.choice([WarningLevel.YELLOW, WarningLevel.YELLOW, "RED"]),
+                        reason=rng.choice(AUTO_REASONS),
+                        day=day,
+                        auto=True,
+                    )
+                )
+        if rng.random() < 0.03:  # a row of today already there: kept as it is
+            warnings.append(
+                Warning(
+                    task=task,
+                    unit=task.lead_unit,
+                    level=WarningLevel.YELLOW,
+                    reason=WarningReason.BEHIND,
+                    day=on,
+                    auto=True,
+                    note="先前写入",
+                )
+            )
+    Milestone.objects.bulk_create(milestones)
+    ProgressReport.objects.bulk_create(reports)
+    Warning.objects.bulk_create(warnings)
+    # One task already has this month's letter: none is proposed again.
+    lettered = next(t for t in tasks if t.lead_unit_id)
+    SupervisionNotice.objects.create(
+        kind=SupervisionKind.LETTER,
+        status=SupervisionStatus.ISSUED,
+        title="已发督办函",
+        target_unit_id=lettered.lead_unit_id,
+        auto_key=f"letter:{lettered.pk}:{on:%Y-%m}",
+    )
+    return tasks
+
+
+def _edge_periods(on: date) -> tuple[ReportingPeriod, ReportingPeriod]:
+    found = []
+    for start in (periods.month_start(on), periods.previous_month_start(on)):
+        period, _ = ReportingPeriod.objects.get_or_create(
+            kind=PeriodKind.MONTHLY,
+            code=f"{start:%Y-%m}",
+            defaults={
+                "start_date": start,
+                "end_date": periods.month_end(start),
+                "due_date": periods.report_cutoff(start),
+            },
+        )
+        found.append(period)
+    return found[0], found[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# The cycle mix: n tasks that walk every bucket, deterministically
+
+CYCLE_STATUSES = list(TaskStatus.values)
+CYCLE_DEADLINES = [date(2020, 1, 31), date(2020, 6, 30), None]  # overdue-able, future, long-term
+CYCLE_SCHEDULES = list(ScheduleStatus.values)
+CYCLE_COLOURS = [WarningLevel.NONE, WarningLevel.YELLOW, WarningLevel.RED, WarningLevel.BLUE]
+# Close-out events spread over the trend window of 2020-02-15, one outside it, and one on a
+# month boundary: 2020-01-31 17:00 UTC is 2020-02-01 01:00 in Asia/Shanghai (February).
+CYCLE_CLOSE_TIMES = [
+    datetime(2019, 6, 10, 4, 0, tzinfo=ZoneInfo("UTC")),
+    datetime(2020, 1, 31, 17, 0, tzinfo=ZoneInfo("UTC")),
+    datetime(2019, 12, 3, 2, 0, tzinfo=ZoneInfo("UTC")),
+    datetime(2018, 5, 1, 2, 0, tzinfo=ZoneInfo("UTC")),
+]
+
+
+def cycle_tasks(
+    *,
+    problem: Problem,
+    places: Sequence[Region],
+    leads: Sequence[Unit | None],
+    n: int,
+    first: int = 1,
+    code_prefix: str = "YC",
+    name_prefix: str = "扬尘点位",
+    start_date: date = date(2019, 8, 20),
+) -> list[Task]:
+    """`n` tasks under `problem` that cycle through every status, deadline kind (past,
+    future, none), 序时 status, warning colour, place and lead unit (None: no lead), so each
+    dashboard bucket and each drill-down filter has rows on both sides of it. Closed ones
+    carry a back-dated close event (the trend's months), and every task is counted in the
+    dashboard tally. Deterministic: the i-th task of a call is the same on every run; `first`
+    numbers the codes (code_prefix-first, …)."""
+    task_type = ContentType.objects.get_for_model(Task)
+    made = []
+    for i in range(n):
+        k = first + i
+        status = CYCLE_STATUSES[i % len(CYCLE_STATUSES)]
+        closed_at = (
+            CYCLE_CLOSE_TIMES[(i // 6) % len(CYCLE_CLOSE_TIMES)]
+            if status == TaskStatus.CLOSED
+            else None
+        )
+        deadline = CYCLE_DEADLINES[i % len(CYCLE_DEADLINES)]
+        lead = leads[(i // 2) % len(leads)]
+        task = Task.objects.create(
+            round_id=problem.round_id,
+            problem=problem,
+            seq=i + 1,
+            code=f"{code_prefix}-{k}",
+            name=f"{name_prefix}{k}",
+            region=places[i % len(places)],
+            status=status,
+            start_date=start_date,
+            deadline=deadline,
+            original_deadline=deadline,
+            schedule_status=CYCLE_SCHEDULES[i % len(CYCLE_SCHEDULES)],
+            warning_level=CYCLE_COLOURS[(i // 3) % len(CYCLE_COLOURS)],
+            reopen_count=1 if i % 7 == 0 else 0,
+            closed_at=closed_at,
+            lead_unit=lead,
+            lng=None if i % 5 == 4 else Decimal("116.30") + Decimal(i) / 1000,
+            lat=None if i % 5 == 4 else Decimal("39.90") + Decimal(i % 13) / 1000,
+        )
+        if lead is not None:
+            Assignment.objects.create(task=task, unit=lead, role=AssignmentRole.LEAD)
+        if closed_at:
+            Event.objects.create(
+                task=task,
+                target_type=task_type,
+                target_id=task.pk,
+                verb="close",
+                from_status=TaskStatus.PUBLICIZING,
+                to_status=TaskStatus.CLOSED,
+                created_at=closed_at,
+            )
+        tally.recount(task)  # made behind the services' back, still counted (and its close)
+        made.append(task)
+    return made

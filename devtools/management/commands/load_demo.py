@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts import clock
-from rectification.demo import DEMO_PASSWORD, SNAPSHOT_DATE, load_demo
+from devtools.demo import DEMO_PASSWORD, SNAPSHOT_DATE, load_demo
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """The demo city of DOMAIN.md §5 as plain data: 示范市 on 2020-02-15.
 
-Everything here is fictional. The loader (rectification/demo/loader.py) turns these tables
+Everything here is fictional. The loader (devtools/demo/loader.py) turns these tables
 into rows; each task carries a `story`, the dated steps that brought it to its status on the
 snapshot day, so that its history (reports, close-out, reviews, notice, look-back) is
 consistent with that status.
@@ -1108,6 +1108,10 @@ JSP_PROBLEMS = (
                 D(2020, 12, 31),
                 [],
                 ScheduleStatus.ON,
+                # The plan starts this point after the monthly cutoff of January (the 25th):
+                # its first progress report is due in February, so January's warning sweep
+                # finds no report missing (尚未启动, 疫情).
+                start=D(2020, 1, 31),
             ),
             _outfall(
                 12,
@@ -1488,6 +1492,8 @@ class WarningSpec:
     level: str
     reason: str
     day: date
+    # auto: the warning sweep finds it when the loader runs the sweep on `day` (its note is
+    # then the sweep's own); otherwise the office issues it by hand (services.warning_raise).
     auto: bool
     note: str
 
@@ -1725,3 +1731,6 @@ PETITIONS = (
         "向信访人反馈核查结果。",
     ),
 )
+
+# The story's first day: the earliest round listed (no row of the demo is stamped earlier).
+STORY_START = min(spec.listed_on for spec in ROUNDS)

@@ -2,7 +2,7 @@
 
 Each scenario runs the product (django.test.Client as a real user of the generated province,
 or the job function itself) and, in the same process on the same connection, the raw SQL for
-the same answer (rectification.bench.raw). For each it records the median and p95 of K timed
+the same answer (devtools.bench.raw). For each it records the median and p95 of K timed
 runs, the product's query count, the peak memory, whether both gave the same answer, and the
 ratio product/limit against the issue's target.
 
@@ -33,7 +33,7 @@ from django.urls import reverse
 from accounts import clock
 from accounts.choices import RegionLevel, Role, UnitKind
 from accounts.models import Region, Unit, User
-from rectification.bench import raw
+from devtools.bench import raw
 from rectification.choices import OPEN_STATUSES, TaskStatus, WarningLevel
 from rectification.models import Notification, Task
 from rectification.views.tasks import TASK_PAGE_REPORTS, TIMELINE_EVENTS
@@ -320,7 +320,7 @@ class Province:
 
 
 def benchmark_provinces() -> list[tuple[Region, int]]:
-    """Generated provinces (rectification.bench.province) with their task counts."""
+    """Generated provinces (devtools.bench.province) with their task counts."""
     found = []
     for region in Region.objects.filter(
         level=RegionLevel.PROVINCE, name__startswith="基准省"

@@ -7,7 +7,7 @@ the two databases (row values, FILTER and NULLS LAST need SQLite >= 3.30); where
 differ (array_agg / group_concat) there is a vendor branch.
 
 These are measuring sticks, not product code: nothing here applies a user's scope beyond the
-region subtree the benchmark user sees, and nothing is used outside rectification.bench.
+region subtree the benchmark user sees, and nothing is used outside devtools.bench.
 """
 
 import json

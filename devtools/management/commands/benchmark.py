@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from rectification.bench import scenarios as bench
+from devtools.bench import scenarios as bench
 
 
 class Command(BaseCommand):

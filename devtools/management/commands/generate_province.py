@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from rectification.bench.province import generate_province
+from devtools.bench.province import generate_province
 
 
 class Command(BaseCommand):

@@ -6,9 +6,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import RegionLevel, Role, UnitKind
+from accounts.scope import ScopedQuerySet
 
 
-class RegionQuerySet(models.QuerySet):
+class RegionQuerySet(ScopedQuerySet):
     def subtree_of(self, region: "Region") -> "RegionQuerySet":
         """The region and every region below it (materialized path prefix)."""
         return self.filter(path__startswith=region.path)
@@ -94,6 +95,8 @@ class Unit(models.Model):
     )
     sort = models.PositiveIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("单位")

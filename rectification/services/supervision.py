@@ -297,7 +297,7 @@ def notification_mark_read(*, actor: User, notification_id: int | None = None) -
     """Mark one of the actor's notifications read, or all of them when no id is given.
 
     Returns the number of rows changed; someone else's notification is NotFound."""
-    mine = Notification.objects.filter(recipient_id=actor.pk)
+    mine = Notification.objects.visible_to(actor)
     if notification_id is not None:
         if not mine.filter(pk=notification_id).exists():
             raise NotFound("通知不存在")

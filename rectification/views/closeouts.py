@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import clock
 from accounts.choices import Role
+from accounts.scope import get_visible_or_404
 from rectification import services
 from rectification.choices import CloseoutStatus, TaskStatus
 from rectification.forms import (
@@ -225,7 +226,7 @@ def closeout_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def task_lookback(request: HttpRequest, pk: int) -> HttpResponse:
     require_office(request)
-    task = get_object_or_404(Task.objects.visible_to(request.user).select_related("region"), pk=pk)
+    task = get_visible_or_404(Task.objects.select_related("region"), request.user, pk=pk)
     closure = (
         CloseoutApplication.objects.filter(task=task, status=CloseoutStatus.APPROVED)
         .order_by("-closed_at")

@@ -4,12 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import RegionLevel
 from accounts.models import Region, Unit
-from accounts.scope import Reach, scope_of
+from accounts.scope import get_visible_or_404
 from inspections.models import Problem
 from rectification import services
 from rectification.choices import AssignmentRole, ExtensionStatus, WarningLevel
@@ -24,19 +24,13 @@ from rectification.views.common import call_service, require_office
 
 
 def _units_in_scope(user):
-    units = Unit.objects.filter(is_active=True).select_related("region")
-    scope = scope_of(user)
-    if scope.reach is Reach.REGION:
-        units = units.filter(region_id__in=scope.subtree())
+    units = Unit.objects.visible_to(user).filter(is_active=True).select_related("region")
     return units.order_by("region__path", "sort", "id")
 
 
 def _counties_in_scope(user):
-    scope = scope_of(user)
-    regions = Region.objects.filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY])
-    if scope.reach is Reach.REGION:
-        regions = regions.filter(pk__in=scope.subtree())
-    return regions.order_by("path")
+    regions = Region.objects.visible_to(user)
+    return regions.filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY]).order_by("path")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -46,9 +40,8 @@ def _counties_in_scope(user):
 @login_required
 def extension_queue(request: HttpRequest) -> HttpResponse:
     require_office(request)
-    visible = Task.objects.visible_to(request.user).values("pk")
     extensions = (
-        Extension.objects.filter(task_id__in=visible)
+        Extension.objects.visible_to(request.user)
         .select_related("task", "task__region", "unit", "requested_by", "decided_by")
         .order_by("status", "created_at")
     )
@@ -142,7 +135,7 @@ def supervision_create(request: HttpRequest) -> HttpResponse:
     task = None
     task_id = request.POST.get("task") or request.GET.get("task")
     if task_id and str(task_id).isdigit():
-        task = get_object_or_404(Task.objects.visible_to(request.user), pk=int(task_id))
+        task = get_visible_or_404(Task, request.user, pk=int(task_id))
     status = 200
     if request.method == "POST":
         form = SupervisionForm(request.POST, units=units)
@@ -198,7 +191,7 @@ def _unit_roles(form) -> list[services.UnitRole]:
 @require_http_methods(["GET", "POST"])
 def task_units(request: HttpRequest, pk: int) -> HttpResponse:
     require_office(request)
-    task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
+    task = get_visible_or_404(Task, request.user, pk=pk)
     units = _units_in_scope(request.user)
     status = 200
     if request.method == "POST":
@@ -234,9 +227,7 @@ def task_units(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def problem_task_create(request: HttpRequest, pk: int) -> HttpResponse:
     require_office(request)
-    problem = get_object_or_404(
-        Problem.objects.visible_to(request.user).select_related("round"), pk=pk
-    )
+    problem = get_visible_or_404(Problem.objects.select_related("round"), request.user, pk=pk)
     units = _units_in_scope(request.user)
     regions = _counties_in_scope(request.user)
     status = 200

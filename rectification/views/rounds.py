@@ -8,9 +8,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.scope import get_visible_or_404
 from inspections.models import InspectionRound, Petition, Problem
 from rectification import selectors, services
 from rectification.choices import TaskStatus
@@ -36,8 +37,8 @@ def round_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_office(request)
-    round_ = get_object_or_404(
-        InspectionRound.objects.visible_to(request.user).select_related("region"), pk=pk
+    round_ = get_visible_or_404(
+        InspectionRound.objects.select_related("region"), request.user, pk=pk
     )
     problems = list(
         selectors.problems_with_rollup(
@@ -79,12 +80,11 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_office(request)
-    problem = get_object_or_404(
+    problem = get_visible_or_404(
         selectors.problems_with_rollup(
-            Problem.objects.visible_to(request.user).select_related(
-                "round", "category", "category__aspect", "leader"
-            )
+            Problem.objects.select_related("round", "category", "category__aspect", "leader")
         ),
+        request.user,
         pk=pk,
     )
     tasks = (
@@ -120,11 +120,8 @@ def petition_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_office(request)
-    petition = get_object_or_404(
-        Petition.objects.visible_to(request.user).select_related(
-            "round", "region", "handling_unit"
-        ),
-        pk=pk,
+    petition = get_visible_or_404(
+        Petition.objects.select_related("round", "region", "handling_unit"), request.user, pk=pk
     )
     status = 200
     if request.method == "POST":

@@ -4,10 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import clock
+from accounts.scope import get_visible_or_404
 from rectification import services
 from rectification.choices import SupervisionStatus
 from rectification.forms import SupervisionIssueForm, SupervisionReplyForm
@@ -92,8 +93,8 @@ def supervision_reply(request: HttpRequest, pk: int) -> HttpResponse:
 def supervision_issue(request: HttpRequest, pk: int) -> HttpResponse:
     """签发 a letter the warnings job proposed: the office gives it a 文号 and a date."""
     require_office(request)
-    notice = get_object_or_404(
-        SupervisionNotice.objects.visible_to(request.user).select_related("target_unit"), pk=pk
+    notice = get_visible_or_404(
+        SupervisionNotice.objects.select_related("target_unit"), request.user, pk=pk
     )
     status = 200
     if request.method == "POST":

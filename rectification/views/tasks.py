@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.choices import RegionLevel, Role
 from accounts.models import Region, Unit
-from accounts.scope import Reach, is_office, is_unit_member, scope_of
+from accounts.scope import Reach, get_visible_or_404, is_office, is_unit_member, scope_of
 from inspections.models import InspectionRound
 from rectification import services
 from rectification.choices import (
@@ -111,12 +111,10 @@ def task_list(request: HttpRequest) -> HttpResponse:
         },
     }
     if wide:
-        scope = scope_of(request.user)
-        units = Unit.objects.filter(is_active=True).only("id", "name", "short_name")
-        counties = Region.objects.filter(level=RegionLevel.COUNTY).only("id", "name")
-        if scope.reach is Reach.REGION:
-            units = units.filter(region_id__in=scope.subtree())
-            counties = counties.filter(pk__in=scope.subtree())
+        units = Unit.objects.visible_to(request.user).filter(is_active=True)
+        units = units.only("id", "name", "short_name")
+        counties = Region.objects.visible_to(request.user).filter(level=RegionLevel.COUNTY)
+        counties = counties.only("id", "name")
         picked = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
         context["units"], context["units_limited"] = _unit_choices(request, units, picked)
         context["counties"] = counties
@@ -346,10 +344,11 @@ def task_actions(user, task: Task, roles: set[str], open_app: CloseoutApplicatio
 
 
 def _visible_task(request: HttpRequest, pk: int) -> Task:
-    return get_object_or_404(
-        Task.objects.visible_to(request.user).select_related(
+    return get_visible_or_404(
+        Task.objects.select_related(
             "round", "problem__category__aspect", "region", "lead_unit", "leader"
         ),
+        request.user,
         pk=pk,
     )
 
@@ -679,7 +678,7 @@ def milestone_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Evidence files are not web-served: only this view hands them out, after a scope check."""
-    attachment = get_object_or_404(Attachment.objects.visible_to(request.user), pk=pk)
+    attachment = get_visible_or_404(Attachment, request.user, pk=pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:

@@ -16,6 +16,7 @@ from rectification.services.base import (
     period_for,
     record_event,
     refresh_schedule,
+    unit_roles,
 )
 from rectification.services.closeouts import (
     CLOSEOUT_CHECKLIST,
@@ -81,4 +82,5 @@ __all__ = [
     "task_request_extension",
     "task_set_units",
     "task_update",
+    "unit_roles",
 ]

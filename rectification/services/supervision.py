@@ -14,6 +14,7 @@ from rectification.choices import (
     SupervisionKind,
     SupervisionStatus,
 )
+from rectification.lifecycle import MOVES, refusal
 from rectification.models import (
     Notification,
     SupervisionNotice,
@@ -42,7 +43,7 @@ def supervision_notice_create(
     """The office issues a 提醒函/督办函/约谈 … to a unit, optionally about some tasks."""
     from accounts.scope import sees_region
 
-    if not is_office(actor):
+    if refusal(actor, MOVES["supervision"]) is not None:
         raise NotAllowed("只有环督办可以发督办")
     if not sees_region(actor, target_unit.region_id):
         raise NotFound("督办对象不在您的权限范围内")

@@ -4,11 +4,11 @@ They live here rather than in inspections/ because they show task roll-ups, and 
 dependencies point rectification → inspections, never back.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.scope import get_visible_or_404
@@ -17,7 +17,7 @@ from rectification import selectors, services
 from rectification.choices import TaskStatus
 from rectification.forms import PetitionForm
 from rectification.models import Task
-from rectification.views.common import call_service, require_office
+from rectification.views.common import form_page, require_office
 
 
 @login_required
@@ -123,39 +123,18 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     petition = get_visible_or_404(
         Petition.objects.select_related("round", "region", "handling_unit"), request.user, pk=pk
     )
-    status = 200
-    if request.method == "POST":
-        form = PetitionForm(request.POST)
-        if form.is_valid():
-            _, status = call_service(
-                form,
-                services.petition_update,
-                petition=petition,
-                actor=request.user,
-                **form.cleaned_data,
-            )
-            if not status:
-                messages.success(request, "信访件办理情况已保存")
-                return redirect("petition_detail", pk=petition.pk)
-        else:
-            status = 400
-    else:
-        form = PetitionForm(
-            initial={
-                "verify_result": petition.verify_result,
-                "findings": petition.findings,
-                "handling": petition.handling,
-                "status": petition.status,
-                "published_at": petition.published_at,
-                "publish_url": petition.publish_url,
-            }
-        )
     tasks = (
         Task.objects.visible_to(request.user).filter(petitions=petition).select_related("region")
     )
-    return render(
+    fields = ("verify_result", "findings", "handling", "status", "published_at", "publish_url")
+    return form_page(
         request,
-        "rounds/petition_detail.html",
-        {"petition": petition, "form": form, "tasks": tasks},
-        status=status,
+        form_class=PetitionForm,
+        template="rounds/petition_detail.html",
+        context={"petition": petition, "tasks": tasks},
+        initial={field: getattr(petition, field) for field in fields},
+        service=services.petition_update,
+        inputs=lambda d: {"petition": petition, "actor": request.user, **d},
+        success="信访件办理情况已保存",
+        done=reverse("petition_detail", args=[petition.pk]),
     )

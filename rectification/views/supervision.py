@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import clock
@@ -16,6 +17,7 @@ from rectification.models import SupervisionNotice, Task
 from rectification.views.common import (
     call_service,
     flash_errors,
+    form_page,
     require_office,
     require_unit_member,
 )
@@ -96,29 +98,22 @@ def supervision_issue(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_visible_or_404(
         SupervisionNotice.objects.select_related("target_unit"), request.user, pk=pk
     )
-    status = 200
-    if request.method == "POST":
-        form = SupervisionIssueForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            _, status = call_service(
-                form,
-                services.supervision_notice_issue,
-                notice=notice,
-                actor=request.user,
-                doc_no=d["doc_no"],
-                issued_on=d["issued_on"],
-                reply_due=d["reply_due"],
-            )
-            if not status:
-                messages.success(request, f"已签发，已通知{notice.target_unit.display_name}")
-                return redirect("supervision_list")
-        else:
-            status = 400
-    else:
-        form = SupervisionIssueForm(initial={"issued_on": clock.today()})
-    return render(
-        request, "supervision/issue.html", {"notice": notice, "form": form}, status=status
+    return form_page(
+        request,
+        form_class=SupervisionIssueForm,
+        template="supervision/issue.html",
+        context={"notice": notice},
+        initial={"issued_on": clock.today()},
+        service=services.supervision_notice_issue,
+        inputs=lambda d: {
+            "notice": notice,
+            "actor": request.user,
+            "doc_no": d["doc_no"],
+            "issued_on": d["issued_on"],
+            "reply_due": d["reply_due"],
+        },
+        success=f"已签发，已通知{notice.target_unit.display_name}",
+        done=reverse("supervision_list"),
     )
 
 

@@ -167,3 +167,18 @@ def allowed_moves(
         if status in move.sources
         and refusal(user, move, unit_roles=unit_roles, applicant_unit_id=applicant_unit_id) is None
     )
+
+
+def unit_roles_in(user, assignments) -> set[str]:
+    """The roles of the user's unit among a task's loaded assignments (no query)."""
+    if not is_unit_member(user):
+        return set()
+    return {a.role for a in assignments if a.unit_id == user.unit_id}
+
+
+def needs_applicant(user, status: str) -> bool:
+    """Whether allowed_moves() for `user` on a task in `status` depends on the unit of the open
+    close-out application (so a caller that has not loaded it may skip the query)."""
+    return getattr(user, "role", None) == Role.UNIT_HEAD and any(
+        status in move.sources and Actor.APPLICANT_HEAD in move.actors for move in MOVES.values()
+    )

@@ -181,13 +181,14 @@ class TaskViewSet(ScopedViewMixin, mixins.RetrieveModelMixin, viewsets.GenericVi
 
     def retrieve(self, request, *args, **kwargs):
         task = self.get_object()
-        response = Response(s.TaskDetailSerializer(task).data)
+        response = Response(s.TaskDetailSerializer(task, context={"request": request}).data)
         response["ETag"] = task_etag(task.pk, task.version)
         return response
 
     def _detail(self, task_id: int, code: int = status.HTTP_200_OK) -> Response:
         task = self.get_queryset().get(pk=task_id)
-        response = Response(s.TaskDetailSerializer(task).data, status=code)
+        detail = s.TaskDetailSerializer(task, context={"request": self.request})
+        response = Response(detail.data, status=code)
         response["ETag"] = task_etag(task.pk, task.version)
         return response
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.choices import RegionLevel
 from accounts.models import Region, Unit
-from accounts.scope import Reach, get_visible_or_404, is_unit_member, scope_of
+from accounts.scope import Reach, get_visible_or_404, scope_of
 from inspections.models import InspectionRound
 from rectification import lifecycle, services
 from rectification.choices import (
@@ -309,15 +309,10 @@ def task_actions(
 
 def page_moves(user, task: Task, assignments, open_app) -> frozenset[str]:
     """allowed_moves() from what the task page has loaded already (no query)."""
-    roles = (
-        {a.role for a in assignments if a.unit_id == user.unit_id}
-        if is_unit_member(user)
-        else set()
-    )
     return allowed_moves(
         user,
         task.status,
-        unit_roles=roles,
+        unit_roles=lifecycle.unit_roles_in(user, assignments),
         applicant_unit_id=open_app.unit_id if open_app is not None else None,
     )
 

@@ -109,16 +109,19 @@ VERB_LABELS: dict[str, str] = {
 }
 
 
-def _actor_refusal(
-    user, actor: Actor, unit_roles: Collection[str], applicant_unit_id: int | None
-) -> str | None:
+def _actor_refusal(user, actor: Actor, unit_roles: Collection[str], application) -> str | None:
     if actor is Actor.OFFICE:
         return None if is_office(user) else "只有环督办可以执行此操作"
     if not is_unit_member(user):
         return "只有责任单位的填报员或审核人可以执行此操作"
     if actor is Actor.APPLICANT_HEAD:
-        if user.role != Role.UNIT_HEAD or user.unit_id != applicant_unit_id:
+        if user.role != Role.UNIT_HEAD or application is None:
             return "只有申请单位的审核人可以进行县级自验"
+        if user.unit_id != application.unit_id:
+            return "只有申请单位的审核人可以进行县级自验"
+        if user.pk == application.applied_by_id:
+            # Nobody approves their own application (DESIGN.md §3).
+            return "申请人不能对自己的申请进行县级自验，请由本单位其他审核人自验"
         return None
     if actor is Actor.ASSIGNED_UNIT and not unit_roles:
         return "您的单位不是该任务的责任单位"
@@ -137,17 +140,18 @@ def refusal(
     move: Move,
     *,
     unit_roles: Collection[str] = (),
-    applicant_unit_id: int | None = None,
+    application=None,
 ) -> str | None:
     """Why `user` may not make `move` on a visible task, whatever its status; None if they may.
 
     unit_roles: the AssignmentRoles of the user's unit on the task (empty for anyone else);
-    applicant_unit_id: the unit of the task's open close-out application, if any.
+    application: the task's close-out application the move acts on, if any (its unit_id and
+    applied_by_id are read).
     The services raise NotAllowed with this reason, the page guards a 403.
     """
     reason = None
     for actor in move.actors:
-        reason = _actor_refusal(user, actor, unit_roles, applicant_unit_id)
+        reason = _actor_refusal(user, actor, unit_roles, application)
         if reason is None:
             return None
     return reason
@@ -158,14 +162,14 @@ def allowed_moves(
     status: str,
     *,
     unit_roles: Collection[str] = (),
-    applicant_unit_id: int | None = None,
+    application=None,
 ) -> frozenset[str]:
     """The moves `user` may make on a visible task in `status` (arguments as for refusal())."""
     return frozenset(
         verb
         for verb, move in MOVES.items()
         if status in move.sources
-        and refusal(user, move, unit_roles=unit_roles, applicant_unit_id=applicant_unit_id) is None
+        and refusal(user, move, unit_roles=unit_roles, application=application) is None
     )
 
 
@@ -177,8 +181,8 @@ def unit_roles_in(user, assignments) -> set[str]:
 
 
 def needs_applicant(user, status: str) -> bool:
-    """Whether allowed_moves() for `user` on a task in `status` depends on the unit of the open
-    close-out application (so a caller that has not loaded it may skip the query)."""
+    """Whether allowed_moves() for `user` on a task in `status` depends on the open close-out
+    application (so a caller that has not loaded it may skip the query)."""
     return getattr(user, "role", None) == Role.UNIT_HEAD and any(
         status in move.sources and Actor.APPLICANT_HEAD in move.actors for move in MOVES.values()
     )

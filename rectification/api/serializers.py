@@ -235,18 +235,18 @@ class TaskDetailSerializer(serializers.ModelSerializer):
         if request is None:
             return []
         user = request.user
-        applicant = None
+        application = None
         if lifecycle.needs_applicant(user, task.status):
-            applicant = (
+            application = (
                 CloseoutApplication.objects.filter(task=task, status=CloseoutStatus.SUBMITTED)
-                .values_list("unit_id", flat=True)
+                .only("unit_id", "applied_by_id")
                 .first()
             )
         allowed = lifecycle.allowed_moves(
             user,
             task.status,
             unit_roles=lifecycle.unit_roles_in(user, task.assignments.all()),
-            applicant_unit_id=applicant,
+            application=application,
         )
         return [verb for verb in lifecycle.MOVES if verb in allowed]
 

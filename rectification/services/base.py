@@ -67,11 +67,11 @@ def unit_roles(actor: User, task: Task) -> set[str]:
     )
 
 
-def _check_actor(actor: User, task: Task, move: Move, *, applicant_unit_id: int | None = None):
+def _check_actor(actor: User, task: Task, move: Move, *, application=None):
     """NotAllowed unless the actor may make the move on the task (lifecycle.refusal: the same
     rule the task page's buttons and the page guards follow)."""
     roles = unit_roles(actor, task) if needs_unit_roles(actor, move) else ()
-    reason = refusal(actor, move, unit_roles=roles, applicant_unit_id=applicant_unit_id)
+    reason = refusal(actor, move, unit_roles=roles, application=application)
     if reason is not None:
         raise NotAllowed(reason)
 

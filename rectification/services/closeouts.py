@@ -169,7 +169,7 @@ def closeout_self_check(
     """县级自验 by the applying unit's head: pass it up to the office, or return it."""
     app, task = _load_application(application, actor)
     move = MOVES["self_check_pass" if passed else "self_check_return"]
-    _check_actor(actor, task, move, applicant_unit_id=app.unit_id)
+    _check_actor(actor, task, move, application=app)
     _check_version(task, expected_version)  # a stale page gets "refresh", not a state error
     if app.status != CloseoutStatus.SUBMITTED:
         raise InvalidState(f"该申请当前为“{app.get_status_display()}”，不能进行县级自验")

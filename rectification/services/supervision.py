@@ -101,7 +101,7 @@ def _office_users_for_region(region: Region) -> list[User]:
 
 def _load_visible_notice(notice: SupervisionNotice | int, actor: User) -> SupervisionNotice:
     """The notice, locked, through the actor's scope. A unit never sees a letter that is
-    only proposed (拟发): to it, that letter does not exist yet."""
+    only proposed (拟发): to it, that letter does not exist yet (accounts.scope.SCOPE)."""
     notice_id = notice.pk if isinstance(notice, SupervisionNotice) else notice
     found = (
         SupervisionNotice.objects.visible_to(actor)
@@ -110,7 +110,7 @@ def _load_visible_notice(notice: SupervisionNotice | int, actor: User) -> Superv
         .filter(pk=notice_id)
         .first()
     )
-    if found is None or (is_unit_member(actor) and found.status == SupervisionStatus.PROPOSED):
+    if found is None:
         raise NotFound("督办事项不存在或不在您的权限范围内")
     return found
 

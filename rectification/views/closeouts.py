@@ -51,7 +51,7 @@ def selfcheck_queue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def selfcheck_decide(request: HttpRequest, pk: int) -> HttpResponse:
     app = _visible_application(request, pk)
-    require_move(request.user, "self_check_pass", app.task, applicant_unit_id=app.unit_id)
+    require_move(request.user, "self_check_pass", app.task, application=app)
     return form_page(
         request,
         form_class=SelfCheckForm,

@@ -87,14 +87,14 @@ def require_unit_member(request: HttpRequest) -> None:
         raise PermissionDenied("只有责任单位的填报员或审核人可以访问此页面")
 
 
-def require_move(user, verb: str, task: Task | None = None, *, applicant_unit_id=None) -> None:
+def require_move(user, verb: str, task: Task | None = None, *, application=None) -> None:
     """Page guard of a form that makes a lifecycle move: 403 unless `user` may make it
     (lifecycle.refusal, the services' own actor check). Whatever the task's status: a move the
     status does not allow is the service's 409 when the form is sent. Office moves need no
     task, so their pages refuse before looking anything up."""
     move = MOVES[verb]
     roles = unit_roles(user, task) if task is not None and needs_unit_roles(user, move) else ()
-    reason = refusal(user, move, unit_roles=roles, applicant_unit_id=applicant_unit_id)
+    reason = refusal(user, move, unit_roles=roles, application=application)
     if reason is not None:
         raise PermissionDenied(reason)
 

@@ -313,7 +313,7 @@ def page_moves(user, task: Task, assignments, open_app) -> frozenset[str]:
         user,
         task.status,
         unit_roles=lifecycle.unit_roles_in(user, assignments),
-        applicant_unit_id=open_app.unit_id if open_app is not None else None,
+        application=open_app,
     )
 
 

@@ -167,7 +167,7 @@ def test_api_actions_accept_exactly_the_allowed_moves(world, flow, before_after,
                     user,
                     lifecycle.MOVES[verb],
                     unit_roles=lifecycle.unit_roles_in(user, assignments),
-                    applicant_unit_id=last.unit_id if last else None,
+                    application=last,
                 )
                 assert code == (403 if refused else 409), (name, verb, code)
     assert accepted

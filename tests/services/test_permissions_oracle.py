@@ -332,7 +332,8 @@ def oracle_moves(user, task, app) -> set[str]:
     if responsible and s in ("NOT_STARTED", "IN_PROGRESS"):
         out.add("extension_request")
     head = member and user.role == Role.UNIT_HEAD
-    if head and s == "APPLIED" and app is not None and app.unit_id == user.unit_id:
+    own_unit = app is not None and app.unit_id == user.unit_id
+    if head and s == "APPLIED" and own_unit and app.applied_by_id != user.pk:
         out |= {"self_check_pass", "self_check_return"}
     if (roles or office) and s != "CLOSED":
         out.add("evidence")
@@ -497,7 +498,7 @@ def test_allowed_moves_match_the_oracle_and_the_services(world, flow, before_aft
             user,
             task.status,
             unit_roles=lifecycle.unit_roles_in(user, assignments),
-            applicant_unit_id=app.unit_id if app else None,
+            application=app,
         )
         # then it agrees with the oracle
         if visible:
@@ -523,8 +524,44 @@ def test_allowed_moves_match_the_oracle_and_the_services(world, flow, before_aft
                     user,
                     lifecycle.MOVES[verb],
                     unit_roles=lifecycle.unit_roles_in(user, assignments),
-                    applicant_unit_id=last.unit_id if last else None,
+                    application=last,
                 )
                 assert (got == "NotAllowed") == (actor_refused is not None), (name, verb, got)
     # and the status leaves someone a move (the comparison is not vacuous)
     assert seen_ok
+
+
+def test_a_unit_head_never_self_checks_their_own_application(world, before_after):
+    """DESIGN: nobody approves their own application; the self-check goes to another head."""
+    from tests.services.snapshot import assert_db_unchanged
+
+    # given the unit head applied for close-out themself
+    services.task_report_progress(
+        task=world.task, actor=world.unit_head, progress_text="完成", progress_pct=100
+    )
+    app = services.task_apply_closeout(
+        task=world.task,
+        actor=world.unit_head,
+        summary="已完成截污纳管",
+        checklist=dict.fromkeys(CLOSEOUT_CHECKLIST, True),
+        files=before_after(),
+    )
+    task = Task.objects.get(pk=world.task.pk)
+    assignments = list(Assignment.objects.filter(task=task))
+    second_head = UserFactory(username="dc_head2", role=Role.UNIT_HEAD, unit=world.dc_gov)
+
+    def moves(user):
+        roles = lifecycle.unit_roles_in(user, assignments)
+        return lifecycle.allowed_moves(user, task.status, unit_roles=roles, application=app)
+
+    # then the applicant may not self-check, and the service refuses and changes nothing
+    assert "self_check_pass" not in moves(world.unit_head)
+    assert "self_check_pass" not in oracle_moves(world.unit_head, task, app)
+    with assert_db_unchanged(raises=NotAllowed, phrase="申请人不能对自己的申请进行县级自验"):
+        services.closeout_self_check(
+            application=app, actor=world.unit_head, passed=True, opinion="合格"
+        )
+    # and another head of the unit may
+    assert {"self_check_pass", "self_check_return"} <= moves(second_head)
+    services.closeout_self_check(application=app, actor=second_head, passed=True, opinion="合格")
+    assert Task.objects.get(pk=task.pk).status == "IN_REVIEW"

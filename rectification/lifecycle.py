@@ -40,11 +40,6 @@ class Move:
     target: str | None  # None: the move changes no status
     actors: tuple[Actor, ...]  # any one of them may make it
 
-    @property
-    def actor(self) -> Actor:
-        """The first actor (most moves have one)."""
-        return self.actors[0]
-
 
 ANY = frozenset(S.values)
 NOT_CLOSED = ANY - {S.CLOSED}

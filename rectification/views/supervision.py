@@ -30,8 +30,9 @@ def _inbox(
 ):
     """The notices addressed to the user's unit, those awaiting a reply first.
 
-    Proposed letters (拟发) are the office's drafts: the unit does not see them. `failed` is a
-    reply form refused by the service, shown again with its error under its notice.
+    Proposed letters (拟发) are the office's drafts: the scope table hides them from units.
+    `failed` is a reply form refused by the service, shown again with its error under its
+    notice.
     """
     awaiting_first = Case(
         When(status=SupervisionStatus.ISSUED, then=Value(0)),
@@ -40,7 +41,6 @@ def _inbox(
     )
     notices = list(
         SupervisionNotice.objects.visible_to(request.user)
-        .exclude(status=SupervisionStatus.PROPOSED)
         .select_related("issued_by")
         .prefetch_related(
             Prefetch(

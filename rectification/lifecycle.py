@@ -1,4 +1,4 @@
-"""The task lifecycle and who may do what on a task, declared once (DESIGN.md §3, §4).
+"""The task lifecycle and who may do what on a task, declared once (docs/design.md §3, §4).
 
 Each move names the statuses it leaves from, the status it goes to (none for the moves that
 change no status: evidence, extension requests, reviews, milestones …) and who may make it.
@@ -115,7 +115,7 @@ def _actor_refusal(user, actor: Actor, unit_roles: Collection[str], application)
         if user.unit_id != application.unit_id:
             return "只有申请单位的审核人可以进行县级自验"
         if user.pk == application.applied_by_id:
-            # Nobody approves their own application (DESIGN.md §3).
+            # Nobody approves their own application (docs/design.md §3).
             return "申请人不能对自己的申请进行县级自验，请由本单位其他审核人自验"
         return None
     if actor is Actor.ASSIGNED_UNIT and not unit_roles:

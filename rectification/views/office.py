@@ -59,7 +59,7 @@ def extension_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    require_office(request)
+    require_move(request.user, "extension_decide")
     form = ExtensionDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请选择审批结论")

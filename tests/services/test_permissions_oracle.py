@@ -313,7 +313,7 @@ STATUSES = ("NOT_STARTED", "IN_PROGRESS", "APPLIED", "IN_REVIEW", "PUBLICIZING",
 
 
 def oracle_moves(user, task, app) -> set[str]:
-    """What the user may do on a task they see, spelled out by hand (DESIGN.md §4)."""
+    """What the user may do on a task they see, spelled out by hand (docs/design.md §4)."""
     active = getattr(user, "is_authenticated", False) and user.is_active
     office = active and user.role == Role.OFFICE
     member = active and user.role in (Role.REPORTER, Role.UNIT_HEAD) and user.unit_id

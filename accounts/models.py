@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import RegionLevel, Role, UnitKind
+from accounts.scope import ScopedQuerySet
 
 
 class Region(models.Model):
@@ -25,6 +26,8 @@ class Region(models.Model):
     # "990000/990100/990102/": the codes from the root down. Lets scope select a whole
     # subtree with one indexed prefix query instead of walking parents.
     path = models.CharField(_("路径"), max_length=255, editable=False, db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("行政区划")
@@ -83,6 +86,8 @@ class Unit(models.Model):
     )
     sort = models.PositiveIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("单位")

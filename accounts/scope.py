@@ -7,20 +7,21 @@ Rules (DESIGN.md §4):
   sector), nothing else;
 - anyone else (no unit, inactive, anonymous): nothing.
 
-Every list, count, dashboard, export, API endpoint, download and job reads through
-`restrict()` (via each model's `visible_to(user)` queryset method). An object outside a
-user's scope is a 404; inside it but not allowed is a 403.
+How the rows of each model reach a user is declared once, in SCOPE below; every model in it
+gets `Model.objects.visible_to(user)` from ScopedQuerySet. Lists, counts, dashboards, exports,
+API endpoints and downloads read through it (pages with get_visible_or_404, API viewsets with
+ScopedViewMixin). An object outside a user's scope is a 404; inside it but not allowed is a
+403 (which moves a user may make on a task: rectification.lifecycle.allowed_moves).
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from functools import cached_property
+from functools import cache, cached_property
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from accounts.choices import Role
-from accounts.models import Region, Unit, User
 
 
 class Reach(Enum):
@@ -40,6 +41,8 @@ class UserScope:
         """REGION reach: the ids of the regions in the subtree, as a subquery with a literal
         path prefix. Lists filter `region_id IN (subquery)`, never a list of thousands of
         literal ids to send and plan on every request at province scale."""
+        from accounts.models import Region  # accounts.models builds on ScopedQuerySet
+
         if self.reach is not Reach.REGION or not self.region_path:
             return Region.objects.none().values("pk")
         return Region.objects.filter(path__startswith=self.region_path).values("pk")
@@ -65,6 +68,8 @@ def scope_of(user) -> UserScope:
 
 
 def _compute_scope(user) -> UserScope:
+    from accounts.models import Unit, User
+
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return _NOBODY
     if user.is_superuser or user.role == Role.ADMIN:
@@ -87,34 +92,219 @@ def _compute_scope(user) -> UserScope:
     return _NOBODY
 
 
-def restrict(
-    qs: QuerySet,
-    user,
-    *,
-    region_field: str | None,
-    unit_q: Callable[[int], Q] | None,
-    region_q: Callable[[QuerySet], Q] | None = None,
-) -> QuerySet:
-    """Narrow `qs` to what `user` may see.
+# ---------------------------------------------------------------------------------------------
+# How each model's rows reach a user: the one table
 
-    region_field: the lookup path to the row's region (for offices and leaders), or None when
-    the rows have no region of their own (then office/leader see them only through unit_q's
-    rows, which is never the case today).
-    unit_q: builds the condition "the user's unit is assigned to this row".
-    region_q: for rows that belong to a region *and* to what lies below it (a city round seen
-    by a county office through its county's tasks): builds the condition from the subtree ids
-    (a subquery), used instead of region_field.
+
+@dataclass(frozen=True)
+class Rule:
+    """How the rows of one model reach a user.
+
+    region: lookups from the row to a Region. An office or a leader sees the row when one of
+        them lies in its region subtree (a lookup through a to-many relation is an EXISTS).
+    unit: lookups from the row to a Unit. A reporter or a unit head sees the row when one of
+        them is its own unit.
+    via: a foreign key. The row reaches whoever the row it points to reaches.
+    recipient: a lookup to a User. The row is that user's own and nobody else's, not even an
+        administrator's.
+    hidden_from_units: (lookup, value) pairs of rows reporters and unit heads never see.
+    Administrators see every row of every model without a recipient.
     """
+
+    region: tuple[str, ...] = ()
+    unit: tuple[str, ...] = ()
+    via: str = ""
+    recipient: str = ""
+    hidden_from_units: tuple[tuple[str, object], ...] = ()
+
+
+# Keyed by model label; accounts imports neither app, so the lookups are strings. Every model
+# of inspections and rectification is here or in UNSCOPED (tests/services/test_permissions_
+# oracle.py checks both, and compares every persona's rows with a hand-written oracle).
+SCOPE: dict[str, Rule] = {
+    "accounts.Region": Rule(region=("pk",)),
+    "accounts.Unit": Rule(region=("region",), unit=("pk",)),
+    "inspections.InspectionRound": Rule(
+        # A county office also sees the city round its county's tasks belong to; a unit, the
+        # rounds in which it holds a task or a problem.
+        region=("region", "problems__tasks__region"),
+        unit=("problems__tasks__assignments__unit", "problems__assignments__unit"),
+    ),
+    "inspections.FeedbackAspect": Rule(via="round"),
+    "inspections.FeedbackCategory": Rule(via="aspect"),
+    "inspections.Problem": Rule(
+        region=("round__region", "tasks__region"),
+        unit=("tasks__assignments__unit", "assignments__unit"),
+    ),
+    "inspections.Petition": Rule(region=("region",), unit=("handling_unit",)),
+    "rectification.Task": Rule(region=("region",), unit=("assignments__unit",)),
+    "rectification.Assignment": Rule(via="task"),
+    "rectification.Milestone": Rule(via="task"),
+    "rectification.ProgressReport": Rule(via="task"),
+    "rectification.Attachment": Rule(via="task"),
+    "rectification.Extension": Rule(via="task"),
+    "rectification.CloseoutApplication": Rule(via="task"),
+    "rectification.CloseoutReview": Rule(via="application"),
+    "rectification.PublicNotice": Rule(via="application"),
+    "rectification.Warning": Rule(via="task"),
+    "rectification.LookBackCheck": Rule(via="task"),
+    "rectification.Event": Rule(via="task"),
+    "rectification.AccountabilityRecord": Rule(
+        region=("task__region", "round__region"), unit=("task__assignments__unit",)
+    ),
+    "rectification.SupervisionNotice": Rule(
+        region=("target_unit__region",),
+        unit=("target_unit",),
+        # A letter the warnings job only proposed (拟发) is the office's draft.
+        hidden_from_units=(("status", "PROPOSED"),),
+    ),
+    "rectification.Notification": Rule(recipient="recipient"),
+    # The dashboard's and the dispatch report's audience: offices and leaders, never units.
+    "rectification.DispatchReport": Rule(region=("region",)),
+    "rectification.DailyTally": Rule(region=("region",)),
+    "rectification.TallyTrend": Rule(region=("region",)),
+}
+
+# Models whose rows are not anyone's in particular: reference data and bookkeeping.
+UNSCOPED: frozenset[str] = frozenset(
+    {
+        "accounts.Person",
+        "accounts.User",
+        "inspections.Holiday",
+        "inspections.ImportBatch",
+        # Read only through the round or petition it is about, once that row has been found
+        # in the reader's scope (the petition page); it has no region or unit of its own.
+        "inspections.InspectionEvent",
+        "rectification.ReportingPeriod",
+        "rectification.TallyDay",
+    }
+)
+
+
+@dataclass(frozen=True)
+class _Path:
+    """A compiled lookup: a plain filter, or EXISTS over the rows of the first to-many
+    relation on the way (so a row never repeats and the list's COUNT needs no DISTINCT)."""
+
+    lookup: str
+    related: type[Model] | None = None  # set: EXISTS over this model's rows …
+    back: str = ""  # … whose field `back` points at …
+    outer: str = "pk"  # … this field of the outer row, and whose `rest` reaches the value
+    rest: str = ""
+
+    def q(self, value) -> Q:
+        if self.related is None:
+            return Q(**{_lookup_for(self.lookup, value): value})
+        inner = self.related._default_manager.filter(
+            **{self.back: OuterRef(self.outer), _lookup_for(self.rest, value): value}
+        )
+        return Q(Exists(inner))
+
+
+def _lookup_for(lookup: str, value) -> str:
+    return f"{lookup}__in" if isinstance(value, QuerySet) else lookup
+
+
+def _compile(model: type[Model], lookup: str) -> _Path:
+    parts = lookup.split("__")
+    opts = model._meta
+    for i, part in enumerate(parts):
+        if part == "pk":
+            break
+        field = opts.get_field(part)
+        if field.one_to_many or field.many_to_many:
+            return _Path(
+                lookup,
+                related=field.related_model,
+                back=field.field.name if field.auto_created else field.related_query_name(),
+                outer="__".join(parts[:i]) or "pk",
+                rest="__".join(parts[i + 1 :]),
+            )
+        if field.is_relation:
+            opts = field.related_model._meta
+    return _Path(lookup)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    region: tuple[_Path, ...]
+    unit: tuple[_Path, ...]
+    recipient: str
+    hidden_from_units: tuple[tuple[str, object], ...]
+
+
+@cache
+def _rule_for(model: type[Model]) -> _Compiled:
+    label = model._meta.label
+    if label not in SCOPE:
+        raise LookupError(f"{label} has no scope rule in accounts.scope.SCOPE")
+    rule = SCOPE[label]
+    if rule.via:
+        parent = _rule_for(model._meta.get_field(rule.via).related_model)
+        return _Compiled(
+            region=tuple(_compile(model, f"{rule.via}__{p.lookup}") for p in parent.region),
+            unit=tuple(_compile(model, f"{rule.via}__{p.lookup}") for p in parent.unit),
+            recipient=f"{rule.via}__{parent.recipient}" if parent.recipient else "",
+            hidden_from_units=tuple((f"{rule.via}__{k}", v) for k, v in parent.hidden_from_units),
+        )
+    return _Compiled(
+        region=tuple(_compile(model, lookup) for lookup in rule.region),
+        unit=tuple(_compile(model, lookup) for lookup in rule.unit),
+        recipient=rule.recipient,
+        hidden_from_units=rule.hidden_from_units,
+    )
+
+
+def _any(paths: tuple[_Path, ...], value) -> Q | None:
+    q = None
+    for path in paths:
+        q = path.q(value) if q is None else q | path.q(value)
+    return q
+
+
+def visible(qs: QuerySet, user) -> QuerySet:
+    """Narrow `qs` to the rows `user` may see, by its model's rule in SCOPE."""
+    rule = _rule_for(qs.model)
+    if rule.recipient:
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return qs.none()
+        return qs.filter(**{rule.recipient: user.pk})
     scope = scope_of(user)
     if scope.reach is Reach.ALL:
         return qs
-    if scope.reach is Reach.REGION and region_q is not None:
-        return qs.filter(region_q(scope.subtree()))
-    if scope.reach is Reach.REGION and region_field is not None:
-        return qs.filter(**{f"{region_field}__in": scope.subtree()})
-    if scope.reach is Reach.UNIT and unit_q is not None:
-        return qs.filter(unit_q(scope.unit_id))
+    if scope.reach is Reach.REGION:
+        q = _any(rule.region, scope.subtree()) if scope.region_path else None
+        return qs.none() if q is None else qs.filter(q)
+    if scope.reach is Reach.UNIT:
+        q = _any(rule.unit, scope.unit_id)
+        if q is None:
+            return qs.none()
+        for lookup, value in rule.hidden_from_units:
+            q &= ~Q(**{lookup: value})
+        return qs.filter(q)
     return qs.none()
+
+
+class ScopedQuerySet(QuerySet):
+    """The base queryset of every model in SCOPE: `Model.objects.visible_to(user)`."""
+
+    def visible_to(self, user) -> "ScopedQuerySet":
+        return visible(self, user)
+
+
+class ScopedViewMixin:
+    """For API viewsets: every row read starts from the view's queryset narrowed to the user's
+    scope, so a row outside it is a 404 (the view's `queryset` names the model and its joins)."""
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)
+
+
+def get_visible_or_404(queryset, user, **lookup):
+    """For pages: the one row of `queryset` (a model or a queryset) matching `lookup` that
+    `user` may see; 404 outside the scope, exactly as for a row that does not exist."""
+    qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
+    return get_object_or_404(qs.visible_to(user), **lookup)
 
 
 def sees_region(user, region_id: int | None) -> bool:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.clock import ClockDateTimeField
 from accounts.events import INSPECTION_VERBS, EventVerb
 from accounts.models import Person, Region, Unit
-from accounts.scope import restrict
+from accounts.scope import ScopedQuerySet
 from inspections.choices import (
     DeadlineType,
     PetitionChannel,
@@ -22,32 +22,6 @@ from inspections.choices import (
     RoundStatus,
     VerifyResult,
 )
-
-
-class InspectionRoundQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "InspectionRoundQuerySet":
-        # Units see the rounds in which they hold at least one task or problem assignment.
-        return restrict(
-            self,
-            user,
-            region_field="region",
-            # A county office also sees the city round its county's tasks belong to.
-            region_q=lambda ids: (
-                Q(region_id__in=ids)
-                | Q(
-                    pk__in=models.Subquery(
-                        Problem.objects.filter(tasks__region_id__in=ids).values("round_id")
-                    )
-                )
-            ),
-            unit_q=lambda unit_id: Q(
-                pk__in=models.Subquery(
-                    Problem.objects.filter(
-                        Q(tasks__assignments__unit_id=unit_id) | Q(assignments__unit_id=unit_id)
-                    ).values("round_id")
-                )
-            ),
-        )
 
 
 class InspectionRound(models.Model):
@@ -88,7 +62,7 @@ class InspectionRound(models.Model):
     sort = models.PositiveIntegerField(_("排序"), default=0)
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
 
-    objects = InspectionRoundQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("督察轮次")
@@ -126,6 +100,8 @@ class FeedbackAspect(models.Model):
     seq = models.PositiveSmallIntegerField(_("序号"))
     title = models.CharField(_("标题"), max_length=300)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("反馈方面")
         verbose_name_plural = _("反馈方面")
@@ -150,6 +126,8 @@ class FeedbackCategory(models.Model):
     seq = models.PositiveSmallIntegerField(_("序号"))
     title = models.CharField(_("标题"), max_length=300)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("反馈类别")
         verbose_name_plural = _("反馈类别")
@@ -160,30 +138,6 @@ class FeedbackCategory(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-class ProblemQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "ProblemQuerySet":
-        return restrict(
-            self,
-            user,
-            region_field="round__region",
-            region_q=lambda ids: (
-                Q(round__region_id__in=ids)
-                | Q(
-                    pk__in=models.Subquery(
-                        Problem.objects.filter(tasks__region_id__in=ids).values("pk")
-                    )
-                )
-            ),
-            unit_q=lambda unit_id: Q(
-                pk__in=models.Subquery(
-                    Problem.objects.filter(
-                        Q(tasks__assignments__unit_id=unit_id) | Q(assignments__unit_id=unit_id)
-                    ).values("pk")
-                )
-            ),
-        )
 
 
 class Problem(models.Model):
@@ -230,7 +184,7 @@ class Problem(models.Model):
     is_key = models.BooleanField(_("重点问题"), default=False)
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
 
-    objects = ProblemQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("问题（项）")
@@ -250,13 +204,6 @@ class Problem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
-
-
-class PetitionQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "PetitionQuerySet":
-        return restrict(
-            self, user, region_field="region", unit_q=lambda unit_id: Q(handling_unit_id=unit_id)
-        )
 
 
 class Petition(models.Model):
@@ -302,7 +249,7 @@ class Petition(models.Model):
     publish_url = models.URLField(_("公开链接"), blank=True, max_length=500)
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
 
-    objects = PetitionQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("信访件")

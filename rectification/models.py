@@ -4,13 +4,13 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.clock import ClockDateTimeField
 from accounts.events import TASK_VERBS, EventVerb
 from accounts.models import Person, Region, Unit
-from accounts.scope import restrict
+from accounts.scope import ScopedQuerySet
 from inspections.choices import DeadlineType
 from inspections.models import InspectionRound, Petition, Problem
 from rectification.choices import (
@@ -43,14 +43,8 @@ from rectification.choices import (
 USER = settings.AUTH_USER_MODEL
 
 
-def _task_unit_q(unit_id: int, task_field: str = "pk") -> Q:
-    """The row's task has an assignment for the unit (any role)."""
-    return Q(Exists(Assignment.objects.filter(task_id=OuterRef(task_field), unit_id=unit_id)))
-
-
-class TaskQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "TaskQuerySet":
-        return restrict(self, user, region_field="region", unit_q=_task_unit_q)
+class TaskQuerySet(ScopedQuerySet):
+    """visible_to(user) by accounts.scope.SCOPE["rectification.Task"]."""
 
     def open(self) -> "TaskQuerySet":
         return self.filter(status__in=OPEN_STATUSES)
@@ -210,16 +204,6 @@ class Task(models.Model):
         )
 
 
-class AssignmentQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "AssignmentQuerySet":
-        return restrict(
-            self,
-            user,
-            region_field="task__region",
-            unit_q=lambda unit_id: _task_unit_q(unit_id, "task_id"),
-        )
-
-
 class Assignment(models.Model):
     """A unit's part in a task or a problem: lead, cooperating, territorial or sector unit."""
 
@@ -254,7 +238,7 @@ class Assignment(models.Model):
     duty = models.CharField(_("职责"), max_length=300, blank=True)
     sort = models.PositiveSmallIntegerField(_("排序"), default=0)
 
-    objects = AssignmentQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("责任分工")
@@ -305,6 +289,8 @@ class Milestone(models.Model):
     planned_date = models.DateField(_("计划完成日期"))
     weight = models.PositiveSmallIntegerField(_("权重"), default=1)
     done_date = models.DateField(_("实际完成日期"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("进度节点")
@@ -370,6 +356,8 @@ class ProgressReport(models.Model):
     )
     submitted_at = models.DateTimeField(_("报送时间"))
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("进展报告")
         verbose_name_plural = _("进展报告")
@@ -391,16 +379,6 @@ class ProgressReport(models.Model):
 def attachment_upload_to(instance: "Attachment", filename: str) -> str:
     # Stored under a content hash, never the user's file name (which stays in original_name).
     return f"evidence/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
-
-
-class AttachmentQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "AttachmentQuerySet":
-        return restrict(
-            self,
-            user,
-            region_field="task__region",
-            unit_q=lambda unit_id: _task_unit_q(unit_id, "task_id"),
-        )
 
 
 class Attachment(models.Model):
@@ -439,7 +417,7 @@ class Attachment(models.Model):
     )
     uploaded_at = ClockDateTimeField(_("上传时间"), auto_now_add=True)
 
-    objects = AttachmentQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("佐证材料")
@@ -488,6 +466,8 @@ class Extension(models.Model):
     decision_note = models.TextField(_("审批意见"), blank=True)
     created_at = ClockDateTimeField(_("申请时间"), auto_now_add=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("延期申请")
         verbose_name_plural = _("延期申请")
@@ -505,16 +485,6 @@ class Extension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task.code} → {self.requested_deadline}"
-
-
-class CloseoutApplicationQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "CloseoutApplicationQuerySet":
-        return restrict(
-            self,
-            user,
-            region_field="task__region",
-            unit_q=lambda unit_id: _task_unit_q(unit_id, "task_id"),
-        )
 
 
 class CloseoutApplication(models.Model):
@@ -541,7 +511,7 @@ class CloseoutApplication(models.Model):
     closeout_doc_no = models.CharField(_("销号文号"), max_length=64, blank=True)
     filed_at = models.DateField(_("报上级备案日期"), null=True, blank=True)
 
-    objects = CloseoutApplicationQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("销号申请")
@@ -594,6 +564,8 @@ class CloseoutReview(models.Model):
     opinion = models.TextField(_("验收意见"), blank=True)
     created_at = ClockDateTimeField(_("记录时间"), auto_now_add=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("验收记录")
         verbose_name_plural = _("验收记录")
@@ -632,6 +604,8 @@ class PublicNotice(models.Model):
     )
     concluded_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("公示")
         verbose_name_plural = _("公示")
@@ -647,16 +621,6 @@ class PublicNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application.task.code} 公示"
-
-
-class WarningQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "WarningQuerySet":
-        return restrict(
-            self,
-            user,
-            region_field="task__region",
-            unit_q=lambda unit_id: _task_unit_q(unit_id, "task_id"),
-        )
 
 
 class Warning(models.Model):
@@ -684,7 +648,7 @@ class Warning(models.Model):
     resolved_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
 
-    objects = WarningQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("预警")
@@ -708,16 +672,6 @@ class Warning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()} {self.task.code}"
-
-
-class SupervisionNoticeQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "SupervisionNoticeQuerySet":
-        return restrict(
-            self,
-            user,
-            region_field="target_unit__region",
-            unit_q=lambda unit_id: Q(target_unit_id=unit_id),
-        )
 
 
 class SupervisionNotice(models.Model):
@@ -756,7 +710,7 @@ class SupervisionNotice(models.Model):
     auto_key = models.CharField(_("系统去重键"), max_length=64, null=True, blank=True, unique=True)
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
 
-    objects = SupervisionNoticeQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("督办")
@@ -809,6 +763,8 @@ class AccountabilityRecord(models.Model):
         related_name="+",
     )
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("问责记录")
         verbose_name_plural = _("问责记录")
@@ -853,6 +809,8 @@ class LookBackCheck(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("回头看")
@@ -906,6 +864,8 @@ class Event(models.Model):
         related_name="events",
     )
     created_at = models.DateTimeField(_("时间"))
+
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("操作记录")
@@ -965,6 +925,8 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
@@ -992,12 +954,6 @@ class Notification(models.Model):
         return self.title
 
 
-class DispatchReportQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "DispatchReportQuerySet":
-        # Offices and leaders see the reports of regions in their subtree; units see none.
-        return restrict(self, user, region_field="region", unit_q=None)
-
-
 class DispatchReport(models.Model):
     """月调度通报: a region's figures for one month, frozen on the 1st of the next month.
 
@@ -1014,7 +970,7 @@ class DispatchReport(models.Model):
     figures = models.JSONField(_("数据快照"), default=dict)
     generated_at = ClockDateTimeField(_("生成时间"), auto_now_add=True)
 
-    objects = DispatchReportQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("月调度通报")
@@ -1027,12 +983,6 @@ class DispatchReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region} {self.month:%Y年%m月}调度通报"
-
-
-class DailyTallyQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "DailyTallyQuerySet":
-        # The dashboard's audience: offices and leaders see their region subtree; units none.
-        return restrict(self, user, region_field="region", unit_q=None)
 
 
 class DailyTally(models.Model):
@@ -1065,7 +1015,7 @@ class DailyTally(models.Model):
     red = models.PositiveIntegerField(_("红灯"), default=0)
     yellow = models.PositiveIntegerField(_("黄牌"), default=0)
 
-    objects = DailyTallyQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("每日汇总")
@@ -1094,11 +1044,6 @@ class TallyDay(models.Model):
         return str(self.day)
 
 
-class TallyTrendQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "TallyTrendQuerySet":
-        return restrict(self, user, region_field="region", unit_q=None)
-
-
 class TallyTrend(models.Model):
     """Close-outs per month (Asia/Shanghai) of one (region, round) in the 12 months up to
     `day`: the dashboard's trend, kept with DailyTally by rectification.tally (a flow of
@@ -1110,7 +1055,7 @@ class TallyTrend(models.Model):
     month = models.DateField(_("月份"))
     closes = models.PositiveIntegerField(_("销号次数"), default=0)
 
-    objects = TallyTrendQuerySet.as_manager()
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("每日汇总（销号趋势）")

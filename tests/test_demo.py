@@ -194,11 +194,14 @@ def test_status_stories(demo_city):
     assert not tasks["JSP-1-11"].reports.exists()
 
 
+STATUS_MOVES = [verb for verb, move in MOVES.items() if move.target is not None]
+
+
 def test_event_log_replays_to_the_stored_status(demo_city):
     for task in Task.objects.all():
         # The task's own moves (a supervision notice's events carry the notice's statuses).
         moves = (
-            Event.objects.filter(task=task, verb__in=[*MOVES, "create"])
+            Event.objects.filter(task=task, verb__in=[*STATUS_MOVES, "create"])
             .exclude(to_status="")
             .order_by("created_at", "id")
         )

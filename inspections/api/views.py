@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from accounts.api_errors import LIST_ERRORS, READ_ERRORS, errors
 from accounts.errors import InvalidInput
 from accounts.models import Region
+from accounts.scope import ScopedViewMixin
 from inspections import services as inspection_services
 from inspections.api import serializers as s
 from inspections.choices import RoundKind, RoundLevel
@@ -75,14 +76,11 @@ class _WritableViewSet(
 
 
 @_schema("督察轮次", s.RoundSerializer, s.RoundWriteInput)
-class RoundViewSet(_WritableViewSet):
-    queryset = InspectionRound.objects.none()
+class RoundViewSet(ScopedViewMixin, _WritableViewSet):
+    queryset = InspectionRound.objects.select_related("region")
     serializer_class = s.RoundSerializer
     filterset_class = RoundFilterSet
     write_input = s.RoundWriteInput
-
-    def get_queryset(self):
-        return InspectionRound.objects.visible_to(self.request.user).select_related("region")
 
     def create(self, request, *args, **kwargs):
         data = self._input(partial=False)
@@ -113,15 +111,11 @@ class RoundViewSet(_WritableViewSet):
 
 
 @_schema("反馈方面", s.AspectSerializer, s.AspectWriteInput)
-class AspectViewSet(_WritableViewSet):
-    queryset = FeedbackAspect.objects.none()
+class AspectViewSet(ScopedViewMixin, _WritableViewSet):
+    queryset = FeedbackAspect.objects.all()
     serializer_class = s.AspectSerializer
     filterset_class = AspectFilterSet
     write_input = s.AspectWriteInput
-
-    def get_queryset(self):
-        rounds = InspectionRound.objects.visible_to(self.request.user).values("pk")
-        return FeedbackAspect.objects.filter(round_id__in=rounds)
 
     def create(self, request, *args, **kwargs):
         data = self._input(partial=False)
@@ -145,21 +139,17 @@ class AspectViewSet(_WritableViewSet):
 
 
 @_schema("反馈类别", s.CategorySerializer, s.CategoryWriteInput)
-class CategoryViewSet(_WritableViewSet):
-    queryset = FeedbackCategory.objects.none()
+class CategoryViewSet(ScopedViewMixin, _WritableViewSet):
+    queryset = FeedbackCategory.objects.select_related("aspect")
     serializer_class = s.CategorySerializer
     filterset_class = CategoryFilterSet
     write_input = s.CategoryWriteInput
 
-    def get_queryset(self):
-        rounds = InspectionRound.objects.visible_to(self.request.user).values("pk")
-        return FeedbackCategory.objects.filter(aspect__round_id__in=rounds).select_related("aspect")
-
     def create(self, request, *args, **kwargs):
         data = self._input(partial=False)
-        rounds = InspectionRound.objects.visible_to(request.user).values("pk")
         aspect = (
-            FeedbackAspect.objects.filter(pk=data["aspect"], round_id__in=rounds)
+            FeedbackAspect.objects.visible_to(request.user)
+            .filter(pk=data["aspect"])
             .select_related("round__region")
             .first()
         )
@@ -182,14 +172,11 @@ class CategoryViewSet(_WritableViewSet):
 
 
 @_schema("问题（项）", s.ProblemSerializer, s.ProblemWriteInput)
-class ProblemViewSet(_WritableViewSet):
-    queryset = Problem.objects.none()
+class ProblemViewSet(ScopedViewMixin, _WritableViewSet):
+    queryset = Problem.objects.select_related("round")
     serializer_class = s.ProblemSerializer
     filterset_class = ProblemFilterSet
     write_input = s.ProblemWriteInput
-
-    def get_queryset(self):
-        return Problem.objects.visible_to(self.request.user).select_related("round")
 
     def create(self, request, *args, **kwargs):
         data = self._input(partial=False)
@@ -244,15 +231,12 @@ class ProblemViewSet(_WritableViewSet):
         responses={200: s.PetitionSerializer, **UPDATE_ERRORS},
     ),
 )
-class PetitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    queryset = Petition.objects.none()
+class PetitionViewSet(
+    ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    queryset = Petition.objects.select_related("region", "handling_unit")
     serializer_class = s.PetitionSerializer
     filterset_class = PetitionFilterSet
-
-    def get_queryset(self):
-        return Petition.objects.visible_to(self.request.user).select_related(
-            "region", "handling_unit"
-        )
 
     def partial_update(self, request, *args, **kwargs):
         petition = self.get_object()

@@ -5,12 +5,15 @@ rules (who, when, which state) are in rectification.services, which the views ca
 The task list does not use a ModelSerializer at all: see TaskListSerializer.
 """
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inspections.choices import DeadlineType
+from rectification import lifecycle
 from rectification.choices import (
     AssignmentRole,
     AttachmentKind,
+    CloseoutStatus,
     LookBackMethod,
     LookBackResult,
     ReviewLevel,
@@ -158,6 +161,9 @@ class TaskDetailSerializer(serializers.ModelSerializer):
     )
     is_extended = serializers.BooleanField(read_only=True)
     assignments = AssignmentSerializer(many=True, read_only=True)
+    allowed_moves = serializers.SerializerMethodField(
+        help_text="当前用户现在可对该任务执行的操作（与任务页按钮相同）"
+    )
 
     class Meta:
         model = Task
@@ -201,11 +207,37 @@ class TaskDetailSerializer(serializers.ModelSerializer):
             "closed_at",
             "reopen_count",
             "version",
+            "allowed_moves",
             "created_at",
             "updated_at",
             "assignments",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=list(lifecycle.MOVES)))
+    )
+    def get_allowed_moves(self, task: Task) -> list[str]:
+        """lifecycle.allowed_moves() for the requesting user: the same answer as the task page's
+        buttons and the services' checks (the API's actions refuse the rest)."""
+        request = self.context.get("request")
+        if request is None:
+            return []
+        user = request.user
+        application = None
+        if lifecycle.needs_applicant(user, task.status):
+            application = (
+                CloseoutApplication.objects.filter(task=task, status=CloseoutStatus.SUBMITTED)
+                .only("unit_id", "applied_by_id")
+                .first()
+            )
+        allowed = lifecycle.allowed_moves(
+            user,
+            task.status,
+            unit_roles=lifecycle.unit_roles_in(user, task.assignments.all()),
+            application=application,
+        )
+        return [verb for verb in lifecycle.MOVES if verb in allowed]
 
 
 class UnitRoleInput(serializers.Serializer):

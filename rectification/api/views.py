@@ -29,7 +29,7 @@ from rest_framework.response import Response
 from accounts.api_errors import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, errors
 from accounts.errors import InvalidInput, NotFound
 from accounts.models import Region, Unit
-from accounts.scope import restrict
+from accounts.scope import ScopedViewMixin
 from inspections.models import Problem
 from rectification import services
 from rectification.api import serializers as s
@@ -58,7 +58,6 @@ from rectification.models import (
     SupervisionNotice,
     Task,
     Warning,
-    _task_unit_q,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -109,17 +108,6 @@ def _with_etag(response: Response, task_id: int) -> Response:
     return response
 
 
-def _task_scoped(qs, user):
-    """Rows hanging off a task (reports, extensions, reviews) that have no visible_to of their
-    own: the same scope rule as their task."""
-    return restrict(
-        qs,
-        user,
-        region_field="task__region",
-        unit_q=lambda unit_id: _task_unit_q(unit_id, "task_id"),
-    )
-
-
 def _units_from(data: list[dict]) -> list[services.UnitRole]:
     ids = {entry["unit"] for entry in data}
     found = Unit.objects.in_bulk(ids)
@@ -148,14 +136,14 @@ def _units_from(data: list[dict]) -> list[services.UnitRole]:
         parameters=[ETAG],
     ),
 )
-class TaskViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    queryset = Task.objects.none()
+class TaskViewSet(ScopedViewMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Task.objects.all()
     filterset_class = TaskFilterSet
     pagination_class = TaskKeysetPagination
     serializer_class = s.TaskDetailSerializer
 
     def get_queryset(self):
-        qs = Task.objects.visible_to(self.request.user)
+        qs = super().get_queryset()
         if self.action == "list":
             return qs  # bare: the paginator counts it, then joins the display columns
         return qs.select_related("round", "problem", "region", "lead_unit").prefetch_related(
@@ -174,13 +162,14 @@ class TaskViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         task = self.get_object()
-        response = Response(s.TaskDetailSerializer(task).data)
+        response = Response(s.TaskDetailSerializer(task, context={"request": request}).data)
         response["ETag"] = task_etag(task.pk, task.version)
         return response
 
     def _detail(self, task_id: int, code: int = status.HTTP_200_OK) -> Response:
         task = self.get_queryset().get(pk=task_id)
-        response = Response(s.TaskDetailSerializer(task).data, status=code)
+        detail = s.TaskDetailSerializer(task, context={"request": self.request})
+        response = Response(detail.data, status=code)
         response["ETag"] = task_etag(task.pk, task.version)
         return response
 
@@ -393,35 +382,24 @@ def _read_only_schema(name: str, serializer):
 
 
 @_read_only_schema("责任分工", s.AssignmentSerializer)
-class AssignmentViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Assignment.objects.none()
+class AssignmentViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Assignment.objects.select_related("unit")
     serializer_class = s.AssignmentSerializer
     filterset_class = AssignmentFilterSet
 
-    def get_queryset(self):
-        return Assignment.objects.visible_to(self.request.user).select_related("unit")
-
 
 @_read_only_schema("进展报告", s.ProgressReportSerializer)
-class ProgressReportViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = ProgressReport.objects.none()
+class ProgressReportViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = ProgressReport.objects.select_related("period", "unit")
     serializer_class = s.ProgressReportSerializer
     filterset_class = ProgressReportFilterSet
 
-    def get_queryset(self):
-        return _task_scoped(ProgressReport.objects.all(), self.request.user).select_related(
-            "period", "unit"
-        )
-
 
 @_read_only_schema("佐证材料", s.AttachmentSerializer)
-class AttachmentViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Attachment.objects.none()
+class AttachmentViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Attachment.objects.all()
     serializer_class = s.AttachmentSerializer
     filterset_class = AttachmentFilterSet
-
-    def get_queryset(self):
-        return Attachment.objects.visible_to(self.request.user)
 
     @extend_schema(
         summary="下载佐证材料文件",
@@ -452,13 +430,10 @@ class AttachmentViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @_read_only_schema("延期申请", s.ExtensionSerializer)
-class ExtensionViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Extension.objects.none()
+class ExtensionViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Extension.objects.all()
     serializer_class = s.ExtensionSerializer
     filterset_class = ExtensionFilterSet
-
-    def get_queryset(self):
-        return _task_scoped(Extension.objects.all(), self.request.user)
 
     @extend_schema(
         summary="审批延期申请（环督办）",
@@ -480,19 +455,12 @@ class ExtensionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @_read_only_schema("销号申请", s.CloseoutSerializer)
-class CloseoutViewSet(viewsets.ReadOnlyModelViewSet):
+class CloseoutViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
     """Close-out applications and their review steps; each step moves the task."""
 
-    queryset = CloseoutApplication.objects.none()
+    queryset = CloseoutApplication.objects.select_related("notice").prefetch_related("reviews")
     serializer_class = s.CloseoutSerializer
     filterset_class = CloseoutFilterSet
-
-    def get_queryset(self):
-        return (
-            CloseoutApplication.objects.visible_to(self.request.user)
-            .select_related("notice")
-            .prefetch_related("reviews")
-        )
 
     def _run(self, input_class, service, code=status.HTTP_200_OK, **extra):
         app = (
@@ -572,45 +540,28 @@ class CloseoutViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @_read_only_schema("验收记录", s.CloseoutReviewSerializer)
-class CloseoutReviewViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = CloseoutReview.objects.none()
+class CloseoutReviewViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = CloseoutReview.objects.all()
     serializer_class = s.CloseoutReviewSerializer
     filterset_class = CloseoutReviewFilterSet
 
-    def get_queryset(self):
-        return restrict(
-            CloseoutReview.objects.all(),
-            self.request.user,
-            region_field="application__task__region",
-            unit_q=lambda unit_id: _task_unit_q(unit_id, "application__task_id"),
-        )
-
 
 @_read_only_schema("预警", s.WarningSerializer)
-class WarningViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Warning.objects.none()
+class WarningViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Warning.objects.select_related("task")
     serializer_class = s.WarningSerializer
     filterset_class = WarningFilterSet
 
-    def get_queryset(self):
-        return Warning.objects.visible_to(self.request.user).select_related("task")
-
 
 @_read_only_schema("我的通知", s.NotificationSerializer)
-class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+class NotificationViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
     """The user's own notifications only (anyone else's is a 404)."""
 
-    queryset = Notification.objects.none()
+    queryset = Notification.objects.all()
     serializer_class = s.NotificationSerializer
     filterset_class = NotificationFilterSet
     # Marking one's own notifications read is not a change to the ledger: leaders may.
     leader_may_write = True
-
-    def get_queryset(self):
-        user = self.request.user
-        if not user.is_authenticated:
-            return Notification.objects.none()
-        return Notification.objects.filter(recipient_id=user.pk)
 
     @extend_schema(
         summary="标记为已读",
@@ -653,18 +604,11 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     ),
 )
 class SupervisionNoticeViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    queryset = SupervisionNotice.objects.none()
+    queryset = SupervisionNotice.objects.select_related("target_unit").prefetch_related("tasks")
     serializer_class = s.SupervisionNoticeSerializer
     filterset_class = SupervisionNoticeFilterSet
-
-    def get_queryset(self):
-        return (
-            SupervisionNotice.objects.visible_to(self.request.user)
-            .select_related("target_unit")
-            .prefetch_related("tasks")
-        )
 
     def create(self, request, *args, **kwargs):
         serializer = s.SupervisionNoticeInput(data=request.data)

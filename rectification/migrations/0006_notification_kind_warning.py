@@ -5,24 +5,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rectification', '0005_event_verb_and_notification_kind_declared'),
+        ("rectification", "0005_event_verb_and_notification_kind_declared"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='notification',
-            name='notification_kind_valid',
+            model_name="notification",
+            name="notification_kind_valid",
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('closeout_applied', '销号申请待自验'), ('closeout_self_checked', '销号申请待验收'), ('closeout_returned', '销号申请被退回'), ('closed', '任务已销号'), ('reopened', '任务重启整改'), ('extension_request', '延期申请待审批'), ('extension_approve', '延期已批准'), ('extension_reject', '延期未批准'), ('supervision', '督办'), ('supervision_replied', '督办已回复'), ('letter_proposed', '拟发督办函'), ('warning', '预警'), ('reminder_due_7', '7天后到期'), ('reminder_due_3', '3天后到期'), ('reminder_due_1', '1天后到期'), ('reminder_overdue', '已逾期'), ('reminder_escalation', '逾期上报'), ('report_chase', '进展报送提醒'), ('report_missing', '进展逾期未报送'), ('dispatch_report', '月调度通报')], max_length=32, verbose_name='类型'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("closeout_applied", "销号申请待自验"),
+                    ("closeout_self_checked", "销号申请待验收"),
+                    ("closeout_returned", "销号申请被退回"),
+                    ("closed", "任务已销号"),
+                    ("reopened", "任务重启整改"),
+                    ("extension_request", "延期申请待审批"),
+                    ("extension_approve", "延期已批准"),
+                    ("extension_reject", "延期未批准"),
+                    ("supervision", "督办"),
+                    ("supervision_replied", "督办已回复"),
+                    ("letter_proposed", "拟发督办函"),
+                    ("warning", "预警"),
+                    ("reminder_due_7", "7天后到期"),
+                    ("reminder_due_3", "3天后到期"),
+                    ("reminder_due_1", "1天后到期"),
+                    ("reminder_overdue", "已逾期"),
+                    ("reminder_escalation", "逾期上报"),
+                    ("report_chase", "进展报送提醒"),
+                    ("report_missing", "进展逾期未报送"),
+                    ("dispatch_report", "月调度通报"),
+                ],
+                max_length=32,
+                verbose_name="类型",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['closeout_applied', 'closeout_self_checked', 'closeout_returned', 'closed', 'reopened', 'extension_request', 'extension_approve', 'extension_reject', 'supervision', 'supervision_replied', 'letter_proposed', 'warning', 'reminder_due_7', 'reminder_due_3', 'reminder_due_1', 'reminder_overdue', 'reminder_escalation', 'report_chase', 'report_missing', 'dispatch_report'])), name='notification_kind_valid'),
+            model_name="notification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "closeout_applied",
+                            "closeout_self_checked",
+                            "closeout_returned",
+                            "closed",
+                            "reopened",
+                            "extension_request",
+                            "extension_approve",
+                            "extension_reject",
+                            "supervision",
+                            "supervision_replied",
+                            "letter_proposed",
+                            "warning",
+                            "reminder_due_7",
+                            "reminder_due_3",
+                            "reminder_due_1",
+                            "reminder_overdue",
+                            "reminder_escalation",
+                            "report_chase",
+                            "report_missing",
+                            "dispatch_report",
+                        ],
+                    )
+                ),
+                name="notification_kind_valid",
+            ),
         ),
     ]

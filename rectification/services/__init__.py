@@ -15,6 +15,7 @@ from rectification.services.base import (
     notify_select,
     period_for,
     refresh_schedule,
+    unit_roles,
 )
 from rectification.services.closeouts import (
     CLOSEOUT_CHECKLIST,
@@ -82,5 +83,6 @@ __all__ = [
     "task_request_extension",
     "task_set_units",
     "task_update",
+    "unit_roles",
     "warning_raise",
 ]

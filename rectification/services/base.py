@@ -15,17 +15,16 @@ from accounts import clock, events
 from accounts.choices import Role
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
 from accounts.models import User
-from accounts.scope import is_office, is_unit_member
+from accounts.scope import is_unit_member
 from rectification import schedule, tally
 from rectification.choices import (
-    RESPONSIBLE_ROLES,
     AttachmentKind,
     NotificationChannel,
     NotificationKind,
     NotificationStatus,
     PeriodKind,
 )
-from rectification.lifecycle import Actor, Move
+from rectification.lifecycle import Move, needs_unit_roles, refusal
 from rectification.models import (
     Assignment,
     Attachment,
@@ -59,7 +58,8 @@ def _load_visible_task(task: Task | int, actor: User, *, for_update: bool = Fals
     return found
 
 
-def _unit_roles(actor: User, task: Task) -> set[str]:
+def unit_roles(actor: User, task: Task) -> set[str]:
+    """The roles of the actor's unit on the task (empty for anyone but a reporter or head)."""
     if not is_unit_member(actor):
         return set()
     return set(
@@ -67,22 +67,13 @@ def _unit_roles(actor: User, task: Task) -> set[str]:
     )
 
 
-def _check_actor(actor: User, task: Task, who: Actor, *, applicant_unit_id: int | None = None):
-    if who is Actor.OFFICE:
-        if not is_office(actor):
-            raise NotAllowed("只有环督办可以执行此操作")
-        return
-    if not is_unit_member(actor):
-        raise NotAllowed("只有责任单位的填报员或审核人可以执行此操作")
-    if who is Actor.APPLICANT_HEAD:
-        if actor.role != Role.UNIT_HEAD or actor.unit_id != applicant_unit_id:
-            raise NotAllowed("只有申请单位的审核人可以进行县级自验")
-        return
-    roles = _unit_roles(actor, task)
-    if who is Actor.ASSIGNED_UNIT and not roles:
-        raise NotAllowed("您的单位不是该任务的责任单位")
-    if who is Actor.RESPONSIBLE_UNIT and not roles.intersection(RESPONSIBLE_ROLES):
-        raise NotAllowed("只有牵头单位或属地责任单位可以执行此操作")
+def _check_actor(actor: User, task: Task, move: Move, *, application=None):
+    """NotAllowed unless the actor may make the move on the task (lifecycle.refusal: the same
+    rule the task page's buttons and the page guards follow)."""
+    roles = unit_roles(actor, task) if needs_unit_roles(actor, move) else ()
+    reason = refusal(actor, move, unit_roles=roles, application=application)
+    if reason is not None:
+        raise NotAllowed(reason)
 
 
 def _check_version(task: Task, expected_version: int | None) -> None:

@@ -22,9 +22,8 @@ from rectification.choices import (
     ReviewLevel,
     ReviewMethod,
     ReviewResult,
-    TaskStatus,
 )
-from rectification.lifecycle import MOVES, Actor
+from rectification.lifecycle import MOVES
 from rectification.models import (
     Attachment,
     CloseoutApplication,
@@ -79,7 +78,7 @@ def task_apply_closeout(
     """
     task = _load_visible_task(task, actor, for_update=True)
     move = MOVES["apply"]
-    _check_actor(actor, task, move.actor)
+    _check_actor(actor, task, move)
     _check_version(task, expected_version)
     if task.status not in move.sources:
         raise InvalidState(f"任务当前状态为“{task.get_status_display()}”，不能申请销号")
@@ -171,7 +170,7 @@ def closeout_self_check(
     """县级自验 by the applying unit's head: pass it up to the office, or return it."""
     app, task = _load_application(application, actor)
     move = MOVES["self_check_pass" if passed else "self_check_return"]
-    _check_actor(actor, task, move.actor, applicant_unit_id=app.unit_id)
+    _check_actor(actor, task, move, application=app)
     _check_version(task, expected_version)  # a stale page gets "refresh", not a state error
     if app.status != CloseoutStatus.SUBMITTED:
         raise InvalidState(f"该申请当前为“{app.get_status_display()}”，不能进行县级自验")
@@ -248,7 +247,7 @@ def closeout_accept(
     """The office (city or sector acceptance) passes the application and starts 公示."""
     app, task = _load_application(application, actor)
     move = MOVES["accept"]
-    _check_actor(actor, task, move.actor)
+    _check_actor(actor, task, move)
     _check_version(task, expected_version)
     if app.status != CloseoutStatus.SELF_CHECKED:
         raise InvalidState(f"该申请当前为“{app.get_status_display()}”，不能验收通过")
@@ -304,7 +303,7 @@ def closeout_return(
     """The office returns an application (验收退回), or an upheld objection ends the notice."""
     app, task = _load_application(application, actor)
     move = MOVES["return"]
-    _check_actor(actor, task, move.actor)
+    _check_actor(actor, task, move)
     _check_version(task, expected_version)
     if app.status not in (CloseoutStatus.SELF_CHECKED, CloseoutStatus.ACCEPTED):
         raise InvalidState(f"该申请当前为“{app.get_status_display()}”，不能退回")
@@ -364,7 +363,7 @@ def closeout_record_review(
 ) -> CloseoutReview:
     """The office records an acceptance made elsewhere (省级验收, 行业部门认定) without a move."""
     app, task = _load_application(application, actor)
-    _check_actor(actor, task, Actor.OFFICE)
+    _check_actor(actor, task, MOVES["review"])
     if app.status not in (CloseoutStatus.SELF_CHECKED, CloseoutStatus.ACCEPTED):
         raise InvalidState("只能为验收中或公示中的申请登记验收意见")
     if level not in ReviewLevel.values or level == ReviewLevel.COUNTY:
@@ -411,7 +410,7 @@ def closeout_close(
     """销号: after a notice period without an upheld objection and the required reviews."""
     app, task = _load_application(application, actor)
     move = MOVES["close"]
-    _check_actor(actor, task, move.actor)
+    _check_actor(actor, task, move)
     _check_version(task, expected_version)
     if app.status != CloseoutStatus.ACCEPTED:
         raise InvalidState(f"该申请当前为“{app.get_status_display()}”，不能销号")
@@ -487,9 +486,9 @@ def task_record_lookback(
 ) -> LookBackCheck:
     """回头看 of a closed task. A rebound reopens it (重启整改) with a new deadline."""
     task = _load_visible_task(task, actor, for_update=True)
-    _check_actor(actor, task, Actor.OFFICE)
+    _check_actor(actor, task, MOVES["lookback"])
     _check_version(task, expected_version)
-    if task.status != TaskStatus.CLOSED:
+    if task.status not in MOVES["lookback"].sources:
         raise InvalidState("只能对已销号的任务开展回头看")
     if check_date > clock.today():
         raise InvalidInput("检查日期不能晚于今天", field="check_date")

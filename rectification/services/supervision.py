@@ -20,7 +20,7 @@ from rectification.choices import (
     WarningLevel,
     WarningReason,
 )
-from rectification.lifecycle import Actor
+from rectification.lifecycle import MOVES, refusal
 from rectification.models import (
     Event,
     Notification,
@@ -61,7 +61,7 @@ def supervision_notice_create(
     """The office issues a 提醒函/督办函/约谈 … to a unit, optionally about some tasks."""
     from accounts.scope import sees_region
 
-    if not is_office(actor):
+    if refusal(actor, MOVES["supervision"]) is not None:
         raise NotAllowed("只有环督办可以发督办")
     if not sees_region(actor, target_unit.region_id):
         raise NotFound("督办对象不在您的权限范围内")
@@ -124,7 +124,7 @@ def warning_raise(
     (never lowered), an event, and the task's units told. The nightly sweep keeps an
     unresolved manual warning's colour."""
     task = _load_visible_task(task, actor, for_update=True)
-    _check_actor(actor, task, Actor.OFFICE)
+    _check_actor(actor, task, MOVES["warning"])
     if level not in (WarningLevel.YELLOW, WarningLevel.RED):
         raise InvalidInput("手动预警只能是黄牌或红灯", field="level")
     if reason not in WarningReason.values:
@@ -180,7 +180,7 @@ def _office_users_for_region(region: Region) -> list[User]:
 
 def _load_visible_notice(notice: SupervisionNotice | int, actor: User) -> SupervisionNotice:
     """The notice, locked, through the actor's scope. A unit never sees a letter that is
-    only proposed (拟发): to it, that letter does not exist yet."""
+    only proposed (拟发): to it, that letter does not exist yet (accounts.scope.SCOPE)."""
     notice_id = notice.pk if isinstance(notice, SupervisionNotice) else notice
     found = (
         SupervisionNotice.objects.visible_to(actor)
@@ -189,7 +189,7 @@ def _load_visible_notice(notice: SupervisionNotice | int, actor: User) -> Superv
         .filter(pk=notice_id)
         .first()
     )
-    if found is None or (is_unit_member(actor) and found.status == SupervisionStatus.PROPOSED):
+    if found is None:
         raise NotFound("督办事项不存在或不在您的权限范围内")
     return found
 
@@ -334,7 +334,7 @@ def notification_mark_read(*, actor: User, notification_id: int | None = None) -
     """Mark one of the actor's notifications read, or all of them when no id is given.
 
     Returns the number of rows changed; someone else's notification is NotFound."""
-    mine = Notification.objects.filter(recipient_id=actor.pk)
+    mine = Notification.objects.visible_to(actor)
     if notification_id is not None:
         if not mine.filter(pk=notification_id).exists():
             raise NotFound("通知不存在")

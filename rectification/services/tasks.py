@@ -12,19 +12,17 @@ from accounts import clock, events
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
 from accounts.events import EventVerb
 from accounts.models import Person, Region, Unit, User
-from accounts.scope import is_office
 from inspections.choices import DeadlineType
 from inspections.models import Problem
 from rectification import tally
 from rectification.choices import (
-    WORKING_STATUSES,
     AssignmentRole,
     ExtensionStatus,
     NotificationKind,
     SiteType,
     TaskStatus,
 )
-from rectification.lifecycle import MOVES, Actor
+from rectification.lifecycle import MOVES, refusal
 from rectification.models import (
     Assignment,
     Attachment,
@@ -44,7 +42,6 @@ from rectification.services.base import (
     _office_users_for,
     _save_evidence,
     _task_url,
-    _unit_roles,
     notify,
     period_for,
     refresh_schedule,
@@ -68,7 +65,7 @@ def task_report_progress(
     """A unit reports monthly progress (本月进展), optionally with evidence files."""
     task = _load_visible_task(task, actor, for_update=True)
     move = MOVES["report"]
-    _check_actor(actor, task, move.actor)
+    _check_actor(actor, task, move)
     if not progress_text or not progress_text.strip():
         raise InvalidInput("请填写本月进展", field="progress_text")
     if not isinstance(progress_pct, int) or not 0 <= progress_pct <= 100:
@@ -128,8 +125,7 @@ def task_add_evidence(
 ) -> list[Attachment]:
     """Attach evidence to a task outside a report (e.g. 整改前 photos)."""
     task = _load_visible_task(task, actor)
-    if not (is_office(actor) or _unit_roles(actor, task)):
-        raise NotAllowed("您的单位不是该任务的责任单位")
+    _check_actor(actor, task, MOVES["evidence"])
     _check_version(task, expected_version)
     if task.status == TaskStatus.CLOSED:
         raise InvalidState("任务已销号，不能再补充材料")
@@ -158,9 +154,10 @@ def task_request_extension(
 ) -> Extension:
     """The responsible unit asks for a later deadline (延期申请)."""
     task = _load_visible_task(task, actor, for_update=True)
-    _check_actor(actor, task, Actor.RESPONSIBLE_UNIT)
+    move = MOVES["extension_request"]
+    _check_actor(actor, task, move)
     _check_version(task, expected_version)
-    if task.status not in WORKING_STATUSES:
+    if task.status not in move.sources:
         raise InvalidState(f"任务当前状态为“{task.get_status_display()}”，不能申请延期")
     if not reason or not reason.strip():
         raise InvalidInput("请填写延期理由", field="reason")
@@ -217,7 +214,7 @@ def extension_decide(
     if ext is None:
         raise NotFound("延期申请不存在")
     task = _load_visible_task(ext.task_id, actor, for_update=True)
-    _check_actor(actor, task, Actor.OFFICE)
+    _check_actor(actor, task, MOVES["extension_decide"])
     if ext.status != ExtensionStatus.PENDING:
         raise InvalidState("该延期申请已经审批过")
     if not approve and not note.strip():
@@ -271,8 +268,7 @@ def milestone_complete(
     if task_id is None:
         raise NotFound("进度节点不存在")
     task = _load_visible_task(task_id, actor, for_update=True)
-    if not is_office(actor):
-        _check_actor(actor, task, Actor.RESPONSIBLE_UNIT)
+    _check_actor(actor, task, MOVES["milestone"])
     ms = Milestone.objects.get(pk=ms_id)
     if ms.done_date:
         raise InvalidState("该节点已完成")
@@ -301,7 +297,7 @@ def _load_open_milestone(milestone: Milestone | int, actor: User) -> tuple[Miles
     if task_id is None:
         raise NotFound("进度节点不存在")
     task = _load_visible_task(task_id, actor, for_update=True)
-    _check_actor(actor, task, Actor.OFFICE)
+    _check_actor(actor, task, MOVES["edit"])
     return Milestone.objects.get(pk=ms_id), task
 
 
@@ -325,7 +321,7 @@ def milestone_add(
 ) -> Milestone:
     """The office adds a stage to a task's plan (its weight then drives 序时进度)."""
     task = _load_visible_task(task, actor, for_update=True)
-    _check_actor(actor, task, Actor.OFFICE)
+    _check_actor(actor, task, MOVES["edit"])
     if task.status == TaskStatus.CLOSED:
         raise InvalidState("任务已销号，不能调整进度节点")
     _check_milestone(name, planned_date, weight)
@@ -397,8 +393,9 @@ class UnitRole:
 def _check_office_for_region(actor: User, region: Region) -> None:
     from accounts.scope import sees_region
 
-    if not is_office(actor):
-        raise NotAllowed("只有环督办可以执行此操作")
+    reason = refusal(actor, MOVES["assign"])
+    if reason is not None:
+        raise NotAllowed(reason)
     if not sees_region(actor, region.pk):
         raise NotFound("该地区不在您的权限范围内")
 
@@ -530,8 +527,8 @@ def task_set_units(
 ) -> Task:
     """Assign or change the units and people of a task (office only)."""
     task = _load_visible_task(task, actor, for_update=True)
-    _check_actor(actor, task, Actor.OFFICE)
-    if task.status == TaskStatus.CLOSED:
+    _check_actor(actor, task, MOVES["assign"])
+    if task.status not in MOVES["assign"].sources:
         raise InvalidState("任务已销号，不能调整责任分工")
     task = _bump_version(task, expected_version=expected_version)
     _write_assignments(task, units)
@@ -566,7 +563,7 @@ def task_update(
     """The office corrects a task's descriptive fields, under the optimistic lock (from its
     pages, the API or the admin site: the same rules everywhere)."""
     task = _load_visible_task(task, actor, for_update=True)
-    _check_actor(actor, task, Actor.OFFICE)
+    _check_actor(actor, task, MOVES["edit"])
     _check_version(task, expected_version)
     unknown = set(changes) - set(TASK_EDITABLE_FIELDS)
     if unknown:

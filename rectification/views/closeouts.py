@@ -4,11 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts import clock
 from accounts.choices import Role
+from accounts.scope import get_visible_or_404
 from rectification import services
 from rectification.choices import CloseoutStatus, TaskStatus
 from rectification.forms import (
@@ -20,7 +22,7 @@ from rectification.forms import (
     SelfCheckForm,
 )
 from rectification.models import CloseoutApplication, Task
-from rectification.views.common import call_service, require_office
+from rectification.views.common import form_page, require_move, require_office
 
 
 def _applications(request: HttpRequest):
@@ -49,36 +51,27 @@ def selfcheck_queue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def selfcheck_decide(request: HttpRequest, pk: int) -> HttpResponse:
     app = _visible_application(request, pk)
-    if request.user.role != Role.UNIT_HEAD or request.user.unit_id != app.unit_id:
-        raise PermissionDenied("只有申请单位的审核人可以进行县级自验")
-    status = 200
-    if request.method == "POST":
-        form = SelfCheckForm(request.POST)
-        if form.is_valid():
-            passed = form.cleaned_data["decision"] == "pass"
-            _, status = call_service(
-                form,
-                services.closeout_self_check,
-                application=app,
-                actor=request.user,
-                passed=passed,
-                opinion=form.cleaned_data["opinion"],
-                expected_version=form.cleaned_data["version"],
-            )
-            if not status:
-                messages.success(
-                    request, "县级自验通过，已报环督办验收" if passed else "已退回申请单位"
-                )
-                return redirect("selfcheck_queue")
-        else:
-            status = 400
-    else:
-        form = SelfCheckForm(initial={"version": app.task.version, "decision": "pass"})
-    return render(
+    require_move(request.user, "self_check_pass", app.task, application=app)
+    return form_page(
         request,
-        "closeouts/decide.html",
-        {"app": app, "task": app.task, "form": form, "heading": "县级自验"},
-        status=status,
+        form_class=SelfCheckForm,
+        template="closeouts/decide.html",
+        context={"app": app, "task": app.task, "heading": "县级自验"},
+        initial={"version": app.task.version, "decision": "pass"},
+        service=services.closeout_self_check,
+        inputs=lambda d: {
+            "application": app,
+            "actor": request.user,
+            "passed": d["decision"] == "pass",
+            "opinion": d["opinion"],
+            "expected_version": d["version"],
+        },
+        success=lambda app: (
+            "已退回申请单位"
+            if app.status == CloseoutStatus.RETURNED
+            else "县级自验通过，已报环督办验收"
+        ),
+        done=reverse("selfcheck_queue"),
     )
 
 
@@ -97,33 +90,20 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "closeouts/review_queue.html", context)
 
 
-def _office_form(request, pk, form_class, template_heading, service, build_kwargs, success):
-    require_office(request)
+def _office_form(request, pk, verb, form_class, heading, service, inputs, success, **extra):
+    """The office's forms on an open close-out application (accept, return, close, review)."""
+    require_move(request.user, verb)
     app = _visible_application(request, pk)
-    status = 200
-    if request.method == "POST":
-        form = form_class(request.POST)
-        if form.is_valid():
-            _, status = call_service(
-                form,
-                service,
-                application=app,
-                actor=request.user,
-                expected_version=form.cleaned_data["version"],
-                **build_kwargs(form.cleaned_data),
-            )
-            if not status:
-                messages.success(request, success)
-                return redirect("task_detail", pk=app.task_id)
-        else:
-            status = 400
-    else:
-        form = form_class(initial={"version": app.task.version})
-    return render(
+    return form_page(
         request,
-        "closeouts/decide.html",
-        {"app": app, "task": app.task, "form": form, "heading": template_heading},
-        status=status,
+        form_class=form_class,
+        template="closeouts/decide.html",
+        context={"app": app, "task": app.task, "heading": heading},
+        initial=extra.get("initial", {"version": app.task.version}),
+        service=service,
+        inputs=lambda d: {"application": app, "actor": request.user, **inputs(d)},
+        success=success,
+        done=reverse("task_detail", args=[app.task_id]),
     )
 
 
@@ -133,6 +113,7 @@ def closeout_accept(request: HttpRequest, pk: int) -> HttpResponse:
     return _office_form(
         request,
         pk,
+        "accept",
         AcceptForm,
         "验收通过并公示",
         services.closeout_accept,
@@ -142,6 +123,7 @@ def closeout_accept(request: HttpRequest, pk: int) -> HttpResponse:
             "notice_start": d["notice_start"],
             "notice_end": d["notice_end"],
             "contact_phone": d["contact_phone"],
+            "expected_version": d["version"],
         },
         "验收通过，已进入公示",
     )
@@ -153,10 +135,15 @@ def closeout_return(request: HttpRequest, pk: int) -> HttpResponse:
     return _office_form(
         request,
         pk,
+        "return",
         ReturnForm,
         "验收退回",
         services.closeout_return,
-        lambda d: {"reason": d["reason"], "objection_upheld": d["objection_upheld"]},
+        lambda d: {
+            "reason": d["reason"],
+            "objection_upheld": d["objection_upheld"],
+            "expected_version": d["version"],
+        },
         "已退回申请单位",
     )
 
@@ -167,6 +154,7 @@ def closeout_close(request: HttpRequest, pk: int) -> HttpResponse:
     return _office_form(
         request,
         pk,
+        "close",
         CloseForm,
         "销号",
         services.closeout_close,
@@ -174,6 +162,7 @@ def closeout_close(request: HttpRequest, pk: int) -> HttpResponse:
             "objections": d["objections"],
             "objection_note": d["objection_note"],
             "doc_no": d["doc_no"],
+            "expected_version": d["version"],
         },
         "已销号",
     )
@@ -184,82 +173,55 @@ def closeout_close(request: HttpRequest, pk: int) -> HttpResponse:
 def closeout_review(request: HttpRequest, pk: int) -> HttpResponse:
     """登记验收意见: a review made elsewhere (省级验收, 行业部门认定, 市级验收) on an application
     in review or in its notice period. It moves nothing; 销号 checks the levels it needs."""
-    require_office(request)
-    app = _visible_application(request, pk)
-    status = 200
-    if request.method == "POST":
-        form = ReviewRecordForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            review, status = call_service(
-                form,
-                services.closeout_record_review,
-                application=app,
-                actor=request.user,
-                level=d["level"],
-                result=d["result"],
-                method=d["method"],
-                opinion=d["opinion"],
-                actual_date=d["actual_date"],
-                reviewers=d["reviewers"],
-            )
-            if not status:
-                messages.success(
-                    request,
-                    f"已登记{review.get_level_display()}意见：{review.get_result_display()}",
-                )
-                return redirect("task_detail", pk=app.task_id)
-        else:
-            status = 400
-    else:
-        form = ReviewRecordForm(initial={"actual_date": clock.today()})
-    return render(
+    return _office_form(
         request,
-        "closeouts/decide.html",
-        {"app": app, "task": app.task, "form": form, "heading": "登记验收意见"},
-        status=status,
+        pk,
+        "review",
+        ReviewRecordForm,
+        "登记验收意见",
+        services.closeout_record_review,
+        lambda d: {
+            "level": d["level"],
+            "result": d["result"],
+            "method": d["method"],
+            "opinion": d["opinion"],
+            "actual_date": d["actual_date"],
+            "reviewers": d["reviewers"],
+        },
+        lambda review: f"已登记{review.get_level_display()}意见：{review.get_result_display()}",
+        initial={"actual_date": clock.today()},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_lookback(request: HttpRequest, pk: int) -> HttpResponse:
-    require_office(request)
-    task = get_object_or_404(Task.objects.visible_to(request.user).select_related("region"), pk=pk)
+    require_move(request.user, "lookback")
+    task = get_visible_or_404(Task.objects.select_related("region"), request.user, pk=pk)
     closure = (
         CloseoutApplication.objects.filter(task=task, status=CloseoutStatus.APPROVED)
         .order_by("-closed_at")
         .first()
     )
-    status = 200
-    if request.method == "POST":
-        form = LookBackForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            _, status = call_service(
-                form,
-                services.task_record_lookback,
-                task=task,
-                actor=request.user,
-                check_date=d["check_date"],
-                method=d["method"],
-                result=d["result"],
-                findings=d["findings"],
-                new_deadline=d["new_deadline"],
-                expected_version=d["version"],
-            )
-            if not status:
-                messages.success(request, "回头看结果已登记")
-                return redirect("task_detail", pk=task.pk)
-        else:
-            status = 400
-    else:
-        if task.status != TaskStatus.CLOSED:
-            messages.info(request, "只能对已销号的任务开展回头看")
-        form = LookBackForm(initial={"version": task.version, "check_date": clock.today()})
-    return render(
+    if request.method == "GET" and task.status != TaskStatus.CLOSED:
+        messages.info(request, "只能对已销号的任务开展回头看")
+    return form_page(
         request,
-        "closeouts/lookback.html",
-        {"task": task, "form": form, "closure": closure},
-        status=status,
+        form_class=LookBackForm,
+        template="closeouts/lookback.html",
+        context={"task": task, "closure": closure},
+        initial={"version": task.version, "check_date": clock.today()},
+        service=services.task_record_lookback,
+        inputs=lambda d: {
+            "task": task,
+            "actor": request.user,
+            "check_date": d["check_date"],
+            "method": d["method"],
+            "result": d["result"],
+            "findings": d["findings"],
+            "new_deadline": d["new_deadline"],
+            "expected_version": d["version"],
+        },
+        success="回头看结果已登记",
+        done=reverse("task_detail", args=[task.pk]),
     )

@@ -1,4 +1,5 @@
-"""What every page view shares: service-error translation and role guards."""
+"""What every page view shares: service-error translation, role and move guards, and the
+form page helper."""
 
 from collections.abc import Callable
 from typing import Any
@@ -7,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from accounts.errors import (
     InvalidInput,
@@ -18,6 +19,9 @@ from accounts.errors import (
     StaleVersion,
 )
 from accounts.scope import is_office, is_unit_member
+from rectification.lifecycle import MOVES, needs_unit_roles, refusal
+from rectification.models import Task
+from rectification.services.base import unit_roles
 
 # Statuses for a form page re-rendered after a refused write.
 FORM_INVALID = 400
@@ -67,12 +71,6 @@ def _attach(form: forms.Form | None, exc: ServiceError, field: str | None = "") 
     form.add_error(target, exc.message)
 
 
-def render_form(
-    request: HttpRequest, template: str, context: dict, status: int = 200
-) -> HttpResponse:
-    return render(request, template, context, status=status)
-
-
 def require_office(request: HttpRequest) -> None:
     if not is_office(request.user):
         raise PermissionDenied("只有环督办可以访问此页面")
@@ -81,3 +79,51 @@ def require_office(request: HttpRequest) -> None:
 def require_unit_member(request: HttpRequest) -> None:
     if not is_unit_member(request.user):
         raise PermissionDenied("只有责任单位的填报员或审核人可以访问此页面")
+
+
+def require_move(user, verb: str, task: Task | None = None, *, application=None) -> None:
+    """Page guard of a form that makes a lifecycle move: 403 unless `user` may make it
+    (lifecycle.refusal, the services' own actor check). Whatever the task's status: a move the
+    status does not allow is the service's 409 when the form is sent. Office moves need no
+    task, so their pages refuse before looking anything up."""
+    move = MOVES[verb]
+    roles = unit_roles(user, task) if task is not None and needs_unit_roles(user, move) else ()
+    reason = refusal(user, move, unit_roles=roles, application=application)
+    if reason is not None:
+        raise PermissionDenied(reason)
+
+
+def form_page(
+    request: HttpRequest,
+    *,
+    form_class: type[forms.Form],
+    template: str,
+    service: Callable[..., Any],
+    inputs: Callable[[dict], dict],
+    success: str | Callable[[Any], str],
+    done: str,
+    context: dict | None = None,
+    initial: dict | None = None,
+    form_kwargs: dict | None = None,
+) -> HttpResponse:
+    """The one shape of a form page that calls a service.
+
+    GET shows the form (with `initial`). POST validates it, calls `service` with
+    `inputs(cleaned_data)` through call_service, and on success flashes `success` (or
+    `success(result)`) and redirects to `done`; an invalid form is re-rendered with 400, a
+    refusal with the service's error on the form (400 / 409; 403 and 404 raise).
+    """
+    form_kwargs = form_kwargs or {}
+    status = 200
+    if request.method == "POST":
+        form = form_class(request.POST, request.FILES, **form_kwargs)
+        if form.is_valid():
+            result, status = call_service(form, service, **inputs(form.cleaned_data))
+            if not status:
+                messages.success(request, success(result) if callable(success) else success)
+                return redirect(done)
+        else:
+            status = FORM_INVALID
+    else:
+        form = form_class(initial=initial or {}, **form_kwargs)
+    return render(request, template, {**(context or {}), "form": form}, status=status)

@@ -10,11 +10,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.scope import get_visible_or_404
 from rectification import services
 from rectification.choices import TaskStatus
 from rectification.forms import FORM_FIELDS_MILESTONE, MilestoneForm
 from rectification.models import Task
-from rectification.views.common import FORM_INVALID, call_service, require_office
+from rectification.views.common import FORM_INVALID, call_service, require_move
 
 
 def _edit_form(milestone, data=None) -> MilestoneForm:
@@ -25,8 +26,8 @@ def _edit_form(milestone, data=None) -> MilestoneForm:
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_milestones(request: HttpRequest, pk: int) -> HttpResponse:
-    task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
-    require_office(request)
+    task = get_visible_or_404(Task.objects.all(), request.user, pk=pk)
+    require_move(request.user, "edit", task)
     status = 200
     add_form = MilestoneForm(prefix="new")
     posted = None  # (milestone id, its bound form) when an edit was refused

@@ -16,9 +16,11 @@ from rectification.views.common import call_service
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notes = Notification.objects.filter(
-        recipient_id=request.user.pk, channel=NotificationChannel.INAPP
-    ).order_by("-created_at", "-id")
+    notes = (
+        Notification.objects.visible_to(request.user)
+        .filter(channel=NotificationChannel.INAPP)
+        .order_by("-created_at", "-id")
+    )
     if request.GET.get("unread") == "1":
         notes = notes.filter(read_at__isnull=True)
     page = Paginator(notes, 30).get_page(request.GET.get("page"))

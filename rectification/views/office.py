@@ -4,12 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import RegionLevel
 from accounts.models import Region, Unit
-from accounts.scope import Reach, scope_of
+from accounts.scope import get_visible_or_404
 from inspections.models import Problem
 from rectification import services
 from rectification.choices import AssignmentRole, ExtensionStatus, WarningLevel
@@ -20,23 +21,17 @@ from rectification.forms import (
     TaskUnitsForm,
 )
 from rectification.models import Assignment, Extension, SupervisionNotice, Task, Warning
-from rectification.views.common import call_service, require_office
+from rectification.views.common import call_service, form_page, require_move, require_office
 
 
 def _units_in_scope(user):
-    units = Unit.objects.filter(is_active=True).select_related("region")
-    scope = scope_of(user)
-    if scope.reach is Reach.REGION:
-        units = units.filter(region_id__in=scope.subtree())
+    units = Unit.objects.visible_to(user).filter(is_active=True).select_related("region")
     return units.order_by("region__path", "sort", "id")
 
 
 def _counties_in_scope(user):
-    scope = scope_of(user)
-    regions = Region.objects.filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY])
-    if scope.reach is Reach.REGION:
-        regions = regions.filter(pk__in=scope.subtree())
-    return regions.order_by("path")
+    regions = Region.objects.visible_to(user)
+    return regions.filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY]).order_by("path")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -46,9 +41,8 @@ def _counties_in_scope(user):
 @login_required
 def extension_queue(request: HttpRequest) -> HttpResponse:
     require_office(request)
-    visible = Task.objects.visible_to(request.user).values("pk")
     extensions = (
-        Extension.objects.filter(task_id__in=visible)
+        Extension.objects.visible_to(request.user)
         .select_related("task", "task__region", "unit", "requested_by", "decided_by")
         .order_by("status", "created_at")
     )
@@ -65,7 +59,7 @@ def extension_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    require_office(request)
+    require_move(request.user, "extension_decide")
     form = ExtensionDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请选择审批结论")
@@ -137,45 +131,39 @@ def supervision_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def supervision_create(request: HttpRequest) -> HttpResponse:
-    require_office(request)
+    require_move(request.user, "supervision")
     units = _units_in_scope(request.user)
     task = None
     task_id = request.POST.get("task") or request.GET.get("task")
     if task_id and str(task_id).isdigit():
-        task = get_object_or_404(Task.objects.visible_to(request.user), pk=int(task_id))
-    status = 200
-    if request.method == "POST":
-        form = SupervisionForm(request.POST, units=units)
-        if form.is_valid():
-            d = form.cleaned_data
-            notice, status = call_service(
-                form,
-                services.supervision_notice_create,
-                actor=request.user,
-                kind=d["kind"],
-                title=d["title"],
-                target_unit=d["target_unit"],
-                content=d["content"],
-                doc_no=d["doc_no"],
-                reply_due=d["reply_due"],
-                tasks=[task] if task else [],
-            )
-            if not status:
-                messages.success(request, f"{notice.get_kind_display()}已签发")
-                return redirect("task_detail", pk=task.pk) if task else redirect("supervision_list")
-        else:
-            status = 400
-    else:
-        initial = {"task": task.pk if task else None}
-        if task is not None:
-            initial["target_unit"] = task.lead_unit_id
-            initial["title"] = f"关于加快推进“{task.name}”整改的督办函"
-        unit_id = request.GET.get("unit")
-        if unit_id and unit_id.isdigit():
-            initial["target_unit"] = int(unit_id)
-        form = SupervisionForm(initial=initial, units=units)
-    return render(
-        request, "office/supervision_form.html", {"form": form, "task": task}, status=status
+        task = get_visible_or_404(Task, request.user, pk=int(task_id))
+    initial = {"task": task.pk if task else None}
+    if task is not None:
+        initial["target_unit"] = task.lead_unit_id
+        initial["title"] = f"关于加快推进“{task.name}”整改的督办函"
+    unit_id = request.GET.get("unit")
+    if unit_id and unit_id.isdigit():
+        initial["target_unit"] = int(unit_id)
+    return form_page(
+        request,
+        form_class=SupervisionForm,
+        form_kwargs={"units": units},
+        template="office/supervision_form.html",
+        context={"task": task},
+        initial=initial,
+        service=services.supervision_notice_create,
+        inputs=lambda d: {
+            "actor": request.user,
+            "kind": d["kind"],
+            "title": d["title"],
+            "target_unit": d["target_unit"],
+            "content": d["content"],
+            "doc_no": d["doc_no"],
+            "reply_due": d["reply_due"],
+            "tasks": [task] if task else [],
+        },
+        success=lambda notice: f"{notice.get_kind_display()}已签发",
+        done=reverse("task_detail", args=[task.pk]) if task else reverse("supervision_list"),
     )
 
 
@@ -183,12 +171,12 @@ def supervision_create(request: HttpRequest) -> HttpResponse:
 # Tasks: units and new points
 
 
-def _unit_roles(form) -> list[services.UnitRole]:
-    lead = form.cleaned_data["lead_unit"]
+def _unit_roles(cleaned: dict) -> list[services.UnitRole]:
+    lead = cleaned["lead_unit"]
     entries = [services.UnitRole(unit=lead, role=AssignmentRole.LEAD)]
     entries += [
         services.UnitRole(unit=u, role=AssignmentRole.COOP)
-        for u in form.cleaned_data.get("coop_units") or []
+        for u in cleaned.get("coop_units") or []
         if u.pk != lead.pk
     ]
     return entries
@@ -197,76 +185,64 @@ def _unit_roles(form) -> list[services.UnitRole]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_units(request: HttpRequest, pk: int) -> HttpResponse:
-    require_office(request)
-    task = get_object_or_404(Task.objects.visible_to(request.user), pk=pk)
-    units = _units_in_scope(request.user)
-    status = 200
-    if request.method == "POST":
-        form = TaskUnitsForm(request.POST, units=units)
-        version = request.POST.get("version")
-        if form.is_valid():
-            _, status = call_service(
-                form,
-                services.task_set_units,
-                task=task,
-                actor=request.user,
-                units=_unit_roles(form),
-                expected_version=int(version) if version and version.isdigit() else None,
-            )
-            if not status:
-                messages.success(request, "责任分工已调整")
-                return redirect("task_detail", pk=task.pk)
-        else:
-            status = 400
-    else:
+    require_move(request.user, "assign")
+    task = get_visible_or_404(Task, request.user, pk=pk)
+    initial = None
+    if request.method == "GET":
         current = list(Assignment.objects.filter(task=task).values_list("unit_id", "role"))
-        form = TaskUnitsForm(
-            units=units,
-            initial={
-                "lead_unit": next((u for u, r in current if r == AssignmentRole.LEAD), None),
-                "coop_units": [u for u, r in current if r == AssignmentRole.COOP],
-            },
-        )
-    return render(request, "office/task_units.html", {"task": task, "form": form}, status=status)
+        initial = {
+            "lead_unit": next((u for u, r in current if r == AssignmentRole.LEAD), None),
+            "coop_units": [u for u, r in current if r == AssignmentRole.COOP],
+        }
+    version = request.POST.get("version")
+    return form_page(
+        request,
+        form_class=TaskUnitsForm,
+        form_kwargs={"units": _units_in_scope(request.user)},
+        template="office/task_units.html",
+        context={"task": task},
+        initial=initial,
+        service=services.task_set_units,
+        inputs=lambda d: {
+            "task": task,
+            "actor": request.user,
+            "units": _unit_roles(d),
+            "expected_version": int(version) if version and version.isdigit() else None,
+        },
+        success="责任分工已调整",
+        done=reverse("task_detail", args=[task.pk]),
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def problem_task_create(request: HttpRequest, pk: int) -> HttpResponse:
-    require_office(request)
-    problem = get_object_or_404(
-        Problem.objects.visible_to(request.user).select_related("round"), pk=pk
-    )
-    units = _units_in_scope(request.user)
-    regions = _counties_in_scope(request.user)
-    status = 200
-    if request.method == "POST":
-        form = TaskCreateForm(request.POST, units=units, regions=regions)
-        if form.is_valid():
-            d = form.cleaned_data
-            task, status = call_service(
-                form,
-                services.task_create,
-                problem=problem,
-                actor=request.user,
-                code=d["code"],
-                name=d["name"],
-                region=d["region"],
-                units=_unit_roles(form),
-                deadline=d["deadline"],
-                goal=d["goal"],
-                measures=d["measures"],
-                address=d["address"],
-                lat=d["lat"],
-                lng=d["lng"],
-            )
-            if not status:
-                messages.success(request, f"已新增点位“{task.name}”")
-                return redirect("problem_detail", pk=problem.pk)
-        else:
-            status = 400
-    else:
-        form = TaskCreateForm(units=units, regions=regions)
-    return render(
-        request, "office/task_create.html", {"problem": problem, "form": form}, status=status
+    require_move(request.user, "assign")  # a new point is placed like its units: by the office
+    problem = get_visible_or_404(Problem.objects.select_related("round"), request.user, pk=pk)
+    return form_page(
+        request,
+        form_class=TaskCreateForm,
+        form_kwargs={
+            "units": _units_in_scope(request.user),
+            "regions": _counties_in_scope(request.user),
+        },
+        template="office/task_create.html",
+        context={"problem": problem},
+        service=services.task_create,
+        inputs=lambda d: {
+            "problem": problem,
+            "actor": request.user,
+            "code": d["code"],
+            "name": d["name"],
+            "region": d["region"],
+            "units": _unit_roles(d),
+            "deadline": d["deadline"],
+            "goal": d["goal"],
+            "measures": d["measures"],
+            "address": d["address"],
+            "lat": d["lat"],
+            "lng": d["lng"],
+        },
+        success=lambda task: f"已新增点位“{task.name}”",
+        done=reverse("problem_detail", args=[problem.pk]),
     )

@@ -4,21 +4,22 @@ They live here rather than in inspections/ because they show task roll-ups, and 
 dependencies point rectification → inspections, never back.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from accounts.scope import get_visible_or_404
 from inspections import services as inspection_services
 from inspections.models import InspectionEvent, InspectionRound, Petition, Problem
 from rectification import selectors
 from rectification.choices import TaskStatus
 from rectification.forms import PetitionForm
 from rectification.models import Task
-from rectification.views.common import call_service, require_office
+from rectification.views.common import form_page, require_office
 
 
 @login_required
@@ -38,8 +39,8 @@ def round_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_office(request)
-    round_ = get_object_or_404(
-        InspectionRound.objects.visible_to(request.user).select_related("region"), pk=pk
+    round_ = get_visible_or_404(
+        InspectionRound.objects.select_related("region"), request.user, pk=pk
     )
     problems = list(
         selectors.problems_with_rollup(
@@ -81,12 +82,11 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_office(request)
-    problem = get_object_or_404(
+    problem = get_visible_or_404(
         selectors.problems_with_rollup(
-            Problem.objects.visible_to(request.user).select_related(
-                "round", "category", "category__aspect", "leader"
-            )
+            Problem.objects.select_related("round", "category", "category__aspect", "leader")
         ),
+        request.user,
         pk=pk,
     )
     tasks = (
@@ -122,49 +122,25 @@ def petition_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_office(request)
-    petition = get_object_or_404(
-        Petition.objects.visible_to(request.user).select_related(
-            "round", "region", "handling_unit"
-        ),
-        pk=pk,
+    petition = get_visible_or_404(
+        Petition.objects.select_related("round", "region", "handling_unit"), request.user, pk=pk
     )
-    status = 200
-    if request.method == "POST":
-        form = PetitionForm(request.POST, statuses=inspection_services.petition_moves(petition))
-        if form.is_valid():
-            _, status = call_service(
-                form,
-                inspection_services.petition_update,
-                petition=petition,
-                actor=request.user,
-                **form.cleaned_data,
-            )
-            if not status:
-                messages.success(request, "信访件办理情况已保存")
-                return redirect("petition_detail", pk=petition.pk)
-        else:
-            status = 400
-    else:
-        form = PetitionForm(
-            statuses=inspection_services.petition_moves(petition),
-            initial={
-                "verify_result": petition.verify_result,
-                "findings": petition.findings,
-                "handling": petition.handling,
-                "status": petition.status,
-                "published_at": petition.published_at,
-                "publish_url": petition.publish_url,
-            },
-        )
     tasks = (
         Task.objects.visible_to(request.user).filter(petitions=petition).select_related("region")
     )
     history = InspectionEvent.objects.filter(
         target_type=ContentType.objects.get_for_model(Petition), target_id=petition.pk
     ).select_related("actor")
-    return render(
+    fields = ("verify_result", "findings", "handling", "status", "published_at", "publish_url")
+    return form_page(
         request,
-        "rounds/petition_detail.html",
-        {"petition": petition, "form": form, "tasks": tasks, "history": history},
-        status=status,
+        form_class=PetitionForm,
+        template="rounds/petition_detail.html",
+        context={"petition": petition, "tasks": tasks, "history": history},
+        initial={field: getattr(petition, field) for field in fields},
+        form_kwargs={"statuses": inspection_services.petition_moves(petition)},
+        service=inspection_services.petition_update,
+        inputs=lambda d: {"petition": petition, "actor": request.user, **d},
+        success="信访件办理情况已保存",
+        done=reverse("petition_detail", args=[petition.pk]),
     )

@@ -4,10 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import clock
+from accounts.scope import get_visible_or_404
 from rectification import services
 from rectification.choices import SupervisionStatus
 from rectification.forms import SupervisionIssueForm, SupervisionReplyForm
@@ -15,6 +17,7 @@ from rectification.models import SupervisionNotice, Task
 from rectification.views.common import (
     call_service,
     flash_errors,
+    form_page,
     require_office,
     require_unit_member,
 )
@@ -27,8 +30,9 @@ def _inbox(
 ):
     """The notices addressed to the user's unit, those awaiting a reply first.
 
-    Proposed letters (拟发) are the office's drafts: the unit does not see them. `failed` is a
-    reply form refused by the service, shown again with its error under its notice.
+    Proposed letters (拟发) are the office's drafts: the scope table hides them from units.
+    `failed` is a reply form refused by the service, shown again with its error under its
+    notice.
     """
     awaiting_first = Case(
         When(status=SupervisionStatus.ISSUED, then=Value(0)),
@@ -37,7 +41,6 @@ def _inbox(
     )
     notices = list(
         SupervisionNotice.objects.visible_to(request.user)
-        .exclude(status=SupervisionStatus.PROPOSED)
         .select_related("issued_by")
         .prefetch_related(
             Prefetch(
@@ -92,32 +95,25 @@ def supervision_reply(request: HttpRequest, pk: int) -> HttpResponse:
 def supervision_issue(request: HttpRequest, pk: int) -> HttpResponse:
     """签发 a letter the warnings job proposed: the office gives it a 文号 and a date."""
     require_office(request)
-    notice = get_object_or_404(
-        SupervisionNotice.objects.visible_to(request.user).select_related("target_unit"), pk=pk
+    notice = get_visible_or_404(
+        SupervisionNotice.objects.select_related("target_unit"), request.user, pk=pk
     )
-    status = 200
-    if request.method == "POST":
-        form = SupervisionIssueForm(request.POST)
-        if form.is_valid():
-            d = form.cleaned_data
-            _, status = call_service(
-                form,
-                services.supervision_notice_issue,
-                notice=notice,
-                actor=request.user,
-                doc_no=d["doc_no"],
-                issued_on=d["issued_on"],
-                reply_due=d["reply_due"],
-            )
-            if not status:
-                messages.success(request, f"已签发，已通知{notice.target_unit.display_name}")
-                return redirect("supervision_list")
-        else:
-            status = 400
-    else:
-        form = SupervisionIssueForm(initial={"issued_on": clock.today()})
-    return render(
-        request, "supervision/issue.html", {"notice": notice, "form": form}, status=status
+    return form_page(
+        request,
+        form_class=SupervisionIssueForm,
+        template="supervision/issue.html",
+        context={"notice": notice},
+        initial={"issued_on": clock.today()},
+        service=services.supervision_notice_issue,
+        inputs=lambda d: {
+            "notice": notice,
+            "actor": request.user,
+            "doc_no": d["doc_no"],
+            "issued_on": d["issued_on"],
+            "reply_due": d["reply_due"],
+        },
+        success=f"已签发，已通知{notice.target_unit.display_name}",
+        done=reverse("supervision_list"),
     )
 
 

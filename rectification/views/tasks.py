@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -13,13 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from accounts.choices import RegionLevel, Role
+from accounts.choices import RegionLevel
 from accounts.models import Region, Unit
-from accounts.scope import Reach, is_office, is_unit_member, scope_of
+from accounts.scope import Reach, get_visible_or_404, scope_of
 from inspections.models import InspectionRound
-from rectification import services
+from rectification import lifecycle, services
 from rectification.choices import (
-    RESPONSIBLE_ROLES,
     WORKING_STATUSES,
     AttachmentKind,
     CloseoutStatus,
@@ -30,7 +28,7 @@ from rectification.choices import (
 )
 from rectification.filtersets import TaskFilterSet
 from rectification.forms import CloseoutForm, EvidenceForm, ExtensionForm, ProgressReportForm
-from rectification.lifecycle import MOVES
+from rectification.lifecycle import allowed_moves
 from rectification.models import (
     Assignment,
     Attachment,
@@ -43,7 +41,7 @@ from rectification.models import (
     Task,
     Warning,
 )
-from rectification.views.common import call_service, flash_errors
+from rectification.views.common import flash_errors, form_page, require_move
 
 PAGE_SIZE = 50
 SORTS = {"deadline": "截止时间由近到远", "-deadline": "截止时间由远到近"}
@@ -111,12 +109,10 @@ def task_list(request: HttpRequest) -> HttpResponse:
         },
     }
     if wide:
-        scope = scope_of(request.user)
-        units = Unit.objects.filter(is_active=True).only("id", "name", "short_name")
-        counties = Region.objects.filter(level=RegionLevel.COUNTY).only("id", "name")
-        if scope.reach is Reach.REGION:
-            units = units.filter(region_id__in=scope.subtree())
-            counties = counties.filter(pk__in=scope.subtree())
+        units = Unit.objects.visible_to(request.user).filter(is_active=True)
+        units = units.only("id", "name", "short_name")
+        counties = Region.objects.visible_to(request.user).filter(level=RegionLevel.COUNTY)
+        counties = counties.only("id", "name")
         picked = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
         context["units"], context["units_limited"] = _unit_choices(request, units, picked)
         context["counties"] = counties
@@ -212,144 +208,121 @@ def task_export(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @dataclass(frozen=True)
+class Button:
+    """A button of the task page that opens the form of a move."""
+
+    move: str  # lifecycle verb: shown when allowed_moves() holds it
+    label: str
+    url_name: str
+    on: str  # whose id the URL takes: "task" or "application" (the open close-out)
+    style: str = "primary"
+    icon: str = ""
+    statuses: frozenset[str] = lifecycle.ANY  # narrower, when two buttons share one move
+
+
+# The task page's buttons, in page order.
+TASK_BUTTONS = (
+    Button("report", "报送进展", "task_report", "task", "primary", "bi-pencil-square"),
+    Button(
+        "extension_request",
+        "申请延期",
+        "task_extension",
+        "task",
+        "outline-secondary",
+        "bi-calendar-plus",
+    ),
+    Button("apply", "申请销号", "task_closeout", "task", "success", "bi-check2-circle"),
+    Button(
+        "self_check_pass",
+        "县级自验",
+        "selfcheck_decide",
+        "application",
+        "warning",
+        "bi-clipboard-check",
+    ),
+    Button(
+        "accept", "验收通过并公示", "closeout_accept", "application", "success", "bi-patch-check"
+    ),
+    Button(
+        "return",
+        "验收退回",
+        "closeout_return",
+        "application",
+        "outline-danger",
+        "bi-arrow-return-left",
+        frozenset({TaskStatus.IN_REVIEW}),
+    ),
+    Button(
+        "review",
+        "登记验收意见",
+        "closeout_review",
+        "application",
+        "outline-primary",
+        "bi-journal-check",
+    ),
+    Button("close", "销号", "closeout_close", "application", "success", "bi-check2-all"),
+    Button(
+        "return",
+        "异议成立退回",
+        "closeout_return",
+        "application",
+        "outline-danger",
+        "bi-arrow-return-left",
+        frozenset({TaskStatus.PUBLICIZING}),
+    ),
+    Button("lookback", "回头看", "task_lookback", "task", "warning", "bi-binoculars"),
+    Button("assign", "调整责任单位", "task_units", "task", "outline-secondary", "bi-people"),
+    Button("supervision", "发督办", "supervision_create", "task", "outline-danger", "bi-megaphone"),
+)
+
+
+@dataclass(frozen=True)
 class Action:
+    move: str
     label: str
     url: str
     style: str = "primary"
     icon: str = ""
 
 
-def _unit_roles(user, assignments) -> set[str]:
-    if not is_unit_member(user):
-        return set()
-    return {a.role for a in assignments if a.unit_id == user.unit_id}
+def _button_url(button: Button, task: Task, open_app: CloseoutApplication | None) -> str | None:
+    if button.on == "application":
+        return None if open_app is None else reverse(button.url_name, args=[open_app.pk])
+    if button.url_name == "supervision_create":
+        return reverse(button.url_name) + f"?task={task.pk}"
+    return reverse(button.url_name, args=[task.pk])
 
 
-def task_actions(user, task: Task, roles: set[str], open_app: CloseoutApplication | None):
-    """The buttons this user may press on this task, from the lifecycle moves and the role."""
-    actions: list[Action] = []
-    status = task.status
-    if roles:
-        if status in MOVES["report"].sources:
-            actions.append(
-                Action(
-                    "报送进展",
-                    reverse("task_report", args=[task.pk]),
-                    "primary",
-                    "bi-pencil-square",
-                )
-            )
-        if roles & set(RESPONSIBLE_ROLES):
-            if status in WORKING_STATUSES:
-                actions.append(
-                    Action(
-                        "申请延期",
-                        reverse("task_extension", args=[task.pk]),
-                        "outline-secondary",
-                        "bi-calendar-plus",
-                    )
-                )
-            if status in MOVES["apply"].sources:
-                actions.append(
-                    Action(
-                        "申请销号",
-                        reverse("task_closeout", args=[task.pk]),
-                        "success",
-                        "bi-check2-circle",
-                    )
-                )
-        if (
-            user.role == Role.UNIT_HEAD
-            and open_app is not None
-            and open_app.status == CloseoutStatus.SUBMITTED
-            and open_app.unit_id == user.unit_id
-        ):
-            actions.append(
-                Action(
-                    "县级自验",
-                    reverse("selfcheck_decide", args=[open_app.pk]),
-                    "warning",
-                    "bi-clipboard-check",
-                )
-            )
-    if is_office(user):
-        if open_app is not None and open_app.status == CloseoutStatus.SELF_CHECKED:
-            actions.append(
-                Action(
-                    "验收通过并公示",
-                    reverse("closeout_accept", args=[open_app.pk]),
-                    "success",
-                    "bi-patch-check",
-                )
-            )
-            actions.append(
-                Action(
-                    "验收退回",
-                    reverse("closeout_return", args=[open_app.pk]),
-                    "outline-danger",
-                    "bi-arrow-return-left",
-                )
-            )
-        if open_app is not None and open_app.status in (
-            CloseoutStatus.SELF_CHECKED,
-            CloseoutStatus.ACCEPTED,
-        ):
-            actions.append(
-                Action(
-                    "登记验收意见",
-                    reverse("closeout_review", args=[open_app.pk]),
-                    "outline-primary",
-                    "bi-journal-check",
-                )
-            )
-        if open_app is not None and open_app.status == CloseoutStatus.ACCEPTED:
-            actions.append(
-                Action(
-                    "销号",
-                    reverse("closeout_close", args=[open_app.pk]),
-                    "success",
-                    "bi-check2-all",
-                )
-            )
-            actions.append(
-                Action(
-                    "异议成立退回",
-                    reverse("closeout_return", args=[open_app.pk]),
-                    "outline-danger",
-                    "bi-arrow-return-left",
-                )
-            )
-        if status == TaskStatus.CLOSED:
-            actions.append(
-                Action(
-                    "回头看", reverse("task_lookback", args=[task.pk]), "warning", "bi-binoculars"
-                )
-            )
-        if status != TaskStatus.CLOSED:
-            actions.append(
-                Action(
-                    "调整责任单位",
-                    reverse("task_units", args=[task.pk]),
-                    "outline-secondary",
-                    "bi-people",
-                )
-            )
-        actions.append(
-            Action(
-                "发督办",
-                reverse("supervision_create") + f"?task={task.pk}",
-                "outline-danger",
-                "bi-megaphone",
-            )
-        )
+def task_actions(
+    task: Task, allowed: frozenset[str], open_app: CloseoutApplication | None
+) -> list[Action]:
+    """The buttons of TASK_BUTTONS whose move the user may make on the task now."""
+    actions = []
+    for button in TASK_BUTTONS:
+        if button.move not in allowed or task.status not in button.statuses:
+            continue
+        url = _button_url(button, task, open_app)
+        if url is not None:
+            actions.append(Action(button.move, button.label, url, button.style, button.icon))
     return actions
 
 
+def page_moves(user, task: Task, assignments, open_app) -> frozenset[str]:
+    """allowed_moves() from what the task page has loaded already (no query)."""
+    return allowed_moves(
+        user,
+        task.status,
+        unit_roles=lifecycle.unit_roles_in(user, assignments),
+        application=open_app,
+    )
+
+
 def _visible_task(request: HttpRequest, pk: int) -> Task:
-    return get_object_or_404(
-        Task.objects.visible_to(request.user).select_related(
+    return get_visible_or_404(
+        Task.objects.select_related(
             "round", "problem__category__aspect", "region", "lead_unit", "leader"
         ),
+        request.user,
         pk=pk,
     )
 
@@ -449,9 +422,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     last_return = next((a for a in applications if a.status == CloseoutStatus.RETURNED), None)
     events, more_events = _timeline(task, everything=request.GET.get("timeline") == "all")
-    roles = _unit_roles(request.user, assignments)
-    office = is_office(request.user)
-    can_upload = bool(roles or office) and task.status != TaskStatus.CLOSED
+    allowed = page_moves(request.user, task, assignments, open_app)
     context = {
         "task": task,
         "problem": task.problem,
@@ -484,10 +455,12 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": events,
         "more_events": more_events,
         "timeline_events": TIMELINE_EVENTS,
-        "actions": task_actions(request.user, task, roles, open_app),
-        "can_complete_milestones": office or bool(roles & set(RESPONSIBLE_ROLES)),
-        "can_plan_milestones": office,
-        "evidence_form": EvidenceForm(initial={"version": task.version}) if can_upload else None,
+        "actions": task_actions(task, allowed, open_app),
+        "can_complete_milestones": "milestone" in allowed,
+        "can_plan_milestones": "edit" in allowed,
+        "evidence_form": (
+            EvidenceForm(initial={"version": task.version}) if "evidence" in allowed else None
+        ),
     }
     return render(request, "tasks/task_detail.html", context)
 
@@ -496,87 +469,61 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # Reporter forms
 
 
-def _require_roles(request: HttpRequest, task: Task, *, responsible: bool) -> None:
-    """GET guard for the unit forms (the service is the real guard on POST)."""
-    if not is_unit_member(request.user):
-        raise PermissionDenied("只有责任单位的填报员或审核人可以执行此操作")
-    roles = set(
-        Assignment.objects.filter(task=task, unit_id=request.user.unit_id).values_list(
-            "role", flat=True
-        )
-    )
-    if not roles or (responsible and not roles & set(RESPONSIBLE_ROLES)):
-        raise PermissionDenied("您的单位不是该任务的牵头或属地责任单位")
-
-
-def _files(form, field: str, kind: str) -> list[services.EvidenceFile]:
-    return [services.EvidenceFile(f, kind) for f in form.cleaned_data.get(field) or []]
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_report(request: HttpRequest, pk: int) -> HttpResponse:
     task = _visible_task(request, pk)
-    _require_roles(request, task, responsible=False)
-    status = 200
-    if request.method == "POST":
-        form = ProgressReportForm(request.POST, request.FILES)
-        if form.is_valid():
-            data = form.cleaned_data
-            _, status = call_service(
-                form,
-                services.task_report_progress,
-                task=task,
-                actor=request.user,
-                progress_text=data["progress_text"],
-                progress_pct=data["progress_pct"],
-                difficulties=data["difficulties"],
-                next_steps=data["next_steps"],
-                files=_files(form, "files", data["evidence_kind"]),
-                expected_version=data["version"],
-            )
-            if not status:
-                messages.success(request, "本月进展已报送")
-                return redirect("task_detail", pk=task.pk)
-        else:
-            status = 400
-    else:
-        form = ProgressReportForm(
-            initial={"version": task.version, "progress_pct": task.progress_pct}
-        )
-    return render(request, "tasks/task_report.html", {"task": task, "form": form}, status=status)
+    require_move(request.user, "report", task)
+    return form_page(
+        request,
+        form_class=ProgressReportForm,
+        template="tasks/task_report.html",
+        context={"task": task},
+        initial={"version": task.version, "progress_pct": task.progress_pct},
+        service=services.task_report_progress,
+        inputs=lambda d: {
+            "task": task,
+            "actor": request.user,
+            "progress_text": d["progress_text"],
+            "progress_pct": d["progress_pct"],
+            "difficulties": d["difficulties"],
+            "next_steps": d["next_steps"],
+            "files": _files(d, "files", d["evidence_kind"]),
+            "expected_version": d["version"],
+        },
+        success="本月进展已报送",
+        done=_task_url(task),
+    )
+
+
+def _files(cleaned: dict, field: str, kind: str) -> list[services.EvidenceFile]:
+    return [services.EvidenceFile(f, kind) for f in cleaned.get(field) or []]
+
+
+def _task_url(task: Task) -> str:
+    return reverse("task_detail", args=[task.pk])
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_extension(request: HttpRequest, pk: int) -> HttpResponse:
     task = _visible_task(request, pk)
-    _require_roles(request, task, responsible=True)
-    status = 200
-    if request.method == "POST":
-        form = ExtensionForm(request.POST)
-        if form.is_valid():
-            _, status = call_service(
-                form,
-                services.task_request_extension,
-                task=task,
-                actor=request.user,
-                requested_deadline=form.cleaned_data["requested_deadline"],
-                reason=form.cleaned_data["reason"],
-            )
-            if not status:
-                messages.success(request, "延期申请已提交，等待环督办审批")
-                return redirect("task_detail", pk=task.pk)
-        else:
-            status = 400
-    else:
-        form = ExtensionForm()
+    require_move(request.user, "extension_request", task)
     pending = task.extensions.filter(status=ExtensionStatus.PENDING).first()
-    return render(
+    return form_page(
         request,
-        "tasks/task_extension.html",
-        {"task": task, "form": form, "pending": pending},
-        status=status,
+        form_class=ExtensionForm,
+        template="tasks/task_extension.html",
+        context={"task": task, "pending": pending},
+        service=services.task_request_extension,
+        inputs=lambda d: {
+            "task": task,
+            "actor": request.user,
+            "requested_deadline": d["requested_deadline"],
+            "reason": d["reason"],
+        },
+        success="延期申请已提交，等待环督办审批",
+        done=_task_url(task),
     )
 
 
@@ -584,47 +531,37 @@ def task_extension(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def task_closeout(request: HttpRequest, pk: int) -> HttpResponse:
     task = _visible_task(request, pk)
-    _require_roles(request, task, responsible=True)
-    status = 200
-    if request.method == "POST":
-        form = CloseoutForm(request.POST, request.FILES)
-        if form.is_valid():
-            files = (
-                _files(form, "before_files", AttachmentKind.BEFORE)
-                + _files(form, "after_files", AttachmentKind.AFTER)
-                + _files(form, "other_files", AttachmentKind.OTHER)
-            )
-            _, status = call_service(
-                form,
-                services.task_apply_closeout,
-                task=task,
-                actor=request.user,
-                summary=form.cleaned_data["summary"],
-                checklist=form.checklist(),
-                files=files,
-                expected_version=form.cleaned_data["version"],
-            )
-            if not status:
-                messages.success(request, "销号申请已提交，等待单位审核人县级自验")
-                return redirect("task_detail", pk=task.pk)
-        else:
-            status = 400
-    else:
-        form = CloseoutForm(initial={"version": task.version})
-    existing = Attachment.objects.filter(
-        task=task, kind__in=[AttachmentKind.BEFORE, AttachmentKind.AFTER]
+    require_move(request.user, "apply", task)
+    have = set(
+        Attachment.objects.filter(
+            task=task, kind__in=[AttachmentKind.BEFORE, AttachmentKind.AFTER]
+        ).values_list("kind", flat=True)
     )
-    have = set(existing.values_list("kind", flat=True))
-    return render(
+    return form_page(
         request,
-        "tasks/task_closeout.html",
-        {
+        form_class=CloseoutForm,
+        template="tasks/task_closeout.html",
+        context={
             "task": task,
-            "form": form,
             "has_before": AttachmentKind.BEFORE in have,
             "has_after": AttachmentKind.AFTER in have,
         },
-        status=status,
+        initial={"version": task.version},
+        service=services.task_apply_closeout,
+        inputs=lambda d: {
+            "task": task,
+            "actor": request.user,
+            "summary": d["summary"],
+            "checklist": {key: bool(d.get(f"check_{key}")) for key in services.CLOSEOUT_CHECKLIST},
+            "files": (
+                _files(d, "before_files", AttachmentKind.BEFORE)
+                + _files(d, "after_files", AttachmentKind.AFTER)
+                + _files(d, "other_files", AttachmentKind.OTHER)
+            ),
+            "expected_version": d["version"],
+        },
+        success="销号申请已提交，等待单位审核人县级自验",
+        done=_task_url(task),
     )
 
 
@@ -634,28 +571,23 @@ def task_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     """上传佐证材料 outside a report: assigned units and the office (the form also sits on the
     task page; this page shows it again with its errors)."""
     task = _visible_task(request, pk)
-    if not is_office(request.user):
-        _require_roles(request, task, responsible=False)
-    status = 200
-    if request.method == "POST":
-        form = EvidenceForm(request.POST, request.FILES)
-        if form.is_valid():
-            saved, status = call_service(
-                form,
-                services.task_add_evidence,
-                task=task,
-                actor=request.user,
-                files=_files(form, "files", form.cleaned_data["kind"]),
-                expected_version=form.cleaned_data["version"],
-            )
-            if not status:
-                messages.success(request, f"已上传 {len(saved)} 份佐证材料")
-                return redirect("task_detail", pk=task.pk)
-        else:
-            status = 400
-    else:
-        form = EvidenceForm(initial={"version": task.version})
-    return render(request, "tasks/task_evidence.html", {"task": task, "form": form}, status=status)
+    require_move(request.user, "evidence", task)
+    return form_page(
+        request,
+        form_class=EvidenceForm,
+        template="tasks/task_evidence.html",
+        context={"task": task},
+        initial={"version": task.version},
+        service=services.task_add_evidence,
+        inputs=lambda d: {
+            "task": task,
+            "actor": request.user,
+            "files": _files(d, "files", d["kind"]),
+            "expected_version": d["version"],
+        },
+        success=lambda saved: f"已上传 {len(saved)} 份佐证材料",
+        done=_task_url(task),
+    )
 
 
 @login_required
@@ -680,7 +612,7 @@ def milestone_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Evidence files are not web-served: only this view hands them out, after a scope check."""
-    attachment = get_object_or_404(Attachment.objects.visible_to(request.user), pk=pk)
+    attachment = get_visible_or_404(Attachment, request.user, pk=pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:

@@ -278,8 +278,11 @@ def test_the_two_tables_share_the_vocabulary_without_overlap():
 
 def test_lifecycle_moves_are_verbs_with_the_same_label():
     for move in lifecycle.MOVES.values():
-        assert isinstance(move.verb, EventVerb)
-        assert move.label == move.verb.label
+        if move.target is not None:
+            # a status move is written as an event of its own verb
+            assert move.verb in EventVerb.values
+        if move.verb in EventVerb.values:
+            assert move.label == EventVerb(move.verb).label
 
 
 def _task_event(world, verb: str):

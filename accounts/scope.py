@@ -1,6 +1,6 @@
 """Scope: the one module that answers which rows a user may see, and in what capacity.
 
-Rules (DESIGN.md §4):
+Rules (docs/design.md §4):
 - admin: everything (read); changes accounts and reference data only;
 - inspection office and leaders: everything whose region lies in their unit's region subtree;
 - reporters and unit heads: rows their unit is assigned to (lead, cooperating, territorial,

@@ -14,7 +14,7 @@ app = Celery("ducha")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# DESIGN.md §5. Each job is idempotent (rectification/jobs/__init__.py lists the keys), so a
+# docs/design.md §5. Each job is idempotent (rectification/jobs/__init__.py lists the keys), so a
 # retried run or two beats at once send nothing twice. Order within a day: warnings first, so
 # that reminders, dashboards and the dispatch report see fresh colours.
 BEAT_SCHEDULE: dict[str, dict] = {

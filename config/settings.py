@@ -84,7 +84,7 @@ DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        # Persistent connections: a connection per request ran at 0.3x throughput (PERF.md).
+        # Persistent connections: a connection per request ran at 0.3x throughput (docs/performance.md).
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
@@ -257,7 +257,7 @@ TRACKER_NOW = env_datetime("TRACKER_NOW")
 # A task whose progress lags its time-proportional expectation by more than this many
 # percentage points is behind schedule (未达到序时进度); ahead by more, ahead.
 SCHEDULE_TOLERANCE_PCT = env_int("SCHEDULE_TOLERANCE_PCT", 10)
-# Yellow warning when the deadline is within this many days (DOMAIN.md §4, cf. [C1]).
+# Yellow warning when the deadline is within this many days (docs/domain.md §4, cf. [C1]).
 WARNING_DUE_SOON_DAYS = env_int("WARNING_DUE_SOON_DAYS", 5)
 # Reminders escalate to the office and the leader in charge after this many overdue days.
 ESCALATE_AFTER_OVERDUE_DAYS = env_int("ESCALATE_AFTER_OVERDUE_DAYS", 7)

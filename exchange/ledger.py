@@ -1,4 +1,4 @@
-"""The 整改台账 export in the official layout (DOMAIN.md §2 recommended header).
+"""The 整改台账 export in the official layout (docs/domain.md §2 recommended header).
 
 One row per task, grouped under its problem with the problem cells merged vertically; a
 title row, a frozen header, print setup for A3 landscape; a 汇总 sheet with each round's

@@ -1,6 +1,6 @@
 """FilterSets for the lists of rounds, the feedback tree, problems and petitions.
 
-Shared by the pages and the API; foreign keys as plain NumberFilters (PERF.md).
+Shared by the pages and the API; foreign keys as plain NumberFilters (docs/performance.md).
 """
 
 import django_filters

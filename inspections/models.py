@@ -57,7 +57,7 @@ class InspectionRound(models.Model):
         _("状态"), max_length=16, choices=RoundStatus.choices, default=RoundStatus.RECTIFYING
     )
     # Close-out of this round's tasks needs a provincial acceptance (省级验收) on top of the
-    # county self-check and the city/sector acceptance (DOMAIN.md §1.2, [S7][S8]).
+    # county self-check and the city/sector acceptance (docs/domain.md §1.2, [S7][S8]).
     requires_provincial_review = models.BooleanField(_("需省级验收"), default=False)
     sort = models.PositiveIntegerField(_("排序"), default=0)
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)

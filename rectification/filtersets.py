@@ -2,9 +2,9 @@
 
 Foreign keys are filtered with plain NumberFilters on the *_id column: django-filter's
 automatic ModelChoiceFilter validates the id with an extra query and renders every unit
-as a choice (PERF.md).
+as a choice (docs/performance.md).
 Choice filters use distinct=False: they test a column of the row itself, and django-filter's
-default DISTINCT would make the list's COUNT and page queries scan every column (PERF.md).
+default DISTINCT would make the list's COUNT and page queries scan every column (docs/performance.md).
 """
 
 from datetime import timedelta

@@ -499,7 +499,7 @@ class CloseoutApplication(models.Model):
     )
     applied_at = models.DateTimeField(_("申请时间"))
     summary = models.TextField(_("整改完成情况说明"))
-    # The five close-out standards (DOMAIN.md §1.2): {key: bool}, keys of
+    # The five close-out standards (docs/domain.md §1.2): {key: bool}, keys of
     # services/closeouts.py CLOSEOUT_CHECKLIST.
     checklist = models.JSONField(_("销号标准核对"), default=dict)
     status = models.CharField(

@@ -238,7 +238,7 @@ def _demo_namespace():
 
 @pytest.fixture
 def demo_city(db):
-    """The demo city 示范市 of DOMAIN.md §5 (snapshot 2020-02-15), loaded by `load_demo`.
+    """The demo city 示范市 of docs/domain.md §5 (snapshot 2020-02-15), loaded by `load_demo`.
 
     Returns a namespace: .users / .tasks / .rounds / .units keyed by username, task code,
     round code and unit short name (e.g. demo.tasks["SD-5-1"], demo.users["dongcheng"],

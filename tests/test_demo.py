@@ -1,4 +1,4 @@
-"""The demo city: `load_demo` writes DOMAIN.md §5 exactly, consistently and only once."""
+"""The demo city: `load_demo` writes docs/domain.md §5 exactly, consistently and only once."""
 
 import hashlib
 from datetime import date
@@ -59,7 +59,7 @@ def _round_totals(code: str):
 def test_sd2019_totals_are_those_of_the_mayors_speech(demo_city):
     # given the demo loaded, when the dashboard figures are computed on the snapshot day
     totals = _round_totals("SD2019")
-    # then they are DOMAIN.md §5's: 17 = 7 closed + 1 notice + 2 review + 6 working + 1 overdue
+    # then they are docs/domain.md §5's: 17 = 7 closed + 1 notice + 2 review + 6 working + 1 overdue
     assert totals.total == 17
     assert totals.closed == 7
     assert totals.publicizing == 1

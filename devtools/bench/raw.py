@@ -365,7 +365,7 @@ def _stream(sql: str, params: list):
 
 def export_xlsx(path: str, deadline_before: date | None, out, columns: int) -> list[str]:
     """Write one row of `columns` cells per task with XlsxWriter in constant_memory mode, the
-    fastest streaming xlsx writer here (PERF.md: 7.1 s against openpyxl write-only's 10.4 s
+    fastest streaming xlsx writer here (docs/performance.md: 7.1 s against openpyxl write-only's 10.4 s
     for 100k x 12 cells).
 
     The same data as the ledger (task, problem tree, units, latest progress); none of its

@@ -1,4 +1,4 @@
-"""The demo city of DOMAIN.md §5 as plain data: 示范市 on 2020-02-15.
+"""The demo city of docs/domain.md §5 as plain data: 示范市 on 2020-02-15.
 
 Everything here is fictional. The loader (devtools/demo/loader.py) turns these tables
 into rows; each task carries a `story`, the dated steps that brought it to its status on the
@@ -242,7 +242,7 @@ UNITS: tuple[UnitSpec, ...] = (
     ),
 )
 
-# City leaders (titles only, as DOMAIN.md §5 gives them): key → (name, title).
+# City leaders (titles only, as docs/domain.md §5 gives them): key → (name, title).
 LEADERS: dict[str, tuple[str, str]] = {
     "市长": ("市长", "第一责任人"),
     "生态环境": ("副市长", "分管生态环境"),
@@ -1483,7 +1483,7 @@ ROUNDS: tuple[RoundSpec, ...] = (
 )
 
 # ---------------------------------------------------------------------------------------------
-# Supervision side (DOMAIN.md §5).
+# Supervision side (docs/domain.md §5).
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The one column spec shared by the importer, the blank template and the ledger export.
 
-The order is the recommended 台账 header (DOMAIN.md §2) plus 点位编号, which the official
+The order is the recommended 台账 header (docs/domain.md §2) plus 点位编号, which the official
 header lacks but a round trip needs (task codes are unique per round). Synonyms cover the
 real layouts: 公示表 (variant 1), the city platform ledger (variant 2) and the point ledger
 (variant 3). Headers are matched after `normalize_header` (no spaces, full-width brackets,

@@ -14,7 +14,7 @@ last. The opaque cursor carries the last row's (deadline, id), the direction and
 - The total (`count`) is counted exactly up to COUNT_CAP rows, which an index answers in a
   couple of milliseconds. Above that, PostgreSQL's planner estimate is given instead and
   `count_exact` is false (the page says "约"): an exact COUNT of the whole province's 440,000
-  整改中 tasks cost ~85 ms on every request (PERF.md: never count a large set per request).
+  整改中 tasks cost ~85 ms on every request (docs/performance.md: never count a large set per request).
   Pages after the first take the total from the cursor instead of counting again.
 
 Other lists are small (a city has hundreds of rows): page numbers.

@@ -1,6 +1,6 @@
 """API permissions. Scope (who sees which row) is not here: it is the querysets' visible_to().
 
-Here only the coarse rule of DESIGN.md §4 that needs no row: leaders are read-only.
+Here only the coarse rule of docs/design.md §4 that needs no row: leaders are read-only.
 Row-level rules (which unit may report, who may accept) live in the services, which raise
 NotAllowed (403) or NotFound (404).
 """

@@ -44,7 +44,7 @@ from rectification.services import CLOSEOUT_CHECKLIST, TASK_EDITABLE_FIELDS
 # ---------------------------------------------------------------------------------------------
 # Tasks
 
-# Columns of the task list: one query, the display names joined in (PERF.md: no model
+# Columns of the task list: one query, the display names joined in (docs/performance.md: no model
 # instances, no per-row relation following on the hot list).
 TASK_LIST_COLUMNS = (
     "id",
@@ -75,7 +75,7 @@ class TaskListSerializer(serializers.Serializer):
     """One row of the task list, built from a `.values()` dict.
 
     The fields declare the schema; to_representation builds the dict directly because DRF's
-    per-field machinery costs more than the query on a 50-row page (PERF.md, ≤2.5× raw SQL).
+    per-field machinery costs more than the query on a 50-row page (docs/performance.md, ≤2.5× raw SQL).
     """
 
     id = serializers.IntegerField()

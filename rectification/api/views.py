@@ -1,6 +1,6 @@
 """API views for tasks and everything that hangs off them.
 
-Thin by design (STYLE.md §9): every read starts from `Model.objects.visible_to(user)` (so a
+Thin by design (docs/style.md §9): every read starts from `Model.objects.visible_to(user)` (so a
 row outside the user's scope is a 404), every write calls one function in
 rectification.services, and lifecycle moves are `POST …/{id}/<action>/`. Service errors are
 turned into HTTP statuses by rectification.api.exceptions.

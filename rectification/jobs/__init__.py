@@ -1,4 +1,4 @@
-"""Scheduled jobs (DESIGN.md §5): reminders, warnings, the monthly report chase, the monthly
+"""Scheduled jobs (docs/design.md §5): reminders, warnings, the monthly report chase, the monthly
 dispatch report and notification delivery.
 
 Each job is a plain function taking the business date `on` (default accounts.clock.today()),

@@ -1,4 +1,4 @@
-"""Daily warnings (蓝签/黄牌/红灯, DOMAIN.md §1.4): 序时 status and colour of every open task.
+"""Daily warnings (蓝签/黄牌/红灯, docs/domain.md §1.4): 序时 status and colour of every open task.
 
 For each open task, on day `on`:
 - RED    overdue (still being worked on, deadline passed), or flagged from above: an unresolved

@@ -47,7 +47,7 @@ from rectification.services.base import (
     refresh_schedule,
 )
 
-# The five close-out standards (DOMAIN.md §1.2, [S8]); an application must confirm each.
+# The five close-out standards (docs/domain.md §1.2, [S8]); an application must confirm each.
 CLOSEOUT_CHECKLIST: dict[str, str] = {
     "measures_done": "整改方案确定的措施已全部完成",
     "violations_punished": "涉及的违法违规行为已依法查处",

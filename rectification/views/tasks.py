@@ -120,7 +120,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-# A filter form never lists thousands of units (PERF.md): a province office's scope has ~2,000.
+# A filter form never lists thousands of units (docs/performance.md): a province office's scope has ~2,000.
 UNIT_CHOICES_CAP = 300
 
 

@@ -1,4 +1,4 @@
-"""Every endpoint × persona: the status each persona gets (DESIGN.md §4).
+"""Every endpoint × persona: the status each persona gets (docs/design.md §4).
 
 Out of scope is 404, in scope but not allowed is 403, anonymous is 401.
 Columns: reporter, unit_head, coop_reporter, outsider, office, leader, admin, anonymous.

@@ -1,4 +1,4 @@
-"""Playwright in Debian's Chromium (RECIPES.md): never `playwright install`."""
+"""Playwright in Debian's Chromium (docs/recipes.md): never `playwright install`."""
 
 import os
 from pathlib import Path

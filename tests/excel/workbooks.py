@@ -1,4 +1,4 @@
-"""Generators of test workbooks: the real layouts (DOMAIN.md §2) and hostile files.
+"""Generators of test workbooks: the real layouts (docs/domain.md §2) and hostile files.
 
 Everything is built in memory with openpyxl or zipfile, so the corpus lives in the tests.
 """

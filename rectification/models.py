@@ -433,10 +433,6 @@ class Attachment(models.Model):
     def __str__(self) -> str:
         return self.title or self.original_name
 
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
-
 
 class Extension(models.Model):
     """A request to extend a task's deadline (延期申请) and the office's decision."""

@@ -342,11 +342,6 @@ def export_where(path: str, deadline_before: date | None) -> tuple[str, list]:
     return where, params
 
 
-def export_count(path: str, deadline_before: date | None) -> int:
-    where, params = export_where(path, deadline_before)
-    return fetch(f"SELECT COUNT(*) FROM rectification_task t{where}", params)[0][0]
-
-
 def _stream(sql: str, params: list):
     """Rows of a big query without holding them all: a server-side cursor on PostgreSQL."""
     if connection.vendor == "postgresql":
@@ -596,6 +591,8 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
         "first": month_start if pg else month_start.isoformat(),
         "month_cn": f"{on:%Y年%m月}",
         "now": connection.ops.adapt_datetimefield_value(clock.now()),
+        "note": "系统按日自动研判",
+        "closed_note": "任务已销号，不再预警",
         **{f"l{i}": f"、{WarningReason(r).label}" for i, r in enumerate(reasons)},
     }
     working = "'NOT_STARTED', 'IN_PROGRESS'"
@@ -651,6 +648,20 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
             params,
         )
         cursor.execute("CREATE UNIQUE INDEX raw_sweep_id ON raw_sweep (id)")
+        # The colour changes' events, read before the tasks change (as the product does).
+        cursor.execute(
+            "INSERT INTO rectification_event (task_id, target_type_id, target_id, verb, "
+            "from_status, to_status, note, created_at) "
+            "SELECT t.id, ct.id, t.id, 'warning', t.warning_level, d.level, %(note)s, %(now)s "
+            "FROM raw_sweep d JOIN rectification_task t ON t.id = d.id "
+            "JOIN django_content_type ct ON ct.app_label = 'rectification' AND ct.model = 'task' "
+            "WHERE t.warning_level <> d.level "
+            "UNION ALL SELECT t.id, ct.id, t.id, 'warning', t.warning_level, 'NONE', "
+            "%(closed_note)s, %(now)s FROM rectification_task t "
+            "JOIN django_content_type ct ON ct.app_label = 'rectification' AND ct.model = 'task' "
+            "WHERE t.status = 'CLOSED' AND t.warning_level <> 'NONE'",
+            params,
+        )
         cursor.execute(
             "UPDATE rectification_task AS t SET schedule_status = d.verdict, "
             "warning_level = d.level FROM raw_sweep d WHERE d.id = t.id "
@@ -710,6 +721,15 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
             params,
         )
         letters = cursor.rowcount
+        cursor.execute(
+            "INSERT INTO rectification_event (task_id, target_type_id, target_id, verb, "
+            "from_status, to_status, note, created_at) SELECT l.id, ct.id, n.id, "
+            "'supervision_propose', '', 'PROPOSED', n.title, %(now)s FROM raw_letter l "
+            "JOIN rectification_supervisionnotice n ON n.auto_key = l.auto_key "
+            "JOIN django_content_type ct ON ct.app_label = 'rectification' "
+            "AND ct.model = 'supervisionnotice'",
+            params,
+        )
         cursor.execute(
             "INSERT INTO rectification_supervisionnotice_tasks (supervisionnotice_id, task_id) "
             "SELECT n.id, l.id FROM raw_letter l JOIN rectification_supervisionnotice n "

@@ -425,7 +425,7 @@ def _write_assignments(task: Task, units: Sequence[UnitRole]) -> None:
 def task_create(
     *,
     problem: Problem,
-    actor: User | None,
+    actor: User,
     code: str,
     name: str,
     region: Region,
@@ -445,12 +445,10 @@ def task_create(
     lng: Decimal | None = None,
     leader: Person | None = None,
     seq: int | None = None,
-    check_actor: bool = True,
 ) -> Task:
-    """Add a task (点位) to a problem with its units. Office only (the importer passes the
-    office actor, and so does the demo loader; a data migration may pass check_actor=False)."""
-    if check_actor:
-        _check_office_for_region(actor, region)
+    """Add a task (点位) to a problem with its units. Office only, for a region in its
+    subtree (the importer and the demo loader pass the office user)."""
+    _check_office_for_region(actor, region)
     if not name or not name.strip():
         raise InvalidInput("请填写点位/任务名称", field="name")
     if not code or not code.strip():

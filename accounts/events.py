@@ -59,10 +59,13 @@ class EventVerb(models.TextChoices):
     SUPERVISION_ISSUE = "supervision_issue", _("签发督办")
     SUPERVISION_REPLY = "supervision_reply", _("回复督办")
     SUPERVISION_CLOSE = "supervision_close", _("督办办结")
-    # Rounds and petitions (inspections.InspectionEvent)
+    # Rounds, their feedback tree and problems, petitions (inspections.InspectionEvent)
     ROUND_CREATE = "round_create", _("新建督察轮次")
     ROUND_EDIT = "round_edit", _("修改督察轮次信息")
     ROUND_STATUS = "round_status", _("督察轮次状态变更")
+    FEEDBACK_TREE = "feedback_tree", _("调整反馈问题分类")
+    PROBLEM_CREATE = "problem_create", _("新增反馈问题")
+    PROBLEM_EDIT = "problem_edit", _("修改反馈问题")
     PETITION_EDIT = "petition_edit", _("登记信访件办理情况")
     PETITION_STATUS = "petition_status", _("信访件办理状态变更")
 
@@ -75,6 +78,9 @@ INSPECTION_VERBS: tuple[str, ...] = tuple(
         EventVerb.ROUND_CREATE,
         EventVerb.ROUND_EDIT,
         EventVerb.ROUND_STATUS,
+        EventVerb.FEEDBACK_TREE,
+        EventVerb.PROBLEM_CREATE,
+        EventVerb.PROBLEM_EDIT,
         EventVerb.PETITION_EDIT,
         EventVerb.PETITION_STATUS,
     )

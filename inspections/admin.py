@@ -1,8 +1,8 @@
 """Admin for inspection rounds, their feedback tree, petitions and the holiday calendar.
 
-Rounds and petitions change through inspections.services (the API, the office's pages and
-the plan import), which write their events; here they are view-only, like their event log.
-The feedback tree, problems and holidays are reference data and stay editable.
+Rounds, their feedback tree, problems and petitions change through inspections.services (the
+API, the office's pages and the plan import), which write their events; here they are
+view-only, like their event log. Holidays are reference data and stay editable.
 """
 
 from django.contrib import admin
@@ -92,14 +92,14 @@ class InspectionRoundAdmin(ViewOnlyMixin, admin.ModelAdmin):
     ]
 
 
-class FeedbackCategoryInline(admin.TabularInline):
+class FeedbackCategoryInline(ViewOnlyMixin, admin.TabularInline):
     model = FeedbackCategory
     fields = ["seq", "title"]
     extra = 0
 
 
 @admin.register(FeedbackAspect)
-class FeedbackAspectAdmin(admin.ModelAdmin):
+class FeedbackAspectAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ["seq", "title", "round"]
     list_display_links = ["title"]
     list_filter = ["round"]
@@ -110,7 +110,7 @@ class FeedbackAspectAdmin(admin.ModelAdmin):
 
 
 @admin.register(FeedbackCategory)
-class FeedbackCategoryAdmin(admin.ModelAdmin):
+class FeedbackCategoryAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = ["seq", "title", "aspect", "round_name"]
     list_display_links = ["title"]
     list_filter = ["aspect__round"]
@@ -124,7 +124,7 @@ class FeedbackCategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Problem)
-class ProblemAdmin(admin.ModelAdmin):
+class ProblemAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "title",

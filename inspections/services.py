@@ -97,9 +97,11 @@ def aspect_create(*, actor: User, round_: InspectionRound, seq: int, title: str)
         raise InvalidInput("请填写方面名称", field="title")
     try:
         with transaction.atomic():
-            return FeedbackAspect.objects.create(round=round_, seq=seq, title=title.strip())
+            aspect = FeedbackAspect.objects.create(round=round_, seq=seq, title=title.strip())
     except IntegrityError:
         raise InvalidInput(f"方面序号{seq}在本轮督察中已存在", field="seq") from None
+    _record(aspect, EventVerb.FEEDBACK_TREE, actor, f"新增方面：{aspect}")
+    return aspect
 
 
 @transaction.atomic
@@ -111,9 +113,11 @@ def category_create(
         raise InvalidInput("请填写类别名称", field="title")
     try:
         with transaction.atomic():
-            return FeedbackCategory.objects.create(aspect=aspect, seq=seq, title=title.strip())
+            category = FeedbackCategory.objects.create(aspect=aspect, seq=seq, title=title.strip())
     except IntegrityError:
         raise InvalidInput(f"类别序号{seq}在该方面中已存在", field="seq") from None
+    _record(category, EventVerb.FEEDBACK_TREE, actor, f"新增类别：{category}")
+    return category
 
 
 @transaction.atomic
@@ -143,7 +147,7 @@ def problem_create(
         raise InvalidInput("请填写问题编号", field="code")
     try:
         with transaction.atomic():
-            return Problem.objects.create(
+            problem = Problem.objects.create(
                 round=round_,
                 category=category,
                 seq=seq,
@@ -159,6 +163,8 @@ def problem_create(
             )
     except IntegrityError:
         raise InvalidInput(f"问题编号“{code}”或序号{seq}在本轮督察中已存在", field="code") from None
+    _record(problem, EventVerb.PROBLEM_CREATE, actor, f"{problem.code} {problem.title[:80]}")
+    return problem
 
 
 def import_batch_record(
@@ -247,6 +253,36 @@ def _apply_changes(obj, changes: dict, editable: tuple[str, ...]) -> None:
         setattr(obj, key, value)
 
 
+def _values(obj, changes: dict) -> dict:
+    """The current values of the fields a change names (unknown names are refused later)."""
+    names = {f.name for f in obj._meta.concrete_fields}
+    return {name: getattr(obj, name) for name in changes if name in names}
+
+
+def _record(obj, verb: EventVerb, actor: User, note: str) -> None:
+    events.record(InspectionEvent, target=obj, verb=verb, actor=actor, note=note[:2000])
+
+
+def _record_edit(obj, verb: EventVerb, actor: User, before: dict, *, prefix: str) -> None:
+    """One event naming each changed field with its old and new value; none if nothing
+    changed."""
+    parts = []
+    for name, old in before.items():
+        new = getattr(obj, name)
+        if new != old:
+            label = obj._meta.get_field(name).verbose_name
+            parts.append(f"{label}：{_shown(old)} → {_shown(new)}")
+    if parts:
+        _record(obj, verb, actor, f"{prefix}：" + "；".join(parts))
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "（空）"
+    text = str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 def _save_unique(obj, message: str, field: str):
     try:
         with transaction.atomic():
@@ -308,8 +344,11 @@ def aspect_update(
 ) -> FeedbackAspect:
     _check_office(actor, aspect.round.region)
     changes = {k: v for k, v in (("seq", seq), ("title", title)) if v is not None}
+    before = _values(aspect, changes)
     _apply_changes(aspect, changes, ("seq", "title"))
-    return _save_unique(aspect, f"方面序号{aspect.seq}在本轮督察中已存在", "seq")
+    aspect = _save_unique(aspect, f"方面序号{aspect.seq}在本轮督察中已存在", "seq")
+    _record_edit(aspect, EventVerb.FEEDBACK_TREE, actor, before, prefix="修改方面")
+    return aspect
 
 
 @transaction.atomic
@@ -318,8 +357,11 @@ def category_update(
 ) -> FeedbackCategory:
     _check_office(actor, category.aspect.round.region)
     changes = {k: v for k, v in (("seq", seq), ("title", title)) if v is not None}
+    before = _values(category, changes)
     _apply_changes(category, changes, ("seq", "title"))
-    return _save_unique(category, f"类别序号{category.seq}在该方面中已存在", "seq")
+    category = _save_unique(category, f"类别序号{category.seq}在该方面中已存在", "seq")
+    _record_edit(category, EventVerb.FEEDBACK_TREE, actor, before, prefix="修改类别")
+    return category
 
 
 @transaction.atomic
@@ -328,6 +370,7 @@ def problem_update(*, actor: User, problem: Problem | int, **changes) -> Problem
     pk = problem.pk if isinstance(problem, Problem) else problem
     obj = _visible_for_office(Problem.objects, actor, pk, "问题")
     _check_office(actor, obj.round.region)
+    before = _values(obj, changes)
     _apply_changes(obj, changes, PROBLEM_EDITABLE)
     if obj.deadline_type not in DeadlineType.values:
         raise InvalidInput(f"未知的时限类型：{obj.deadline_type}", field="deadline_type")
@@ -341,7 +384,9 @@ def problem_update(*, actor: User, problem: Problem | int, **changes) -> Problem
         )
         if category_round != obj.round_id:
             raise InvalidInput("类别不属于该督察轮次", field="category")
-    return _save_unique(obj, f"问题编号“{obj.code}”或序号{obj.seq}在本轮督察中已存在", "code")
+    obj = _save_unique(obj, f"问题编号“{obj.code}”或序号{obj.seq}在本轮督察中已存在", "code")
+    _record_edit(obj, EventVerb.PROBLEM_EDIT, actor, before, prefix=f"修改问题{obj.code}")
+    return obj
 
 
 # ---------------------------------------------------------------------------------------------

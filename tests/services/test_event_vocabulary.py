@@ -239,6 +239,24 @@ def _change(verb: EventVerb, w, flow) -> Callable[[], object]:
             return lambda: inspection_services.round_update(
                 actor=office, round_=w.round, status=RoundStatus.COMPLETED
             )
+        case EventVerb.FEEDBACK_TREE:
+            return lambda: inspection_services.category_update(
+                actor=office, category=w.category, title="城镇生活污水治理不到位"
+            )
+        case EventVerb.PROBLEM_CREATE:
+            return lambda: inspection_services.problem_create(
+                actor=office,
+                round_=w.round,
+                category=w.category,
+                seq=2,
+                code="5",
+                title="工业园区污水处理厂超标排放",
+                deadline=date(2020, 12, 31),
+            )
+        case EventVerb.PROBLEM_EDIT:
+            return lambda: inspection_services.problem_update(
+                actor=office, problem=w.problem, deadline=date(2020, 10, 31)
+            )
         case EventVerb.PETITION_EDIT:
             petition = _petition(w)
             return lambda: _petition_update(w, petition, findings="经核实，油烟扰民属实")
@@ -327,3 +345,30 @@ def test_the_services_refuse_an_undeclared_kind_before_writing(world):
         services.notify(recipients=[world.reporter], kind="made_up", title="测试", key="x")
     assert not Notification.objects.exists()
     assert NotificationKind.REPORT_CHASE in NotificationKind.values
+
+
+def test_an_edit_event_names_each_changed_field_with_its_old_and_new_value(world):
+    # given a problem due at the end of 2020
+    office = world.office
+    inspection_services.problem_update(
+        actor=office, problem=world.problem, deadline=date(2020, 12, 31)
+    )
+    before = InspectionEvent.objects.filter(verb=EventVerb.PROBLEM_EDIT).count()
+    # when the office moves the deadline and leaves the title as it is
+    with clock.travel(clock.at(DAY, 11)):
+        inspection_services.problem_update(
+            actor=office,
+            problem=world.problem,
+            deadline=date(2020, 10, 31),
+            title=world.problem.title,
+        )
+        # and saves the same values again
+        inspection_services.problem_update(
+            actor=office, problem=world.problem, deadline=date(2020, 10, 31)
+        )
+    # then one event names the deadline with both values, and the no-op wrote nothing
+    events = InspectionEvent.objects.filter(verb=EventVerb.PROBLEM_EDIT).order_by("id")
+    assert events.count() == before + 1
+    note = events.last().note
+    assert "2020-12-31 → 2020-10-31" in note
+    assert "具体问题" not in note

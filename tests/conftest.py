@@ -71,6 +71,17 @@ def _pin_business_date(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_workday_calendar():
+    """The working-day calendar is cached per process; a test's Holiday rows are rolled
+    back without a signal, so every test starts from the table as it is."""
+    from inspections import workdays
+
+    workdays.clear_cache()
+    yield
+    workdays.clear_cache()
+
+
+@pytest.fixture(autouse=True)
 def _tally_equals_a_recount(request):
     """Whenever a test built the dashboard's daily tally (a dashboard view, a sweep, or on
     purpose), every service it ran must have kept the tally equal to a recount of the task

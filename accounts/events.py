@@ -48,6 +48,7 @@ class EventVerb(models.TextChoices):
     EXTENSION_APPROVE = "extension_approve", _("批准延期")
     EXTENSION_REJECT = "extension_reject", _("不批准延期")
     REVIEW = "review", _("登记验收意见")
+    NOTICE_OBJECTION = "notice_objection", _("登记公示异议")
     LOOKBACK = "lookback", _("回头看")
     MILESTONE_ADD = "milestone_add", _("新增阶段节点")
     MILESTONE_EDIT = "milestone_edit", _("修改阶段节点")

@@ -271,6 +271,15 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# 公示 (README "The 销号 chain as enforced"): a close-out's public notice lasts at least this many
+# working days (inspections.workdays), counted from its first day to its last.
+NOTICE_MIN_WORKING_DAYS = env_int("NOTICE_MIN_WORKING_DAYS", 5)
+# The objection phone printed on a notice, prefilled in the accept form; unset: the office
+# unit's own phone (Unit.phone).
+NOTICE_OBJECTION_PHONE = env_str("NOTICE_OBJECTION_PHONE", "")
+# A 督办函 / 挂牌督办 without a typed reply deadline must be answered in writing within this
+# many working days of its issue (限N个工作日书面回复).
+SUPERVISION_REPLY_WORKING_DAYS = env_int("SUPERVISION_REPLY_WORKING_DAYS", 10)
 
 LOGGING = {
     "version": 1,

@@ -121,6 +121,15 @@ class NoticeResult(models.TextChoices):
     UPHELD = "UPHELD", _("异议成立")
 
 
+class ObjectionChannel(models.TextChoices):
+    """How an objection to a 公示 reached the office (not stored: written into the notice)."""
+
+    PHONE = "PHONE", _("来电")
+    LETTER = "LETTER", _("来信")
+    VISIT = "VISIT", _("来访")
+    OTHER = "OTHER", _("其他")
+
+
 class WarningLevel(models.TextChoices):
     NONE = "NONE", _("无")
     BLUE = "BLUE", _("蓝签")

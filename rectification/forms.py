@@ -1,18 +1,19 @@
 """Page forms. They validate input shape only; every write goes through rectification.services,
 whose InvalidInput errors the views attach back onto these forms."""
 
-from datetime import timedelta
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts import clock
 from accounts.models import Region, Unit
 from inspections.choices import PetitionStatus, VerifyResult
+from inspections.workdays import CalendarMissing
+from rectification import services
 from rectification.choices import (
     AttachmentKind,
     LookBackMethod,
     LookBackResult,
+    ObjectionChannel,
     ReviewLevel,
     ReviewMethod,
     ReviewResult,
@@ -110,20 +111,50 @@ class AcceptForm(VersionedForm):
         ],
         initial=ReviewLevel.CITY,
     )
-    notice_start = forms.DateField(label=_("公示开始"), widget=DATE_WIDGET)
+    notice_start = forms.DateField(
+        label=_("公示开始"), widget=DATE_WIDGET, help_text=_("验收当天或之后")
+    )
     notice_end = forms.DateField(label=_("公示结束"), widget=DATE_WIDGET)
-    contact_phone = forms.CharField(label=_("异议联系电话"), required=False, max_length=32)
+    contact_phone = forms.CharField(
+        label=_("异议联系电话"), max_length=32, help_text=_("在公示页面公布，受理群众异议")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The notice rules live in the service (closeouts._check_notice); the form only
+        # starts from a notice that satisfies them.
         today = clock.today()
+        minimum = services.closeouts.notice_min_working_days()
         self.fields["notice_start"].initial = today
-        self.fields["notice_end"].initial = today + timedelta(days=7)
+        self.fields["notice_end"].help_text = _("公示期不少于%(n)d个工作日") % {"n": minimum}
+        try:
+            self.fields["notice_end"].initial = services.notice_earliest_end(today)
+        except CalendarMissing:
+            self.fields["notice_end"].initial = None
 
 
 class ReturnForm(VersionedForm):
     reason = forms.CharField(label=_("退回理由"), widget=forms.Textarea(attrs={"rows": 3}))
     objection_upheld = forms.BooleanField(label=_("公示异议成立"), required=False)
+
+    def __init__(self, *args, publicised: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not publicised:
+            # An application that was never publicised cannot be returned on an objection.
+            del self.fields["objection_upheld"]
+
+
+class ObjectionForm(VersionedForm):
+    channel = forms.ChoiceField(label=_("异议来源"), choices=ObjectionChannel.choices)
+    received_on = forms.DateField(label=_("收到日期"), widget=DATE_WIDGET)
+    content = forms.CharField(label=_("异议内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    upheld = forms.TypedChoiceField(
+        label=_("核查结论"),
+        choices=[("", "——请选择——"), ("1", _("异议成立（退回申请）")), ("0", _("异议不成立"))],
+        coerce=lambda v: v == "1",
+        empty_value=None,
+    )
+    handling = forms.CharField(label=_("核查处理意见"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class CloseForm(VersionedForm):

@@ -74,6 +74,7 @@ MOVES: dict[str, Move] = {
         _move("extension_request", "申请延期", WORKING_STATUSES, None, Actor.RESPONSIBLE_UNIT),
         _move("extension_decide", "审批延期", ANY, None, Actor.OFFICE),
         _move("review", "登记验收意见", {S.IN_REVIEW, S.PUBLICIZING}, None, Actor.OFFICE),
+        _move("notice_objection", "登记公示异议", {S.PUBLICIZING}, None, Actor.OFFICE),
         _move("lookback", "回头看", {S.CLOSED}, None, Actor.OFFICE),
         _move("milestone", "完成阶段节点", ANY, None, Actor.OFFICE, Actor.RESPONSIBLE_UNIT),
         _move("assign", "调整责任分工", NOT_CLOSED, None, Actor.OFFICE),

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from accounts.choices import Role
 from accounts.models import User
 from devtools.demo import DEMO_PASSWORD, SNAPSHOT_DATE
+from inspections import workdays
 from inspections.models import InspectionRound, Petition, Problem
 from rectification import schedule
 from rectification.choices import (
@@ -140,7 +141,10 @@ def test_every_closed_task_has_approved_closeout_with_reviews_notice_and_real_fi
         levels = set(app.reviews.filter(result=ReviewResult.PASS).values_list("level", flat=True))
         assert ReviewLevel.COUNTY in levels and levels & {ReviewLevel.CITY, ReviewLevel.SECTOR}
         assert app.notice.result == NoticeResult.NO_OBJECTION
-        assert (app.notice.end_date - app.notice.start_date).days == 6
+        # a week, longer over holidays: never under NOTICE_MIN_WORKING_DAYS, never back-dated
+        assert (app.notice.end_date - app.notice.start_date).days >= 6
+        assert workdays.between(app.notice.start_date, app.notice.end_date) >= 5
+        assert app.notice.contact_phone
         assert app.notice.end_date < task.closed_at.date()
         assert task.closed_at == app.closed_at
         kinds = set(task.attachments.values_list("kind", flat=True))
@@ -224,7 +228,8 @@ def test_working_tasks_report_monthly(demo_city):
 def test_supervision_side(demo_city):
     letter = SupervisionNotice.objects.get(doc_no="示环督办函〔2020〕3号")
     assert letter.target_unit.short_name == "南江县政府"
-    assert (letter.issued_on, letter.reply_due) == (date(2020, 1, 22), date(2020, 2, 12))
+    # 限10个工作日书面回复, computed over the extended 2020 Spring Festival holiday
+    assert (letter.issued_on, letter.reply_due) == (date(2020, 1, 22), date(2020, 2, 13))
     kinds = set(SupervisionNotice.objects.values_list("kind", flat=True))
     assert kinds == {"REMINDER", "LETTER", "INTERVIEW"}
     record = demo_city.tasks["SD-11-2"].accountability_records.get()

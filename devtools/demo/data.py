@@ -1566,8 +1566,9 @@ SUPERVISIONS = (
         "已组织城管、市场监管开展联合执法，督促商户清洗油烟净化设施，取缔露天烧烤。",
         D(2020, 1, 21),
     ),
-    # 2020-01-22 + 10 working days: Jan 22–23, then the (extended) Spring Festival holiday
-    # to Feb 2, then Feb 3–7 and Feb 10–12.
+    # Its reply deadline is not typed: the service computes 10 working days after the issue
+    # (inspections.workdays): Jan 23, then the (extended) Spring Festival holiday to Feb 2,
+    # then Feb 3–7 and Feb 10–13.
     SupervisionSpec(
         SupervisionKind.LETTER,
         "示环督办函〔2020〕3号",
@@ -1577,7 +1578,7 @@ SUPERVISIONS = (
         "南江县政府",
         ("SD-5-1",),
         D(2020, 1, 22),
-        D(2020, 2, 12),
+        None,
         SupervisionStatus.REPLIED,
         "已成立工作专班，辅助设施4月中旬完工，4月底前完成设备调试并稳定运行。",
         D(2020, 2, 11),

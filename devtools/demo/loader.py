@@ -561,7 +561,10 @@ class _Loader:
             opinion=ACCEPT_OPINION,
             level=step.level,
             notice_start=start,
-            notice_end=start + timedelta(days=NOTICE_DAYS - 1),
+            # a week, or longer when holidays leave it short of NOTICE_MIN_WORKING_DAYS
+            notice_end=max(
+                start + timedelta(days=NOTICE_DAYS - 1), services.notice_earliest_end(start)
+            ),
             channel=NOTICE_CHANNEL,
             url=f"https://www.shifan.example/gsgg/{story.spec.code.lower()}.html",
             contact_phone=NOTICE_PHONE,

@@ -8,14 +8,16 @@ The task list does not use a ModelSerializer at all: see TaskListSerializer.
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import clock
 from inspections.choices import DeadlineType
-from rectification import lifecycle
+from rectification import lifecycle, services
 from rectification.choices import (
     AssignmentRole,
     AttachmentKind,
     CloseoutStatus,
     LookBackMethod,
     LookBackResult,
+    ObjectionChannel,
     ReviewLevel,
     ReviewMethod,
     ReviewResult,
@@ -237,6 +239,17 @@ class TaskDetailSerializer(serializers.ModelSerializer):
             unit_roles=lifecycle.unit_roles_in(user, task.assignments.all()),
             application=application,
         )
+        if allowed & {"close", "notice_objection"}:
+            # The notice's dates narrow these two, as on the task page: 销号 only after the
+            # notice has ended, objections only once it has started.
+            notice = PublicNotice.objects.filter(
+                application__task=task, application__status=CloseoutStatus.ACCEPTED
+            ).first()
+            today = clock.today()
+            if services.notice_close_refusal(notice, today) is not None:
+                allowed -= {"close"}
+            if notice is None or notice.start_date > today:
+                allowed -= {"notice_objection"}
         return [verb for verb in lifecycle.MOVES if verb in allowed]
 
 
@@ -505,6 +518,21 @@ class ReturnInput(serializers.Serializer):
         help_text="市级验收、行业部门认定或省级验收",
     )
     objection_upheld = serializers.BooleanField(default=False, help_text="公示期异议成立")
+
+
+class ObjectionInput(serializers.Serializer):
+    channel = serializers.ChoiceField(
+        choices=ObjectionChannel.choices, help_text="异议来源：来电、来信、来访或其他"
+    )
+    content = serializers.CharField(help_text="异议内容")
+    upheld = serializers.BooleanField(help_text="核查结论：true=异议成立（退回申请），false=不成立")
+    handling = serializers.CharField(help_text="核查处理意见")
+    received_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="收到日期（默认今天，须在公示期内）",
+    )
 
 
 class RecordReviewInput(serializers.Serializer):

@@ -524,6 +524,16 @@ class CloseoutViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
         return self._run(s.CloseInput, services.closeout_close)
 
     @extend_schema(
+        summary="登记公示异议（环督办，公示期内收到的来电、来信）；异议成立则退回申请",
+        request=s.ObjectionInput,
+        responses={200: s.CloseoutSerializer, **WRITE_ERRORS},
+        parameters=[IF_MATCH, ETAG],
+    )
+    @action(detail=True, methods=["post"])
+    def objection(self, request, pk=None):
+        return self._run(s.ObjectionInput, services.notice_objection_record)
+
+    @extend_schema(
         summary="登记省级验收或行业部门认定意见（环督办）",
         request=s.RecordReviewInput,
         responses={201: s.CloseoutReviewSerializer, **errors(400, 401, 403, 404, 409)},

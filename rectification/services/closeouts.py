@@ -2,8 +2,9 @@
 notice, return, external reviews, closing, and the 回头看 that may reopen a task."""
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
@@ -12,6 +13,7 @@ from accounts.choices import Role
 from accounts.errors import InvalidInput, InvalidState, NotFound, StaleVersion
 from accounts.events import EventVerb
 from accounts.models import User
+from inspections import workdays
 from rectification.choices import (
     AttachmentKind,
     CloseoutStatus,
@@ -19,6 +21,7 @@ from rectification.choices import (
     LookBackResult,
     NoticeResult,
     NotificationKind,
+    ObjectionChannel,
     ReviewLevel,
     ReviewMethod,
     ReviewResult,
@@ -228,6 +231,60 @@ def _required_levels(task: Task) -> set[str]:
     return levels
 
 
+def notice_min_working_days() -> int:
+    return settings.NOTICE_MIN_WORKING_DAYS
+
+
+def notice_default_phone(actor: User) -> str:
+    """The objection phone the accept form starts with: the office's setting, else the
+    phone of the accepting office's own unit."""
+    configured = (settings.NOTICE_OBJECTION_PHONE or "").strip()
+    if configured:
+        return configured
+    unit = getattr(actor, "unit", None)
+    return (getattr(unit, "phone", "") or "").strip()
+
+
+def notice_earliest_end(start: date) -> date:
+    """The earliest last day of a notice that starts on `start` (NOTICE_MIN_WORKING_DAYS)."""
+    return workdays.last_day(start, notice_min_working_days())
+
+
+def _check_notice(start: date, end: date, contact_phone: str) -> None:
+    """公示 rules (docs/design.md §3): it starts on the acceptance day or later, lasts at least
+    NOTICE_MIN_WORKING_DAYS working days and names the phone that takes objections."""
+    today = clock.today()
+    if start < today:
+        raise InvalidInput(
+            f"公示开始日期不能早于验收当天（{today:%Y-%m-%d}）：公示须在验收通过之日或之后开始",
+            field="notice_start",
+        )
+    minimum = notice_min_working_days()
+    length = workdays.between(start, end)
+    if length < minimum:
+        raise InvalidInput(
+            f"公示期不得少于{minimum}个工作日：{start:%Y-%m-%d} 至 {end:%Y-%m-%d} 仅"
+            f"{length}个工作日，最早可于 {notice_earliest_end(start):%Y-%m-%d} 结束",
+            field="notice_end",
+        )
+    if not contact_phone or not contact_phone.strip():
+        raise InvalidInput("请填写异议联系电话：公示须公布受理异议的电话", field="contact_phone")
+
+
+def notice_close_refusal(notice: PublicNotice | None, today: date | None = None) -> str | None:
+    """Why a close-out in its notice may not be closed today (None: it may). Closing is
+    allowed from the day after the notice's last day, never on the last day itself."""
+    if notice is None:
+        return "尚未公示，不能销号"
+    today = today or clock.today()
+    if notice.end_date >= today:
+        return (
+            f"公示期至 {notice.end_date:%Y-%m-%d}（含当天）结束，公示期满后"
+            f"（{notice.end_date + timedelta(days=1):%Y-%m-%d} 起）方可销号"
+        )
+    return None
+
+
 @transaction.atomic
 def closeout_accept(
     *,
@@ -259,6 +316,7 @@ def closeout_accept(
         raise InvalidInput("请填写验收意见", field="opinion")
     if notice_end < notice_start:
         raise InvalidInput("公示结束日期不能早于开始日期", field="notice_end")
+    _check_notice(notice_start, notice_end, contact_phone)
     CloseoutReview.objects.create(
         application=app,
         level=level,
@@ -276,7 +334,7 @@ def closeout_accept(
         url=url,
         start_date=notice_start,
         end_date=notice_end,
-        contact_phone=contact_phone,
+        contact_phone=contact_phone.strip(),
     )
     _set_application_status(app, CloseoutStatus.SELF_CHECKED, status=CloseoutStatus.ACCEPTED)
     _move_task(
@@ -311,6 +369,8 @@ def closeout_return(
         raise InvalidInput("退回的验收层级必须是市级、行业部门或省级验收", field="level")
     if not reason or not reason.strip():
         raise InvalidInput("请填写退回理由", field="reason")
+    if objection_upheld and app.status != CloseoutStatus.ACCEPTED:
+        raise InvalidInput("该申请尚未公示，不能以“公示异议成立”退回", field="objection_upheld")
     CloseoutReview.objects.create(
         application=app,
         level=level,
@@ -322,9 +382,14 @@ def closeout_return(
         opinion=reason.strip(),
     )
     if app.status == CloseoutStatus.ACCEPTED:
-        PublicNotice.objects.filter(application=app).update(
+        notice = PublicNotice.objects.get(application=app)
+        # Objections recorded during the notice stay on it; an upheld one is added.
+        note = notice.objection_note
+        if objection_upheld and reason.strip() not in note:
+            note = "\n".join(n for n in (note, reason.strip()) if n)
+        PublicNotice.objects.filter(pk=notice.pk).update(
             result=NoticeResult.UPHELD if objection_upheld else NoticeResult.PENDING,
-            objection_note=reason.strip() if objection_upheld else "",
+            objection_note=note,
             concluded_at=clock.now(),
         )
     _set_application_status(
@@ -347,6 +412,83 @@ def closeout_return(
         key=f"closeout_returned:{app.pk}:office",
     )
     return app
+
+
+@transaction.atomic
+def notice_objection_record(
+    *,
+    application: CloseoutApplication | int,
+    actor: User,
+    channel: str,
+    content: str,
+    upheld: bool,
+    handling: str,
+    received_on: date | None = None,
+    expected_version: int | None = None,
+) -> PublicNotice:
+    """登记公示异议: the office records an objection received during the notice (a call, a
+    letter, a visit) with the outcome of its check. An upheld objection returns the
+    application (验收退回, the objection attached) and tells the applicant unit; one found
+    groundless is counted on the notice, which runs on."""
+    app, task = _load_application(application, actor)
+    move = MOVES["notice_objection"]
+    _check_actor(actor, task, move)
+    _check_version(task, expected_version)
+    if app.status != CloseoutStatus.ACCEPTED:
+        raise InvalidState(f"该申请当前为“{app.get_status_display()}”，只能在公示期间登记异议")
+    notice = PublicNotice.objects.select_for_update().get(application=app)
+    today = clock.today()
+    received_on = received_on or today
+    if channel not in ObjectionChannel.values:
+        raise InvalidInput("请选择异议来源（来电、来信、来访或其他）", field="channel")
+    if received_on > today:
+        raise InvalidInput("收到异议的日期不能晚于今天", field="received_on")
+    if not notice.start_date <= received_on <= notice.end_date:
+        raise InvalidInput(
+            f"公示异议须在公示期内（{notice.start_date:%Y-%m-%d} 至 "
+            f"{notice.end_date:%Y-%m-%d}）提出",
+            field="received_on",
+        )
+    if not content or not content.strip():
+        raise InvalidInput("请填写异议内容", field="content")
+    if not handling or not handling.strip():
+        raise InvalidInput("请填写核查处理意见", field="handling")
+    verdict = "异议成立" if upheld else "异议不成立"
+    line = (
+        f"{received_on:%Y-%m-%d} {ObjectionChannel(channel).label}：{content.strip()}"
+        f"（核查：{verdict}，{handling.strip()}）"
+    )
+    PublicNotice.objects.filter(pk=notice.pk).update(
+        objections=F("objections") + 1,
+        objection_note="\n".join(n for n in (notice.objection_note, line) if n),
+    )
+    events.record(
+        Event,
+        task=task,
+        target=notice,
+        verb=EventVerb.NOTICE_OBJECTION,
+        actor=actor,
+        note=line[:500],
+    )
+    if upheld:
+        closeout_return(
+            application=app.pk,
+            actor=actor,
+            reason=f"公示异议成立：{line}",
+            objection_upheld=True,
+            expected_version=expected_version,
+        )
+        notify(
+            recipients=_unit_users(app.unit_id, [Role.REPORTER, Role.UNIT_HEAD]),
+            kind=NotificationKind.CLOSEOUT_RETURNED,
+            task=task,
+            title=f"{task.code} 公示异议成立，销号申请被退回",
+            body=line,
+            url=_task_url(task),
+            key=f"closeout_returned:{app.pk}:objection",
+        )
+    notice.refresh_from_db()
+    return notice
 
 
 @transaction.atomic
@@ -415,11 +557,9 @@ def closeout_close(
     if app.status != CloseoutStatus.ACCEPTED:
         raise InvalidState(f"该申请当前为“{app.get_status_display()}”，不能销号")
     notice = PublicNotice.objects.filter(application=app).first()
-    today = clock.today()
-    if notice is None:
-        raise InvalidState("尚未公示，不能销号")
-    if notice.end_date > today:
-        raise InvalidState(f"公示期至 {notice.end_date:%Y-%m-%d} 结束，公示期满后方可销号")
+    refused = notice_close_refusal(notice)
+    if refused:
+        raise InvalidState(refused)
     if objections and not objection_note.strip():
         raise InvalidInput("有异议时请填写异议处理情况", field="objection_note")
     passed = set(
@@ -436,10 +576,14 @@ def closeout_close(
     if AttachmentKind.BEFORE not in kinds or AttachmentKind.AFTER not in kinds:
         raise InvalidState("缺少整改前或整改后的佐证材料")
     now = clock.now()
+    # Objections recorded during the notice (notice_objection_record) are already counted;
+    # those typed here are added to them.
+    total = notice.objections + objections
+    note = "\n".join(n for n in (notice.objection_note, objection_note.strip()) if n)
     PublicNotice.objects.filter(pk=notice.pk).update(
-        objections=objections,
-        objection_note=objection_note.strip(),
-        result=NoticeResult.REJECTED if objections else NoticeResult.NO_OBJECTION,
+        objections=total,
+        objection_note=note,
+        result=NoticeResult.REJECTED if total else NoticeResult.NO_OBJECTION,
         concluded_at=now,
     )
     _set_application_status(

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
 
 from accounts import clock, events
@@ -11,6 +12,7 @@ from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, St
 from accounts.events import EventVerb
 from accounts.models import Region, Unit, User
 from accounts.scope import is_office, is_unit_member
+from inspections import workdays
 from rectification import tally
 from rectification.choices import (
     NotificationKind,
@@ -45,6 +47,19 @@ _SEVERITY = {
 }
 
 
+# Kinds answered in writing within SUPERVISION_REPLY_WORKING_DAYS working days when the
+# office types no date (限N个工作日书面回复).
+REPLY_IN_WORKING_DAYS = (SupervisionKind.LETTER, SupervisionKind.LISTED)
+
+
+def supervision_reply_due(kind: str, issued_on: date) -> date | None:
+    """The default reply deadline of a notice of `kind` issued on `issued_on`: N working days
+    after it (inspections.workdays) for a 督办函 / 挂牌督办, none for the other kinds."""
+    if kind not in REPLY_IN_WORKING_DAYS:
+        return None
+    return workdays.add(issued_on, settings.SUPERVISION_REPLY_WORKING_DAYS)
+
+
 # Office: supervision notices; everyone: notifications
 @transaction.atomic
 def supervision_notice_create(
@@ -72,6 +87,8 @@ def supervision_notice_create(
     today = clock.today()
     if reply_due is not None and reply_due < today:
         raise InvalidInput("回复期限不能早于今天", field="reply_due")
+    if reply_due is None:
+        reply_due = supervision_reply_due(kind, today)
     task_ids = [t.pk for t in tasks]
     visible = set(
         Task.objects.visible_to(actor).filter(pk__in=task_ids).values_list("pk", flat=True)
@@ -246,7 +263,7 @@ def supervision_notice_issue(
         status=SupervisionStatus.ISSUED,
         doc_no=doc_no.strip(),
         issued_on=issued_on,
-        reply_due=reply_due or notice.reply_due,
+        reply_due=reply_due or notice.reply_due or supervision_reply_due(notice.kind, issued_on),
         issued_by=actor,
     )
     _notice_events(

@@ -17,6 +17,7 @@ from rectification.forms import (
     AcceptForm,
     CloseForm,
     LookBackForm,
+    ObjectionForm,
     ReturnForm,
     ReviewRecordForm,
     SelfCheckForm,
@@ -82,6 +83,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     base = _applications(request)
     context = {
         "to_review": base.filter(status=CloseoutStatus.SELF_CHECKED).order_by("applied_at", "id"),
+        # 销号 is offered from the day after the notice's last day (services.notice_close_refusal)
         "publicizing": base.filter(status=CloseoutStatus.ACCEPTED)
         .select_related("notice")
         .order_by("notice__end_date", "id"),
@@ -94,8 +96,13 @@ def _office_form(request, pk, verb, form_class, heading, service, inputs, succes
     """The office's forms on an open close-out application (accept, return, close, review)."""
     require_move(request.user, verb)
     app = _visible_application(request, pk)
+    if callable(extra.get("initial")):
+        extra["initial"] = extra["initial"](app)
+    if callable(extra.get("form_kwargs")):
+        extra["form_kwargs"] = extra["form_kwargs"](app)
     return form_page(
         request,
+        form_kwargs=extra.get("form_kwargs"),
         form_class=form_class,
         template="closeouts/decide.html",
         context={"app": app, "task": app.task, "heading": heading},
@@ -125,8 +132,22 @@ def closeout_accept(request: HttpRequest, pk: int) -> HttpResponse:
             "contact_phone": d["contact_phone"],
             "expected_version": d["version"],
         },
-        "验收通过，已进入公示",
+        _accepted_message,
+        initial=lambda app: {
+            "version": app.task.version,
+            "contact_phone": services.notice_default_phone(request.user),
+        },
     )
+
+
+def _accepted_message(app: CloseoutApplication) -> str:
+    notice = app.notice
+    if notice.start_date > clock.today():
+        return (
+            f"验收通过。公示期 {notice.start_date:%Y-%m-%d} 至 {notice.end_date:%Y-%m-%d}，"
+            f"将于 {notice.start_date:%Y-%m-%d} 起在公示页面公布"
+        )
+    return f"验收通过，已进入公示（至 {notice.end_date:%Y-%m-%d}）"
 
 
 @login_required
@@ -141,10 +162,39 @@ def closeout_return(request: HttpRequest, pk: int) -> HttpResponse:
         services.closeout_return,
         lambda d: {
             "reason": d["reason"],
-            "objection_upheld": d["objection_upheld"],
+            "objection_upheld": d.get("objection_upheld", False),
             "expected_version": d["version"],
         },
         "已退回申请单位",
+        form_kwargs=lambda app: {"publicised": app.status == CloseoutStatus.ACCEPTED},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def closeout_objection(request: HttpRequest, pk: int) -> HttpResponse:
+    """登记公示异议 (a call, a letter, a visit) with the outcome of its check."""
+    return _office_form(
+        request,
+        pk,
+        "notice_objection",
+        ObjectionForm,
+        "登记公示异议",
+        services.notice_objection_record,
+        lambda d: {
+            "channel": d["channel"],
+            "received_on": d["received_on"],
+            "content": d["content"],
+            "upheld": d["upheld"],
+            "handling": d["handling"],
+            "expected_version": d["version"],
+        },
+        lambda notice: (
+            "异议成立，销号申请已退回申请单位"
+            if notice.result == "UPHELD"
+            else "已登记异议（不成立），公示继续"
+        ),
+        initial=lambda app: {"version": app.task.version, "received_on": clock.today()},
     )
 
 

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from accounts import clock
 from accounts.choices import RegionLevel
 from accounts.models import Region, Unit
 from accounts.scope import Reach, get_visible_or_404, scope_of
@@ -262,6 +263,14 @@ TASK_BUTTONS = (
     ),
     Button("close", "销号", "closeout_close", "application", "success", "bi-check2-all"),
     Button(
+        "notice_objection",
+        "登记公示异议",
+        "closeout_objection",
+        "application",
+        "outline-warning",
+        "bi-telephone-inbound",
+    ),
+    Button(
         "return",
         "异议成立退回",
         "closeout_return",
@@ -293,6 +302,17 @@ def _button_url(button: Button, task: Task, open_app: CloseoutApplication | None
     return reverse(button.url_name, args=[task.pk])
 
 
+def _notice_allows(move: str, open_app: CloseoutApplication | None) -> bool:
+    """The notice's dates narrow two buttons: 销号 only after the notice has ended
+    (services.notice_close_refusal), objections only once it has started."""
+    notice = getattr(open_app, "notice", None) if open_app is not None else None
+    if move == "close":
+        return services.notice_close_refusal(notice) is None
+    if move == "notice_objection":
+        return notice is not None and notice.start_date <= clock.today()
+    return True
+
+
 def task_actions(
     task: Task, allowed: frozenset[str], open_app: CloseoutApplication | None
 ) -> list[Action]:
@@ -300,6 +320,8 @@ def task_actions(
     actions = []
     for button in TASK_BUTTONS:
         if button.move not in allowed or task.status not in button.statuses:
+            continue
+        if not _notice_allows(button.move, open_app):
             continue
         url = _button_url(button, task, open_app)
         if url is not None:
@@ -456,6 +478,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "more_events": more_events,
         "timeline_events": TIMELINE_EVENTS,
         "actions": task_actions(task, allowed, open_app),
+        "today": clock.today(),
         "can_complete_milestones": "milestone" in allowed,
         "can_plan_milestones": "edit" in allowed,
         "evidence_form": (

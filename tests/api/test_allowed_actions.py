@@ -96,7 +96,7 @@ def requests_for(verb: str, task: Task, world):
             "self_check_pass": ("post", a + "self-check/", {"passed": True, "opinion": "合格"}, "json"),
             "self_check_return": ("post", a + "self-check/", {"passed": False, "opinion": "退回"}, "json"),
             "accept": ("post", a + "accept/", {"opinion": "合格", "notice_start": "2020-02-15",
-                                               "notice_end": "2020-02-21"}, "json"),
+                                               "notice_end": "2020-02-21", "contact_phone": "0999-12369"}, "json"),
             "return": ("post", a + "return/", {"reason": "未完成"}, "json"),
             "close": ("post", a + "close/", {}, "json"),
             "review": ("post", a + "review/", {"level": "PROVINCIAL", "result": "PASS",

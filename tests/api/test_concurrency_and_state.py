@@ -150,7 +150,12 @@ def test_task_move_in_wrong_state_is_409_and_changes_nothing(
     [
         (
             "accept",
-            {"opinion": "合格", "notice_start": "2020-02-08", "notice_end": "2020-02-14"},
+            {
+                "opinion": "合格",
+                "notice_start": "2020-02-08",
+                "notice_end": "2020-02-14",
+                "contact_phone": "0999-12369",
+            },
             "不能验收通过",
         ),
         ("close", {}, "不能销号"),

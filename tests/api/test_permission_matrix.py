@@ -261,7 +261,12 @@ def test_office_accept_pass_return_and_close_lifecycle(api_world, as_persona):
     assert head.post(base + "self-check/", {"passed": True, "opinion": "合格"}).status_code == 200
     accepted = office.post(
         base + "accept/",
-        {"opinion": "市级验收合格", "notice_start": "2020-02-08", "notice_end": "2020-02-14"},
+        {
+            "opinion": "市级验收合格",
+            "notice_start": "2020-02-08",
+            "notice_end": "2020-02-14",
+            "contact_phone": "0999-12369",
+        },
     )
     assert accepted.status_code == 200, accepted.content
     assert accepted.json()["status"] == "ACCEPTED"

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from accounts import clock
 from accounts.choices import RegionLevel, Role, UnitKind
 from devtools.bench.province import cycle_tasks
 from rectification import services
@@ -152,14 +153,17 @@ class Closer:
         services.closeout_self_check(
             application=app, actor=w.unit_head, passed=True, opinion="县级自验合格"
         )
-        services.closeout_accept(
-            application=app,
-            actor=w.office,
-            opinion=REVIEW_OPINION,
-            notice_start=notice_start,
-            notice_end=notice_end,
-            contact_phone=NOTICE_PHONE,
-        )
+        # accepted on the notice's first day, or today for a notice that starts later
+        accepted_on = min(notice_start, clock.today())
+        with clock.travel(clock.at(accepted_on, 10)):
+            services.closeout_accept(
+                application=app,
+                actor=w.office,
+                opinion=REVIEW_OPINION,
+                notice_start=notice_start,
+                notice_end=notice_end,
+                contact_phone=NOTICE_PHONE,
+            )
         return app
 
     def close(self, app):

@@ -85,6 +85,7 @@ def test_every_step_of_a_task_keeps_the_tally_a_recount(world, before_after):
         opinion="验收合格",
         notice_start=date(2020, 2, 8),
         notice_end=date(2020, 2, 15),
+        contact_phone="0999-12369",
     )
     step("publicizing")
     services.closeout_close(application=app, actor=world.office)

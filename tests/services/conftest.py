@@ -2,20 +2,22 @@
 
 `flow.to(task, "PUBLICIZING")` leaves the task in that status the way users would have put it
 there (report → apply → self-check → accept → close), and returns the close-out application
-when there is one. Notices run 2020-02-08 … 2020-02-14, so the pinned business date
-2020-02-15 lies after them and closing is allowed.
+when there is one. Notices run 2020-02-08 … 2020-02-14 and are accepted on their first day,
+so the pinned business date 2020-02-15 lies after them and closing is allowed.
 """
 
 from datetime import date
 
 import pytest
 
+from accounts import clock
 from rectification import services
 from rectification.models import CloseoutApplication, Task
 from rectification.services import CLOSEOUT_CHECKLIST
 
 NOTICE_START = date(2020, 2, 8)
-NOTICE_END = date(2020, 2, 14)
+NOTICE_END = date(2020, 2, 14)  # five working days (10–14 February)
+NOTICE_PHONE = "0999-12369"
 STEPS = ("NOT_STARTED", "IN_PROGRESS", "APPLIED", "IN_REVIEW", "PUBLICIZING", "CLOSED")
 
 
@@ -55,13 +57,16 @@ class Flow:
                 application=app, actor=head, passed=True, opinion="县级自验合格"
             )
         if target >= 4:
-            services.closeout_accept(
-                application=app,
-                actor=office,
-                opinion="市级验收合格",
-                notice_start=NOTICE_START,
-                notice_end=NOTICE_END,
-            )
+            # accepted on the notice's first day (a notice never starts before its acceptance)
+            with clock.travel(clock.at(NOTICE_START, 10)):
+                services.closeout_accept(
+                    application=app,
+                    actor=office,
+                    opinion="市级验收合格",
+                    notice_start=NOTICE_START,
+                    notice_end=NOTICE_END,
+                    contact_phone=NOTICE_PHONE,
+                )
         if target >= 5:
             services.closeout_close(application=app, actor=office, doc_no="示环督办销〔2020〕1号")
         task.refresh_from_db()

@@ -136,7 +136,26 @@ def _change(verb: EventVerb, w, flow) -> Callable[[], object]:
         case EventVerb.SELF_CHECK_PASS:
             return lambda: flow.to(task, "IN_REVIEW")
         case EventVerb.ACCEPT:
-            return lambda: flow.to(task, "PUBLICIZING")
+            app = flow.to(task, "IN_REVIEW")
+            return lambda: services.closeout_accept(
+                application=app,
+                actor=office,
+                opinion="市级验收合格",
+                notice_start=DAY,
+                notice_end=date(2020, 2, 21),
+                contact_phone="0999-12369",
+            )
+        case EventVerb.NOTICE_OBJECTION:
+            app = flow.to(task, "PUBLICIZING")
+            return lambda: services.notice_objection_record(
+                application=app,
+                actor=office,
+                channel="LETTER",
+                content="排口夜间仍有污水",
+                upheld=False,
+                handling="现场核查未发现直排",
+                received_on=date(2020, 2, 14),
+            )
         case EventVerb.CLOSE:
             return lambda: flow.to(task, "CLOSED")
         case EventVerb.SELF_CHECK_RETURN:

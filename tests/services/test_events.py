@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from accounts import clock
 from accounts.errors import StaleVersion
 from rectification import services
 from rectification.choices import CloseoutStatus, TaskStatus
@@ -112,18 +113,21 @@ def test_reopen_links_the_check_to_the_approved_closeout_and_counts(world, flow,
         actor=world.office,
         opinion="合格",
         notice_start=date(2020, 2, 15),
-        notice_end=date(2020, 2, 15),
+        notice_end=date(2020, 2, 21),
+        contact_phone="0999-12369",
     )
-    services.closeout_close(application=second, actor=world.office)
-    check2 = services.task_record_lookback(
-        task=world.task,
-        actor=world.office,
-        check_date=date(2020, 2, 15),
-        method="ONSITE",
-        result="REBOUND",
-        findings="又反弹",
-        new_deadline=date(2020, 4, 30),
-    )
+    # closed after the notice, and looked back at the same day
+    with clock.travel(clock.at(date(2020, 2, 24))):
+        services.closeout_close(application=second, actor=world.office)
+        check2 = services.task_record_lookback(
+            task=world.task,
+            actor=world.office,
+            check_date=date(2020, 2, 24),
+            method="ONSITE",
+            result="REBOUND",
+            findings="又反弹",
+            new_deadline=date(2020, 4, 30),
+        )
     # then the second check links the latest approval and the count is 2
     assert check2.closeout == second
     world.task.refresh_from_db()
@@ -158,6 +162,7 @@ def test_two_office_users_accepting_at_once_only_one_wins(world, flow):
             opinion="合格",
             notice_start=date(2020, 2, 15),
             notice_end=date(2020, 2, 21),
+            contact_phone="0999-12369",
             expected_version=version,
         )
 

@@ -307,7 +307,7 @@ def test_the_oracle_is_not_trivial(filled):
 VERBS = (
     "report", "apply", "self_check_pass", "self_check_return", "accept", "return", "close",
     "reopen", "evidence", "extension_request", "extension_decide", "review", "lookback",
-    "milestone", "assign", "edit", "supervision", "warning",
+    "milestone", "assign", "edit", "supervision", "warning", "notice_objection",
 )  # fmt: skip
 STATUSES = ("NOT_STARTED", "IN_PROGRESS", "APPLIED", "IN_REVIEW", "PUBLICIZING", "CLOSED")
 
@@ -346,7 +346,7 @@ def oracle_moves(user, task, app) -> set[str]:
         if s == "IN_REVIEW":
             out |= {"accept", "return", "review"}
         if s == "PUBLICIZING":
-            out |= {"return", "close", "review"}
+            out |= {"return", "close", "review", "notice_objection"}
         if s == "CLOSED":
             out |= {"reopen", "lookback"}
     return out
@@ -394,6 +394,7 @@ def move_call(verb: str, task, actor, before_after, world):
             opinion="市级验收合格",
             notice_start=date(2020, 2, 15),
             notice_end=date(2020, 2, 21),
+            contact_phone="0999-12369",
         )
     if verb == "return":
         if app is None:
@@ -451,6 +452,18 @@ def move_call(verb: str, task, actor, before_after, world):
     if verb == "supervision":
         return services.supervision_notice_create(
             actor=actor, kind="LETTER", title="督办函", target_unit=world.dc_gov, tasks=[task]
+        )
+    if verb == "notice_objection":
+        if app is None:
+            raise NoApplication
+        return services.notice_objection_record(
+            application=app,
+            actor=actor,
+            channel="PHONE",
+            content="排口夜间仍有污水",
+            upheld=False,
+            handling="现场核查未发现直排",
+            received_on=date(2020, 2, 14),
         )
     if verb == "warning":
         return services.warning_raise(

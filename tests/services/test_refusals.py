@@ -65,6 +65,7 @@ def accept(w, ctx, **kw):
         "opinion": "合格",
         "notice_start": date(2020, 2, 15),
         "notice_end": date(2020, 2, 21),
+        "contact_phone": "0999-12369",
     }
     return services.closeout_accept(**{**args, **kw})
 
@@ -370,7 +371,11 @@ def test_cannot_close_before_the_notice_ends(world, flow, settings):
     app = flow.to(world.task, "PUBLICIZING")
     settings.TRACKER_TODAY = date(2020, 2, 10)
     # when the office closes, then it is refused and names the end date
-    with assert_db_unchanged(raises=InvalidState, phrase="公示期至 2020-02-14 结束"):
+    with assert_db_unchanged(raises=InvalidState, phrase="公示期至 2020-02-14（含当天）结束"):
+        close(world, {"app": app})
+    # nor on the notice's last day
+    settings.TRACKER_TODAY = date(2020, 2, 14)
+    with assert_db_unchanged(raises=InvalidState, phrase="2020-02-15 起"):
         close(world, {"app": app})
     # and once the notice is over it closes
     settings.TRACKER_TODAY = date(2020, 2, 15)
@@ -413,6 +418,7 @@ def test_unknown_ids_are_not_found(world):
             opinion="x",
             notice_start=date(2020, 2, 1),
             notice_end=date(2020, 2, 2),
+            contact_phone="0999-12369",
         )
     with assert_db_unchanged(raises=NotFound, phrase="延期申请不存在"):
         services.extension_decide(extension=999999, actor=world.office, approve=True)

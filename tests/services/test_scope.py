@@ -186,6 +186,7 @@ def test_county_office_may_work_only_on_its_county(world, flow):
             opinion="区级验收合格",
             notice_start=date(2020, 2, 15),
             notice_end=date(2020, 2, 21),
+            contact_phone="0999-12369",
         )
 
     # when it accepts its own county's application, then that works

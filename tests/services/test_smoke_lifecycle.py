@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from accounts import clock
 from rectification import services
 from rectification.choices import CloseoutStatus, TaskStatus
 from rectification.models import Event
@@ -29,10 +30,13 @@ def test_task_goes_from_report_to_closed_and_back(world, before_after):
         application=app,
         actor=world.office,
         opinion="市级验收合格",
-        notice_start=date(2020, 2, 8),
-        notice_end=date(2020, 2, 15),
+        notice_start=date(2020, 2, 15),
+        notice_end=date(2020, 2, 21),
+        contact_phone="0999-12369",
     )
-    services.closeout_close(application=app, actor=world.office)
+    # and closes the day after the notice's last day
+    with clock.travel(clock.at(date(2020, 2, 22))):
+        services.closeout_close(application=app, actor=world.office)
     # then it is closed, with an event per move
     task.refresh_from_db()
     app.refresh_from_db()

@@ -91,6 +91,7 @@ def _accept(w, ctx, actor):
         opinion="市级验收合格",
         notice_start=date(2020, 2, 15),
         notice_end=date(2020, 2, 21),
+        contact_phone="0999-12369",
     )
 
 

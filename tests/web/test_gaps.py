@@ -78,6 +78,7 @@ def _publicizing(world, before_after) -> CloseoutApplication:
         opinion="市级验收合格",
         notice_start=date(2020, 2, 8),
         notice_end=date(2020, 2, 14),
+        contact_phone="0999-12369",
     )
     return app
 
@@ -748,6 +749,7 @@ def test_the_second_rebound_needs_evidence_newer_than_the_second_reopen(
         opinion="合格",
         notice_start=date(2020, 2, 15),
         notice_end=date(2020, 2, 15),
+        contact_phone="0999-12369",
     )
     services.closeout_close(application=app, actor=world.office)
     services.task_record_lookback(

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from accounts import clock
 from tests.api.conftest import PERSONAS
 
 ALL_200 = [200, 200, 200, 200, 200, 200, 200, 401]
@@ -257,17 +258,19 @@ def test_office_accept_pass_return_and_close_lifecycle(api_world, as_persona):
     w = api_world
     head, office = as_persona("unit_head"), as_persona("office")
     base = f"/api/v1/closeouts/{w.closeout.pk}/"
-    # when the unit head passes it and the office accepts with a notice that has ended
+    # when the unit head passes it and the office accepts on 2020-02-08 with a notice that has
+    # ended by the business date
     assert head.post(base + "self-check/", {"passed": True, "opinion": "合格"}).status_code == 200
-    accepted = office.post(
-        base + "accept/",
-        {
-            "opinion": "市级验收合格",
-            "notice_start": "2020-02-08",
-            "notice_end": "2020-02-14",
-            "contact_phone": "0999-12369",
-        },
-    )
+    with clock.travel(clock.at(date(2020, 2, 8), 10)):
+        accepted = office.post(
+            base + "accept/",
+            {
+                "opinion": "市级验收合格",
+                "notice_start": "2020-02-08",
+                "notice_end": "2020-02-14",
+                "contact_phone": "0999-12369",
+            },
+        )
     assert accepted.status_code == 200, accepted.content
     assert accepted.json()["status"] == "ACCEPTED"
     # then the office can close it, and the task is closed

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from accounts import clock
 from rectification import services, tally
 from rectification.choices import AssignmentRole, TaskStatus
 from rectification.dashboard import dashboard_for
@@ -79,14 +80,15 @@ def test_every_step_of_a_task_keeps_the_tally_a_recount(world, before_after):
     services.closeout_self_check(
         application=app, actor=world.unit_head, passed=True, opinion="合格"
     )
-    services.closeout_accept(
-        application=app,
-        actor=world.office,
-        opinion="验收合格",
-        notice_start=date(2020, 2, 8),
-        notice_end=date(2020, 2, 15),
-        contact_phone="0999-12369",
-    )
+    with clock.travel(clock.at(date(2020, 2, 8), 10)):  # accepted on the notice's first day
+        services.closeout_accept(
+            application=app,
+            actor=world.office,
+            opinion="验收合格",
+            notice_start=date(2020, 2, 8),
+            notice_end=date(2020, 2, 14),
+            contact_phone="0999-12369",
+        )
     step("publicizing")
     services.closeout_close(application=app, actor=world.office)
     step("closed")

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from accounts import clock
 from accounts.errors import InvalidInput
 from rectification import services
 from rectification.choices import (
@@ -72,14 +73,15 @@ def _in_review(world, before_after) -> CloseoutApplication:
 
 def _publicizing(world, before_after) -> CloseoutApplication:
     app = _in_review(world, before_after)
-    services.closeout_accept(
-        application=app,
-        actor=world.office,
-        opinion="市级验收合格",
-        notice_start=date(2020, 2, 8),
-        notice_end=date(2020, 2, 14),
-        contact_phone="0999-12369",
-    )
+    with clock.travel(clock.at(date(2020, 2, 8), 10)):  # accepted on the notice's first day
+        services.closeout_accept(
+            application=app,
+            actor=world.office,
+            opinion="市级验收合格",
+            notice_start=date(2020, 2, 8),
+            notice_end=date(2020, 2, 14),
+            contact_phone="0999-12369",
+        )
     return app
 
 
@@ -748,19 +750,20 @@ def test_the_second_rebound_needs_evidence_newer_than_the_second_reopen(
         actor=world.office,
         opinion="合格",
         notice_start=date(2020, 2, 15),
-        notice_end=date(2020, 2, 15),
+        notice_end=date(2020, 2, 21),
         contact_phone="0999-12369",
     )
-    services.closeout_close(application=app, actor=world.office)
-    services.task_record_lookback(
-        task=task,
-        actor=world.office,
-        check_date=date(2020, 2, 15),
-        method="ONSITE",
-        result="REBOUND",
-        findings="又反弹",
-        new_deadline=date(2020, 4, 30),
-    )
+    with clock.travel(clock.at(date(2020, 2, 24))):  # after the notice
+        services.closeout_close(application=app, actor=world.office)
+        services.task_record_lookback(
+            task=task,
+            actor=world.office,
+            check_date=date(2020, 2, 24),
+            method="ONSITE",
+            result="REBOUND",
+            findings="又反弹",
+            new_deadline=date(2020, 4, 30),
+        )
     # then the photos from between the two reopens no longer count
     with pytest.raises(InvalidInput, match="重启整改后需上传新的整改后佐证材料"):
         _apply(world, [])

@@ -41,6 +41,7 @@ BUTTON_LABELS = {
     "lookback": ["回头看"],
     "assign": ["调整责任单位"],
     "supervision": ["发督办"],
+    "notice_objection": ["登记公示异议"],
 }
 ACTIONS = re.compile(r'<div[^>]*data-testid="task-actions"[^>]*>(.*?)</div>', re.S)
 BUTTON = re.compile(r'<a class="btn[^"]*" href="([^"]+)">(?:<i[^>]*></i> )?([^<]+)</a>')
@@ -107,9 +108,19 @@ def form_data(url: str, task: Task, world) -> dict:
             "level": "CITY",
             "notice_start": "2020-02-15",
             "notice_end": "2020-02-21",
+            "contact_phone": "0999-12369",
         }
     if "return" in url:
         return {"version": v, "reason": "辅助设施未完成"}
+    if "objection" in url:
+        return {
+            "version": v,
+            "channel": "PHONE",
+            "received_on": "2020-02-14",
+            "content": "排口夜间仍有污水",
+            "upheld": "0",
+            "handling": "现场核查未发现直排",
+        }
     if "review" in url:
         return {
             "level": "PROVINCIAL",

@@ -1,5 +1,7 @@
 """Form posts go through the services: reports, stale versions, uploads, close-out, review."""
 
+from datetime import date
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -188,13 +190,19 @@ def test_full_closeout_through_pages(world, login, png_file, settings):
             "opinion": "验收合格",
             "level": "CITY",
             "notice_start": "2020-02-15",
-            "notice_end": "2020-02-15",
+            "notice_end": "2020-02-21",
             "contact_phone": "0000-12345",
         },
     )
     assert r.status_code == 302
     task.refresh_from_db()
     assert task.status == TaskStatus.PUBLICIZING
+    # the day after the notice's last day, the queue offers 销号
+    settings.TRACKER_TODAY = date(2020, 2, 22)
+    assert (
+        reverse("closeout_close", args=[app.pk])
+        in office.get(reverse("review_queue")).content.decode()
+    )
     r = office.post(
         reverse("closeout_close", args=[app.pk]),
         {"version": task.version, "objections": 0, "doc_no": "示环督办〔2020〕1号"},
@@ -243,6 +251,7 @@ def test_accept_in_wrong_state_is_409_not_500(world, login, png_file):
             "level": "CITY",
             "notice_start": "2020-02-15",
             "notice_end": "2020-02-22",
+            "contact_phone": "0999-12369",
         },
     )
     assert r.status_code == 409
@@ -331,8 +340,8 @@ def test_round_detail_tree_and_headline(world, login):
     assert "已销号 0/2" in page
 
 
-def test_lookback_reopens_with_link_to_earlier_closure(world, login, png_file):
-    test_full_closeout_through_pages(world, login, png_file, None)
+def test_lookback_reopens_with_link_to_earlier_closure(world, login, png_file, settings):
+    test_full_closeout_through_pages(world, login, png_file, settings)  # closed on 2020-02-22
     task = Task.objects.get(pk=world.task.pk)
     office = login(world.office)
     page = office.get(reverse("task_lookback", args=[task.pk])).content.decode()
@@ -341,7 +350,7 @@ def test_lookback_reopens_with_link_to_earlier_closure(world, login, png_file):
         reverse("task_lookback", args=[task.pk]),
         {
             "version": task.version,
-            "check_date": "2020-02-15",
+            "check_date": "2020-02-22",
             "method": "ONSITE",
             "result": "REBOUND",
             "findings": "排口又见污水",

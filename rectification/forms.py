@@ -115,8 +115,12 @@ class AcceptForm(VersionedForm):
         label=_("公示开始"), widget=DATE_WIDGET, help_text=_("验收当天或之后")
     )
     notice_end = forms.DateField(label=_("公示结束"), widget=DATE_WIDGET)
+    # Required by the service (closeouts._check_notice), whose refusal names the rule.
     contact_phone = forms.CharField(
-        label=_("异议联系电话"), max_length=32, help_text=_("在公示页面公布，受理群众异议")
+        label=_("异议联系电话"),
+        max_length=32,
+        required=False,
+        help_text=_("必填：在公示页面公布，受理群众异议"),
     )
 
     def __init__(self, *args, **kwargs):

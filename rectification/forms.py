@@ -197,7 +197,12 @@ class SupervisionForm(forms.Form):
         label=_("内容"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     target_unit = forms.ModelChoiceField(label=_("督办对象"), queryset=Unit.objects.none())
-    reply_due = forms.DateField(label=_("回复期限"), required=False, widget=DATE_WIDGET)
+    reply_due = forms.DateField(
+        label=_("回复期限"),
+        required=False,
+        widget=DATE_WIDGET,
+        help_text=_("督办函、挂牌督办留空时按签发后若干个工作日自动计算"),
+    )
     task = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, units=None, **kwargs):
@@ -322,7 +327,12 @@ class SupervisionReplyForm(forms.Form):
 class SupervisionIssueForm(forms.Form):
     doc_no = forms.CharField(label=_("文号"), max_length=64)
     issued_on = forms.DateField(label=_("签发日期"), widget=DATE_WIDGET)
-    reply_due = forms.DateField(label=_("回复期限"), required=False, widget=DATE_WIDGET)
+    reply_due = forms.DateField(
+        label=_("回复期限"),
+        required=False,
+        widget=DATE_WIDGET,
+        help_text=_("督办函、挂牌督办留空时按签发后若干个工作日自动计算"),
+    )
 
 
 class MilestoneForm(forms.Form):

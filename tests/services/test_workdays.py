@@ -8,6 +8,7 @@ from django.core import checks
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts import clock
 from inspections import workdays
 from inspections.models import Holiday
 
@@ -103,3 +104,31 @@ def test_admin_home_shows_the_warning(client, settings, django_user_model):
     settings.TRACKER_TODAY = date(2031, 3, 1)
     page = client.get("/admin/").content.decode()
     assert 'data-testid="calendar-warning"' in page and "2031年" in page
+
+
+def test_a_letter_without_a_typed_deadline_gets_ten_working_days(world):
+    from rectification import services
+
+    # given a 督办函 issued on 2020-01-22, before the (extended) Spring Festival holiday
+    with clock.travel(clock.at(date(2020, 1, 22))):
+        letter = services.supervision_notice_create(
+            actor=world.office, kind="LETTER", title="督办函", target_unit=world.dc_gov
+        )
+        reminder = services.supervision_notice_create(
+            actor=world.office, kind="REMINDER", title="提醒函", target_unit=world.dc_gov
+        )
+    # then its reply is due ten working days later; a 提醒函 has no deadline of its own
+    assert letter.reply_due == date(2020, 2, 13)
+    assert reminder.reply_due is None
+
+
+def test_a_letter_in_a_year_missing_from_the_calendar_is_refused(world, settings):
+    from rectification import services
+    from rectification.models import SupervisionNotice
+
+    settings.TRACKER_TODAY = date(2031, 3, 3)
+    with pytest.raises(workdays.CalendarMissing, match="2031年"):
+        services.supervision_notice_create(
+            actor=world.office, kind="LETTER", title="督办函", target_unit=world.dc_gov
+        )
+    assert not SupervisionNotice.objects.exists()

@@ -371,6 +371,13 @@ def closeout_return(
         raise InvalidInput("请填写退回理由", field="reason")
     if objection_upheld and app.status != CloseoutStatus.ACCEPTED:
         raise InvalidInput("该申请尚未公示，不能以“公示异议成立”退回", field="objection_upheld")
+    if objection_upheld:
+        starts = PublicNotice.objects.filter(application=app).values_list("start_date", flat=True)
+        if starts[0] > clock.today():
+            raise InvalidInput(
+                f"公示尚未开始（{starts[0]:%Y-%m-%d} 起），不能以“公示异议成立”退回",
+                field="objection_upheld",
+            )
     CloseoutReview.objects.create(
         application=app,
         level=level,
@@ -384,12 +391,12 @@ def closeout_return(
     if app.status == CloseoutStatus.ACCEPTED:
         notice = PublicNotice.objects.get(application=app)
         # Objections recorded during the notice stay on it; an upheld one is added.
-        note = notice.objection_note
-        if objection_upheld and reason.strip() not in note:
-            note = "\n".join(n for n in (note, reason.strip()) if n)
         PublicNotice.objects.filter(pk=notice.pk).update(
             result=NoticeResult.UPHELD if objection_upheld else NoticeResult.PENDING,
-            objection_note=note,
+            objections=notice.objections + (1 if objection_upheld else 0),
+            objection_note="\n".join(
+                n for n in (notice.objection_note, reason.strip() if objection_upheld else "") if n
+            ),
             concluded_at=clock.now(),
         )
     _set_application_status(
@@ -458,10 +465,12 @@ def notice_objection_record(
         f"{received_on:%Y-%m-%d} {ObjectionChannel(channel).label}：{content.strip()}"
         f"（核查：{verdict}，{handling.strip()}）"
     )
-    PublicNotice.objects.filter(pk=notice.pk).update(
-        objections=F("objections") + 1,
-        objection_note="\n".join(n for n in (notice.objection_note, line) if n),
-    )
+    if not upheld:
+        # counted here; an upheld one is counted and attached by the return below
+        PublicNotice.objects.filter(pk=notice.pk).update(
+            objections=F("objections") + 1,
+            objection_note="\n".join(n for n in (notice.objection_note, line) if n),
+        )
     events.record(
         Event,
         task=task,

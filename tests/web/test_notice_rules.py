@@ -357,3 +357,40 @@ def test_return_form_offers_objection_only_after_a_notice(world, flow, login, ap
     assert (
         "公示异议成立" in office.get(reverse("closeout_return", args=[other.pk])).content.decode()
     )
+
+
+def test_an_objection_before_the_notice_starts_is_refused(world, flow, login, api):
+    # given a notice accepted today that starts on 2020-02-20
+    from rectification import services
+
+    app = flow.to(world.task, "IN_REVIEW")
+    services.closeout_accept(
+        application=app,
+        actor=world.office,
+        opinion="市级验收合格",
+        notice_start=date(2020, 2, 20),
+        notice_end=date(2020, 2, 26),
+        contact_phone=PHONE,
+    )
+    office = login(world.office)
+    # then neither the queue nor the task page offers to record an objection yet
+    url = reverse("closeout_objection", args=[app.pk])
+    assert url not in office.get(reverse("review_queue")).content.decode()
+    assert url not in office.get(reverse("task_detail", args=[world.task.pk])).content.decode()
+    before = _snapshot()
+    # and an "upheld objection" return is refused through the API, changing nothing
+    response = api(world.office).post(
+        f"/api/v1/closeouts/{app.pk}/return/",
+        {"reason": "群众反映", "objection_upheld": True},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "公示尚未开始（2020-02-20 起）" in response.json()["detail"]
+    response = api(world.office).post(
+        f"/api/v1/closeouts/{app.pk}/objection/",
+        {"channel": "PHONE", "content": "有异味", "upheld": False, "handling": "核查"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "公示异议须在公示期内（2020-02-20 至 2020-02-26）提出" in response.json()["detail"]
+    assert _snapshot() == before

@@ -71,12 +71,26 @@ def _pin_business_date(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_workday_calendar():
+def _fresh_workday_calendar(request):
     """The working-day calendar is cached per process; a test's Holiday rows are rolled
-    back without a signal, so every test starts from the table as it is."""
+    back without a signal, so every test starts from the table as it is.
+
+    The calendar comes from a data migration; a transactional test (browser, real worker)
+    flushes the database when it ends, so the next one seeds it again from the package."""
     from inspections import workdays
 
     workdays.clear_cache()
+    marker = request.node.get_closest_marker("django_db")
+    if (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or (marker is not None and marker.kwargs.get("transaction"))
+    ):
+        from inspections.models import Holiday
+
+        request.getfixturevalue("transactional_db")
+        if not Holiday.objects.exists():
+            workdays.seed_from_package()
     yield
     workdays.clear_cache()
 

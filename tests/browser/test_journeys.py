@@ -1,6 +1,7 @@
 """End-to-end journeys on the demo city in a real Chromium (issue 3, journeys 1–3 and 5–7)."""
 
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -108,14 +109,15 @@ def _head_self_checks(page, live_server, demo, shoot):
 
 
 def test_closeout_journey_reporter_head_office_and_outsider(
-    page: Page, live_server, demo_city, tmp_path, shoot
+    page: Page, live_server, demo_city, tmp_path, shoot, settings
 ):
     task = _journey_task(demo_city)
     _reporter_applies(page, live_server, demo_city, task, tmp_path, shoot, "")
     page.context.clear_cookies()
     _head_self_checks(page, live_server, demo_city, shoot)
 
-    # (3) the office accepts with a one-day notice, then closes it out
+    # (3) the office accepts with the notice the form proposes (five working days from
+    # today), and may close it out only after the notice's last day
     _login(page, live_server, "office", demo_city.password)
     page.get_by_role("link", name="验收队列").click()
     shoot(page, "review-queue")
@@ -123,9 +125,16 @@ def test_closeout_journey_reporter_head_office_and_outsider(
         "link", name="验收通过"
     ).click()
     page.get_by_label("验收意见").fill("现场核查和资料审查合格")
-    page.get_by_label("公示结束").fill("2020-02-15")
+    expect(page.get_by_label("公示结束")).to_have_value("2020-02-21")
+    page.get_by_label("异议联系电话").fill("0999-12369")
     page.get_by_role("button", name="确定").click()
     expect(page.get_by_test_id("task-status")).to_have_text("公示中")
+    expect(page.get_by_test_id("close-later")).to_contain_text("2020-02-21")
+    expect(
+        page.get_by_test_id("task-actions").get_by_role("link", name="销号", exact=True)
+    ).to_have_count(0)
+    settings.TRACKER_TODAY = date(2020, 2, 22)  # the day after the notice
+    page.reload()
     page.get_by_test_id("task-actions").get_by_role("link", name="销号", exact=True).click()
     page.get_by_label("销号文号").fill("示环督办〔2020〕8号")
     page.get_by_role("button", name="确定").click()

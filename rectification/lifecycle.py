@@ -73,6 +73,9 @@ MOVES: dict[str, Move] = {
         _move("evidence", "上传佐证材料", NOT_CLOSED, None, Actor.OFFICE, Actor.ASSIGNED_UNIT),
         _move("extension_request", "申请延期", WORKING_STATUSES, None, Actor.RESPONSIBLE_UNIT),
         _move("extension_decide", "审批延期", ANY, None, Actor.OFFICE),
+        # 逾期后延期: after the deadline only the office decides an extension (with a reason).
+        _move("extension_overdue", "逾期后延期", WORKING_STATUSES, None, Actor.OFFICE),
+        _move("report_review", "审阅进展报告", ANY, None, Actor.OFFICE),
         _move("review", "登记验收意见", {S.IN_REVIEW, S.PUBLICIZING}, None, Actor.OFFICE),
         _move("lookback", "回头看", {S.CLOSED}, None, Actor.OFFICE),
         _move("milestone", "完成阶段节点", ANY, None, Actor.OFFICE, Actor.RESPONSIBLE_UNIT),

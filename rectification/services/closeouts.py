@@ -530,6 +530,9 @@ def task_record_lookback(
             reopen_count=F("reopen_count") + 1,
             start_date=check_date,
             deadline=new_deadline,
+            # A reopening starts a new round of rectification: its deadline is the one
+            # statistics count against (selectors.overdue_q), not the first round's.
+            original_deadline=new_deadline,
             progress_pct=0,
         )
         refresh_schedule(task)

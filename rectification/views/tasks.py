@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from accounts import clock
 from accounts.choices import RegionLevel
 from accounts.models import Region, Unit
 from accounts.scope import Reach, get_visible_or_404, scope_of
@@ -38,9 +39,11 @@ from rectification.models import (
     Extension,
     LookBackCheck,
     Milestone,
+    ProgressReport,
     Task,
     Warning,
 )
+from rectification.services.base import unit_roles
 from rectification.views.common import flash_errors, form_page, require_move
 
 PAGE_SIZE = 50
@@ -474,11 +477,30 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def task_report(request: HttpRequest, pk: int) -> HttpResponse:
     task = _visible_task(request, pk)
     require_move(request.user, "report", task)
+    # One report a month: a second one amends this month's (the page says so).
+    this_month = (
+        task.reports.filter(period__code=clock.today().strftime("%Y-%m"))
+        .select_related("period")
+        .first()
+    )
+
+    def done(report: ProgressReport) -> str:
+        # A jump to 100 % on a task without an application: offer the close-out application.
+        task.refresh_from_db()
+        if services.suggests_closeout(task):
+            roles = unit_roles(request.user, task)
+            if lifecycle.refusal(request.user, lifecycle.MOVES["apply"], unit_roles=roles):
+                messages.info(request, "完成比例已达 100%，请提醒牵头单位申请销号。")
+                return _task_url(task)
+            messages.info(request, "完成比例已达 100%，是否现在申请销号？")
+            return reverse("task_closeout", args=[task.pk])
+        return _task_url(task)
+
     return form_page(
         request,
         form_class=ProgressReportForm,
         template="tasks/task_report.html",
-        context={"task": task},
+        context={"task": task, "this_month": this_month},
         initial={"version": task.version, "progress_pct": task.progress_pct},
         service=services.task_report_progress,
         inputs=lambda d: {
@@ -488,11 +510,16 @@ def task_report(request: HttpRequest, pk: int) -> HttpResponse:
             "progress_pct": d["progress_pct"],
             "difficulties": d["difficulties"],
             "next_steps": d["next_steps"],
+            "falling_reason": d["falling_reason"],
             "files": _files(d, "files", d["evidence_kind"]),
             "expected_version": d["version"],
         },
-        success="本月进展已报送",
-        done=_task_url(task),
+        success=lambda r: (
+            f"本月进展已修改（已修改 {r.revision_count} 次）"
+            if r.revision_count
+            else "本月进展已报送"
+        ),
+        done=done,
     )
 
 

@@ -172,6 +172,9 @@ class LookBackForm(VersionedForm):
 class ExtensionDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("批准")), ("reject", _("不批准"))])
     note = forms.CharField(label=_("审批意见"), required=False, max_length=500)
+    # An approval is sent twice: first from the queue (which shows the confirmation page),
+    # then from that page with confirm=1.
+    confirm = forms.BooleanField(required=False)
 
 
 class SupervisionForm(forms.Form):

@@ -95,6 +95,8 @@ class Task(models.Model):
     # The deadline as first set; an approved extension changes `deadline` only, and
     # statistics of on-time completion count against this one.
     original_deadline = models.DateField(_("原定时限"), null=True, blank=True)
+    # Approved extensions (已延期 n 次), kept by the extension services for lists and exports.
+    extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
     status = models.CharField(
         _("整改状态"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.NOT_STARTED
     )

@@ -42,6 +42,12 @@ urlpatterns = [
     # Office.
     path("extensions/", office.extension_queue, name="extension_queue"),
     path("extensions/<int:pk>/decide/", office.extension_decide, name="extension_decide"),
+    path(
+        "tasks/<int:pk>/extension/overdue/",
+        office.task_extension_overdue,
+        name="task_extension_overdue",
+    ),
+    path("reports/<int:pk>/review/", office.report_review, name="report_review"),
     path("warnings/", office.warning_list, name="warning_list"),
     path("supervision/", office.supervision_list, name="supervision_list"),
     path("supervision/new/", office.supervision_create, name="supervision_create"),

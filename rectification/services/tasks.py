@@ -362,7 +362,7 @@ def extension_decide(
         raise StaleVersion("该延期申请刚刚被他人审批")
     ext.refresh_from_db()
     if approve:
-        changes = {"deadline": ext.requested_deadline}
+        changes = {"deadline": ext.requested_deadline, "extension_count": F("extension_count") + 1}
         if task.original_deadline is None:
             changes["original_deadline"] = task.deadline
         task = _bump_version(task, expected_version=None, **changes)
@@ -429,7 +429,7 @@ def extension_grant_overdue(
         decided_at=now,
         decision_note=reason.strip(),
     )
-    changes = {"deadline": new_deadline}
+    changes = {"deadline": new_deadline, "extension_count": F("extension_count") + 1}
     if task.original_deadline is None:
         changes["original_deadline"] = task.deadline
     task = _bump_version(task, expected_version=expected_version, **changes)

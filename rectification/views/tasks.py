@@ -40,6 +40,7 @@ from rectification.models import (
     LookBackCheck,
     Milestone,
     ProgressReport,
+    ProgressReportRevision,
     Task,
     Warning,
 )
@@ -221,6 +222,9 @@ class Button:
     style: str = "primary"
     icon: str = ""
     statuses: frozenset[str] = lifecycle.ANY  # narrower, when two buttons share one move
+    # "before_deadline" / "past_deadline": a move whose service also looks at the deadline
+    # (an extension is asked for before it; after it only the office decides one).
+    deadline: str = ""
 
 
 # The task page's buttons, in page order.
@@ -233,6 +237,16 @@ TASK_BUTTONS = (
         "task",
         "outline-secondary",
         "bi-calendar-plus",
+        deadline="before_deadline",
+    ),
+    Button(
+        "extension_overdue",
+        "逾期后延期",
+        "task_extension_overdue",
+        "task",
+        "outline-warning",
+        "bi-calendar-x",
+        deadline="past_deadline",
     ),
     Button("apply", "申请销号", "task_closeout", "task", "success", "bi-check2-circle"),
     Button(
@@ -301,8 +315,11 @@ def task_actions(
 ) -> list[Action]:
     """The buttons of TASK_BUTTONS whose move the user may make on the task now."""
     actions = []
+    past_deadline = bool(task.deadline and task.deadline < clock.today())
     for button in TASK_BUTTONS:
         if button.move not in allowed or task.status not in button.statuses:
+            continue
+        if button.deadline and past_deadline != (button.deadline == "past_deadline"):
             continue
         url = _button_url(button, task, open_app)
         if url is not None:
@@ -389,6 +406,26 @@ def _timeline(task: Task, *, everything: bool) -> tuple[list[Event], bool]:
     return shown, more
 
 
+def _reports_with_history(task: Task) -> list[ProgressReport]:
+    """The latest reports (one per month), each with its earlier versions as `history` (one
+    more query, only when some report was amended)."""
+    reports = list(
+        task.reports.select_related("period", "submitted_by", "unit").order_by(
+            "-period__start_date", "-id"
+        )[:TASK_PAGE_REPORTS]
+    )
+    amended = [r.pk for r in reports if r.revision_count]
+    history: dict[int, list] = {}
+    if amended:
+        for version in ProgressReportRevision.objects.filter(report_id__in=amended).select_related(
+            "submitted_by"
+        ):
+            history.setdefault(version.report_id, []).append(version)
+    for r in reports:
+        r.history = history.get(r.pk, [])
+    return reports
+
+
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task_page_task(request, pk)
@@ -445,11 +482,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if task.has_extensions
             else []
         ),
-        "reports": list(
-            task.reports.select_related("period", "submitted_by", "unit").order_by(
-                "-submitted_at", "-id"
-            )[:TASK_PAGE_REPORTS]
-        ),
+        "reports": _reports_with_history(task),
+        "can_review_reports": "report_review" in allowed,
         "lookbacks": (
             list(task.lookbacks.select_related("closeout").order_by("-check_date"))
             if task.has_lookbacks

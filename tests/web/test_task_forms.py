@@ -1,5 +1,7 @@
 """Form posts go through the services: reports, stale versions, uploads, close-out, review."""
 
+from datetime import date
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse

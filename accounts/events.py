@@ -53,6 +53,7 @@ class EventVerb(models.TextChoices):
     REPORT_RETURN = "report_return", _("退回补充进展报告")
     REVIEW = "review", _("登记验收意见")
     LOOKBACK = "lookback", _("回头看")
+    RECHECK = "recheck", _("长期坚持阶段复查")
     MILESTONE_ADD = "milestone_add", _("新增阶段节点")
     MILESTONE_EDIT = "milestone_edit", _("修改阶段节点")
     MILESTONE = "milestone", _("完成阶段节点")

@@ -209,6 +209,7 @@ class NotificationKind(models.TextChoices):
     EXTENSION_APPROVE = "extension_approve", _("延期已批准")
     EXTENSION_REJECT = "extension_reject", _("延期未批准")
     REPORT_RETURNED = "report_returned", _("进展报告退回补充")
+    RECHECK_CHASE = "recheck_chase", _("长期坚持阶段复查提醒")
     # Supervision
     SUPERVISION = "supervision", _("督办")
     SUPERVISION_REPLIED = "supervision_replied", _("督办已回复")

@@ -72,6 +72,17 @@ class ProgressReportForm(VersionedForm):
     )
 
 
+class RecheckForm(VersionedForm):
+    progress_text = forms.CharField(
+        label=_("本季度复查情况"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    files = MultipleFileField(
+        label=_("佐证材料"),
+        required=False,
+        help_text=_("可一次选择多个文件：图片、PDF、Office 文档或 MP4 视频"),
+    )
+
+
 class ReportReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=[("reviewed", "已审阅"), ("returned", "退回补充")])
     note = forms.CharField(label=_("审阅意见"), required=False, max_length=1000)

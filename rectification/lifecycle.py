@@ -78,6 +78,9 @@ MOVES: dict[str, Move] = {
         _move("report_review", "审阅进展报告", ANY, None, Actor.OFFICE),
         _move("review", "登记验收意见", {S.IN_REVIEW, S.PUBLICIZING}, None, Actor.OFFICE),
         _move("lookback", "回头看", {S.CLOSED}, None, Actor.OFFICE),
+        # A 长期坚持 task closed by stage stays watched: its units report a quarterly re-check
+        # (the service refuses it for a dated task).
+        _move("recheck", "长期坚持阶段复查", {S.CLOSED}, None, Actor.ASSIGNED_UNIT),
         _move("milestone", "完成阶段节点", ANY, None, Actor.OFFICE, Actor.RESPONSIBLE_UNIT),
         _move("assign", "调整责任分工", NOT_CLOSED, None, Actor.OFFICE),
         _move("edit", "修改任务信息", ANY, None, Actor.OFFICE),

@@ -24,6 +24,7 @@ urlpatterns = [
     path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),
     path("tasks/<int:pk>/report/", tasks.task_report, name="task_report"),
     path("tasks/<int:pk>/extension/", tasks.task_extension, name="task_extension"),
+    path("tasks/<int:pk>/recheck/", tasks.task_recheck, name="task_recheck"),
     path("tasks/<int:pk>/closeout/", tasks.task_closeout, name="task_closeout"),
     path("tasks/<int:pk>/evidence/", tasks.task_evidence, name="task_evidence"),
     path("tasks/<int:pk>/milestones/", milestones.task_milestones, name="task_milestones"),

@@ -386,6 +386,10 @@ class ReportReviewInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class RecheckInput(serializers.Serializer):
+    progress_text = serializers.CharField(help_text="本季度复查情况")
+
+
 class OverdueExtensionInput(serializers.Serializer):
     new_deadline = serializers.DateField()
     reason = serializers.CharField()

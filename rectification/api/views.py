@@ -372,7 +372,25 @@ class TaskViewSet(ScopedViewMixin, mixins.RetrieveModelMixin, viewsets.GenericVi
         return self._detail(task_id)
 
     @extend_schema(
-        summary="回头看（环督办）；反弹则重启整改",
+        summary="长期坚持阶段复查（阶段性销号后按季度报送，责任单位）",
+        request=s.RecheckInput,
+        responses={201: s.ProgressReportSerializer, **WRITE_ERRORS},
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["post"])
+    def recheck(self, request, pk=None):
+        task_id = self._task_id()
+        data = self._input(s.RecheckInput)
+        report = services.task_report_recheck(
+            task=task_id,
+            actor=request.user,
+            progress_text=data["progress_text"],
+            expected_version=expected_version(request, task_id),
+        )
+        return _with_etag(Response(s.ProgressReportSerializer(report).data, status=201), task_id)
+
+    @extend_schema(
+        summary="回头看（环督办）；反弹或部分反弹则重启整改",
         request=s.LookBackInput,
         responses={201: s.LookBackSerializer, **WRITE_ERRORS},
         parameters=[IF_MATCH, ETAG],

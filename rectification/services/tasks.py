@@ -21,6 +21,7 @@ from rectification.choices import (
     AssignmentRole,
     ExtensionStatus,
     NotificationKind,
+    PeriodKind,
     ReportReviewStatus,
     SiteType,
     TaskStatus,
@@ -187,6 +188,66 @@ def task_report_progress(
             note=f"{period.code} 完成{progress_pct}%"
             + (f"；回落原因：{falling_reason}" if falling_reason else ""),
         )
+    return report
+
+
+@transaction.atomic
+def task_report_recheck(
+    *,
+    task: Task | int,
+    actor: User,
+    progress_text: str,
+    files: Sequence[EvidenceFile] = (),
+    expected_version: int | None = None,
+) -> ProgressReport:
+    """A unit reports the quarterly re-check (阶段复查) of a 长期坚持 task closed by stage: one
+    report per quarter (a second one amends it), chased by jobs.report_chase."""
+    task = _load_visible_task(task, actor, for_update=True)
+    move = MOVES["recheck"]
+    _check_actor(actor, task, move)
+    _check_version(task, expected_version)
+    if task.status not in move.sources or not task.is_ongoing:
+        raise InvalidState("只有阶段性销号的长期坚持任务需要按季度报送复查情况")
+    if not progress_text or not progress_text.strip():
+        raise InvalidInput("请填写本季度复查情况", field="progress_text")
+    period = period_for(clock.today(), PeriodKind.QUARTERLY)
+    task = _bump_version(task, expected_version=expected_version)
+    values = {
+        "unit_id": actor.unit_id,
+        "progress_text": progress_text.strip(),
+        "progress_pct": task.progress_pct,
+        "schedule_status": task.schedule_status,
+        "submitted_by": actor,
+        "submitted_at": clock.now(),
+    }
+    existing = (
+        ProgressReport.objects.select_for_update(of=("self",))
+        .filter(task=task, period=period)
+        .first()
+    )
+    if existing is None:
+        report = ProgressReport.objects.create(task=task, period=period, **values)
+    else:
+        ProgressReportRevision.objects.create(
+            report=existing,
+            replaced_at=values["submitted_at"],
+            **{name: getattr(existing, name) for name in REPORT_FIELDS},
+        )
+        ProgressReport.objects.filter(pk=existing.pk).update(
+            **values,
+            revision_count=F("revision_count") + 1,
+            review_status=ReportReviewStatus.PENDING,
+        )
+        report = ProgressReport.objects.get(pk=existing.pk)
+    _save_evidence(task=task, actor=actor, files=files, report=report)
+    events.record(
+        Event,
+        task=task,
+        target=report,
+        verb=EventVerb.RECHECK,
+        actor=actor,
+        note=f"{period.code} 阶段复查：{progress_text.strip()}"[:500],
+    )
     return report
 
 

@@ -28,7 +28,13 @@ from rectification.choices import (
     WarningLevel,
 )
 from rectification.filtersets import TaskFilterSet
-from rectification.forms import CloseoutForm, EvidenceForm, ExtensionForm, ProgressReportForm
+from rectification.forms import (
+    CloseoutForm,
+    EvidenceForm,
+    ExtensionForm,
+    ProgressReportForm,
+    RecheckForm,
+)
 from rectification.lifecycle import allowed_moves
 from rectification.models import (
     Assignment,
@@ -222,9 +228,10 @@ class Button:
     style: str = "primary"
     icon: str = ""
     statuses: frozenset[str] = lifecycle.ANY  # narrower, when two buttons share one move
-    # "before_deadline" / "past_deadline": a move whose service also looks at the deadline
-    # (an extension is asked for before it; after it only the office decides one).
-    deadline: str = ""
+    # A move whose service also looks at the task itself: "before_deadline" / "past_deadline"
+    # (an extension is asked for before it; after it only the office decides one), "ongoing"
+    # (the quarterly re-check of a 长期坚持 task).
+    when: str = ""
 
 
 # The task page's buttons, in page order.
@@ -237,7 +244,7 @@ TASK_BUTTONS = (
         "task",
         "outline-secondary",
         "bi-calendar-plus",
-        deadline="before_deadline",
+        when="before_deadline",
     ),
     Button(
         "extension_overdue",
@@ -246,7 +253,7 @@ TASK_BUTTONS = (
         "task",
         "outline-warning",
         "bi-calendar-x",
-        deadline="past_deadline",
+        when="past_deadline",
     ),
     Button("apply", "申请销号", "task_closeout", "task", "success", "bi-check2-circle"),
     Button(
@@ -288,6 +295,15 @@ TASK_BUTTONS = (
         frozenset({TaskStatus.PUBLICIZING}),
     ),
     Button("lookback", "回头看", "task_lookback", "task", "warning", "bi-binoculars"),
+    Button(
+        "recheck",
+        "报送阶段复查",
+        "task_recheck",
+        "task",
+        "outline-primary",
+        "bi-arrow-repeat",
+        when="ongoing",
+    ),
     Button("assign", "调整责任单位", "task_units", "task", "outline-secondary", "bi-people"),
     Button("supervision", "发督办", "supervision_create", "task", "outline-danger", "bi-megaphone"),
 )
@@ -316,10 +332,16 @@ def task_actions(
     """The buttons of TASK_BUTTONS whose move the user may make on the task now."""
     actions = []
     past_deadline = bool(task.deadline and task.deadline < clock.today())
+    holds = {
+        "": True,
+        "before_deadline": not past_deadline,
+        "past_deadline": past_deadline,
+        "ongoing": task.is_ongoing,
+    }
     for button in TASK_BUTTONS:
         if button.move not in allowed or task.status not in button.statuses:
             continue
-        if button.deadline and past_deadline != (button.deadline == "past_deadline"):
+        if not holds[button.when]:
             continue
         url = _button_url(button, task, open_app)
         if url is not None:
@@ -554,6 +576,31 @@ def task_report(request: HttpRequest, pk: int) -> HttpResponse:
             else "本月进展已报送"
         ),
         done=done,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_recheck(request: HttpRequest, pk: int) -> HttpResponse:
+    """The quarterly re-check (阶段复查) of a 长期坚持 task closed by stage."""
+    task = _visible_task(request, pk)
+    require_move(request.user, "recheck", task)
+    return form_page(
+        request,
+        form_class=RecheckForm,
+        template="tasks/task_recheck.html",
+        context={"task": task},
+        initial={"version": task.version},
+        service=services.task_report_recheck,
+        inputs=lambda d: {
+            "task": task,
+            "actor": request.user,
+            "progress_text": d["progress_text"],
+            "files": _files(d, "files", AttachmentKind.DURING),
+            "expected_version": d["version"],
+        },
+        success="本季度复查情况已报送",
+        done=_task_url(task),
     )
 
 

@@ -210,6 +210,12 @@ def _change(verb: EventVerb, w, flow) -> Callable[[], object]:
             return lambda: services.report_review(
                 report=report, actor=office, returned=returned, note="请补充现场照片"
             )
+        case EventVerb.RECHECK:
+            flow.to(task, "CLOSED")
+            Task.objects.filter(pk=task.pk).update(is_ongoing=True)
+            return lambda: services.task_report_recheck(
+                task=task, actor=reporter, progress_text="长效机制运行正常"
+            )
         case EventVerb.MILESTONE_ADD:
             return lambda: _milestone(w)
         case EventVerb.MILESTONE_EDIT:

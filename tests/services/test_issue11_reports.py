@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.errors import InvalidInput
+from accounts.errors import InvalidInput, InvalidState
 from accounts.events import EventVerb
 from rectification import services, tally
 from rectification.choices import ReportReviewStatus
@@ -437,3 +437,105 @@ def test_office_reviews_or_returns_a_report(world, flow, login):
         f"/api/v1/progress-reports/{report.pk}/review/", {"returned": False}, format="json"
     )
     assert r.status_code == 409 and "已审阅" in r.json()["detail"]
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. 长期坚持 and rebounds
+
+
+def _ongoing(task: Task) -> Task:
+    Task.objects.filter(pk=task.pk).update(is_ongoing=True)
+    task.refresh_from_db()
+    return task
+
+
+def test_a_long_term_task_closes_by_stage_and_its_units_report_the_quarterly_recheck(
+    world, flow, login
+):
+    # given a 长期坚持 task closed through the lifecycle
+    _ongoing(world.task)
+    flow.to(world.task, "CLOSED")
+    close = Event.objects.get(task=world.task, verb=EventVerb.CLOSE)
+    assert close.note.startswith("阶段性销号")
+    # then its page says so and offers its units the quarterly re-check
+    client = login(world.reporter)
+    page = client.get(reverse("task_detail", args=[world.task.pk])).content.decode()
+    url = reverse("task_recheck", args=[world.task.pk])
+    assert 'data-testid="stage-closed"' in page and url in page
+    version = Task.objects.get(pk=world.task.pk).version
+    r = client.post(url, {"version": version, "progress_text": "长效机制运行正常，排口无污水"})
+    assert r.status_code == 302
+    report = ProgressReport.objects.get(task=world.task, period__kind="QUARTERLY")
+    assert report.period.code == "2020-Q1"
+    assert Event.objects.filter(task=world.task, verb=EventVerb.RECHECK).count() == 1
+    # and the task stays closed
+    assert Task.objects.get(pk=world.task.pk).status == "CLOSED"
+
+
+def test_a_dated_closed_task_has_no_recheck(world, flow, login):
+    flow.to(world.task, "CLOSED")
+    client = login(world.reporter)
+    page = client.get(reverse("task_detail", args=[world.task.pk])).content.decode()
+    assert reverse("task_recheck", args=[world.task.pk]) not in page
+    with assert_db_unchanged(raises=InvalidState, phrase="长期坚持"):
+        services.task_report_recheck(task=world.task, actor=world.reporter, progress_text="正常")
+    with assert_db_unchanged():
+        r = api(world.reporter).post(
+            f"/api/v1/tasks/{world.task.pk}/recheck/", {"progress_text": "正常"}, format="json"
+        )
+    assert r.status_code == 409 and "长期坚持" in r.json()["detail"]
+
+
+def test_the_chase_reminds_a_missing_quarterly_recheck_once(world, flow):
+    from accounts import clock
+    from rectification.jobs import report_chase
+
+    # given a 长期坚持 task closed by stage last year
+    _ongoing(world.task)
+    flow.to(world.task, "CLOSED")
+    Task.objects.filter(pk=world.task.pk).update(closed_at=clock.at(date(2019, 12, 20), 10, 0))
+    # when the chase runs outside the quarter's last days, nothing
+    assert report_chase.run(date(2020, 3, 20)).rechecks == 0
+    # in the last days of the quarter, the unit's members are reminded, once
+    run = report_chase.run(date(2020, 3, 29))
+    assert run.rechecks > 0
+    reminded = Notification.objects.filter(kind="recheck_chase", task=world.task)
+    assert world.reporter.pk in set(reminded.values_list("recipient_id", flat=True))
+    before = reminded.count()
+    report_chase.run(date(2020, 3, 30))
+    assert reminded.count() == before
+    # once the re-check is reported, the next quarter's chase asks again, this one does not
+    with clock.travel(clock.at(date(2020, 3, 30), 9, 0)):
+        services.task_report_recheck(task=world.task, actor=world.reporter, progress_text="正常")
+    assert not report_chase.recheck_missing(date(2020, 3, 31)).exists()
+    assert report_chase.recheck_missing(date(2020, 6, 29)).exists()
+
+
+@pytest.mark.parametrize("through", ["service", "api"])
+def test_a_partial_rebound_reopens_the_task_with_a_link_to_the_lookback(world, flow, through):
+    from rectification.models import LookBackCheck
+
+    flow.to(world.task, "CLOSED")
+    args = {
+        "check_date": TODAY,
+        "method": "UNANNOUNCED",
+        "result": "PARTIAL",
+        "findings": "部分商户油烟净化设施未清洗",
+        "new_deadline": date(2020, 3, 31),
+    }
+    if through == "service":
+        services.task_record_lookback(task=world.task, actor=world.office, **args)
+    else:
+        r = api(world.office).post(
+            f"/api/v1/tasks/{world.task.pk}/lookback/",
+            {**args, "check_date": "2020-02-15", "new_deadline": "2020-03-31"},
+            format="json",
+        )
+        assert r.status_code == 201
+    task = Task.objects.get(pk=world.task.pk)
+    assert (task.status, task.reopen_count, task.deadline) == ("IN_PROGRESS", 1, date(2020, 3, 31))
+    check = LookBackCheck.objects.get(task=task)
+    assert check.reopened
+    reopen = Event.objects.get(task=task, verb=EventVerb.REOPEN)
+    assert reopen.target_id == check.pk and "部分反弹" in reopen.note
+    assert Notification.objects.filter(kind="reopened", task=task).exists()

@@ -315,8 +315,8 @@ def test_the_oracle_is_not_trivial(filled):
 VERBS = (
     "report", "apply", "self_check_pass", "self_check_return", "accept", "return", "close",
     "reopen", "evidence", "extension_request", "extension_decide", "extension_overdue",
-    "report_review", "review", "lookback", "milestone", "assign", "edit", "supervision",
-    "warning",
+    "report_review", "review", "lookback", "recheck", "milestone", "assign", "edit",
+    "supervision", "warning",
 )  # fmt: skip
 STATUSES = ("NOT_STARTED", "IN_PROGRESS", "APPLIED", "IN_REVIEW", "PUBLICIZING", "CLOSED")
 
@@ -336,6 +336,8 @@ def oracle_moves(user, task, app) -> set[str]:
     out = set()
     if roles and s in ("NOT_STARTED", "IN_PROGRESS"):
         out.add("report")
+    if roles and s == "CLOSED":
+        out.add("recheck")  # 长期坚持 re-check (the call below makes the task ongoing)
     if responsible and s == "IN_PROGRESS":
         out.add("apply")
     if responsible and s in ("NOT_STARTED", "IN_PROGRESS"):
@@ -446,6 +448,11 @@ def move_call(verb: str, task, actor, before_after, world):
         Task.objects.filter(pk=task.pk).update(deadline=date(2020, 1, 31))  # past its deadline
         return services.extension_grant_overdue(
             task=task, actor=actor, new_deadline=date(2020, 6, 30), reason="疫情停工"
+        )
+    if verb == "recheck":
+        Task.objects.filter(pk=task.pk).update(is_ongoing=True)  # rolled back with the call
+        return services.task_report_recheck(
+            task=task, actor=actor, progress_text="长效机制运行正常"
         )
     if verb == "report_review":
         report = ProgressReport.objects.filter(task=task).first()

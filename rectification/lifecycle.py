@@ -11,6 +11,10 @@ a button is never offered that the service refuses.
                              ▲   ▲              │ return              │ return       │ close
                              │   └──────────────┴─────────────────────┘              ▼
                              └──────────────── reopen (回头看 finds rebound) ◀────── CLOSED
+
+A 长期坚持 (is_ongoing) task closes by stage (阶段性销号): it reaches CLOSED like any other and
+stays watched by the `recheck` move (a quarterly re-check report); a 反弹 or 部分反弹 look-back
+reopens it.
 """
 
 from collections.abc import Collection

@@ -96,7 +96,8 @@ class Task(models.Model):
     # statistics of on-time completion count against this one.
     original_deadline = models.DateField(_("原定时限"), null=True, blank=True)
     # Approved extensions (已延期 n 次), kept by the extension services for lists and exports.
-    extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
+    # (db_default on the columns added by issue 11: the benchmark's bulk loader names columns.)
+    extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0, db_default=0)
     status = models.CharField(
         _("整改状态"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.NOT_STARTED
     )
@@ -359,17 +360,18 @@ class ProgressReport(models.Model):
     )
     submitted_at = models.DateTimeField(_("报送时间"))
     # Why progress fell below the previous report's (required when it did).
-    falling_reason = models.TextField(_("进度回落说明"), blank=True)
+    falling_reason = models.TextField(_("进度回落说明"), blank=True, db_default="")
     # A second report in the same period amends this one; the earlier versions are kept as
     # ProgressReportRevision rows.
-    revision_count = models.PositiveSmallIntegerField(_("修改次数"), default=0)
+    revision_count = models.PositiveSmallIntegerField(_("修改次数"), default=0, db_default=0)
     review_status = models.CharField(
         _("审阅状态"),
         max_length=16,
         choices=ReportReviewStatus.choices,
         default=ReportReviewStatus.PENDING,
+        db_default=ReportReviewStatus.PENDING,
     )
-    review_note = models.TextField(_("审阅意见"), blank=True)
+    review_note = models.TextField(_("审阅意见"), blank=True, db_default="")
     reviewed_by = models.ForeignKey(
         USER,
         verbose_name=_("审阅人"),
@@ -518,7 +520,7 @@ class Extension(models.Model):
     reason = models.TextField(_("延期理由"))
     # 逾期后延期: decided by the office after the deadline had passed (never requested by the
     # unit); such a task still counts as overdue against its original deadline.
-    after_deadline = models.BooleanField(_("逾期后延期"), default=False)
+    after_deadline = models.BooleanField(_("逾期后延期"), default=False, db_default=False)
     status = models.CharField(
         _("状态"), max_length=16, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
     )

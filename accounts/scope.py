@@ -141,6 +141,7 @@ SCOPE: dict[str, Rule] = {
     "rectification.Assignment": Rule(via="task"),
     "rectification.Milestone": Rule(via="task"),
     "rectification.ProgressReport": Rule(via="task"),
+    "rectification.ProgressReportRevision": Rule(via="report"),
     "rectification.Attachment": Rule(via="task"),
     "rectification.Extension": Rule(via="task"),
     "rectification.CloseoutApplication": Rule(via="task"),

@@ -29,6 +29,7 @@ from rectification.models import (
     Milestone,
     Notification,
     ProgressReport,
+    ProgressReportRevision,
     PublicNotice,
     ReportingPeriod,
     SupervisionNotice,
@@ -245,6 +246,16 @@ class ProgressReportAdmin(ViewOnlyMixin, admin.ModelAdmin):
     search_fields = ["task__code", "task__name", "unit__name", "progress_text"]
     list_select_related = ["task", "period", "unit", "submitted_by__unit"]
     date_hierarchy = "submitted_at"
+    show_full_result_count = False
+
+
+@admin.register(ProgressReportRevision)
+class ProgressReportRevisionAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """Earlier versions of amended progress reports (read-only: they are history)."""
+
+    list_display = ["report", "progress_pct", "submitted_by", "submitted_at", "replaced_at"]
+    search_fields = ["report__task__code", "progress_text"]
+    list_select_related = ["report__task", "report__period", "submitted_by__unit"]
     show_full_result_count = False
 
 

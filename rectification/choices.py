@@ -80,6 +80,12 @@ class ExtensionStatus(models.TextChoices):
     REJECTED = "REJECTED", _("未批准")
 
 
+class ReportReviewStatus(models.TextChoices):
+    PENDING = "PENDING", _("待审阅")
+    REVIEWED = "REVIEWED", _("已审阅")
+    RETURNED = "RETURNED", _("退回补充")
+
+
 class CloseoutStatus(models.TextChoices):
     SUBMITTED = "SUBMITTED", _("待县级自验")
     SELF_CHECKED = "SELF_CHECKED", _("验收中")
@@ -211,6 +217,8 @@ class NotificationKind(models.TextChoices):
     EXTENSION_REQUEST = "extension_request", _("延期申请待审批")
     EXTENSION_APPROVE = "extension_approve", _("延期已批准")
     EXTENSION_REJECT = "extension_reject", _("延期未批准")
+    REPORT_RETURNED = "report_returned", _("进展报告退回补充")
+    RECHECK_CHASE = "recheck_chase", _("长期坚持阶段复查提醒")
     # Supervision
     SUPERVISION = "supervision", _("督办")
     SUPERVISION_REPLIED = "supervision_replied", _("督办已回复")

@@ -61,7 +61,15 @@ TABLES = (
         "牵头单位排名",
         (Column("rank", "排名", 6), Column("name", "牵头单位", 18), *FIGURES),
     ),
-    Table("overdue_tasks", "逾期任务清单", (*TASK_COLUMNS, Column("overdue_days", "逾期天数", 9))),
+    Table(
+        "overdue_tasks",
+        "逾期任务清单",
+        (
+            *TASK_COLUMNS,
+            Column("original_deadline", "原定时限", 12),
+            Column("overdue_days", "逾期天数（按原定时限）", 12),
+        ),
+    ),
     Table("red_tasks", "红灯任务清单", (*TASK_COLUMNS, Column("reasons", "亮灯原因", 24))),
 )
 

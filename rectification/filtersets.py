@@ -43,6 +43,7 @@ from rectification.models import (
     Task,
     Warning,
 )
+from rectification.selectors import overdue_q
 
 
 class TaskFilterSet(django_filters.FilterSet):
@@ -95,7 +96,9 @@ class TaskFilterSet(django_filters.FilterSet):
         )
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Q(status__in=WORKING_STATUSES, deadline__lt=clock.today())
+        # The statistics' definition (original deadline), so that a dashboard count and its
+        # drill-down list agree.
+        overdue = overdue_q(clock.today())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_due_within(self, queryset, name, value):

@@ -57,6 +57,12 @@ class ProgressReportForm(VersionedForm):
     next_steps = forms.CharField(
         label=_("下步计划"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    falling_reason = forms.CharField(
+        label=_("进度回落原因"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("完成比例低于上次报送时必须填写（例如验收退回后按实际核减）"),
+    )
     evidence_kind = forms.ChoiceField(
         label=_("材料类别"), choices=AttachmentKind.choices, initial=AttachmentKind.DURING
     )
@@ -64,6 +70,31 @@ class ProgressReportForm(VersionedForm):
         label=_("佐证材料"),
         required=False,
         help_text=_("可一次选择多个文件：图片、PDF、Office 文档或 MP4 视频"),
+    )
+
+
+class RecheckForm(VersionedForm):
+    progress_text = forms.CharField(
+        label=_("本季度复查情况"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    files = MultipleFileField(
+        label=_("佐证材料"),
+        required=False,
+        help_text=_("可一次选择多个文件：图片、PDF、Office 文档或 MP4 视频"),
+    )
+
+
+class ReportReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("reviewed", "已审阅"), ("returned", "退回补充")])
+    note = forms.CharField(label=_("审阅意见"), required=False, max_length=1000)
+
+
+class OverdueExtensionForm(VersionedForm):
+    new_deadline = forms.DateField(label=_("延期至"), widget=DATE_WIDGET)
+    reason = forms.CharField(
+        label=_("逾期后延期理由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("任务已超过整改时限；统计中仍按原定时限计为逾期"),
     )
 
 
@@ -187,6 +218,9 @@ class LookBackForm(VersionedForm):
 class ExtensionDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", _("批准")), ("reject", _("不批准"))])
     note = forms.CharField(label=_("审批意见"), required=False, max_length=500)
+    # An approval is sent twice: first from the queue (which shows the confirmation page),
+    # then from that page with confirm=1.
+    confirm = forms.BooleanField(required=False)
 
 
 class SupervisionForm(forms.Form):

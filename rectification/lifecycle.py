@@ -11,6 +11,10 @@ a button is never offered that the service refuses.
                              ▲   ▲              │ return              │ return       │ close
                              │   └──────────────┴─────────────────────┘              ▼
                              └──────────────── reopen (回头看 finds rebound) ◀────── CLOSED
+
+A 长期坚持 (is_ongoing) task closes by stage (阶段性销号): it reaches CLOSED like any other and
+stays watched by the `recheck` move (a quarterly re-check report); a 反弹 or 部分反弹 look-back
+reopens it.
 """
 
 from collections.abc import Collection
@@ -73,9 +77,15 @@ MOVES: dict[str, Move] = {
         _move("evidence", "上传佐证材料", NOT_CLOSED, None, Actor.OFFICE, Actor.ASSIGNED_UNIT),
         _move("extension_request", "申请延期", WORKING_STATUSES, None, Actor.RESPONSIBLE_UNIT),
         _move("extension_decide", "审批延期", ANY, None, Actor.OFFICE),
+        # 逾期后延期: after the deadline only the office decides an extension (with a reason).
+        _move("extension_overdue", "逾期后延期", WORKING_STATUSES, None, Actor.OFFICE),
+        _move("report_review", "审阅进展报告", ANY, None, Actor.OFFICE),
         _move("review", "登记验收意见", {S.IN_REVIEW, S.PUBLICIZING}, None, Actor.OFFICE),
         _move("notice_objection", "登记公示异议", {S.PUBLICIZING}, None, Actor.OFFICE),
         _move("lookback", "回头看", {S.CLOSED}, None, Actor.OFFICE),
+        # A 长期坚持 task closed by stage stays watched: its units report a quarterly re-check
+        # (the service refuses it for a dated task).
+        _move("recheck", "长期坚持阶段复查", {S.CLOSED}, None, Actor.ASSIGNED_UNIT),
         _move("milestone", "完成阶段节点", ANY, None, Actor.OFFICE, Actor.RESPONSIBLE_UNIT),
         _move("assign", "调整责任分工", NOT_CLOSED, None, Actor.OFFICE),
         _move("edit", "修改任务信息", ANY, None, Actor.OFFICE),

@@ -28,6 +28,7 @@ from rectification.choices import (
     NotificationKind,
     NotificationStatus,
     PeriodKind,
+    ReportReviewStatus,
     ReviewLevel,
     ReviewMethod,
     ReviewResult,
@@ -94,6 +95,9 @@ class Task(models.Model):
     # The deadline as first set; an approved extension changes `deadline` only, and
     # statistics of on-time completion count against this one.
     original_deadline = models.DateField(_("原定时限"), null=True, blank=True)
+    # Approved extensions (已延期 n 次), kept by the extension services for lists and exports.
+    # (db_default on the columns added by issue 11: the benchmark's bulk loader names columns.)
+    extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0, db_default=0)
     status = models.CharField(
         _("整改状态"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.NOT_STARTED
     )
@@ -355,6 +359,28 @@ class ProgressReport(models.Model):
         USER, verbose_name=_("填报人"), on_delete=models.PROTECT, related_name="reports"
     )
     submitted_at = models.DateTimeField(_("报送时间"))
+    # Why progress fell below the previous report's (required when it did).
+    falling_reason = models.TextField(_("进度回落说明"), blank=True, db_default="")
+    # A second report in the same period amends this one; the earlier versions are kept as
+    # ProgressReportRevision rows.
+    revision_count = models.PositiveSmallIntegerField(_("修改次数"), default=0, db_default=0)
+    review_status = models.CharField(
+        _("审阅状态"),
+        max_length=16,
+        choices=ReportReviewStatus.choices,
+        default=ReportReviewStatus.PENDING,
+        db_default=ReportReviewStatus.PENDING,
+    )
+    review_note = models.TextField(_("审阅意见"), blank=True, db_default="")
+    reviewed_by = models.ForeignKey(
+        USER,
+        verbose_name=_("审阅人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("审阅时间"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -364,6 +390,12 @@ class ProgressReport(models.Model):
         ordering = ["-submitted_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(progress_pct__lte=100), name="report_pct_range"),
+            # One report per task per period: a second one amends the first.
+            models.UniqueConstraint(fields=["task", "period"], name="report_one_per_period"),
+            models.CheckConstraint(
+                condition=Q(review_status__in=ReportReviewStatus.values),
+                name="report_review_status_valid",
+            ),
         ]
         indexes = [
             # Task page: the last N reports of a task.
@@ -374,6 +406,45 @@ class ProgressReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task.code} {self.period}"
+
+
+class ProgressReportRevision(models.Model):
+    """An earlier version of a progress report, kept when the report was amended."""
+
+    report = models.ForeignKey(
+        ProgressReport,
+        verbose_name=_("进展报告"),
+        on_delete=models.CASCADE,
+        related_name="revisions",
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("报送单位"), on_delete=models.PROTECT)
+    progress_text = models.TextField(_("本月进展"))
+    progress_pct = models.PositiveSmallIntegerField(_("完成比例"))
+    difficulties = models.TextField(_("存在问题"), blank=True)
+    next_steps = models.TextField(_("下步计划"), blank=True)
+    invest_wan = models.DecimalField(
+        _("完成投资（万元）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    falling_reason = models.TextField(_("进度回落说明"), blank=True)
+    review_status = models.CharField(
+        _("审阅状态"), max_length=16, choices=ReportReviewStatus.choices
+    )
+    review_note = models.TextField(_("审阅意见"), blank=True)
+    submitted_by = models.ForeignKey(
+        USER, verbose_name=_("填报人"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("报送时间"))
+    replaced_at = models.DateTimeField(_("被修改时间"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("进展报告历史版本")
+        verbose_name_plural = _("进展报告历史版本")
+        ordering = ["report_id", "-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.submitted_at:%Y-%m-%d %H:%M}"
 
 
 def attachment_upload_to(instance: "Attachment", filename: str) -> str:
@@ -447,6 +518,9 @@ class Extension(models.Model):
     previous_deadline = models.DateField(_("原时限"), null=True, blank=True)
     requested_deadline = models.DateField(_("申请延期至"))
     reason = models.TextField(_("延期理由"))
+    # 逾期后延期: decided by the office after the deadline had passed (never requested by the
+    # unit); such a task still counts as overdue against its original deadline.
+    after_deadline = models.BooleanField(_("逾期后延期"), default=False, db_default=False)
     status = models.CharField(
         _("状态"), max_length=16, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
     )

@@ -22,9 +22,14 @@ from rectification.models import Task
 
 
 def overdue_q(today: date) -> Q:
-    """Still being worked on and past its (possibly extended) deadline. Long-term tasks with
-    no deadline are never overdue."""
-    return Q(status__in=WORKING_STATUSES, deadline__lt=today)
+    """Overdue in statistics (dashboard, tally, 月调度, rankings, the task list's 已逾期 filter):
+    still being worked on and past its ORIGINAL deadline (docs/design.md §3). An approved
+    extension moves the working deadline (reminders, 序时) but never hides the overdue; such a
+    task is shown as 已延期. A reopened task's original deadline is the one set at reopening.
+    Long-term tasks with no deadline are never overdue."""
+    return Q(status__in=WORKING_STATUSES) & (
+        Q(original_deadline__lt=today) | Q(original_deadline__isnull=True, deadline__lt=today)
+    )
 
 
 @dataclass(frozen=True)

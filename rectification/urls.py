@@ -24,6 +24,7 @@ urlpatterns = [
     path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),
     path("tasks/<int:pk>/report/", tasks.task_report, name="task_report"),
     path("tasks/<int:pk>/extension/", tasks.task_extension, name="task_extension"),
+    path("tasks/<int:pk>/recheck/", tasks.task_recheck, name="task_recheck"),
     path("tasks/<int:pk>/closeout/", tasks.task_closeout, name="task_closeout"),
     path("tasks/<int:pk>/evidence/", tasks.task_evidence, name="task_evidence"),
     path("tasks/<int:pk>/milestones/", milestones.task_milestones, name="task_milestones"),
@@ -43,6 +44,12 @@ urlpatterns = [
     # Office.
     path("extensions/", office.extension_queue, name="extension_queue"),
     path("extensions/<int:pk>/decide/", office.extension_decide, name="extension_decide"),
+    path(
+        "tasks/<int:pk>/extension/overdue/",
+        office.task_extension_overdue,
+        name="task_extension_overdue",
+    ),
+    path("reports/<int:pk>/review/", office.report_review, name="report_review"),
     path("warnings/", office.warning_list, name="warning_list"),
     path("supervision/", office.supervision_list, name="supervision_list"),
     path("supervision/new/", office.supervision_create, name="supervision_create"),

@@ -298,7 +298,8 @@ USERS: tuple[UserSpec, ...] = (
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # report | apply | self_check | accept | close | return | extension | lookback
+    kind: str  # report | apply | self_check | accept | close | return | extension |
+    # overdue_extension | lookback
     day: date
     pct: int | None = None
     text: str = ""
@@ -308,10 +309,12 @@ class Step:
     result: str = ""
     method: str = ""
     level: str = "CITY"
+    falling: str = ""  # report: why progress fell below the last report's
 
 
-def report(day: date, pct: int, text: str = "") -> Step:
-    return Step("report", day, pct=pct, text=text)
+def report(day: date, pct: int, text: str = "", falling: str = "") -> Step:
+    """A progress report; `falling` explains a percentage lower than the last report's."""
+    return Step("report", day, pct=pct, text=text, falling=falling)
 
 
 def closed(
@@ -628,14 +631,20 @@ SD_PROBLEMS = (
                     ),
                     Step("self_check", D(2019, 12, 27)),
                     Step("return", D(2020, 1, 16), text="仅完成主体工程，辅助设施和设备调试未完成"),
+                    # Past its deadline (2019-12-31): only the office may extend it
+                    # (逾期后延期, with a reason); it stays overdue in statistics.
                     Step(
-                        "extension",
-                        D(2020, 1, 17),
+                        "overdue_extension",
+                        D(2020, 1, 21),
                         until=D(2020, 4, 30),
-                        decided=D(2020, 1, 21),
-                        text="辅助设施建设和设备联动调试需一个季度，申请延期至2020年4月30日",
+                        text="辅助设施建设和设备联动调试需一个季度，逾期后延期至2020年4月30日",
                     ),
-                    report(D(2020, 1, 22), 75, "辅助设施建设、设备调试推进中"),
+                    report(
+                        D(2020, 1, 22),
+                        75,
+                        "辅助设施建设、设备调试推进中",
+                        falling="市级验收退回：仅完成主体工程，按辅助设施和设备调试的实际进度核减",
+                    ),
                 ],
             ),
             TaskSpec(

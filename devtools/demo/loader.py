@@ -75,6 +75,7 @@ STEP_TIMES = {
     "close": time(9, 30),
     "return": time(14, 30),
     "extension": time(9, 15),
+    "overdue_extension": time(9, 15),
     "decide": time(17, 0),
     "lookback": time(10, 30),
     "sweep": time(6, 0),
@@ -507,6 +508,7 @@ class _Loader:
             progress_text=step.text or _progress_text(story.spec, step.pct),
             progress_pct=step.pct,
             next_steps="" if step.pct >= 100 else "按整改方案和时间节点继续推进",
+            falling_reason=step.falling,
             files=files,
         )
 
@@ -592,6 +594,11 @@ class _Loader:
             actor=self._reporter(story),
             requested_deadline=step.until,
             reason=step.text,
+        )
+
+    def _overdue_extension(self, story: _TaskStory, step: Step) -> None:
+        services.extension_grant_overdue(
+            task=story.task, actor=self.office, new_deadline=step.until, reason=step.text
         )
 
     def _decide(self, story: _TaskStory) -> None:

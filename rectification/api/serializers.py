@@ -67,6 +67,7 @@ TASK_LIST_COLUMNS = (
     "progress_pct",
     "deadline",
     "original_deadline",
+    "extension_count",
     "is_ongoing",
     "reopen_count",
     "version",
@@ -100,6 +101,7 @@ class TaskListSerializer(serializers.Serializer):
     deadline = serializers.DateField(allow_null=True)
     original_deadline = serializers.DateField(allow_null=True)
     is_extended = serializers.BooleanField()
+    extension_count = serializers.IntegerField(help_text="已延期次数")
     is_ongoing = serializers.BooleanField()
     reopen_count = serializers.IntegerField()
     version = serializers.IntegerField()
@@ -133,6 +135,7 @@ class TaskListSerializer(serializers.Serializer):
             "deadline": deadline.isoformat() if deadline else None,
             "original_deadline": original.isoformat() if original else None,
             "is_extended": bool(original and deadline and original != deadline),
+            "extension_count": row["extension_count"],
             "is_ongoing": row["is_ongoing"],
             "reopen_count": row["reopen_count"],
             "version": row["version"],
@@ -197,6 +200,7 @@ class TaskDetailSerializer(serializers.ModelSerializer):
             "deadline",
             "original_deadline",
             "is_extended",
+            "extension_count",
             "status",
             "status_display",
             "schedule_status",
@@ -298,6 +302,9 @@ class ReportProgressInput(serializers.Serializer):
     invest_wan = serializers.DecimalField(
         max_digits=12, decimal_places=2, required=False, allow_null=True, default=None
     )
+    falling_reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="完成比例低于上次报送时必填"
+    )
     files = serializers.ListField(
         child=serializers.FileField(), required=False, default=list, help_text="佐证材料（可多个）"
     )
@@ -357,10 +364,48 @@ class ProgressReportSerializer(serializers.ModelSerializer):
             "difficulties",
             "next_steps",
             "invest_wan",
+            "falling_reason",
             "submitted_by",
             "submitted_at",
+            "revision_count",
+            "review_status",
+            "review_note",
+            "reviewed_by",
+            "reviewed_at",
         ]
         read_only_fields = fields
+
+
+class ReportSubmittedSerializer(ProgressReportSerializer):
+    """The report just saved, with what the reporter is asked next."""
+
+    closeout_hint = serializers.SerializerMethodField(
+        help_text="完成比例达到 100% 且尚未申请销号时为提示语：是否申请销号；否则为 null"
+    )
+
+    class Meta(ProgressReportSerializer.Meta):
+        fields = [*ProgressReportSerializer.Meta.fields, "closeout_hint"]
+        read_only_fields = fields
+
+    def get_closeout_hint(self, report) -> str | None:
+        task = self.context["task"]
+        if task is not None and services.suggests_closeout(task):
+            return "完成比例已达 100%，是否申请销号？（POST /api/v1/tasks/{id}/apply-closeout/）"
+        return None
+
+
+class ReportReviewInput(serializers.Serializer):
+    returned = serializers.BooleanField(default=False, help_text="true：退回补充；false：已审阅")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RecheckInput(serializers.Serializer):
+    progress_text = serializers.CharField(help_text="本季度复查情况")
+
+
+class OverdueExtensionInput(serializers.Serializer):
+    new_deadline = serializers.DateField()
+    reason = serializers.CharField()
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -401,6 +446,7 @@ class ExtensionSerializer(serializers.ModelSerializer):
             "previous_deadline",
             "requested_deadline",
             "reason",
+            "after_deadline",
             "status",
             "status_display",
             "decided_by",

@@ -245,7 +245,11 @@ class TaskViewSet(ScopedViewMixin, mixins.RetrieveModelMixin, viewsets.GenericVi
             "application/json": s.ReportProgressInput,
             "multipart/form-data": s.ReportProgressInput,
         },
-        responses={201: s.ProgressReportSerializer, **WRITE_ERRORS},
+        responses={
+            201: s.ReportSubmittedSerializer,
+            200: s.ReportSubmittedSerializer,
+            **WRITE_ERRORS,
+        },
         parameters=[IF_MATCH, ETAG],
     )
     @action(
@@ -264,11 +268,14 @@ class TaskViewSet(ScopedViewMixin, mixins.RetrieveModelMixin, viewsets.GenericVi
             difficulties=data["difficulties"],
             next_steps=data["next_steps"],
             invest_wan=data["invest_wan"],
+            falling_reason=data["falling_reason"],
             files=[services.EvidenceFile(f, data["file_kind"]) for f in data["files"]],
             expected_version=expected_version(request, task_id),
         )
-        response = Response(s.ProgressReportSerializer(report).data, status=201)
-        return _with_etag(response, task_id)
+        # One report a month: an amendment answers 200 (the same row), a new report 201.
+        code = 200 if report.revision_count else 201
+        data = s.ReportSubmittedSerializer(report, context={"task": report.task}).data
+        return _with_etag(Response(data, status=code), task_id)
 
     @extend_schema(
         summary="上传佐证材料",
@@ -287,6 +294,25 @@ class TaskViewSet(ScopedViewMixin, mixins.RetrieveModelMixin, viewsets.GenericVi
             expected_version=expected_version(request, task_id),
         )
         return Response(s.AttachmentSerializer(saved[0]).data, status=201)
+
+    @extend_schema(
+        summary="逾期后延期（环督办，须说明理由）",
+        request=s.OverdueExtensionInput,
+        responses={201: s.ExtensionSerializer, **WRITE_ERRORS},
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["post"], url_path="extension-overdue")
+    def extension_overdue(self, request, pk=None):
+        task_id = self._task_id()
+        data = self._input(s.OverdueExtensionInput)
+        extension = services.extension_grant_overdue(
+            task=task_id,
+            actor=request.user,
+            new_deadline=data["new_deadline"],
+            reason=data["reason"],
+            expected_version=expected_version(request, task_id),
+        )
+        return _with_etag(Response(s.ExtensionSerializer(extension).data, status=201), task_id)
 
     @extend_schema(
         summary="申请延期（牵头或属地单位）",
@@ -346,7 +372,25 @@ class TaskViewSet(ScopedViewMixin, mixins.RetrieveModelMixin, viewsets.GenericVi
         return self._detail(task_id)
 
     @extend_schema(
-        summary="回头看（环督办）；反弹则重启整改",
+        summary="长期坚持阶段复查（阶段性销号后按季度报送，责任单位）",
+        request=s.RecheckInput,
+        responses={201: s.ProgressReportSerializer, **WRITE_ERRORS},
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["post"])
+    def recheck(self, request, pk=None):
+        task_id = self._task_id()
+        data = self._input(s.RecheckInput)
+        report = services.task_report_recheck(
+            task=task_id,
+            actor=request.user,
+            progress_text=data["progress_text"],
+            expected_version=expected_version(request, task_id),
+        )
+        return _with_etag(Response(s.ProgressReportSerializer(report).data, status=201), task_id)
+
+    @extend_schema(
+        summary="回头看（环督办）；反弹或部分反弹则重启整改",
         request=s.LookBackInput,
         responses={201: s.LookBackSerializer, **WRITE_ERRORS},
         parameters=[IF_MATCH, ETAG],
@@ -393,6 +437,24 @@ class ProgressReportViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
     queryset = ProgressReport.objects.select_related("period", "unit")
     serializer_class = s.ProgressReportSerializer
     filterset_class = ProgressReportFilterSet
+
+    @extend_schema(
+        summary="审阅进展报告：已审阅或退回补充（环督办）",
+        request=s.ReportReviewInput,
+        responses={200: s.ProgressReportSerializer, **errors(400, 401, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        report = self.get_object()
+        serializer = s.ReportReviewInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reviewed = services.report_review(
+            report=report.pk,
+            actor=request.user,
+            returned=serializer.validated_data["returned"],
+            note=serializer.validated_data["note"],
+        )
+        return Response(s.ProgressReportSerializer(reviewed).data)
 
 
 @_read_only_schema("佐证材料", s.AttachmentSerializer)

@@ -13,7 +13,8 @@ leak into last month's report:
 - tasks: those in the region subtree whose start date is on or before the month end;
 - closed: closed_at before 00:00 of the 1st (Asia/Shanghai); a task closed after that counts
   as still in public notice (公示中), where it was at the month end;
-- overdue: still being worked on and deadline before the last day of the month;
+- overdue: still being worked on and its ORIGINAL deadline before the last day of the month
+  (selectors.overdue_q: an extension never hides an overdue task);
 - red / yellow: tasks that received a RED / YELLOW warning (auto or manual) on a day in the
   month, from the Warning rows, not today's colour;
 - in progress, in review, behind schedule: the current status and 序时 status (the warnings
@@ -31,6 +32,7 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 
 from accounts import clock
 from accounts.choices import Role, UnitKind
@@ -45,7 +47,7 @@ from rectification.choices import (
 )
 from rectification.jobs import periods, recipients
 from rectification.models import DispatchReport, Task, Warning
-from rectification.selectors import TaskTotals
+from rectification.selectors import TaskTotals, overdue_q
 from rectification.services import notify_many
 
 HEADLINE_KEYS = (
@@ -74,7 +76,7 @@ def _counts(month: date) -> dict:
     closed = Q(closed_at__lt=end)
     closed_later = Q(status=TaskStatus.CLOSED, closed_at__gte=end)
     working = Q(status__in=WORKING_STATUSES)
-    overdue = working & Q(deadline__lt=as_of)
+    overdue = overdue_q(as_of)
 
     def warned(level: str) -> Q:
         return Q(
@@ -184,6 +186,7 @@ def compute(region: Region, month: date) -> dict:
         "lead_unit__short_name",
         "lead_unit__name",
         "deadline",
+        "original_deadline",
         "status",
         "progress_pct",
     )
@@ -201,11 +204,21 @@ def compute(region: Region, month: date) -> dict:
             "progress_pct": t["progress_pct"],
         }
 
+    def original(t: dict) -> date:
+        return t["original_deadline"] or t["deadline"]
+
+    # Counted against the original deadline (the headline's rule); an extended task is
+    # listed with its current deadline too (已延期).
     overdue = [
-        {**task_row(t), "overdue_days": (as_of - t["deadline"]).days}
-        for t in tasks.filter(status__in=WORKING_STATUSES, deadline__lt=as_of)
+        {
+            **task_row(t),
+            "original_deadline": original(t).isoformat(),
+            "extended": original(t) != t["deadline"],
+            "overdue_days": (as_of - original(t)).days,
+        }
+        for t in tasks.filter(overdue_q(as_of))
         .exclude(closed_at__lt=end)
-        .order_by("deadline", "code")
+        .order_by(Coalesce("original_deadline", "deadline"), "code")
         .values(*task_columns)
     ]
     red_reasons: dict[int, set[str]] = defaultdict(set)

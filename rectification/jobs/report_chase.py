@@ -7,6 +7,11 @@ and month (the key carries the period, not the day, so a missed evening is caugh
 day without a second reminder). On the cutoff day itself (evening: the report was due by the
 end of that day) the task gets a YELLOW auto Warning with reason NO_REPORT, its colour turns
 at least yellow, and the units are told the report is now late.
+
+长期坚持 tasks closed by stage (阶段性销号) stay watched: in the settings.MONTHLY_REPORT_CHASE_DAYS
+days up to a quarter's last day, the units assigned to every such task closed before the quarter
+began and with no re-check report (a QUARTERLY ProgressReport, services.task_report_recheck) for
+the quarter are reminded — once per task, unit user and quarter.
 """
 
 from dataclasses import dataclass
@@ -24,6 +29,7 @@ from rectification.choices import (
     WORKING_STATUSES,
     NotificationKind,
     PeriodKind,
+    TaskStatus,
     WarningLevel,
     WarningReason,
 )
@@ -40,6 +46,7 @@ class ChaseRun:
     phase: str  # "chase", "cutoff" or "idle"
     tasks: int
     rows: int
+    rechecks: int = 0  # re-check reminders written (长期坚持)
 
 
 def missing(on: date):
@@ -62,6 +69,59 @@ def missing(on: date):
         .values_list("task_id", "task__code", "task__name", "task__lead_unit_id", "unit_id")
         .distinct()
     )
+
+
+def quarter_of(on: date) -> tuple[str, date, date]:
+    """(code "2020-Q1", first day, last day) of `on`'s quarter (services.period_for's rule)."""
+    quarter = (on.month - 1) // 3
+    start = date(on.year, 3 * quarter + 1, 1)
+    end = periods.month_end(date(on.year, 3 * quarter + 3, 1))
+    return f"{on.year}-Q{quarter + 1}", start, end
+
+
+def recheck_missing(on: date):
+    """(task id, code, name, unit id) per unit assigned to each 长期坚持 task closed by stage
+    before `on`'s quarter began, with no re-check report for the quarter."""
+    code, start, _end = quarter_of(on)
+    reported = ProgressReport.objects.filter(
+        task_id=OuterRef("task_id"), period__kind=PeriodKind.QUARTERLY, period__code=code
+    )
+    return (
+        Assignment.objects.filter(
+            ~Exists(reported),
+            task__status=TaskStatus.CLOSED,
+            task__is_ongoing=True,
+            task__closed_at__lt=periods.local_midnight(start),
+        )
+        .order_by("task_id", "unit_id")
+        .values_list("task_id", "task__code", "task__name", "unit_id")
+        .distinct()
+    )
+
+
+def _chase_rechecks(on: date) -> int:
+    """Remind the units of 长期坚持 tasks whose quarterly re-check is missing; notifications
+    written."""
+    code, _start, end = quarter_of(on)
+    if not end - timedelta(days=settings.MONTHLY_REPORT_CHASE_DAYS) <= on <= end:
+        return 0
+    rows = list(recheck_missing(on).iterator(chunk_size=CHUNK))
+    members = recipients.unit_members({r[3] for r in rows})
+    kind = NotificationKind.RECHECK_CHASE
+
+    def messages():
+        for task_id, task_code, name, unit_id in rows:
+            yield from recipients.messages_for(
+                members.get(unit_id, []),
+                kind=kind,
+                key=f"{kind.value}:{task_id}:{code}",
+                title=f"【阶段复查提醒】{task_code} {name}（长期坚持）{code}复查情况尚未报送",
+                body=f"该任务已阶段性销号，请于{end:%m月%d日}前报送本季度复查情况及佐证材料。",
+                task_id=task_id,
+                url=f"/tasks/{task_id}/",
+            )
+
+    return notify_many(messages())
 
 
 # The tasks that turn yellow on the cutoff day: those given today's NO_REPORT warning that
@@ -104,6 +164,7 @@ def _turn_yellow(on: date) -> int:
 
 def run(on: date | None = None) -> ChaseRun:
     on = on or clock.today()
+    rechecks = _chase_rechecks(on)
     cutoff = periods.report_cutoff(on)
     window_start = cutoff - timedelta(days=settings.MONTHLY_REPORT_CHASE_DAYS)
     if window_start <= on < cutoff:
@@ -111,7 +172,7 @@ def run(on: date | None = None) -> ChaseRun:
     elif on == cutoff:
         phase = "cutoff"
     else:
-        return ChaseRun(on, "idle", 0, 0)
+        return ChaseRun(on, "idle", 0, 0, rechecks)
     rows = list(missing(on).iterator(chunk_size=CHUNK))
     task_ids = sorted({r[0] for r in rows})
     if phase == "cutoff":
@@ -165,4 +226,4 @@ def run(on: date | None = None) -> ChaseRun:
                     robots[unit_id], unit_id, kind=kind, key=key, title=title, body=body
                 )
 
-    return ChaseRun(on, phase, len(task_ids), notify_many(messages()))
+    return ChaseRun(on, phase, len(task_ids), notify_many(messages()), rechecks)

@@ -609,7 +609,10 @@ def closeout_close(
         actor,
         expected_version=expected_version,
         target=app,
-        note=f"销号{('，' + doc_no.strip()) if doc_no.strip() else ''}",
+        # A 长期坚持 task closes by stage (阶段性销号): CLOSED, and watched by its quarterly
+        # re-check reports (task_report_recheck, chased by jobs.report_chase).
+        note=f"{'阶段性销号（长期坚持，按季度复查）' if task.is_ongoing else '销号'}"
+        f"{('，' + doc_no.strip()) if doc_no.strip() else ''}",
         closed_at=now,
         progress_pct=100,
         schedule_status="NA",
@@ -649,7 +652,9 @@ def task_record_lookback(
         raise InvalidInput("请选择检查方式", field="method")
     if result not in LookBackResult.values:
         raise InvalidInput("请选择检查结论", field="result")
-    rebound = result == LookBackResult.REBOUND
+    # A partial rebound (部分反弹) reopens the task like a full one: what rebounded is rectified
+    # again, the reopen event pointing at this look-back.
+    rebound = result in (LookBackResult.REBOUND, LookBackResult.PARTIAL)
     if rebound and not findings.strip():
         raise InvalidInput("反弹时请写明发现的问题", field="findings")
     if rebound and (new_deadline is None or new_deadline < check_date):
@@ -678,11 +683,14 @@ def task_record_lookback(
             actor,
             expected_version=expected_version,
             target=check,
-            note=f"回头看发现反弹（{closed_on}销号）：{findings.strip()}",
+            note=f"回头看发现{LookBackResult(result).label}（{closed_on}销号）：{findings.strip()}",
             closed_at=None,
             reopen_count=F("reopen_count") + 1,
             start_date=check_date,
             deadline=new_deadline,
+            # A reopening starts a new round of rectification: its deadline is the one
+            # statistics count against (selectors.overdue_q), not the first round's.
+            original_deadline=new_deadline,
             progress_pct=0,
         )
         refresh_schedule(task)

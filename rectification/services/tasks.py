@@ -7,8 +7,10 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from accounts import clock, events
+from accounts.choices import Role
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
 from accounts.events import EventVerb
 from accounts.models import Person, Region, Unit, User
@@ -19,6 +21,8 @@ from rectification.choices import (
     AssignmentRole,
     ExtensionStatus,
     NotificationKind,
+    PeriodKind,
+    ReportReviewStatus,
     SiteType,
     TaskStatus,
 )
@@ -30,6 +34,7 @@ from rectification.models import (
     Extension,
     Milestone,
     ProgressReport,
+    ProgressReportRevision,
     Task,
 )
 from rectification.services.base import (
@@ -42,13 +47,34 @@ from rectification.services.base import (
     _office_users_for,
     _save_evidence,
     _task_url,
+    _unit_users,
     notify,
     period_for,
     refresh_schedule,
 )
 
-
 # Reporter and unit-head actions
+REPORT_FIELDS = (
+    "unit_id",
+    "progress_text",
+    "progress_pct",
+    "difficulties",
+    "next_steps",
+    "invest_wan",
+    "falling_reason",
+    "review_status",
+    "review_note",
+    "submitted_by_id",
+    "submitted_at",
+)
+
+
+def suggests_closeout(task: Task) -> bool:
+    """A report reached 100 % on a task still being worked on, with no application yet: the
+    reporter is asked whether to apply for close-out (the page offers it, the API hints it)."""
+    return task.progress_pct == 100 and task.status == TaskStatus.IN_PROGRESS
+
+
 @transaction.atomic
 def task_report_progress(
     *,
@@ -59,21 +85,42 @@ def task_report_progress(
     difficulties: str = "",
     next_steps: str = "",
     invest_wan: Decimal | None = None,
+    falling_reason: str = "",
     files: Sequence[EvidenceFile] = (),
     expected_version: int | None = None,
 ) -> ProgressReport:
-    """A unit reports monthly progress (本月进展), optionally with evidence files."""
+    """A unit reports monthly progress (本月进展), optionally with evidence files.
+
+    One report per task per month: a second report in the same month amends the first (its
+    earlier version is kept as a ProgressReportRevision). Progress lower than the last
+    report's needs an explanation (falling_reason)."""
     task = _load_visible_task(task, actor, for_update=True)
     move = MOVES["report"]
     _check_actor(actor, task, move)
+    # Before the content checks: a fall is judged against the version the reporter saw.
+    _check_version(task, expected_version)
     if not progress_text or not progress_text.strip():
         raise InvalidInput("请填写本月进展", field="progress_text")
     if not isinstance(progress_pct, int) or not 0 <= progress_pct <= 100:
         raise InvalidInput("完成比例必须是 0 到 100 之间的整数", field="progress_pct")
     if task.status not in move.sources:
         raise InvalidState(f"任务当前状态为“{task.get_status_display()}”，不能报送进展")
+    falling_reason = (falling_reason or "").strip()
+    if progress_pct < task.progress_pct and not falling_reason:
+        raise InvalidInput(
+            f"完成比例（{progress_pct}%）低于上次报送的 {task.progress_pct}%："
+            "进度回落必须填写回落原因",
+            field="falling_reason",
+        )
+    if progress_pct >= task.progress_pct:
+        falling_reason = ""
     today = clock.today()
     period = period_for(today)
+    existing = (
+        ProgressReport.objects.select_for_update(of=("self",))
+        .filter(task=task, period=period)
+        .first()
+    )
     first_report = task.status == TaskStatus.NOT_STARTED
     if first_report:
         task = _move_task(
@@ -87,21 +134,49 @@ def task_report_progress(
     else:
         task = _bump_version(task, expected_version=expected_version, progress_pct=progress_pct)
     task = refresh_schedule(task, today=today)
-    report = ProgressReport.objects.create(
-        task=task,
-        period=period,
-        unit_id=actor.unit_id,
-        progress_text=progress_text.strip(),
-        progress_pct=progress_pct,
-        schedule_status=task.schedule_status,
-        difficulties=difficulties.strip(),
-        next_steps=next_steps.strip(),
-        invest_wan=invest_wan,
-        submitted_by=actor,
-        submitted_at=clock.now(),
-    )
+    values = {
+        "unit_id": actor.unit_id,
+        "progress_text": progress_text.strip(),
+        "progress_pct": progress_pct,
+        "schedule_status": task.schedule_status,
+        "difficulties": difficulties.strip(),
+        "next_steps": next_steps.strip(),
+        "invest_wan": invest_wan,
+        "falling_reason": falling_reason,
+        "submitted_by": actor,
+        "submitted_at": clock.now(),
+    }
+    if existing is None:
+        report = ProgressReport.objects.create(task=task, period=period, **values)
+    else:
+        ProgressReportRevision.objects.create(
+            report=existing,
+            replaced_at=values["submitted_at"],
+            **{name: getattr(existing, name) for name in REPORT_FIELDS},
+        )
+        # An amended report is read again: a 退回补充 is answered by the amendment.
+        ProgressReport.objects.filter(pk=existing.pk).update(
+            **values,
+            revision_count=F("revision_count") + 1,
+            review_status=ReportReviewStatus.PENDING,
+            reviewed_by=None,
+            reviewed_at=None,
+        )
+        report = ProgressReport.objects.get(pk=existing.pk)
     _save_evidence(task=task, actor=actor, files=files, report=report)
-    if not first_report:
+    if existing is not None:
+        events.record(
+            Event,
+            task=task,
+            target=report,
+            verb=EventVerb.REPORT_AMEND,
+            actor=actor,
+            from_status=task.status,
+            to_status=task.status,
+            note=f"{period.code} 修改为完成{progress_pct}%（第{report.revision_count}次修改）"
+            + (f"；回落原因：{falling_reason}" if falling_reason else ""),
+        )
+    elif not first_report:
         events.record(
             Event,
             task=task,
@@ -110,9 +185,121 @@ def task_report_progress(
             actor=actor,
             from_status=task.status,
             to_status=task.status,
-            note=f"{period.code} 完成{progress_pct}%",
+            note=f"{period.code} 完成{progress_pct}%"
+            + (f"；回落原因：{falling_reason}" if falling_reason else ""),
         )
     return report
+
+
+@transaction.atomic
+def task_report_recheck(
+    *,
+    task: Task | int,
+    actor: User,
+    progress_text: str,
+    files: Sequence[EvidenceFile] = (),
+    expected_version: int | None = None,
+) -> ProgressReport:
+    """A unit reports the quarterly re-check (阶段复查) of a 长期坚持 task closed by stage: one
+    report per quarter (a second one amends it), chased by jobs.report_chase."""
+    task = _load_visible_task(task, actor, for_update=True)
+    move = MOVES["recheck"]
+    _check_actor(actor, task, move)
+    _check_version(task, expected_version)
+    if task.status not in move.sources or not task.is_ongoing:
+        raise InvalidState("只有阶段性销号的长期坚持任务需要按季度报送复查情况")
+    if not progress_text or not progress_text.strip():
+        raise InvalidInput("请填写本季度复查情况", field="progress_text")
+    period = period_for(clock.today(), PeriodKind.QUARTERLY)
+    task = _bump_version(task, expected_version=expected_version)
+    values = {
+        "unit_id": actor.unit_id,
+        "progress_text": progress_text.strip(),
+        "progress_pct": task.progress_pct,
+        "schedule_status": task.schedule_status,
+        "submitted_by": actor,
+        "submitted_at": clock.now(),
+    }
+    existing = (
+        ProgressReport.objects.select_for_update(of=("self",))
+        .filter(task=task, period=period)
+        .first()
+    )
+    if existing is None:
+        report = ProgressReport.objects.create(task=task, period=period, **values)
+    else:
+        ProgressReportRevision.objects.create(
+            report=existing,
+            replaced_at=values["submitted_at"],
+            **{name: getattr(existing, name) for name in REPORT_FIELDS},
+        )
+        ProgressReport.objects.filter(pk=existing.pk).update(
+            **values,
+            revision_count=F("revision_count") + 1,
+            review_status=ReportReviewStatus.PENDING,
+        )
+        report = ProgressReport.objects.get(pk=existing.pk)
+    _save_evidence(task=task, actor=actor, files=files, report=report)
+    events.record(
+        Event,
+        task=task,
+        target=report,
+        verb=EventVerb.RECHECK,
+        actor=actor,
+        note=f"{period.code} 阶段复查：{progress_text.strip()}"[:500],
+    )
+    return report
+
+
+@transaction.atomic
+def report_review(
+    *,
+    report: ProgressReport | int,
+    actor: User,
+    returned: bool = False,
+    note: str = "",
+) -> ProgressReport:
+    """The office marks a progress report 已审阅, or 退回补充 with a note (the unit is told)."""
+    report_id = report.pk if isinstance(report, ProgressReport) else report
+    task_id = ProgressReport.objects.filter(pk=report_id).values_list("task_id", flat=True).first()
+    if task_id is None:
+        raise NotFound("进展报告不存在")
+    task = _load_visible_task(task_id, actor, for_update=True)
+    _check_actor(actor, task, MOVES["report_review"])
+    note = (note or "").strip()
+    if returned and not note:
+        raise InvalidInput("退回补充时请写明需要补充的内容", field="note")
+    current = ProgressReport.objects.select_for_update(of=("self",)).get(pk=report_id)
+    if current.review_status != ReportReviewStatus.PENDING:
+        raise InvalidState(
+            f"该进展报告已{current.get_review_status_display()}，单位修改后才能再次审阅"
+        )
+    status = ReportReviewStatus.RETURNED if returned else ReportReviewStatus.REVIEWED
+    changed = ProgressReport.objects.filter(
+        pk=current.pk, review_status=ReportReviewStatus.PENDING
+    ).update(review_status=status, review_note=note, reviewed_by=actor, reviewed_at=clock.now())
+    if changed != 1:
+        raise StaleVersion("该进展报告刚刚被他人审阅")
+    current.refresh_from_db()
+    events.record(
+        Event,
+        task=task,
+        target=current,
+        verb=EventVerb.REPORT_RETURN if returned else EventVerb.REPORT_REVIEW,
+        actor=actor,
+        note=f"{current.period.code} {status.label}" + (f"：{note}" if note else ""),
+    )
+    if returned:
+        notify(
+            recipients=_unit_users(current.unit_id, [Role.REPORTER, Role.UNIT_HEAD]),
+            kind=NotificationKind.REPORT_RETURNED,
+            task=task,
+            title=f"{task.code} {current.period.code} 进展报告退回补充",
+            body=note,
+            url=_task_url(task),
+            key=f"report_returned:{current.pk}:{current.revision_count}",
+        )
+    return current
 
 
 @transaction.atomic
@@ -159,6 +346,13 @@ def task_request_extension(
     _check_version(task, expected_version)
     if task.status not in move.sources:
         raise InvalidState(f"任务当前状态为“{task.get_status_display()}”，不能申请延期")
+    if task.deadline and clock.today() > task.deadline:
+        # An extension is asked for before the deadline; after it, only the office may decide
+        # one (逾期后延期, extension_grant_overdue), and the task stays overdue in statistics.
+        raise InvalidState(
+            f"整改时限 {task.deadline:%Y-%m-%d} 已过，不能再申请延期：延期须在时限届满前申请，"
+            "逾期后延期只能由环督办决定并说明理由"
+        )
     if not reason or not reason.strip():
         raise InvalidInput("请填写延期理由", field="reason")
     if task.deadline and requested_deadline <= task.deadline:
@@ -229,7 +423,7 @@ def extension_decide(
         raise StaleVersion("该延期申请刚刚被他人审批")
     ext.refresh_from_db()
     if approve:
-        changes = {"deadline": ext.requested_deadline}
+        changes = {"deadline": ext.requested_deadline, "extension_count": F("extension_count") + 1}
         if task.original_deadline is None:
             changes["original_deadline"] = task.deadline
         task = _bump_version(task, expected_version=None, **changes)
@@ -253,6 +447,74 @@ def extension_decide(
         key=f"{verb.value}:{ext.pk}",
     )
     return ext
+
+
+@transaction.atomic
+def extension_grant_overdue(
+    *,
+    task: Task | int,
+    actor: User,
+    new_deadline: date,
+    reason: str,
+    expected_version: int | None = None,
+) -> Extension:
+    """逾期后延期: the office sets a later working deadline for a task already past it, with a
+    reason. The unit cannot ask for this (task_request_extension refuses after the deadline);
+    statistics keep counting the task overdue against its original deadline."""
+    task = _load_visible_task(task, actor, for_update=True)
+    move = MOVES["extension_overdue"]
+    _check_actor(actor, task, move)
+    _check_version(task, expected_version)
+    if task.status not in move.sources:
+        raise InvalidState(f"任务当前状态为“{task.get_status_display()}”，不能延期")
+    today = clock.today()
+    if not task.deadline or task.deadline >= today:
+        raise InvalidState("任务尚未逾期：时限届满前的延期由责任单位申请，不能作逾期后延期")
+    if not reason or not reason.strip():
+        raise InvalidInput("逾期后延期必须说明理由", field="reason")
+    if new_deadline is None or new_deadline <= today:
+        raise InvalidInput("新的整改时限必须晚于今天", field="new_deadline")
+    if Extension.objects.filter(task=task, status=ExtensionStatus.PENDING).exists():
+        raise InvalidState("该任务已有待审批的延期申请，请先审批")
+    now = clock.now()
+    extension = Extension.objects.create(
+        task=task,
+        unit_id=task.lead_unit_id or actor.unit_id,
+        requested_by=actor,
+        previous_deadline=task.deadline,
+        requested_deadline=new_deadline,
+        reason=reason.strip(),
+        after_deadline=True,
+        status=ExtensionStatus.APPROVED,
+        decided_by=actor,
+        decided_at=now,
+        decision_note=reason.strip(),
+    )
+    changes = {"deadline": new_deadline, "extension_count": F("extension_count") + 1}
+    if task.original_deadline is None:
+        changes["original_deadline"] = task.deadline
+    task = _bump_version(task, expected_version=expected_version, **changes)
+    refresh_schedule(task)
+    events.record(
+        Event,
+        task=task,
+        target=extension,
+        verb=EventVerb.EXTENSION_OVERDUE,
+        actor=actor,
+        note=f"逾期后延期至 {new_deadline:%Y-%m-%d}（原时限 {extension.previous_deadline:%Y-%m-%d}）："
+        f"{reason.strip()}",
+    )
+    if task.lead_unit_id:
+        notify(
+            recipients=_unit_users(task.lead_unit_id, [Role.REPORTER, Role.UNIT_HEAD]),
+            kind=NotificationKind.EXTENSION_APPROVE,
+            task=task,
+            title=f"{task.code} 逾期后延期至 {new_deadline:%Y-%m-%d}",
+            body=reason.strip(),
+            url=_task_url(task),
+            key=f"extension_overdue:{extension.pk}",
+        )
+    return extension
 
 
 @transaction.atomic

@@ -101,7 +101,7 @@ def form_page(
     service: Callable[..., Any],
     inputs: Callable[[dict], dict],
     success: str | Callable[[Any], str],
-    done: str,
+    done: str | Callable[[Any], str],
     context: dict | None = None,
     initial: dict | None = None,
     form_kwargs: dict | None = None,
@@ -111,7 +111,8 @@ def form_page(
     GET shows the form (with `initial`). POST validates it, calls `service` with
     `inputs(cleaned_data)` through call_service, and on success flashes `success` (or
     `success(result)`) and redirects to `done`; an invalid form is re-rendered with 400, a
-    refusal with the service's error on the form (400 / 409; 403 and 404 raise).
+    refusal with the service's error on the form (400 / 409; 403 and 404 raise). `done` may
+    be a function of the result (where to go next depends on what was saved).
     """
     form_kwargs = form_kwargs or {}
     status = 200
@@ -121,7 +122,7 @@ def form_page(
             result, status = call_service(form, service, **inputs(form.cleaned_data))
             if not status:
                 messages.success(request, success(result) if callable(success) else success)
-                return redirect(done)
+                return redirect(done(result) if callable(done) else done)
         else:
             status = FORM_INVALID
     else:

@@ -16,12 +16,27 @@ from rectification import services
 from rectification.choices import AssignmentRole, ExtensionStatus, WarningLevel
 from rectification.forms import (
     ExtensionDecisionForm,
+    OverdueExtensionForm,
+    ReportReviewForm,
     SupervisionForm,
     TaskCreateForm,
     TaskUnitsForm,
 )
-from rectification.models import Assignment, Extension, SupervisionNotice, Task, Warning
-from rectification.views.common import call_service, form_page, require_move, require_office
+from rectification.models import (
+    Assignment,
+    Extension,
+    ProgressReport,
+    SupervisionNotice,
+    Task,
+    Warning,
+)
+from rectification.views.common import (
+    call_service,
+    flash_errors,
+    form_page,
+    require_move,
+    require_office,
+)
 
 
 def _units_in_scope(user):
@@ -65,6 +80,19 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "请选择审批结论")
         return redirect("extension_queue")
     approve = form.cleaned_data["decision"] == "approve"
+    if approve and not form.cleaned_data["confirm"]:
+        # Approval moves the working deadline: confirm it on a page that shows what changes.
+        extension = get_visible_or_404(
+            Extension.objects.select_related("task", "unit", "requested_by"), request.user, pk=pk
+        )
+        if extension.status != ExtensionStatus.PENDING:
+            messages.error(request, "该延期申请已经审批过")
+            return redirect("extension_queue")
+        return render(
+            request,
+            "office/extension_confirm.html",
+            {"e": extension, "note": form.cleaned_data["note"]},
+        )
     _, status = call_service(
         form,
         services.extension_decide,
@@ -80,6 +108,55 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "已批准延期" if approve else "已驳回延期申请")
     return redirect("extension_queue")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_extension_overdue(request: HttpRequest, pk: int) -> HttpResponse:
+    """逾期后延期: the office extends a task already past its deadline, with a reason."""
+    require_move(request.user, "extension_overdue")
+    task = get_visible_or_404(Task.objects.select_related("round", "region"), request.user, pk=pk)
+    return form_page(
+        request,
+        form_class=OverdueExtensionForm,
+        template="office/task_extension_overdue.html",
+        context={"task": task},
+        initial={"version": task.version},
+        service=services.extension_grant_overdue,
+        inputs=lambda d: {
+            "task": task,
+            "actor": request.user,
+            "new_deadline": d["new_deadline"],
+            "reason": d["reason"],
+            "expected_version": d["version"],
+        },
+        success="已作逾期后延期；统计中该任务仍按原定时限计为逾期",
+        done=reverse("task_detail", args=[task.pk]),
+    )
+
+
+@login_required
+@require_POST
+def report_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """已审阅 / 退回补充 on a progress report, from the task page."""
+    require_move(request.user, "report_review")
+    report = get_visible_or_404(ProgressReport.objects.all(), request.user, pk=pk)
+    form = ReportReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择审阅结论")
+        return redirect("task_detail", report.task_id)
+    returned = form.cleaned_data["decision"] == "returned"
+    _, status = flash_errors(
+        request,
+        services.report_review,
+        report=report.pk,
+        actor=request.user,
+        returned=returned,
+        note=form.cleaned_data["note"],
+    )
+    if not status:
+        messages.success(request, "已退回补充，并通知报送单位" if returned else "已标记为已审阅")
+    return redirect("task_detail", report.task_id)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,7 +28,13 @@ from rectification.choices import (
     WarningLevel,
 )
 from rectification.filtersets import TaskFilterSet
-from rectification.forms import CloseoutForm, EvidenceForm, ExtensionForm, ProgressReportForm
+from rectification.forms import (
+    CloseoutForm,
+    EvidenceForm,
+    ExtensionForm,
+    ProgressReportForm,
+    RecheckForm,
+)
 from rectification.lifecycle import allowed_moves
 from rectification.models import (
     Assignment,
@@ -39,9 +45,12 @@ from rectification.models import (
     Extension,
     LookBackCheck,
     Milestone,
+    ProgressReport,
+    ProgressReportRevision,
     Task,
     Warning,
 )
+from rectification.services.base import unit_roles
 from rectification.views.common import flash_errors, form_page, require_move
 
 PAGE_SIZE = 50
@@ -219,6 +228,10 @@ class Button:
     style: str = "primary"
     icon: str = ""
     statuses: frozenset[str] = lifecycle.ANY  # narrower, when two buttons share one move
+    # A move whose service also looks at the task itself: "before_deadline" / "past_deadline"
+    # (an extension is asked for before it; after it only the office decides one), "ongoing"
+    # (the quarterly re-check of a 长期坚持 task).
+    when: str = ""
 
 
 # The task page's buttons, in page order.
@@ -231,6 +244,16 @@ TASK_BUTTONS = (
         "task",
         "outline-secondary",
         "bi-calendar-plus",
+        when="before_deadline",
+    ),
+    Button(
+        "extension_overdue",
+        "逾期后延期",
+        "task_extension_overdue",
+        "task",
+        "outline-warning",
+        "bi-calendar-x",
+        when="past_deadline",
     ),
     Button("apply", "申请销号", "task_closeout", "task", "success", "bi-check2-circle"),
     Button(
@@ -280,6 +303,15 @@ TASK_BUTTONS = (
         frozenset({TaskStatus.PUBLICIZING}),
     ),
     Button("lookback", "回头看", "task_lookback", "task", "warning", "bi-binoculars"),
+    Button(
+        "recheck",
+        "报送阶段复查",
+        "task_recheck",
+        "task",
+        "outline-primary",
+        "bi-arrow-repeat",
+        when="ongoing",
+    ),
     Button("assign", "调整责任单位", "task_units", "task", "outline-secondary", "bi-people"),
     Button("supervision", "发督办", "supervision_create", "task", "outline-danger", "bi-megaphone"),
 )
@@ -318,10 +350,17 @@ def task_actions(
 ) -> list[Action]:
     """The buttons of TASK_BUTTONS whose move the user may make on the task now."""
     actions = []
+    past_deadline = bool(task.deadline and task.deadline < clock.today())
+    holds = {
+        "": True,
+        "before_deadline": not past_deadline,
+        "past_deadline": past_deadline,
+        "ongoing": task.is_ongoing,
+    }
     for button in TASK_BUTTONS:
         if button.move not in allowed or task.status not in button.statuses:
             continue
-        if not _notice_allows(button.move, open_app):
+        if not holds[button.when] or not _notice_allows(button.move, open_app):
             continue
         url = _button_url(button, task, open_app)
         if url is not None:
@@ -408,6 +447,26 @@ def _timeline(task: Task, *, everything: bool) -> tuple[list[Event], bool]:
     return shown, more
 
 
+def _reports_with_history(task: Task) -> list[ProgressReport]:
+    """The latest reports (one per month), each with its earlier versions as `history` (one
+    more query, only when some report was amended)."""
+    reports = list(
+        task.reports.select_related("period", "submitted_by", "unit").order_by(
+            "-period__start_date", "-id"
+        )[:TASK_PAGE_REPORTS]
+    )
+    amended = [r.pk for r in reports if r.revision_count]
+    history: dict[int, list] = {}
+    if amended:
+        for version in ProgressReportRevision.objects.filter(report_id__in=amended).select_related(
+            "submitted_by"
+        ):
+            history.setdefault(version.report_id, []).append(version)
+    for r in reports:
+        r.history = history.get(r.pk, [])
+    return reports
+
+
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task_page_task(request, pk)
@@ -464,11 +523,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if task.has_extensions
             else []
         ),
-        "reports": list(
-            task.reports.select_related("period", "submitted_by", "unit").order_by(
-                "-submitted_at", "-id"
-            )[:TASK_PAGE_REPORTS]
-        ),
+        "reports": _reports_with_history(task),
+        "can_review_reports": "report_review" in allowed,
         "lookbacks": (
             list(task.lookbacks.select_related("closeout").order_by("-check_date"))
             if task.has_lookbacks
@@ -497,11 +553,30 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def task_report(request: HttpRequest, pk: int) -> HttpResponse:
     task = _visible_task(request, pk)
     require_move(request.user, "report", task)
+    # One report a month: a second one amends this month's (the page says so).
+    this_month = (
+        task.reports.filter(period__code=clock.today().strftime("%Y-%m"))
+        .select_related("period")
+        .first()
+    )
+
+    def done(report: ProgressReport) -> str:
+        # A jump to 100 % on a task without an application: offer the close-out application.
+        task.refresh_from_db()
+        if services.suggests_closeout(task):
+            roles = unit_roles(request.user, task)
+            if lifecycle.refusal(request.user, lifecycle.MOVES["apply"], unit_roles=roles):
+                messages.info(request, "完成比例已达 100%，请提醒牵头单位申请销号。")
+                return _task_url(task)
+            messages.info(request, "完成比例已达 100%，是否现在申请销号？")
+            return reverse("task_closeout", args=[task.pk])
+        return _task_url(task)
+
     return form_page(
         request,
         form_class=ProgressReportForm,
         template="tasks/task_report.html",
-        context={"task": task},
+        context={"task": task, "this_month": this_month},
         initial={"version": task.version, "progress_pct": task.progress_pct},
         service=services.task_report_progress,
         inputs=lambda d: {
@@ -511,10 +586,40 @@ def task_report(request: HttpRequest, pk: int) -> HttpResponse:
             "progress_pct": d["progress_pct"],
             "difficulties": d["difficulties"],
             "next_steps": d["next_steps"],
+            "falling_reason": d["falling_reason"],
             "files": _files(d, "files", d["evidence_kind"]),
             "expected_version": d["version"],
         },
-        success="本月进展已报送",
+        success=lambda r: (
+            f"本月进展已修改（已修改 {r.revision_count} 次）"
+            if r.revision_count
+            else "本月进展已报送"
+        ),
+        done=done,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_recheck(request: HttpRequest, pk: int) -> HttpResponse:
+    """The quarterly re-check (阶段复查) of a 长期坚持 task closed by stage."""
+    task = _visible_task(request, pk)
+    require_move(request.user, "recheck", task)
+    return form_page(
+        request,
+        form_class=RecheckForm,
+        template="tasks/task_recheck.html",
+        context={"task": task},
+        initial={"version": task.version},
+        service=services.task_report_recheck,
+        inputs=lambda d: {
+            "task": task,
+            "actor": request.user,
+            "progress_text": d["progress_text"],
+            "files": _files(d, "files", AttachmentKind.DURING),
+            "expected_version": d["version"],
+        },
+        success="本季度复查情况已报送",
         done=_task_url(task),
     )
 

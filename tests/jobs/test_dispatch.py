@@ -224,7 +224,7 @@ def test_formula_like_text_is_neutralised(client, jobs_world):
     from rectification.models import Task
 
     Task.objects.filter(pk=jobs_world.task.pk).update(
-        name='=HYPERLINK("http://x")', deadline=date(2020, 1, 2)
+        name='=HYPERLINK("http://x")', deadline=date(2020, 1, 2), original_deadline=date(2020, 1, 2)
     )
     tally.recount(jobs_world.task)
     dispatch.run(FEB_1)
@@ -244,12 +244,14 @@ def test_demo_city_january_2020(demo_city):
     f = report.figures
     assert report.region.name == "示范市"
     h = f["headline"]
+    # Overdue counts the original deadline: SD-11-2, and SD-5-1 (2019-12-31, extended by the
+    # office on 2020-01-21 after its deadline to 2020-04-30) — issue 11.
     assert (h["total"], h["closed"], h["publicizing"], h["in_review"], h["overdue"]) == (
         39,
         16,
         2,
         3,
-        1,
+        2,
     )
     assert (h["red"], h["yellow"], h["completion_rate"]) == (1, 2, 41.0)
     assert {r["code"]: (r["total"], r["closed"]) for r in f["rounds"]} == {
@@ -270,13 +272,17 @@ def test_demo_city_january_2020(demo_city):
     assert ranking[:3] == [(1, "市委办"), (1, "市生态环境局"), (1, "西城区政府")]
     assert ranking[3:9] == [
         (4, "北山县政府"),
-        (5, "南江县政府"),
-        (6, "东城区政府"),
+        # 南江县政府 has SD-5-1 overdue against its original deadline (ranked after 东城区政府).
+        (5, "东城区政府"),
+        (6, "南江县政府"),
         (7, "青林县政府"),
         (8, "市城管执法局"),
         (9, "市住建局"),
     ]
-    assert [(t["code"], t["overdue_days"]) for t in f["overdue_tasks"]] == [("SD-11-2", 31)]
+    assert [(t["code"], t["overdue_days"], t["extended"]) for t in f["overdue_tasks"]] == [
+        ("SD-11-2", 31, False),
+        ("SD-5-1", 31, True),
+    ]
     assert [(t["code"], t["reasons"]) for t in f["red_tasks"]] == [("SD-11-2", "逾期未完成")]
     told = set(
         Notification.objects.filter(kind="dispatch_report").values_list(

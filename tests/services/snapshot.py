@@ -17,6 +17,7 @@ from rectification.models import (
     Milestone,
     Notification,
     ProgressReport,
+    ProgressReportRevision,
     PublicNotice,
     Task,
 )
@@ -25,6 +26,7 @@ COUNTED = (
     Task,
     Event,
     ProgressReport,
+    ProgressReportRevision,
     Attachment,
     CloseoutApplication,
     CloseoutReview,
@@ -52,6 +54,12 @@ def _snapshot() -> dict:
                 "closed_at",
                 "reopen_count",
                 "lead_unit_id",
+                "extension_count",
+            )
+        ),
+        "reports": list(
+            ProgressReport.objects.order_by("pk").values_list(
+                "pk", "progress_pct", "revision_count", "review_status", "progress_text"
             )
         ),
         "applications": list(

@@ -211,6 +211,30 @@ def _change(verb: EventVerb, w, flow) -> Callable[[], object]:
             return lambda: services.extension_decide(
                 extension=ext, actor=office, approve=approve, note="理由见附件"
             )
+        case EventVerb.EXTENSION_OVERDUE:
+            flow.to(task, "IN_PROGRESS")
+            Task.objects.filter(pk=task.pk).update(deadline=date(2020, 1, 31))
+            return lambda: services.extension_grant_overdue(
+                task=task, actor=office, new_deadline=date(2020, 6, 30), reason="疫情停工"
+            )
+        case EventVerb.REPORT_AMEND:
+            flow.to(task, "IN_PROGRESS")  # reported this month already
+            return lambda: services.task_report_progress(
+                task=task, actor=reporter, progress_text="补充本月进展", progress_pct=90
+            )
+        case EventVerb.REPORT_REVIEW | EventVerb.REPORT_RETURN:
+            flow.to(task, "IN_PROGRESS")
+            report = task.reports.get()
+            returned = verb == EventVerb.REPORT_RETURN
+            return lambda: services.report_review(
+                report=report, actor=office, returned=returned, note="请补充现场照片"
+            )
+        case EventVerb.RECHECK:
+            flow.to(task, "CLOSED")
+            Task.objects.filter(pk=task.pk).update(is_ongoing=True)
+            return lambda: services.task_report_recheck(
+                task=task, actor=reporter, progress_text="长效机制运行正常"
+            )
         case EventVerb.MILESTONE_ADD:
             return lambda: _milestone(w)
         case EventVerb.MILESTONE_EDIT:

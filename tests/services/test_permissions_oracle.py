@@ -20,7 +20,7 @@ from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
-from accounts import scope
+from accounts import clock, scope
 from accounts.choices import Role, UnitKind
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from accounts.models import Region, Unit
@@ -34,9 +34,11 @@ from rectification.models import (
     Event,
     Extension,
     Milestone,
+    ProgressReport,
     Task,
 )
 from rectification.services import CLOSEOUT_CHECKLIST, UnitRole
+from rectification.services.base import period_for
 from tests.factories import ProblemFactory, RoundFactory, TaskFactory, UnitFactory, UserFactory
 from tests.services.factories_extra import (
     MilestoneFactory,
@@ -177,6 +179,8 @@ def oracle(label: str, row, w: Who) -> bool:
         return task_reaches(row, w)
     if name in ("CloseoutReview", "PublicNotice"):
         return task_reaches(row.application.task, w)
+    if name == "ProgressReportRevision":
+        return task_reaches(row.report.task, w)
     if name == "SupervisionNotice":
         if w.kind == "unit":
             return row.target_unit_id == w.unit_id and row.status != "PROPOSED"
@@ -209,6 +213,10 @@ def filled(world, flow, before_after):
         requested_deadline=date(2020, 9, 30),
         reason="受疫情影响停工",
     )
+    for pct in (10, 20):  # the second amends the first: a ProgressReportRevision
+        services.task_report_progress(
+            task=world.other_task, actor=world.outsider, progress_text="推进中", progress_pct=pct
+        )
     flow.to(world.other_task, "APPLIED")
     flow.to(world.task, "CLOSED")
     services.task_record_lookback(
@@ -306,8 +314,9 @@ def test_the_oracle_is_not_trivial(filled):
 
 VERBS = (
     "report", "apply", "self_check_pass", "self_check_return", "accept", "return", "close",
-    "reopen", "evidence", "extension_request", "extension_decide", "review", "lookback",
-    "milestone", "assign", "edit", "supervision", "warning", "notice_objection",
+    "reopen", "evidence", "extension_request", "extension_decide", "extension_overdue",
+    "report_review", "review", "lookback", "recheck", "milestone", "assign", "edit",
+    "supervision", "warning", "notice_objection",
 )  # fmt: skip
 STATUSES = ("NOT_STARTED", "IN_PROGRESS", "APPLIED", "IN_REVIEW", "PUBLICIZING", "CLOSED")
 
@@ -327,6 +336,8 @@ def oracle_moves(user, task, app) -> set[str]:
     out = set()
     if roles and s in ("NOT_STARTED", "IN_PROGRESS"):
         out.add("report")
+    if roles and s == "CLOSED":
+        out.add("recheck")  # 长期坚持 re-check (the call below makes the task ongoing)
     if responsible and s == "IN_PROGRESS":
         out.add("apply")
     if responsible and s in ("NOT_STARTED", "IN_PROGRESS"):
@@ -340,7 +351,9 @@ def oracle_moves(user, task, app) -> set[str]:
     if responsible or office:
         out.add("milestone")
     if office:
-        out |= {"extension_decide", "edit", "supervision"}
+        out |= {"extension_decide", "edit", "supervision", "report_review"}
+        if s in ("NOT_STARTED", "IN_PROGRESS"):
+            out.add("extension_overdue")  # 逾期后延期: the office only
         if s != "CLOSED":
             out |= {"assign", "warning"}
         if s == "IN_REVIEW":
@@ -431,6 +444,30 @@ def move_call(verb: str, task, actor, before_after, world):
             reason="疫情",
         )
         return services.extension_decide(extension=ext, actor=actor, approve=True)
+    if verb == "extension_overdue":
+        Extension.objects.filter(task=task).delete()
+        Task.objects.filter(pk=task.pk).update(deadline=date(2020, 1, 31))  # past its deadline
+        return services.extension_grant_overdue(
+            task=task, actor=actor, new_deadline=date(2020, 6, 30), reason="疫情停工"
+        )
+    if verb == "recheck":
+        Task.objects.filter(pk=task.pk).update(is_ongoing=True)  # rolled back with the call
+        return services.task_report_recheck(
+            task=task, actor=actor, progress_text="长效机制运行正常"
+        )
+    if verb == "report_review":
+        report = ProgressReport.objects.filter(task=task).first()
+        if report is None:
+            report = ProgressReport.objects.create(
+                task=task,
+                period=period_for(date(2020, 2, 15)),
+                unit=world.dc_gov,
+                progress_text="完成截污管网 3 公里",
+                progress_pct=30,
+                submitted_by=world.reporter,
+                submitted_at=clock.now(),
+            )
+        return services.report_review(report=report, actor=actor)
     if verb == "review":
         if app is None:
             raise NoApplication

@@ -170,8 +170,9 @@ S = TaskStatus
 SCENARIOS = [
     Scenario("report_first", "NOT_STARTED", _report, "ok ok ok NF NA NA NA",
              move=(S.NOT_STARTED, S.IN_PROGRESS), verb="report"),
+    # The world's task was first reported this month: a second report amends it (issue 11).
     Scenario("report_again", "IN_PROGRESS", _report, "ok ok ok NF NA NA NA",
-             move=(S.IN_PROGRESS, S.IN_PROGRESS), verb="report"),
+             move=(S.IN_PROGRESS, S.IN_PROGRESS), verb="report_amend"),
     Scenario("add_evidence", "IN_PROGRESS", _evidence, "ok ok ok NF ok NA NA", verb="evidence"),
     Scenario("request_extension", "IN_PROGRESS", _request_extension, "ok ok NA NF NA NA NA",
              verb="extension_request"),

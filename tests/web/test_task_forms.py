@@ -271,11 +271,18 @@ def test_extension_request_and_decision(world, login):
     r = office.post(
         reverse("extension_decide", args=[ext.pk]), {"decision": "approve", "note": "同意"}
     )
+    # approval asks for confirmation first (issue 11): nothing changed yet
+    assert r.status_code == 200 and "确认批准" in r.content.decode()
+    assert Task.objects.get(pk=world.task.pk).deadline != date(2030, 12, 31)
+    r = office.post(
+        reverse("extension_decide", args=[ext.pk]),
+        {"decision": "approve", "note": "同意", "confirm": "1"},
+    )
     assert r.status_code == 302
     task = Task.objects.get(pk=world.task.pk)
     assert str(task.deadline) == "2030-12-31"
     page = client.get(reverse("task_detail", args=[task.pk])).content.decode()
-    assert "已延期" in page
+    assert "已延期 1 次" in page
 
 
 def test_supervision_notice_from_a_task(world, login):

@@ -39,6 +39,7 @@ class SiteType(models.TextChoices):
     WATER_SOURCE = "WATER_SOURCE", _("饮用水水源地")
     PARK = "PARK", _("工业园区")
     LANDFILL = "LANDFILL", _("垃圾填埋场")
+    ILLEGAL_BUILDING = "ILLEGAL_BUILDING", _("违法建设")
     INSTITUTIONAL = "INSTITUTIONAL", _("制度机制")
     OTHER = "OTHER", _("其他")
 
@@ -69,6 +70,7 @@ class AttachmentKind(models.TextChoices):
     MINUTES = "MINUTES", _("会议纪要")
     NOTICE = "NOTICE", _("文件")
     PENALTY = "PENALTY", _("处罚决定书")
+    DEMOLITION = "DEMOLITION", _("拆除文书")
     COMPLETION = "COMPLETION", _("竣工验收")
     PUBLICITY = "PUBLICITY", _("公示截图")
     OTHER = "OTHER", _("其他")

@@ -11,9 +11,9 @@ from rest_framework import serializers
 from inspections.choices import DeadlineType
 from rectification import lifecycle
 from rectification.choices import (
+    ACTIVE_CLOSEOUT_STATUSES,
     AssignmentRole,
     AttachmentKind,
-    CloseoutStatus,
     LookBackMethod,
     LookBackResult,
     ReviewLevel,
@@ -227,8 +227,8 @@ class TaskDetailSerializer(serializers.ModelSerializer):
         application = None
         if lifecycle.needs_applicant(user, task.status):
             application = (
-                CloseoutApplication.objects.filter(task=task, status=CloseoutStatus.SUBMITTED)
-                .only("unit_id", "applied_by_id")
+                CloseoutApplication.objects.filter(task=task, status__in=ACTIVE_CLOSEOUT_STATUSES)
+                .only("unit_id", "applied_by_id", "self_checked_by_id")
                 .first()
             )
         allowed = lifecycle.allowed_moves(
@@ -484,7 +484,9 @@ class SelfCheckInput(serializers.Serializer):
 class AcceptInput(serializers.Serializer):
     opinion = serializers.CharField()
     level = serializers.ChoiceField(
-        choices=ReviewLevel.choices, default=ReviewLevel.CITY, help_text="市级验收或行业部门认定"
+        choices=ReviewLevel.choices,
+        default=ReviewLevel.CITY,
+        help_text="市级验收（环督办的验收；行业部门认定由行业主管部门通过 review 登记）",
     )
     notice_start = serializers.DateField()
     notice_end = serializers.DateField()
@@ -509,7 +511,8 @@ class ReturnInput(serializers.Serializer):
 
 class RecordReviewInput(serializers.Serializer):
     level = serializers.ChoiceField(
-        choices=ReviewLevel.choices, help_text="市级验收、行业部门认定或省级验收"
+        choices=ReviewLevel.choices,
+        help_text="市级验收或省级复核（环督办）；行业部门认定（仅限该任务的行业主管部门单位审核人）",
     )
     result = serializers.ChoiceField(choices=ReviewResult.choices)
     opinion = serializers.CharField()

@@ -561,7 +561,9 @@ def test_a_unit_head_never_self_checks_their_own_application(world, before_after
     # then the applicant may not self-check, and the service refuses and changes nothing
     assert "self_check_pass" not in moves(world.unit_head)
     assert "self_check_pass" not in oracle_moves(world.unit_head, task, app)
-    with assert_db_unchanged(raises=NotAllowed, phrase="申请人不能对自己的申请进行县级自验"):
+    with assert_db_unchanged(
+        raises=NotAllowed, phrase="职责分离：申请人不能对本人提交的销号申请自验"
+    ):
         services.closeout_self_check(
             application=app, actor=world.unit_head, passed=True, opinion="合格"
         )

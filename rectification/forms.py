@@ -75,6 +75,17 @@ class CloseoutForm(VersionedForm):
     summary = forms.CharField(label=_("整改完成情况说明"), widget=forms.Textarea(attrs={"rows": 4}))
     before_files = MultipleFileField(label=_("整改前照片/材料"), required=False)
     after_files = MultipleFileField(label=_("整改后照片/材料"), required=False)
+    other_kind = forms.ChoiceField(
+        label=_("其他佐证的类别"),
+        choices=[
+            (kind, label)
+            for kind, label in AttachmentKind.choices
+            if kind not in (AttachmentKind.BEFORE, AttachmentKind.AFTER)
+        ],
+        initial=AttachmentKind.OTHER,
+        required=False,
+        help_text=_("监测报告、处罚决定书、拆除文书等，按点位类型的要求选择"),
+    )
     other_files = MultipleFileField(label=_("其他佐证（监测报告、竣工验收等）"), required=False)
 
     def __init__(self, *args, **kwargs):

@@ -136,16 +136,17 @@ MOVES: dict[str, Move] = {
 def _actor_refusal(user, actor: Actor, unit_roles: Collection[str]) -> str | None:
     if actor is Actor.OFFICE:
         return None if is_office(user) else "只有环督办可以执行此操作"
-    if not is_unit_member(user):
-        return "只有责任单位的填报员或审核人可以执行此操作"
+    head = is_unit_member(user) and user.role == Role.UNIT_HEAD
     if actor is Actor.LEAD_HEAD:
-        if user.role != Role.UNIT_HEAD or AssignmentRole.LEAD not in unit_roles:
+        if not head or AssignmentRole.LEAD not in unit_roles:
             return "自验由牵头单位的单位审核人进行：您不是该任务牵头单位的审核人"
         return None
     if actor is Actor.SECTOR_HEAD:
-        if user.role != Role.UNIT_HEAD or AssignmentRole.SECTOR not in unit_roles:
+        if not head or AssignmentRole.SECTOR not in unit_roles:
             return "行业部门认定须由该任务的行业主管部门的单位审核人本人登记"
         return None
+    if not is_unit_member(user):
+        return "只有责任单位的填报员或审核人可以执行此操作"
     if actor is Actor.ASSIGNED_UNIT and not unit_roles:
         return "您的单位不是该任务的责任单位"
     if actor is Actor.RESPONSIBLE_UNIT and not set(unit_roles) & set(RESPONSIBLE_ROLES):

@@ -585,11 +585,7 @@ def task_extension(request: HttpRequest, pk: int) -> HttpResponse:
 def task_closeout(request: HttpRequest, pk: int) -> HttpResponse:
     task = _visible_task(request, pk)
     require_move(request.user, "apply", task)
-    have = set(
-        Attachment.objects.filter(
-            task=task, kind__in=[AttachmentKind.BEFORE, AttachmentKind.AFTER]
-        ).values_list("kind", flat=True)
-    )
+    have = set(Attachment.objects.filter(task=task).values_list("kind", flat=True))
     return form_page(
         request,
         form_class=CloseoutForm,
@@ -598,6 +594,11 @@ def task_closeout(request: HttpRequest, pk: int) -> HttpResponse:
             "task": task,
             "has_before": AttachmentKind.BEFORE in have,
             "has_after": AttachmentKind.AFTER in have,
+            # What the site type requires on top (closeout_rules.REQUIRED_EVIDENCE).
+            "site_evidence": [
+                (rule.label, bool(rule.kinds & have))
+                for rule in closeout_rules.REQUIRED_EVIDENCE.get(task.site_type, ())
+            ],
         },
         initial={"version": task.version},
         service=services.task_apply_closeout,
@@ -609,7 +610,7 @@ def task_closeout(request: HttpRequest, pk: int) -> HttpResponse:
             "files": (
                 _files(d, "before_files", AttachmentKind.BEFORE)
                 + _files(d, "after_files", AttachmentKind.AFTER)
-                + _files(d, "other_files", AttachmentKind.OTHER)
+                + _files(d, "other_files", d["other_kind"] or AttachmentKind.OTHER)
             ),
             "expected_version": d["version"],
         },

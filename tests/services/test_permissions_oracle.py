@@ -68,6 +68,9 @@ def make_personas(world) -> dict:
     )
     forestry = UnitFactory(name="示范市林业局", short_name="市林业局", region=world.city)
     Assignment.objects.create(task=world.task, unit=forestry, role="SECTOR", sort=9)
+    # Who may act is the question for these personas; the acceptance chain (the sector unit's
+    # 认定 before 公示) has its own tests (tests/web/test_duties.py).
+    InspectionRound.objects.filter(pk=world.round.pk).update(requires_sector_review=False)
     extra = {
         "sector_head": UserFactory(username="ly_head", role=Role.UNIT_HEAD, unit=forestry),
         "gov_reporter": UserFactory(
@@ -510,10 +513,6 @@ def test_allowed_moves_match_the_oracle_and_the_services(world, flow, before_aft
     task = Task.objects.get(pk=world.task.pk)
     app = open_application(task)
     personas = make_personas(world)  # adds 市林业局 as the task's sector unit
-    # Who may act is the question here; the acceptance chain (a sector unit's 认定 before
-    # 公示) has its own tests (tests/services/test_duties.py).
-    InspectionRound.objects.filter(pk=task.round_id).update(requires_sector_review=False)
-    task = Task.objects.select_related("round").get(pk=task.pk)
     seen_ok = set()
     for name, user in personas.items():
         visible = Task.objects.visible_to(user).filter(pk=task.pk).exists()

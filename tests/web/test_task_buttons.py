@@ -37,6 +37,7 @@ BUTTON_LABELS = {
     "accept": ["验收通过并公示"],
     "return": ["验收退回", "异议成立退回"],
     "review": ["登记验收意见"],
+    "sector_review": ["行业部门认定"],
     "close": ["销号"],
     "lookback": ["回头看"],
     "assign": ["调整责任单位"],
@@ -209,8 +210,9 @@ def test_a_form_page_is_403_exactly_when_the_actor_may_not_make_the_move(
 
     flow.to(world.task, status)
     task = Task.objects.get(pk=world.task.pk)
+    personas = make_personas(world)  # (adds the task's sector unit)
     assignments = list(Assignment.objects.filter(task=task))
-    for name, user in make_personas(world).items():
+    for name, user in personas.items():
         if name == "anonymous" or not task_reaches(task, who(user)):
             continue
         client = login(user)

@@ -262,6 +262,17 @@ def closeout_self_check(
             url=_task_url(task),
             key=f"closeout_self_checked:{app.pk}",
         )
+        if task.round.requires_sector_review:
+            # The sector department's 认定 is the next step of the chain (closeout_rules).
+            for unit in _sector_units(task):
+                notify(
+                    recipients=_unit_users(unit.pk, [Role.UNIT_HEAD]),
+                    kind=NotificationKind.CLOSEOUT_SELF_CHECKED,
+                    task=task,
+                    title=f"{task.code} {label}通过，待{unit.display_name}行业部门认定",
+                    url=_task_url(task),
+                    key=f"closeout_sector:{app.pk}:{unit.pk}",
+                )
     else:
         notify(
             recipients=[app.applied_by],

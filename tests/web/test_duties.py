@@ -356,7 +356,10 @@ def test_acceptance_waits_for_the_sector_units_own_review(world, forestry, login
     )
     with assert_db_unchanged():
         assert office.post(accept, _accept_form(task)).status_code == 409
-    # when the sector head finds it in their queue and on the task page and records it
+    # when the sector head, told of it, finds it in their queue and on the task page
+    assert Notification.objects.filter(
+        recipient=forestry.head, title__contains="待市林业局行业部门认定"
+    ).exists()
     ly = login(forestry.head)
     url = reverse("closeout_sector_review", args=[app.pk])
     assert url in ly.get(reverse("selfcheck_queue")).content.decode()

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -155,8 +156,30 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     """Applications after self-check, oldest first, and those in their notice period."""
     require_office(request)
     base = _applications(request)
+    to_review = list(
+        base.filter(status=CloseoutStatus.SELF_CHECKED)
+        .prefetch_related(
+            Prefetch("reviews", queryset=CloseoutReview.objects.select_related("unit")),
+            Prefetch(
+                "task__assignments",
+                queryset=Assignment.objects.filter(role=AssignmentRole.SECTOR).select_related(
+                    "unit"
+                ),
+                to_attr="sector_assignments",
+            ),
+        )
+        .order_by("applied_at", "id")
+    )
+    for app in to_review:
+        # What the round's acceptance chain still lacks before the office may accept.
+        app.missing_steps = closeout_rules.missing_steps(
+            app.task.round,
+            closeout_rules.sector_units_of(app.task.sector_assignments),
+            sorted(app.reviews.all(), key=lambda r: r.pk),
+            skip_city=True,
+        )
     context = {
-        "to_review": base.filter(status=CloseoutStatus.SELF_CHECKED).order_by("applied_at", "id"),
+        "to_review": to_review,
         "publicizing": base.filter(status=CloseoutStatus.ACCEPTED)
         .select_related("notice")
         .order_by("notice__end_date", "id"),

@@ -350,6 +350,9 @@ def test_acceptance_waits_for_the_sector_units_own_review(world, forestry, login
             format="json",
         )
         assert response.status_code == 403
+    # and the office's queue says what the chain still lacks
+    queue = office.get(reverse("review_queue")).content.decode()
+    assert "待行业部门认定（市林业局）" in queue
     # and a 认定 stored under 市环督办 (as the old code did) does not count
     CloseoutReview.objects.create(
         application=app, level="SECTOR", unit=world.office_unit, result="PASS", opinion="代录"

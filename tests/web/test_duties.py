@@ -467,3 +467,18 @@ def test_required_evidence_by_site_type_at_application_and_acceptance(
     response = login(world.office).post(accept, _accept_form(_fresh(task)))
     assert response.status_code == 302
     assert _fresh(task).status == TaskStatus.PUBLICIZING
+
+
+def test_the_round_page_shows_its_acceptance_chain(world, login):
+    round_ = round_create(
+        actor=world.office,
+        code="SD2021",
+        name="第三轮省级督察",
+        kind="PROV_ROUTINE",
+        level="PROVINCIAL",
+        region=world.city,
+    )
+    page = login(world.office).get(reverse("round_detail", args=[round_.pk])).content.decode()
+    chain = re.search(r'data-testid="acceptance-chain">([^<]*)<', page)[1]
+    assert "行业部门认定" in chain
+    assert "省级复核" in chain

@@ -83,7 +83,7 @@ class ExtensionStatus(models.TextChoices):
 
 
 class CloseoutStatus(models.TextChoices):
-    SUBMITTED = "SUBMITTED", _("待县级自验")
+    SUBMITTED = "SUBMITTED", _("待自验")  # 县级自验 or 部门自验: closeout_rules.self_check_label
     SELF_CHECKED = "SELF_CHECKED", _("验收中")
     ACCEPTED = "ACCEPTED", _("公示中")
     APPROVED = "APPROVED", _("已销号")
@@ -98,7 +98,7 @@ ACTIVE_CLOSEOUT_STATUSES = (
 
 
 class ReviewLevel(models.TextChoices):
-    COUNTY = "COUNTY", _("县级自验")
+    COUNTY = "COUNTY", _("县级/部门自验")  # by the lead unit: closeout_rules.review_level_label
     CITY = "CITY", _("市级验收")
     SECTOR = "SECTOR", _("行业部门认定")
     PROVINCIAL = "PROVINCIAL", _("省级验收")

@@ -477,7 +477,7 @@ class CloseoutSerializer(serializers.ModelSerializer):
 
 
 class SelfCheckInput(serializers.Serializer):
-    passed = serializers.BooleanField(help_text="true=县级自验通过，false=退回")
+    passed = serializers.BooleanField(help_text="true=自验通过（县级自验/部门自验），false=退回")
     opinion = serializers.CharField()
 
 

@@ -614,7 +614,10 @@ def task_closeout(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "expected_version": d["version"],
         },
-        success="销号申请已提交，等待单位审核人县级自验",
+        success=lambda app: (
+            f"销号申请已提交，等待 {task.lead_unit.display_name if task.lead_unit else '牵头单位'} "
+            f"单位审核人{closeout_rules.self_check_label(task.lead_unit)}"
+        ),
         done=_task_url(task),
     )
 

@@ -33,8 +33,8 @@ class EventVerb(models.TextChoices):
     # Task lifecycle moves
     REPORT = "report", _("报送进展")
     APPLY = "apply", _("申请销号")
-    SELF_CHECK_PASS = "self_check_pass", _("县级自验通过")
-    SELF_CHECK_RETURN = "self_check_return", _("县级自验退回")
+    SELF_CHECK_PASS = "self_check_pass", _("自验通过")
+    SELF_CHECK_RETURN = "self_check_return", _("自验退回")
     ACCEPT = "accept", _("验收通过并公示")
     RETURN = "return", _("验收退回")
     CLOSE = "close", _("销号")

@@ -52,6 +52,7 @@ class InspectionRoundAdmin(ViewOnlyMixin, admin.ModelAdmin):
         "feedback_date",
         "report_due",
         "status",
+        "requires_sector_review",
         "requires_provincial_review",
     ]
     list_filter = ["level", "kind", "status", "requires_provincial_review"]
@@ -88,7 +89,18 @@ class InspectionRoundAdmin(ViewOnlyMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        (_("状态"), {"fields": ["status", "requires_provincial_review", "sort", "created_at"]}),
+        (
+            _("状态与验收链"),
+            {
+                "fields": [
+                    "status",
+                    "requires_sector_review",
+                    "requires_provincial_review",
+                    "sort",
+                    "created_at",
+                ]
+            },
+        ),
     ]
 
 

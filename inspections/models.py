@@ -56,8 +56,18 @@ class InspectionRound(models.Model):
     status = models.CharField(
         _("状态"), max_length=16, choices=RoundStatus.choices, default=RoundStatus.RECTIFYING
     )
-    # Close-out of this round's tasks needs a provincial acceptance (省级验收) on top of the
-    # county self-check and the city/sector acceptance (docs/domain.md §1.2, [S7][S8]).
+    # The round's acceptance chain (docs/domain.md §1.2, [S7][S8]): after the self-check, a
+    # close-out reaches 公示 only when each required step is recorded, as passed, by the unit
+    # that owns it; the office's acceptance (市级验收) is always a step.
+    # 行业部门认定: by the sector department assigned to the task (when one is), on its own account.
+    requires_sector_review = models.BooleanField(
+        _("需行业部门认定"),
+        default=True,
+        help_text=_("任务指定了行业主管部门时，须由该部门登记认定意见"),
+    )
+    # 省级复核: recorded by the office on receipt of the province's document (or by a provincial
+    # office). Provincial and central rounds require it unless the office says otherwise
+    # (inspections.services.provincial_review_by_default).
     requires_provincial_review = models.BooleanField(_("需省级验收"), default=False)
     sort = models.PositiveIntegerField(_("排序"), default=0)
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)

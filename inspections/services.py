@@ -44,6 +44,13 @@ def _check_office(actor: User, region: Region) -> None:
 
 
 @transaction.atomic
+def provincial_review_by_default(level: str, kind: str) -> bool:
+    """Whether a new round's tasks need 省级复核 before 公示: provincial and central rounds
+    (and the Yangtze warning-film problems, accepted by the province's 长江办 [S18]) are
+    reviewed by the province (docs/domain.md §1.2); a city's own rounds are not."""
+    return level in (RoundLevel.PROVINCIAL, RoundLevel.CENTRAL) or kind == RoundKind.YANGTZE_FILM
+
+
 def round_create(
     *,
     actor: User,
@@ -78,6 +85,7 @@ def round_create(
         region=region,
         plan_issued_on=plan_issued_on,
         sort=sort,
+        requires_provincial_review=provincial_review_by_default(level, kind),
     )
     events.record(
         InspectionEvent,
@@ -216,6 +224,7 @@ ROUND_EDITABLE = (
     "plan_doc_no",
     "plan_issued_on",
     "report_due",
+    "requires_sector_review",
     "requires_provincial_review",
     "sort",
 )

@@ -39,6 +39,7 @@ class SiteType(models.TextChoices):
     WATER_SOURCE = "WATER_SOURCE", _("饮用水水源地")
     PARK = "PARK", _("工业园区")
     LANDFILL = "LANDFILL", _("垃圾填埋场")
+    ILLEGAL_BUILDING = "ILLEGAL_BUILDING", _("违法建设")
     INSTITUTIONAL = "INSTITUTIONAL", _("制度机制")
     OTHER = "OTHER", _("其他")
 
@@ -69,6 +70,7 @@ class AttachmentKind(models.TextChoices):
     MINUTES = "MINUTES", _("会议纪要")
     NOTICE = "NOTICE", _("文件")
     PENALTY = "PENALTY", _("处罚决定书")
+    DEMOLITION = "DEMOLITION", _("拆除文书")
     COMPLETION = "COMPLETION", _("竣工验收")
     PUBLICITY = "PUBLICITY", _("公示截图")
     OTHER = "OTHER", _("其他")
@@ -87,7 +89,7 @@ class ReportReviewStatus(models.TextChoices):
 
 
 class CloseoutStatus(models.TextChoices):
-    SUBMITTED = "SUBMITTED", _("待县级自验")
+    SUBMITTED = "SUBMITTED", _("待自验")  # 县级自验 or 部门自验: closeout_rules.self_check_label
     SELF_CHECKED = "SELF_CHECKED", _("验收中")
     ACCEPTED = "ACCEPTED", _("公示中")
     APPROVED = "APPROVED", _("已销号")
@@ -102,7 +104,7 @@ ACTIVE_CLOSEOUT_STATUSES = (
 
 
 class ReviewLevel(models.TextChoices):
-    COUNTY = "COUNTY", _("县级自验")
+    COUNTY = "COUNTY", _("县级/部门自验")  # by the lead unit: closeout_rules.review_level_label
     CITY = "CITY", _("市级验收")
     SECTOR = "SECTOR", _("行业部门认定")
     PROVINCIAL = "PROVINCIAL", _("省级验收")

@@ -107,6 +107,17 @@ class CloseoutForm(VersionedForm):
     summary = forms.CharField(label=_("整改完成情况说明"), widget=forms.Textarea(attrs={"rows": 4}))
     before_files = MultipleFileField(label=_("整改前照片/材料"), required=False)
     after_files = MultipleFileField(label=_("整改后照片/材料"), required=False)
+    other_kind = forms.ChoiceField(
+        label=_("其他佐证的类别"),
+        choices=[
+            (kind, label)
+            for kind, label in AttachmentKind.choices
+            if kind not in (AttachmentKind.BEFORE, AttachmentKind.AFTER)
+        ],
+        initial=AttachmentKind.OTHER,
+        required=False,
+        help_text=_("监测报告、处罚决定书、拆除文书等，按点位类型的要求选择"),
+    )
     other_files = MultipleFileField(label=_("其他佐证（监测报告、竣工验收等）"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -122,10 +133,12 @@ class CloseoutForm(VersionedForm):
 
 
 class SelfCheckForm(VersionedForm):
+    # No default: the head must choose (a pass is never one click away).
     decision = forms.ChoiceField(
         label=_("自验结论"),
         choices=[("pass", _("自验通过")), ("return", _("退回"))],
         widget=forms.RadioSelect,
+        error_messages={"required": _("请选择自验结论：通过或退回")},
     )
     opinion = forms.CharField(
         label=_("自验意见/退回理由"), widget=forms.Textarea(attrs={"rows": 3})
@@ -138,7 +151,6 @@ class AcceptForm(VersionedForm):
         label=_("验收层级"),
         choices=[
             (ReviewLevel.CITY, ReviewLevel.CITY.label),
-            (ReviewLevel.SECTOR, ReviewLevel.SECTOR.label),
         ],
         initial=ReviewLevel.CITY,
     )
@@ -328,9 +340,9 @@ class EvidenceForm(VersionedForm):
 
 
 # Reviews made outside this system and recorded by the office (closeout_record_review).
+# What the office records; 行业部门认定 is the sector department's own form (SectorReviewForm).
 RECORDED_REVIEW_LEVELS = [
-    (ReviewLevel.PROVINCIAL, ReviewLevel.PROVINCIAL.label),
-    (ReviewLevel.SECTOR, ReviewLevel.SECTOR.label),
+    (ReviewLevel.PROVINCIAL, "省级复核（凭省级复核文件登记）"),
     (ReviewLevel.CITY, ReviewLevel.CITY.label),
 ]
 
@@ -378,3 +390,20 @@ class MilestoneForm(forms.Form):
 
 
 FORM_FIELDS_MILESTONE = ("name", "planned_date", "weight")
+
+
+class SectorReviewForm(forms.Form):
+    """行业部门认定, entered by the sector department's own unit head."""
+
+    result = forms.ChoiceField(
+        label=_("认定结论"),
+        choices=ReviewResult.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择认定结论")},
+    )
+    method = forms.ChoiceField(
+        label=_("认定方式"), choices=ReviewMethod.choices, initial=ReviewMethod.BOTH
+    )
+    actual_date = forms.DateField(label=_("认定日期"), widget=DATE_WIDGET)
+    reviewers = forms.CharField(label=_("认定人员"), required=False, max_length=200)
+    opinion = forms.CharField(label=_("认定意见"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -568,6 +568,16 @@ class CloseoutApplication(models.Model):
         USER, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
     )
     applied_at = models.DateTimeField(_("申请时间"))
+    # Who passed or returned the self-check; separation of duties keeps them (like the
+    # applicant) from accepting, reviewing or closing the same application.
+    self_checked_by = models.ForeignKey(
+        USER,
+        verbose_name=_("自验人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     summary = models.TextField(_("整改完成情况说明"))
     # The five close-out standards (docs/domain.md §1.2): {key: bool}, keys of
     # services/closeouts.py CLOSEOUT_CHECKLIST.

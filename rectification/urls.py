@@ -41,6 +41,11 @@ urlpatterns = [
     path("closeouts/<int:pk>/close/", closeouts.closeout_close, name="closeout_close"),
     path("closeouts/<int:pk>/review/", closeouts.closeout_review, name="closeout_review"),
     path("closeouts/<int:pk>/objection/", closeouts.closeout_objection, name="closeout_objection"),
+    path(
+        "closeouts/<int:pk>/sector-review/",
+        closeouts.closeout_sector_review,
+        name="closeout_sector_review",
+    ),
     # Office.
     path("extensions/", office.extension_queue, name="extension_queue"),
     path("extensions/<int:pk>/decide/", office.extension_decide, name="extension_decide"),

@@ -110,7 +110,8 @@ def test_an_action_in_the_pinned_demo_is_stamped_on_the_business_date(demo_city,
     # given the live demo: the business date pinned to the snapshot, no travel
     settings.TRACKER_TODAY = SNAPSHOT_DATE
     settings.TRACKER_NOW = None
-    # when 南江县 reports progress and 西城区's head passes a self-check through the services
+    # when 南江县 reports progress and the head of 市住建局 (the lead unit of JSP-1-09, which
+    # 西城区 applied for) passes its 部门自验 through the services
     report = services.task_report_progress(
         task=demo_city.tasks["SD-4-3"],
         actor=demo_city.users["nanjiang"],
@@ -122,7 +123,7 @@ def test_an_action_in_the_pinned_demo_is_stamped_on_the_business_date(demo_city,
     )
     services.closeout_self_check(
         application=application,
-        actor=demo_city.users["xicheng_head"],
+        actor=demo_city.users["zhujian_head"],
         passed=True,
         opinion="经核查，同意申请销号。",
     )

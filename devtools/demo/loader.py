@@ -32,12 +32,15 @@ from devtools.demo import data
 from devtools.demo.data import ProblemSpec, RoundSpec, Step, TaskSpec
 from devtools.demo.evidence import photo_png, report_pdf
 from inspections.models import FeedbackAspect, FeedbackCategory, InspectionRound, Petition, Problem
+from inspections.services import provincial_review_by_default
 from rectification import services
 from rectification.choices import (
     AssignmentRole,
     AttachmentKind,
     LookBackResult,
+    ReviewLevel,
     ReviewMethod,
+    ReviewResult,
     SiteType,
 )
 from rectification.jobs import warning_sweep
@@ -62,6 +65,7 @@ MONITORED_SITES = {
     SiteType.SOLID_WASTE,
 }
 NOTICE_DAYS = 7
+PROVINCIAL_OPINION = "经省级复核，整改措施已落实，同意销号"
 NOTICE_CHANNEL = "示范市人民政府网站"
 NOTICE_PHONE = "0999-12369"
 # Time of day at which each kind of step happens (the demo's working rhythm).
@@ -300,6 +304,7 @@ class _Loader:
             region=self.regions["city"],
             plan_issued_on=spec.plan_issued_on,
             sort=spec.sort,
+            requires_provincial_review=provincial_review_by_default(spec.level, spec.kind),
             **spec.fields,
         )
         self.rounds[spec.code] = round_
@@ -404,9 +409,10 @@ class _Loader:
         return found
 
     def _head(self, story: _TaskStory) -> User:
-        found = self.heads.get(story.applicant)
+        """The self-checker: a head of the task's lead unit (whichever unit applied)."""
+        found = self.heads.get(story.spec.lead)
         if found is None:
-            raise RuntimeError(f"demo data: no head user for {story.applicant}")
+            raise RuntimeError(f"demo data: no head user for {story.spec.lead}")
         return found
 
     def _evidence(
@@ -556,6 +562,18 @@ class _Loader:
         )
 
     def _accept(self, story: _TaskStory, step: Step) -> None:
+        if story.task.round.requires_provincial_review:
+            # The province's 复核 document arrived; the office records it before its own
+            # acceptance starts 公示 (the round's acceptance chain).
+            services.closeout_record_review(
+                application=story.application,
+                actor=self.office,
+                level=ReviewLevel.PROVINCIAL,
+                result=ReviewResult.PASS,
+                opinion=PROVINCIAL_OPINION,
+                reviewers="示范省生态环境保护督察整改工作领导小组办公室",
+                method=ReviewMethod.DOCS,
+            )
         start = step.day + timedelta(days=1)
         services.closeout_accept(
             application=story.application,

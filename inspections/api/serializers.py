@@ -57,6 +57,7 @@ class RoundWriteInput(serializers.Serializer):
     plan_doc_no = serializers.CharField(required=False, allow_blank=True, max_length=64)
     plan_issued_on = serializers.DateField(required=False, allow_null=True)
     report_due = serializers.DateField(required=False, allow_null=True)
+    requires_sector_review = serializers.BooleanField(required=False)
     requires_provincial_review = serializers.BooleanField(required=False)
     sort = serializers.IntegerField(required=False, min_value=0, max_value=2147483647)
 

@@ -12,6 +12,7 @@ from accounts import clock
 from inspections.choices import DeadlineType
 from rectification import lifecycle, services
 from rectification.choices import (
+    ACTIVE_CLOSEOUT_STATUSES,
     AssignmentRole,
     AttachmentKind,
     CloseoutStatus,
@@ -233,8 +234,8 @@ class TaskDetailSerializer(serializers.ModelSerializer):
         application = None
         if lifecycle.needs_applicant(user, task.status):
             application = (
-                CloseoutApplication.objects.filter(task=task, status=CloseoutStatus.SUBMITTED)
-                .only("unit_id", "applied_by_id")
+                CloseoutApplication.objects.filter(task=task, status__in=ACTIVE_CLOSEOUT_STATUSES)
+                .only("unit_id", "applied_by_id", "self_checked_by_id")
                 .first()
             )
         allowed = lifecycle.allowed_moves(
@@ -254,6 +255,12 @@ class TaskDetailSerializer(serializers.ModelSerializer):
                 allowed -= {"close"}
             if notice is None or notice.start_date > today:
                 allowed -= {"notice_objection"}
+        # The deadline narrows the extension moves and 长期坚持 the re-check, as the task
+        # page's buttons do (views.tasks.task_actions): the services refuse the rest.
+        past_deadline = bool(task.deadline and task.deadline < clock.today())
+        allowed -= {"extension_request"} if past_deadline else {"extension_overdue"}
+        if not task.is_ongoing:
+            allowed -= {"recheck"}
         return [verb for verb in lifecycle.MOVES if verb in allowed]
 
 
@@ -536,14 +543,16 @@ class CloseoutSerializer(serializers.ModelSerializer):
 
 
 class SelfCheckInput(serializers.Serializer):
-    passed = serializers.BooleanField(help_text="true=县级自验通过，false=退回")
+    passed = serializers.BooleanField(help_text="true=自验通过（县级自验/部门自验），false=退回")
     opinion = serializers.CharField()
 
 
 class AcceptInput(serializers.Serializer):
     opinion = serializers.CharField()
     level = serializers.ChoiceField(
-        choices=ReviewLevel.choices, default=ReviewLevel.CITY, help_text="市级验收或行业部门认定"
+        choices=ReviewLevel.choices,
+        default=ReviewLevel.CITY,
+        help_text="市级验收（环督办的验收；行业部门认定由行业主管部门通过 review 登记）",
     )
     notice_start = serializers.DateField()
     notice_end = serializers.DateField()
@@ -583,7 +592,8 @@ class ObjectionInput(serializers.Serializer):
 
 class RecordReviewInput(serializers.Serializer):
     level = serializers.ChoiceField(
-        choices=ReviewLevel.choices, help_text="市级验收、行业部门认定或省级验收"
+        choices=ReviewLevel.choices,
+        help_text="市级验收或省级复核（环督办）；行业部门认定（仅限该任务的行业主管部门单位审核人）",
     )
     result = serializers.ChoiceField(choices=ReviewResult.choices)
     opinion = serializers.CharField()

@@ -546,7 +546,7 @@ class CloseoutViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
         return _with_etag(Response(s.CloseoutSerializer(fresh).data, status=code), app["task_id"])
 
     @extend_schema(
-        summary="县级自验：通过或退回（申请单位审核人）",
+        summary="县级自验/部门自验：通过或退回（牵头单位审核人，申请人本人除外）",
         request=s.SelfCheckInput,
         responses={200: s.CloseoutSerializer, **WRITE_ERRORS},
         parameters=[IF_MATCH, ETAG],
@@ -596,7 +596,7 @@ class CloseoutViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
         return self._run(s.ObjectionInput, services.notice_objection_record)
 
     @extend_schema(
-        summary="登记省级验收或行业部门认定意见（环督办）",
+        summary="登记验收意见：省级复核（环督办）或行业部门认定（该任务的行业主管部门）",
         request=s.RecordReviewInput,
         responses={201: s.CloseoutReviewSerializer, **errors(400, 401, 403, 404, 409)},
     )

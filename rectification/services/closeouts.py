@@ -12,9 +12,11 @@ from accounts import clock, events
 from accounts.choices import Role
 from accounts.errors import InvalidInput, InvalidState, NotFound, StaleVersion
 from accounts.events import EventVerb
-from accounts.models import User
+from accounts.models import Unit, User
 from inspections import workdays
+from rectification import closeout_rules
 from rectification.choices import (
+    AssignmentRole,
     AttachmentKind,
     CloseoutStatus,
     LookBackMethod,
@@ -28,6 +30,7 @@ from rectification.choices import (
 )
 from rectification.lifecycle import MOVES
 from rectification.models import (
+    Assignment,
     Attachment,
     CloseoutApplication,
     CloseoutReview,
@@ -62,6 +65,53 @@ CLOSEOUT_CHECKLIST: dict[str, str] = {
 
 def _evidence_kinds(task: Task) -> set[str]:
     return set(Attachment.objects.filter(task=task).values_list("kind", flat=True))
+
+
+def _lead_unit(task: Task):
+    """The task's lead unit with its region (the self-check's label reads it)."""
+    if task.lead_unit_id is None:
+        return None
+    return Unit.objects.select_related("region").get(pk=task.lead_unit_id)
+
+
+def _sector_units(task: Task) -> list:
+    return closeout_rules.sector_units_of(
+        Assignment.objects.filter(task=task, role=AssignmentRole.SECTOR).select_related("unit")
+    )
+
+
+def _check_chain(app: CloseoutApplication, task: Task, *, before: str) -> None:
+    """The round's acceptance chain: every required step passed, recorded by the unit that
+    owns it (closeout_rules.acceptance_chain). `before`: "accept" (the office's 市级验收 is the
+    move being made) or "close"."""
+    sector_units = _sector_units(task)
+    reviews = list(
+        CloseoutReview.objects.filter(application=app).select_related("unit").order_by("id")
+    )
+    missing = closeout_rules.missing_steps(
+        task.round, sector_units, reviews, skip_city=before == "accept"
+    )
+    if missing:
+        chain = closeout_rules.chain_text(closeout_rules.acceptance_chain(task.round, sector_units))
+        lacking = "、".join(
+            f"{step.label}（须由{step.who}登记通过）"
+            if step.level == ReviewLevel.SECTOR
+            else step.label
+            for step in missing
+        )
+        action = "验收通过并公示" if before == "accept" else "销号"
+        raise InvalidState(f"验收链未完成：本轮督察要求 {chain}，尚缺{lacking}，不能{action}")
+
+
+def _check_evidence(task: Task, kinds: set[str], *, at: str) -> None:
+    """The evidence the task's site type requires (closeout_rules.REQUIRED_EVIDENCE)."""
+    missing = closeout_rules.missing_evidence(task.site_type, kinds)
+    if not missing:
+        return
+    message = closeout_rules.evidence_message(task.site_type, missing)
+    if at == "apply":
+        raise InvalidInput(f"申请销号需要上传{message}", field="files")
+    raise InvalidState(f"佐证材料不全，不能验收通过并公示：尚缺{message}")
 
 
 @transaction.atomic
@@ -104,16 +154,7 @@ def task_apply_closeout(
             fresh = fresh.filter(uploaded_at__gt=reopened_at)
         if not fresh.exists():
             raise InvalidInput("重启整改后需上传新的整改后佐证材料", field="files")
-    kinds = _evidence_kinds(task) | {f.kind for f in files}
-    lacking = [
-        label
-        for kind, label in ((AttachmentKind.BEFORE, "整改前"), (AttachmentKind.AFTER, "整改后"))
-        if kind not in kinds
-    ]
-    if lacking:
-        raise InvalidInput(
-            "申请销号需要上传" + "和".join(lacking) + "的佐证材料（照片或文件）", field="files"
-        )
+    _check_evidence(task, _evidence_kinds(task) | {f.kind for f in files}, at="apply")
     application = CloseoutApplication.objects.create(
         task=task,
         unit_id=actor.unit_id,
@@ -131,11 +172,14 @@ def task_apply_closeout(
         target=application,
         note=summary.strip()[:500],
     )
+    # The self-check belongs to the heads of the lead unit, whichever unit applied.
+    lead_unit = _lead_unit(task)
+    heads = _unit_users(task.lead_unit_id, [Role.UNIT_HEAD]) if task.lead_unit_id else []
     notify(
-        recipients=_unit_users(actor.unit_id, [Role.UNIT_HEAD]),
+        recipients=[head for head in heads if head.pk != actor.pk],
         kind=NotificationKind.CLOSEOUT_APPLIED,
         task=task,
-        title=f"{task.code} 申请销号，待县级自验",
+        title=f"{task.code} 申请销号，待{closeout_rules.self_check_label(lead_unit)}",
         url=_task_url(task),
         key=f"closeout_applied:{application.pk}",
     )
@@ -170,13 +214,15 @@ def closeout_self_check(
     opinion: str,
     expected_version: int | None = None,
 ) -> CloseoutApplication:
-    """县级自验 by the applying unit's head: pass it up to the office, or return it."""
+    """县级自验 / 部门自验 by a head of the task's lead unit (never the applicant): pass it up
+    to the office, or return it."""
     app, task = _load_application(application, actor)
     move = MOVES["self_check_pass" if passed else "self_check_return"]
     _check_actor(actor, task, move, application=app)
     _check_version(task, expected_version)  # a stale page gets "refresh", not a state error
+    label = closeout_rules.self_check_label(_lead_unit(task))
     if app.status != CloseoutStatus.SUBMITTED:
-        raise InvalidState(f"该申请当前为“{app.get_status_display()}”，不能进行县级自验")
+        raise InvalidState(f"该申请当前为“{app.get_status_display()}”，不能进行{label}")
     if not opinion or not opinion.strip():
         raise InvalidInput("请填写自验意见" if passed else "请填写退回理由", field="opinion")
     CloseoutReview.objects.create(
@@ -190,27 +236,46 @@ def closeout_self_check(
         opinion=opinion.strip(),
     )
     if passed:
-        _set_application_status(app, CloseoutStatus.SUBMITTED, status=CloseoutStatus.SELF_CHECKED)
+        _set_application_status(
+            app, CloseoutStatus.SUBMITTED, status=CloseoutStatus.SELF_CHECKED, self_checked_by=actor
+        )
     else:
         _set_application_status(
             app,
             CloseoutStatus.SUBMITTED,
             status=CloseoutStatus.RETURNED,
+            self_checked_by=actor,
             return_reason=opinion.strip(),
             returned_at=clock.now(),
         )
     _move_task(
-        task, move, actor, expected_version=expected_version, target=app, note=opinion.strip()
+        task,
+        move,
+        actor,
+        expected_version=expected_version,
+        target=app,
+        note=f"{label}：{opinion.strip()}",
     )
     if passed:
         notify(
             recipients=_office_users_for(task),
             kind=NotificationKind.CLOSEOUT_SELF_CHECKED,
             task=task,
-            title=f"{task.code} 县级自验通过，待市级验收",
+            title=f"{task.code} {label}通过，待验收",
             url=_task_url(task),
             key=f"closeout_self_checked:{app.pk}",
         )
+        if task.round.requires_sector_review:
+            # The sector department's 认定 is the next step of the chain (closeout_rules).
+            for unit in _sector_units(task):
+                notify(
+                    recipients=_unit_users(unit.pk, [Role.UNIT_HEAD]),
+                    kind=NotificationKind.CLOSEOUT_SELF_CHECKED,
+                    task=task,
+                    title=f"{task.code} {label}通过，待{unit.display_name}行业部门认定",
+                    url=_task_url(task),
+                    key=f"closeout_sector:{app.pk}:{unit.pk}",
+                )
     else:
         notify(
             recipients=[app.applied_by],
@@ -222,13 +287,6 @@ def closeout_self_check(
             key=f"closeout_returned:{app.pk}:county",
         )
     return app
-
-
-def _required_levels(task: Task) -> set[str]:
-    levels = {ReviewLevel.COUNTY}
-    if task.round.requires_provincial_review:
-        levels.add(ReviewLevel.PROVINCIAL)
-    return levels
 
 
 def notice_min_working_days() -> int:
@@ -301,15 +359,21 @@ def closeout_accept(
     method: str = ReviewMethod.BOTH,
     expected_version: int | None = None,
 ) -> CloseoutApplication:
-    """The office (city or sector acceptance) passes the application and starts 公示."""
+    """The office's acceptance (市级验收) passes the application and starts 公示, once every
+    other step of the round's acceptance chain is passed by the unit that owns it and the
+    evidence the site type requires is on the task. Never by the applicant or self-checker."""
     app, task = _load_application(application, actor)
     move = MOVES["accept"]
-    _check_actor(actor, task, move)
+    _check_actor(actor, task, move, application=app)
     _check_version(task, expected_version)
     if app.status != CloseoutStatus.SELF_CHECKED:
         raise InvalidState(f"该申请当前为“{app.get_status_display()}”，不能验收通过")
-    if level not in (ReviewLevel.CITY, ReviewLevel.SECTOR):
-        raise InvalidInput("验收层级必须是市级验收或行业部门认定", field="level")
+    if level != ReviewLevel.CITY:
+        # The office's acceptance is the 市级验收; a sector department's 认定 is its own record.
+        raise InvalidInput(
+            "验收通过并公示记录的是环督办的市级验收；行业部门认定须由行业主管部门本单位账号登记",
+            field="level",
+        )
     if method not in ReviewMethod.values:
         raise InvalidInput("请选择验收方式", field="method")
     if not opinion or not opinion.strip():
@@ -317,6 +381,8 @@ def closeout_accept(
     if notice_end < notice_start:
         raise InvalidInput("公示结束日期不能早于开始日期", field="notice_end")
     _check_notice(notice_start, notice_end, contact_phone)
+    _check_chain(app, task, before="accept")
+    _check_evidence(task, _evidence_kinds(task), at="accept")
     CloseoutReview.objects.create(
         application=app,
         level=level,
@@ -512,9 +578,12 @@ def closeout_record_review(
     reviewers: str = "",
     method: str = ReviewMethod.BOTH,
 ) -> CloseoutReview:
-    """The office records an acceptance made elsewhere (省级验收, 行业部门认定) without a move."""
+    """Record an acceptance step without a move: the office records 市级验收 or 省级复核 (on
+    receipt of the province's document); 行业部门认定 is recorded by a head of the sector unit
+    assigned to the task, on its own account (the office cannot record it for them)."""
     app, task = _load_application(application, actor)
-    _check_actor(actor, task, MOVES["review"])
+    move = MOVES["sector_review" if level == ReviewLevel.SECTOR else "review"]
+    _check_actor(actor, task, move, application=app)
     if app.status not in (CloseoutStatus.SELF_CHECKED, CloseoutStatus.ACCEPTED):
         raise InvalidState("只能为验收中或公示中的申请登记验收意见")
     if level not in ReviewLevel.values or level == ReviewLevel.COUNTY:
@@ -558,10 +627,11 @@ def closeout_close(
     filed_at: date | None = None,
     expected_version: int | None = None,
 ) -> CloseoutApplication:
-    """销号: after a notice period without an upheld objection and the required reviews."""
+    """销号: after a notice period without an upheld objection and the required reviews.
+    Never by the applicant or the self-checker."""
     app, task = _load_application(application, actor)
     move = MOVES["close"]
-    _check_actor(actor, task, move)
+    _check_actor(actor, task, move, application=app)
     _check_version(task, expected_version)
     if app.status != CloseoutStatus.ACCEPTED:
         raise InvalidState(f"该申请当前为“{app.get_status_display()}”，不能销号")
@@ -571,16 +641,7 @@ def closeout_close(
         raise InvalidState(refused)
     if objections and not objection_note.strip():
         raise InvalidInput("有异议时请填写异议处理情况", field="objection_note")
-    passed = set(
-        CloseoutReview.objects.filter(application=app, result=ReviewResult.PASS).values_list(
-            "level", flat=True
-        )
-    )
-    if not passed.intersection({ReviewLevel.CITY, ReviewLevel.SECTOR}):
-        raise InvalidState("缺少市级验收或行业部门认定意见")
-    missing = [ReviewLevel(level).label for level in _required_levels(task) - passed]
-    if missing:
-        raise InvalidState("缺少验收意见：" + "、".join(str(m) for m in missing))
+    _check_chain(app, task, before="close")
     kinds = _evidence_kinds(task)
     if AttachmentKind.BEFORE not in kinds or AttachmentKind.AFTER not in kinds:
         raise InvalidState("缺少整改前或整改后的佐证材料")

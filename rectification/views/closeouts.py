@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -11,8 +12,8 @@ from django.views.decorators.http import require_http_methods
 from accounts import clock
 from accounts.choices import Role
 from accounts.scope import get_visible_or_404
-from rectification import services
-from rectification.choices import CloseoutStatus, TaskStatus
+from rectification import closeout_rules, services
+from rectification.choices import AssignmentRole, AttachmentKind, CloseoutStatus, TaskStatus
 from rectification.forms import (
     AcceptForm,
     CloseForm,
@@ -20,16 +21,64 @@ from rectification.forms import (
     ObjectionForm,
     ReturnForm,
     ReviewRecordForm,
+    SectorReviewForm,
     SelfCheckForm,
 )
-from rectification.models import CloseoutApplication, Task
+from rectification.models import Assignment, Attachment, CloseoutApplication, CloseoutReview, Task
+from rectification.services import CLOSEOUT_CHECKLIST
 from rectification.views.common import form_page, require_move, require_office
 
 
 def _applications(request: HttpRequest):
     return CloseoutApplication.objects.visible_to(request.user).select_related(
-        "task", "task__region", "task__lead_unit", "unit", "applied_by"
+        "task", "task__region", "task__lead_unit__region", "task__round", "unit", "applied_by"
     )
+
+
+def _decision_context(app: CloseoutApplication, heading: str) -> dict:
+    """What a decision on an application is made on: the evidence (整改前 and 整改后 side by
+    side, then the documents), the close-out standards as ticked by the applicant, the
+    opinions recorded so far, and the acceptance chain with what is still missing."""
+    task = app.task
+    by_kind: dict[str, list] = {}
+    for attachment in Attachment.objects.filter(task=task).order_by("uploaded_at", "id"):
+        by_kind.setdefault(attachment.kind, []).append(attachment)
+    documents = [
+        (label, by_kind[kind])
+        for kind, label in AttachmentKind.choices
+        if kind in by_kind and kind not in (AttachmentKind.BEFORE, AttachmentKind.AFTER)
+    ]
+    reviews = list(
+        CloseoutReview.objects.filter(application=app)
+        .select_related("unit", "reviewer")
+        .order_by("id")
+    )
+    lead_unit = task.lead_unit
+    for review in reviews:
+        review.level_label = closeout_rules.review_level_label(review.level, lead_unit)
+    sector_units = closeout_rules.sector_units_of(
+        Assignment.objects.filter(task=task, role=AssignmentRole.SECTOR).select_related("unit")
+    )
+    chain = closeout_rules.acceptance_chain(task.round, sector_units)
+    missing = {
+        (step.level, step.unit_id)
+        for step in closeout_rules.missing_steps(task.round, sector_units, reviews)
+    }
+    return {
+        "app": app,
+        "task": task,
+        "heading": heading,
+        "before": by_kind.get(AttachmentKind.BEFORE, []),
+        "after": by_kind.get(AttachmentKind.AFTER, []),
+        "documents": documents,
+        "checklist": [
+            (label, bool(app.checklist.get(key))) for key, label in CLOSEOUT_CHECKLIST.items()
+        ],
+        "reviews": reviews,
+        "chain": [(step, (step.level, step.unit_id) not in missing) for step in chain],
+        "evidence_missing": closeout_rules.missing_evidence(task.site_type, by_kind),
+        "self_check_label": closeout_rules.self_check_label(lead_unit),
+    }
 
 
 def _visible_application(request: HttpRequest, pk: int) -> CloseoutApplication:
@@ -38,14 +87,40 @@ def _visible_application(request: HttpRequest, pk: int) -> CloseoutApplication:
 
 @login_required
 def selfcheck_queue(request: HttpRequest) -> HttpResponse:
+    """A unit head's queue: the applications for the tasks their unit LEADS (whichever unit
+    applied), except their own, and the 行业部门认定 their unit owes as a task's sector unit."""
     if request.user.role != Role.UNIT_HEAD or not request.user.unit_id:
-        raise PermissionDenied("只有单位审核人可以进行县级自验")
+        raise PermissionDenied("只有单位审核人可以进行自验")
+    unit_id = request.user.unit_id
     apps = (
         _applications(request)
-        .filter(unit_id=request.user.unit_id, status=CloseoutStatus.SUBMITTED)
+        .filter(task__lead_unit_id=unit_id, status=CloseoutStatus.SUBMITTED)
+        .exclude(applied_by=request.user)
         .order_by("applied_at", "id")
     )
-    return render(request, "closeouts/selfcheck_queue.html", {"applications": apps})
+    owed = [
+        app
+        for app in _applications(request)
+        .filter(
+            status=CloseoutStatus.SELF_CHECKED,
+            task__round__requires_sector_review=True,
+            task__assignments__unit_id=unit_id,
+            task__assignments__role=AssignmentRole.SECTOR,
+        )
+        .exclude(applied_by=request.user)
+        .prefetch_related("reviews")
+        .order_by("applied_at", "id")
+        if not any(
+            r.level == "SECTOR" and r.unit_id == unit_id and r.result == "PASS"
+            for r in app.reviews.all()
+        )
+    ]
+    context = {
+        "applications": apps,
+        "sector_owed": owed,
+        "self_check_label": closeout_rules.self_check_label(request.user.unit),
+    }
+    return render(request, "closeouts/selfcheck_queue.html", context)
 
 
 @login_required
@@ -53,12 +128,13 @@ def selfcheck_queue(request: HttpRequest) -> HttpResponse:
 def selfcheck_decide(request: HttpRequest, pk: int) -> HttpResponse:
     app = _visible_application(request, pk)
     require_move(request.user, "self_check_pass", app.task, application=app)
+    label = closeout_rules.self_check_label(app.task.lead_unit)
     return form_page(
         request,
         form_class=SelfCheckForm,
         template="closeouts/decide.html",
-        context={"app": app, "task": app.task, "heading": "县级自验"},
-        initial={"version": app.task.version, "decision": "pass"},
+        context=_decision_context(app, label),
+        initial={"version": app.task.version},
         service=services.closeout_self_check,
         inputs=lambda d: {
             "application": app,
@@ -70,7 +146,7 @@ def selfcheck_decide(request: HttpRequest, pk: int) -> HttpResponse:
         success=lambda app: (
             "已退回申请单位"
             if app.status == CloseoutStatus.RETURNED
-            else "县级自验通过，已报环督办验收"
+            else f"{label}通过，已报环督办验收"
         ),
         done=reverse("selfcheck_queue"),
     )
@@ -81,8 +157,30 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     """Applications after self-check, oldest first, and those in their notice period."""
     require_office(request)
     base = _applications(request)
+    to_review = list(
+        base.filter(status=CloseoutStatus.SELF_CHECKED)
+        .prefetch_related(
+            Prefetch("reviews", queryset=CloseoutReview.objects.select_related("unit")),
+            Prefetch(
+                "task__assignments",
+                queryset=Assignment.objects.filter(role=AssignmentRole.SECTOR).select_related(
+                    "unit"
+                ),
+                to_attr="sector_assignments",
+            ),
+        )
+        .order_by("applied_at", "id")
+    )
+    for app in to_review:
+        # What the round's acceptance chain still lacks before the office may accept.
+        app.missing_steps = closeout_rules.missing_steps(
+            app.task.round,
+            closeout_rules.sector_units_of(app.task.sector_assignments),
+            sorted(app.reviews.all(), key=lambda r: r.pk),
+            skip_city=True,
+        )
     context = {
-        "to_review": base.filter(status=CloseoutStatus.SELF_CHECKED).order_by("applied_at", "id"),
+        "to_review": to_review,
         # 销号 is offered from the day after the notice's last day (services.notice_close_refusal)
         "publicizing": base.filter(status=CloseoutStatus.ACCEPTED)
         .select_related("notice")
@@ -105,7 +203,7 @@ def _office_form(request, pk, verb, form_class, heading, service, inputs, succes
         form_kwargs=extra.get("form_kwargs"),
         form_class=form_class,
         template="closeouts/decide.html",
-        context={"app": app, "task": app.task, "heading": heading},
+        context=_decision_context(app, heading),
         initial=extra.get("initial", {"version": app.task.version}),
         service=service,
         inputs=lambda d: {"application": app, "actor": request.user, **inputs(d)},
@@ -240,6 +338,34 @@ def closeout_review(request: HttpRequest, pk: int) -> HttpResponse:
         },
         lambda review: f"已登记{review.get_level_display()}意见：{review.get_result_display()}",
         initial={"actual_date": clock.today()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def closeout_sector_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """行业部门认定, by a head of the task's sector unit on its own account."""
+    app = _visible_application(request, pk)
+    require_move(request.user, "sector_review", app.task, application=app)
+    return form_page(
+        request,
+        form_class=SectorReviewForm,
+        template="closeouts/decide.html",
+        context=_decision_context(app, "行业部门认定"),
+        initial={"actual_date": clock.today()},
+        service=services.closeout_record_review,
+        inputs=lambda d: {
+            "application": app,
+            "actor": request.user,
+            "level": "SECTOR",
+            "result": d["result"],
+            "method": d["method"],
+            "opinion": d["opinion"],
+            "actual_date": d["actual_date"],
+            "reviewers": d["reviewers"],
+        },
+        success=lambda review: f"已登记行业部门认定：{review.get_result_display()}",
+        done=reverse("task_detail", args=[app.task_id]),
     )
 
 

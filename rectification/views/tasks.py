@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts import clock
-from accounts.choices import RegionLevel
+from accounts.choices import RegionLevel, UnitKind
 from accounts.models import Region, Unit
 from accounts.scope import Reach, get_visible_or_404, scope_of
 from inspections.models import InspectionRound
-from rectification import lifecycle, services
+from rectification import closeout_rules, lifecycle, services
 from rectification.choices import (
     WORKING_STATUSES,
     AttachmentKind,
@@ -258,7 +258,7 @@ TASK_BUTTONS = (
     Button("apply", "申请销号", "task_closeout", "task", "success", "bi-check2-circle"),
     Button(
         "self_check_pass",
-        "县级自验",
+        "自验",  # shown as 县级自验 or 部门自验 (closeout_rules.self_check_label)
         "selfcheck_decide",
         "application",
         "warning",
@@ -283,6 +283,14 @@ TASK_BUTTONS = (
         "application",
         "outline-primary",
         "bi-journal-check",
+    ),
+    Button(
+        "sector_review",
+        "行业部门认定",
+        "closeout_sector_review",
+        "application",
+        "primary",
+        "bi-building-check",
     ),
     Button("close", "销号", "closeout_close", "application", "success", "bi-check2-all"),
     Button(
@@ -346,7 +354,11 @@ def _notice_allows(move: str, open_app: CloseoutApplication | None) -> bool:
 
 
 def task_actions(
-    task: Task, allowed: frozenset[str], open_app: CloseoutApplication | None
+    task: Task,
+    allowed: frozenset[str],
+    open_app: CloseoutApplication | None,
+    *,
+    self_check_label: str = closeout_rules.SELF_CHECK_COUNTY,
 ) -> list[Action]:
     """The buttons of TASK_BUTTONS whose move the user may make on the task now."""
     actions = []
@@ -363,8 +375,9 @@ def task_actions(
         if not holds[button.when] or not _notice_allows(button.move, open_app):
             continue
         url = _button_url(button, task, open_app)
+        label = self_check_label if button.move == "self_check_pass" else button.label
         if url is not None:
-            actions.append(Action(button.move, button.label, url, button.style, button.icon))
+            actions.append(Action(button.move, label, url, button.style, button.icon))
     return actions
 
 
@@ -419,7 +432,7 @@ def _task_page_task(request: HttpRequest, pk: int) -> Task:
     """
     task = get_object_or_404(
         Task.objects.select_related(
-            "round", "problem__category__aspect", "region", "leader"
+            "round", "problem__category__aspect", "region", "leader", "lead_unit__region"
         ).annotate(
             visible=Exists(Task.objects.visible_to(request.user).filter(pk=OuterRef("pk"))),
             **TASK_PAGE_SECTIONS,
@@ -431,7 +444,13 @@ def _task_page_task(request: HttpRequest, pk: int) -> Task:
     return task
 
 
-def _timeline(task: Task, *, everything: bool) -> tuple[list[Event], bool]:
+# The event verbs whose label names the self-check (县级自验 / 部门自验).
+SELF_CHECK_VERBS = {"self_check_pass": "通过", "self_check_return": "退回"}
+
+
+def _timeline(
+    task: Task, *, everything: bool, self_check_label: str = closeout_rules.SELF_CHECK_COUNTY
+) -> tuple[list[Event], bool]:
     """The task's events, oldest first: the latest TIMELINE_EVENTS of them unless everything,
     and whether older ones were left out."""
     events = Event.objects.filter(task=task).select_related("actor").order_by("-created_at", "-id")
@@ -443,7 +462,8 @@ def _timeline(task: Task, *, everything: bool) -> tuple[list[Event], bool]:
         shown = shown[:TIMELINE_EVENTS]
     shown.reverse()
     for event in shown:
-        event.verb_label = event.get_verb_display()
+        outcome = SELF_CHECK_VERBS.get(event.verb)
+        event.verb_label = f"{self_check_label}{outcome}" if outcome else event.get_verb_display()
     return shown, more
 
 
@@ -502,7 +522,15 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         None,
     )
     last_return = next((a for a in applications if a.status == CloseoutStatus.RETURNED), None)
-    events, more_events = _timeline(task, everything=request.GET.get("timeline") == "all")
+    self_check_label = closeout_rules.self_check_label(task.lead_unit)
+    for app in applications:
+        for review in app.reviews.all():
+            review.level_label = closeout_rules.review_level_label(review.level, task.lead_unit)
+    events, more_events = _timeline(
+        task,
+        everything=request.GET.get("timeline") == "all",
+        self_check_label=self_check_label,
+    )
     allowed = page_moves(request.user, task, assignments, open_app)
     context = {
         "task": task,
@@ -533,8 +561,10 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": events,
         "more_events": more_events,
         "timeline_events": TIMELINE_EVENTS,
-        "actions": task_actions(task, allowed, open_app),
+        "actions": task_actions(task, allowed, open_app, self_check_label=self_check_label),
         "today": clock.today(),
+        "self_check_label": self_check_label,
+        "next_step": _next_step(task, assignments, open_app),
         "can_complete_milestones": "milestone" in allowed,
         "can_plan_milestones": "edit" in allowed,
         "evidence_form": (
@@ -542,6 +572,28 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     }
     return render(request, "tasks/task_detail.html", context)
+
+
+def _next_step(task: Task, assignments, open_app) -> str:
+    """Who must act next (closeout_rules.next_step); the office's name only when it acts."""
+    office_name = "环督办"
+    if task.status in (TaskStatus.IN_REVIEW, TaskStatus.PUBLICIZING):
+        office = (
+            Unit.objects.filter(kind=UnitKind.COORD_OFFICE, region_id=task.round.region_id)
+            .order_by("sort", "id")
+            .first()
+        )
+        if office is not None:
+            office_name = office.display_name
+    return closeout_rules.next_step(
+        task,
+        lead_unit=task.lead_unit,
+        open_app=open_app,
+        reviews=list(open_app.reviews.all()) if open_app is not None else [],
+        sector_units=closeout_rules.sector_units_of(assignments),
+        office_name=office_name,
+        today=clock.today(),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -660,11 +712,7 @@ def task_extension(request: HttpRequest, pk: int) -> HttpResponse:
 def task_closeout(request: HttpRequest, pk: int) -> HttpResponse:
     task = _visible_task(request, pk)
     require_move(request.user, "apply", task)
-    have = set(
-        Attachment.objects.filter(
-            task=task, kind__in=[AttachmentKind.BEFORE, AttachmentKind.AFTER]
-        ).values_list("kind", flat=True)
-    )
+    have = set(Attachment.objects.filter(task=task).values_list("kind", flat=True))
     return form_page(
         request,
         form_class=CloseoutForm,
@@ -673,6 +721,11 @@ def task_closeout(request: HttpRequest, pk: int) -> HttpResponse:
             "task": task,
             "has_before": AttachmentKind.BEFORE in have,
             "has_after": AttachmentKind.AFTER in have,
+            # What the site type requires on top (closeout_rules.REQUIRED_EVIDENCE).
+            "site_evidence": [
+                (rule.label, bool(rule.kinds & have))
+                for rule in closeout_rules.REQUIRED_EVIDENCE.get(task.site_type, ())
+            ],
         },
         initial={"version": task.version},
         service=services.task_apply_closeout,
@@ -684,11 +737,14 @@ def task_closeout(request: HttpRequest, pk: int) -> HttpResponse:
             "files": (
                 _files(d, "before_files", AttachmentKind.BEFORE)
                 + _files(d, "after_files", AttachmentKind.AFTER)
-                + _files(d, "other_files", AttachmentKind.OTHER)
+                + _files(d, "other_files", d["other_kind"] or AttachmentKind.OTHER)
             ),
             "expected_version": d["version"],
         },
-        success="销号申请已提交，等待单位审核人县级自验",
+        success=lambda app: (
+            f"销号申请已提交，等待 {task.lead_unit.display_name if task.lead_unit else '牵头单位'} "
+            f"单位审核人{closeout_rules.self_check_label(task.lead_unit)}"
+        ),
         done=_task_url(task),
     )
 

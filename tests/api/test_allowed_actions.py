@@ -101,6 +101,8 @@ def requests_for(verb: str, task: Task, world):
             "close": ("post", a + "close/", {}, "json"),
             "review": ("post", a + "review/", {"level": "PROVINCIAL", "result": "PASS",
                                                "opinion": "合格"}, "json"),
+            "sector_review": ("post", a + "review/", {"level": "SECTOR", "result": "PASS",
+                                                      "opinion": "行业认定合格"}, "json"),
         }  # fmt: skip
     return table.get(verb)
 
@@ -144,9 +146,10 @@ def test_api_actions_accept_exactly_the_allowed_moves(world, flow, before_after,
     task = Task.objects.get(pk=world.task.pk)
     app = open_application(task)
     last = last_application(task)
+    personas = make_personas(world)  # (adds the task's sector unit)
     assignments = list(Assignment.objects.filter(task=task))
     accepted = set()
-    for name, user in make_personas(world).items():
+    for name, user in personas.items():
         if name in ("anonymous", "inactive"):
             continue
         client = APIClient()

@@ -14,14 +14,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _journey_task(demo) -> Task:
-    """A 东城区 task led by 东城区政府, in progress, closable without a provincial review."""
+    """A 东城区 task led by 东城区政府, in progress, never reopened, no sector department."""
     dc_gov = demo.users["dongcheng"].unit
     candidates = (
-        Task.objects.filter(
-            lead_unit=dc_gov,
-            status=TaskStatus.IN_PROGRESS,
-            round__requires_provincial_review=False,
-        )
+        Task.objects.filter(lead_unit=dc_gov, status=TaskStatus.IN_PROGRESS, reopen_count=0)
+        .exclude(assignments__role=AssignmentRole.SECTOR)
         .exclude(assignments__unit=demo.users["xicheng"].unit)
         .order_by("deadline", "id")
     )
@@ -102,6 +99,10 @@ def _head_self_checks(page, live_server, demo, shoot):
     expect(page.get_by_test_id("selfcheck-row")).to_have_count(1)
     shoot(page, "selfcheck-queue")
     page.get_by_role("link", name="县级自验").click()
+    # the page shows the evidence side by side and asks for a decision (no default)
+    expect(page.get_by_test_id("evidence-before").locator("img").first).to_be_visible()
+    expect(page.get_by_test_id("evidence-after").locator("img").first).to_be_visible()
+    page.get_by_label("自验通过").check()
     page.get_by_label("自验意见/退回理由").fill("经现场核查，整改到位，同意报市级验收")
     page.get_by_role("button", name="确定").click()
     expect(page.get_by_text("县级自验通过")).to_be_visible()
@@ -116,11 +117,20 @@ def test_closeout_journey_reporter_head_office_and_outsider(
     page.context.clear_cookies()
     _head_self_checks(page, live_server, demo_city, shoot)
 
-    # (3) the office accepts with the notice the form proposes (five working days from
-    # today), and may close it out only after the notice's last day
+    # (3) the office records the province's 复核 when the round requires it, accepts with the
+    # notice the form proposes (five working days from today), and may close it out only
+    # after the notice's last day
     _login(page, live_server, "office", demo_city.password)
     page.get_by_role("link", name="验收队列").click()
     shoot(page, "review-queue")
+    if task.round.requires_provincial_review:
+        row = page.get_by_test_id("review-row").filter(has_text=task.name)
+        expect(row).to_contain_text("待省级复核")
+        row.get_by_role("link", name="登记验收意见").click()
+        page.get_by_label("验收意见").fill("省级复核合格（示范省环督办复核意见）")
+        page.get_by_role("button", name="确定").click()
+        expect(page.get_by_text("已登记省级验收意见：通过")).to_be_visible()
+        page.goto(f"{live_server.url}/review/")
     page.get_by_test_id("review-row").filter(has_text=task.name).get_by_role(
         "link", name="验收通过"
     ).click()

@@ -50,6 +50,7 @@ from tests.services.factories_extra import (
 PERSONAS = (
     "reporter",  # 东城区政府, lead of world.task
     "unit_head",  # 东城区政府
+    "sector_head",  # 市林业局, the sector unit (行业主管部门) of world.task
     "coop_reporter",  # 市住建局, cooperating on both tasks
     "outsider",  # 西城区政府, lead of world.other_task
     "gov_reporter",  # 市政府办: holds a problem, no task
@@ -67,7 +68,13 @@ def make_personas(world) -> dict:
     county_office_unit = UnitFactory(
         name="东城区环督办", kind=UnitKind.COORD_OFFICE, region=world.dongcheng
     )
+    forestry = UnitFactory(name="示范市林业局", short_name="市林业局", region=world.city)
+    Assignment.objects.create(task=world.task, unit=forestry, role="SECTOR", sort=9)
+    # Who may act is the question for these personas; the acceptance chain (the sector unit's
+    # 认定 before 公示) has its own tests (tests/web/test_duties.py).
+    InspectionRound.objects.filter(pk=world.round.pk).update(requires_sector_review=False)
     extra = {
+        "sector_head": UserFactory(username="ly_head", role=Role.UNIT_HEAD, unit=forestry),
         "gov_reporter": UserFactory(
             username="gov_reporter", role=Role.REPORTER, unit=world.gov_office
         ),
@@ -316,7 +323,7 @@ VERBS = (
     "report", "apply", "self_check_pass", "self_check_return", "accept", "return", "close",
     "reopen", "evidence", "extension_request", "extension_decide", "extension_overdue",
     "report_review", "review", "lookback", "recheck", "milestone", "assign", "edit",
-    "supervision", "warning", "notice_objection",
+    "supervision", "warning", "notice_objection", "sector_review",
 )  # fmt: skip
 STATUSES = ("NOT_STARTED", "IN_PROGRESS", "APPLIED", "IN_REVIEW", "PUBLICIZING", "CLOSED")
 
@@ -343,9 +350,17 @@ def oracle_moves(user, task, app) -> set[str]:
     if responsible and s in ("NOT_STARTED", "IN_PROGRESS"):
         out.add("extension_request")
     head = member and user.role == Role.UNIT_HEAD
-    own_unit = app is not None and app.unit_id == user.unit_id
-    if head and s == "APPLIED" and own_unit and app.applied_by_id != user.pk:
+    # Separation of duties: nobody decides on an application they filed, and its self-checker
+    # makes no later decision on it.
+    applicant = app is not None and app.applied_by_id == user.pk
+    self_checker = app is not None and app.self_checked_by_id == user.pk
+    # The self-check belongs to a head of the LEAD unit, whichever unit applied.
+    if head and s == "APPLIED" and "LEAD" in roles and not applicant:
         out |= {"self_check_pass", "self_check_return"}
+    # 行业部门认定: a head of the task's sector unit, on its own account.
+    sector_head = head and "SECTOR" in roles
+    if sector_head and s in ("IN_REVIEW", "PUBLICIZING") and not (applicant or self_checker):
+        out.add("sector_review")
     if (roles or office) and s != "CLOSED":
         out.add("evidence")
     if responsible or office:
@@ -356,10 +371,12 @@ def oracle_moves(user, task, app) -> set[str]:
             out.add("extension_overdue")  # 逾期后延期: the office only
         if s != "CLOSED":
             out |= {"assign", "warning"}
+        independent = not (applicant or self_checker)
         if s == "IN_REVIEW":
-            out |= {"accept", "return", "review"}
+            out |= {"accept", "return", "review"} if independent else {"return"}
         if s == "PUBLICIZING":
-            out |= {"return", "close", "review", "notice_objection"}
+            out |= {"return", "close", "review"} if independent else {"return"}
+            out.add("notice_objection")
         if s == "CLOSED":
             out |= {"reopen", "lookback"}
     return out
@@ -474,6 +491,12 @@ def move_call(verb: str, task, actor, before_after, world):
         return services.closeout_record_review(
             application=app, actor=actor, level="PROVINCIAL", result="PASS", opinion="合格"
         )
+    if verb == "sector_review":
+        if app is None:
+            raise NoApplication
+        return services.closeout_record_review(
+            application=app, actor=actor, level="SECTOR", result="PASS", opinion="行业认定合格"
+        )
     if verb == "milestone":
         return services.milestone_complete(
             milestone=Milestone.objects.filter(task=task, done_date=None).first(), actor=actor
@@ -540,7 +563,7 @@ def test_allowed_moves_match_the_oracle_and_the_services(world, flow, before_aft
     MilestoneFactory(task=world.task)
     task = Task.objects.get(pk=world.task.pk)
     app = open_application(task)
-    personas = make_personas(world)
+    personas = make_personas(world)  # adds 市林业局 as the task's sector unit
     seen_ok = set()
     for name, user in personas.items():
         visible = Task.objects.visible_to(user).filter(pk=task.pk).exists()
@@ -611,7 +634,9 @@ def test_a_unit_head_never_self_checks_their_own_application(world, before_after
     # then the applicant may not self-check, and the service refuses and changes nothing
     assert "self_check_pass" not in moves(world.unit_head)
     assert "self_check_pass" not in oracle_moves(world.unit_head, task, app)
-    with assert_db_unchanged(raises=NotAllowed, phrase="申请人不能对自己的申请进行县级自验"):
+    with assert_db_unchanged(
+        raises=NotAllowed, phrase="职责分离：申请人不能对本人提交的销号申请自验"
+    ):
         services.closeout_self_check(
             application=app, actor=world.unit_head, passed=True, opinion="合格"
         )

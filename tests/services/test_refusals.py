@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts import clock
 from accounts.errors import InvalidInput, InvalidState, StaleVersion
 from rectification import services
 from rectification.choices import AssignmentRole
@@ -192,7 +193,7 @@ CASES = [
     ("accept-empty-opinion", "IN_REVIEW", lambda w, c: accept(w, c, opinion=""),
      InvalidInput, "请填写验收意见"),
     ("accept-county-level", "IN_REVIEW", lambda w, c: accept(w, c, level="COUNTY"),
-     InvalidInput, "市级验收或行业部门认定"),
+     InvalidInput, "验收通过并公示记录的是环督办的市级验收"),
     ("accept-before-self-check", "APPLIED", lambda w, c: accept(w, c), InvalidState, "不能验收通过"),
     ("accept-stale-version", "IN_REVIEW", lambda w, c: accept(w, c, expected_version=2),
      StaleVersion, "已被他人修改"),
@@ -388,21 +389,28 @@ def test_cannot_close_before_the_notice_ends(world, flow, settings):
     assert world.task.status == "CLOSED"
 
 
-def test_round_needing_provincial_review_cannot_close_without_one(world, flow):
-    # given a round whose items need a provincial acceptance
+def test_round_needing_provincial_review_cannot_reach_notice_or_close_without_one(world, flow):
+    # given a round whose items need a provincial review (省级复核) and an application in review
     world.round.requires_provincial_review = True
     world.round.save(update_fields=["requires_provincial_review"])
-    app = flow.to(world.task, "PUBLICIZING")
-    # when the office closes without one, then it is refused, naming the missing review
-    with assert_db_unchanged(raises=InvalidState, phrase="缺少验收意见：省级验收"):
-        close(world, {"app": app})
+    app = flow.to(world.task, "IN_REVIEW")
+    # when the office accepts without one, then it is refused, naming the rule and the step
+    with assert_db_unchanged(raises=InvalidState, phrase="验收链未完成"):
+        accept(world, {"app": app})
     # and a failed provincial review is not enough either
     review(world, {"app": app}, result="FAIL", opinion="渗滤液仍超标")
-    with assert_db_unchanged(raises=InvalidState, phrase="省级验收"):
+    with assert_db_unchanged(raises=InvalidState, phrase="尚缺省级复核"):
+        accept(world, {"app": app})
+    # but after a passed one the acceptance starts the notice
+    review(world, {"app": app}, result="PASS", opinion="省级复核合格")
+    accept(world, {"app": app})  # the notice runs 2020-02-15 to 02-21
+    # and a failed review recorded during the notice stops the 销号 after it
+    review(world, {"app": app}, result="FAIL", opinion="省级复核发现反弹")
+    with clock.travel(date(2020, 2, 22)):
+        with assert_db_unchanged(raises=InvalidState, phrase="尚缺省级复核，不能销号"):
+            close(world, {"app": app})
+        review(world, {"app": app}, result="PASS", opinion="整改到位")
         close(world, {"app": app})
-    # but after a passed one it closes
-    review(world, {"app": app}, result="PASS", opinion="省级验收合格")
-    close(world, {"app": app})
     world.task.refresh_from_db()
     assert world.task.status == "CLOSED"
 

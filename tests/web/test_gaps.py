@@ -333,20 +333,35 @@ def test_review_link_on_queue_and_task_page(world, login, before_after):
     assert link not in _task_page(login(world.reporter), world.task)
 
 
-def test_provincial_review_recorded_on_the_page_lets_the_task_close(world, login, before_after):
-    # given a round that needs 省级验收 and an application in its notice period
+def _accept_data(task, **extra):
+    # A notice that starts after the acceptance day and spans a full working week.
+    data = {
+        "version": task.version,
+        "opinion": "市级验收合格",
+        "level": "CITY",
+        "notice_start": "2020-02-17",
+        "notice_end": "2020-02-23",
+        "contact_phone": "0999-12369",
+    }
+    data.update(extra)
+    return data
+
+
+def test_provincial_review_recorded_on_the_page_lets_the_task_reach_notice(
+    world, login, before_after
+):
+    # given a round that needs 省级复核 and an application in review
     world.round.requires_provincial_review = True
     world.round.save(update_fields=["requires_provincial_review"])
-    app = _publicizing(world, before_after)
+    app = _in_review(world, before_after)
     office = login(world.office)
     task = Task.objects.get(pk=world.task.pk)
-    # when 销号 is tried without it, it is refused
-    close = office.post(
-        reverse("closeout_close", args=[app.pk]), {"version": task.version, "objections": 0}
-    )
-    assert close.status_code == 409
-    assert "缺少验收意见：省级验收" in close.content.decode()
-    # when the office records the provincial acceptance made elsewhere
+    # when the acceptance is tried without it, it is refused, naming the chain
+    accept = office.post(reverse("closeout_accept", args=[app.pk]), _accept_data(task))
+    assert accept.status_code == 409
+    assert "验收链未完成" in accept.content.decode()
+    assert "尚缺省级复核" in accept.content.decode()
+    # when the office records the provincial review on receipt of the province's document
     response = office.post(reverse("closeout_review", args=[app.pk]), _review_data())
     # then it is stored as given, with an event, and the task did not move
     assert response.status_code == 302
@@ -362,29 +377,21 @@ def test_provincial_review_recorded_on_the_page_lets_the_task_close(world, login
     assert review.reviewer == world.office
     assert Event.objects.filter(task=task, verb="review", actor=world.office).count() == 1
     task.refresh_from_db()
-    assert task.status == TaskStatus.PUBLICIZING
+    assert task.status == TaskStatus.IN_REVIEW
     page = office.get(response["Location"]).content.decode()
     assert "已登记省级验收意见：通过" in page
-    # and now 销号 goes through
-    close = office.post(
-        reverse("closeout_close", args=[app.pk]), {"version": task.version, "objections": 0}
-    )
-    assert close.status_code == 302
-    assert Task.objects.get(pk=task.pk).status == TaskStatus.CLOSED
+    # and now the acceptance starts the notice
+    accept = office.post(reverse("closeout_accept", args=[app.pk]), _accept_data(task))
+    assert accept.status_code == 302
+    assert Task.objects.get(pk=task.pk).status == TaskStatus.PUBLICIZING
 
 
-def test_sector_review_in_review_keeps_the_application_where_it_is(world, login, before_after):
+def test_the_office_page_does_not_offer_the_sector_review(world, login, before_after):
+    # 行业部门认定 is the sector department's own record: the office's form does not offer it
     app = _in_review(world, before_after)
-    response = login(world.office).post(
-        reverse("closeout_review", args=[app.pk]),
-        _review_data(level="SECTOR", result="CONDITIONAL", opinion="行业部门认定：需补充监测"),
-    )
-    assert response.status_code == 302
-    app.refresh_from_db()
-    assert app.status == CloseoutStatus.SELF_CHECKED
-    assert CloseoutReview.objects.filter(
-        application=app, level="SECTOR", result="CONDITIONAL"
-    ).exists()
+    page = login(world.office).get(reverse("closeout_review", args=[app.pk])).content.decode()
+    assert 'value="SECTOR"' not in page
+    assert 'value="PROVINCIAL"' in page
 
 
 def test_review_on_a_submitted_application_is_refused(world, login, before_after):

@@ -21,6 +21,16 @@ from rectification.choices import (
 from rectification.models import Task
 
 
+def colour_q(levels, today: date) -> Q:
+    """Tasks shown in these colours on `today`: an open overdue task is red whatever colour is
+    stored (the dashboard's 红灯 bucket and the task list's 预警 filter read this)."""
+    overdue = overdue_q(today)
+    q = Q(warning_level__in=levels) & ~overdue
+    if WarningLevel.RED in levels:
+        q |= overdue | Q(warning_level=WarningLevel.RED)
+    return q
+
+
 def overdue_q(today: date) -> Q:
     """Still being worked on and past its (possibly extended) deadline. Long-term tasks with
     no deadline are never overdue."""
@@ -76,8 +86,11 @@ def bucket_counts(today: date) -> dict[str, Count]:
         "reopened": Count("pk", filter=working & Q(reopen_count__gt=0)),
         "overdue": Count("pk", filter=overdue),
         "behind": Count("pk", filter=working & ~overdue & Q(schedule_status=ScheduleStatus.BEHIND)),
-        "red": Count("pk", filter=Q(warning_level=WarningLevel.RED) & not_closed),
-        "yellow": Count("pk", filter=Q(warning_level=WarningLevel.YELLOW) & not_closed),
+        # An overdue task is red (docs/domain.md §1.4): counted as 红灯 whatever colour the
+        # last sweep stored (the day may have turned since), so 逾期 never exceeds 红灯 for the
+        # same tasks, and never as 黄牌. The task list's warning_level filter says the same.
+        "red": Count("pk", filter=(Q(warning_level=WarningLevel.RED) | overdue) & not_closed),
+        "yellow": Count("pk", filter=Q(warning_level=WarningLevel.YELLOW) & not_closed & ~overdue),
     }
 
 

@@ -252,8 +252,10 @@ def _totals_columns(on: date) -> tuple[str, list]:
         f"COUNT(*) FILTER (WHERE {w} AND t.reopen_count > 0), "
         f"COUNT(*) FILTER (WHERE {overdue}), "
         f"COUNT(*) FILTER (WHERE {not_overdue} AND t.schedule_status = %s), "
-        "COUNT(*) FILTER (WHERE t.warning_level = %s AND t.status <> %s), "
-        "COUNT(*) FILTER (WHERE t.warning_level = %s AND t.status <> %s)"
+        # An overdue task counts as red, never as yellow (selectors.bucket_counts).
+        f"COUNT(*) FILTER (WHERE (t.warning_level = %s OR {overdue}) AND t.status <> %s), "
+        f"COUNT(*) FILTER (WHERE t.warning_level = %s AND t.status <> %s "
+        f"AND NOT COALESCE({overdue}, false))"
     )
     params = [
         TaskStatus.CLOSED,
@@ -270,9 +272,13 @@ def _totals_columns(on: date) -> tuple[str, list]:
         on,
         ScheduleStatus.BEHIND,
         WarningLevel.RED,
+        *working,
+        on,
         TaskStatus.CLOSED,
         WarningLevel.YELLOW,
         TaskStatus.CLOSED,
+        *working,
+        on,
     ]
     return sql, params
 
@@ -689,8 +695,8 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
         )
         warnings = cursor.rowcount
         cursor.execute(
-            "UPDATE rectification_task SET warning_level = 'NONE' "
-            "WHERE status = 'CLOSED' AND warning_level <> 'NONE'"
+            "UPDATE rectification_task SET warning_level = 'NONE', schedule_status = 'NA' "
+            "WHERE status = 'CLOSED' AND (warning_level <> 'NONE' OR schedule_status <> 'NA')"
         )
         seen = ", ".join(
             f"MAX(CASE WHEN reason = '{r}' THEN 1 ELSE 0 END) AS r{i}"

@@ -5,25 +5,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('inspections', '0004_inspection_event'),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("inspections", "0004_inspection_event"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='inspectionevent',
-            name='inspection_event_verb_valid',
+            model_name="inspectionevent",
+            name="inspection_event_verb_valid",
         ),
         migrations.AlterField(
-            model_name='inspectionevent',
-            name='verb',
-            field=models.CharField(choices=[('report', '报送进展'), ('apply', '申请销号'), ('self_check_pass', '县级自验通过'), ('self_check_return', '县级自验退回'), ('accept', '验收通过并公示'), ('return', '验收退回'), ('close', '销号'), ('reopen', '重启整改'), ('create', '新建任务'), ('assign', '调整责任分工'), ('edit', '修改任务信息'), ('evidence', '上传佐证材料'), ('extension_request', '申请延期'), ('extension_approve', '批准延期'), ('extension_reject', '不批准延期'), ('review', '登记验收意见'), ('lookback', '回头看'), ('milestone_add', '新增阶段节点'), ('milestone_edit', '修改阶段节点'), ('milestone', '完成阶段节点'), ('warning', '预警等级变化'), ('supervision', '督办'), ('supervision_propose', '拟发督办函'), ('supervision_issue', '签发督办'), ('supervision_reply', '回复督办'), ('supervision_close', '督办办结'), ('round_create', '新建督察轮次'), ('round_edit', '修改督察轮次信息'), ('round_status', '督察轮次状态变更'), ('feedback_tree', '调整反馈问题分类'), ('problem_create', '新增反馈问题'), ('problem_edit', '修改反馈问题'), ('petition_edit', '登记信访件办理情况'), ('petition_status', '信访件办理状态变更')], max_length=32, verbose_name='动作'),
+            model_name="inspectionevent",
+            name="verb",
+            field=models.CharField(
+                choices=[
+                    ("report", "报送进展"),
+                    ("apply", "申请销号"),
+                    ("self_check_pass", "县级自验通过"),
+                    ("self_check_return", "县级自验退回"),
+                    ("accept", "验收通过并公示"),
+                    ("return", "验收退回"),
+                    ("close", "销号"),
+                    ("reopen", "重启整改"),
+                    ("create", "新建任务"),
+                    ("assign", "调整责任分工"),
+                    ("edit", "修改任务信息"),
+                    ("evidence", "上传佐证材料"),
+                    ("extension_request", "申请延期"),
+                    ("extension_approve", "批准延期"),
+                    ("extension_reject", "不批准延期"),
+                    ("review", "登记验收意见"),
+                    ("lookback", "回头看"),
+                    ("milestone_add", "新增阶段节点"),
+                    ("milestone_edit", "修改阶段节点"),
+                    ("milestone", "完成阶段节点"),
+                    ("warning", "预警等级变化"),
+                    ("supervision", "督办"),
+                    ("supervision_propose", "拟发督办函"),
+                    ("supervision_issue", "签发督办"),
+                    ("supervision_reply", "回复督办"),
+                    ("supervision_close", "督办办结"),
+                    ("round_create", "新建督察轮次"),
+                    ("round_edit", "修改督察轮次信息"),
+                    ("round_status", "督察轮次状态变更"),
+                    ("feedback_tree", "调整反馈问题分类"),
+                    ("problem_create", "新增反馈问题"),
+                    ("problem_edit", "修改反馈问题"),
+                    ("petition_edit", "登记信访件办理情况"),
+                    ("petition_status", "信访件办理状态变更"),
+                ],
+                max_length=32,
+                verbose_name="动作",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inspectionevent',
-            constraint=models.CheckConstraint(condition=models.Q(('verb__in', ('round_create', 'round_edit', 'round_status', 'feedback_tree', 'problem_create', 'problem_edit', 'petition_edit', 'petition_status'))), name='inspection_event_verb_valid'),
+            model_name="inspectionevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "verb__in",
+                        (
+                            "round_create",
+                            "round_edit",
+                            "round_status",
+                            "feedback_tree",
+                            "problem_create",
+                            "problem_edit",
+                            "petition_edit",
+                            "petition_status",
+                        ),
+                    )
+                ),
+                name="inspection_event_verb_valid",
+            ),
         ),
     ]

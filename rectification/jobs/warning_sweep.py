@@ -35,6 +35,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 
 from accounts import clock, events
 from accounts.events import EventVerb
@@ -51,9 +52,8 @@ from rectification.choices import (
 )
 from rectification.jobs import periods, recipients, sql
 from rectification.models import Event, SupervisionNotice, Task
+from rectification.schedule import FLAG_REASONS, Colour, decide  # noqa: F401 (the rule in Python)
 from rectification.services import notify_select
-
-FLAG_REASONS = (WarningReason.UPPER_CRITICISM, WarningReason.MEDIA)
 
 
 @dataclass(frozen=True)
@@ -65,45 +65,6 @@ class SweepRun:
     red: int
     warnings: int  # auto Warning rows inserted (none when the day's rows are already there)
     letters: int  # 督办函 proposed
-
-
-@dataclass(frozen=True)
-class Colour:
-    level: str
-    reasons: tuple[str, ...]  # the reasons behind `level` (only those of that colour)
-
-
-def decide(
-    *,
-    status: str,
-    deadline: date | None,
-    verdict: str,
-    on: date,
-    report_missing: bool,
-    manual: dict[str, str] | None = None,
-) -> Colour:
-    """The colour of one task on `on`. Pure. `manual`: unresolved manual warnings, reason→level."""
-    manual = manual or {}
-    working = status in WORKING_STATUSES
-    red, yellow = [], []
-    if working and deadline and deadline < on:
-        red.append(WarningReason.OVERDUE)
-    for reason, level in manual.items():
-        if reason in FLAG_REASONS or level == WarningLevel.RED:
-            red.append(reason)
-        elif level == WarningLevel.YELLOW:
-            yellow.append(reason)
-    if verdict == ScheduleStatus.BEHIND:
-        yellow.append(WarningReason.BEHIND)
-    if working and deadline and on <= deadline <= on + timedelta(settings.WARNING_DUE_SOON_DAYS):
-        yellow.append(WarningReason.DUE_SOON)
-    if working and report_missing:
-        yellow.append(WarningReason.NO_REPORT)
-    if red:
-        return Colour(WarningLevel.RED, tuple(red))
-    if yellow:
-        return Colour(WarningLevel.YELLOW, tuple(yellow))
-    return Colour(WarningLevel.BLUE, ())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -446,9 +407,10 @@ def run(on: date | None = None) -> SweepRun:
         events.record_select(Event, EVENTS, params, columns=EVENT_COLUMNS)
         with connection.cursor() as cursor:
             cursor.execute(UPDATE_TASKS, params)
-        Task.objects.filter(status=TaskStatus.CLOSED).exclude(
-            warning_level=WarningLevel.NONE
-        ).update(warning_level=WarningLevel.NONE)
+        # A closed task has no colour and is not judged (不适用).
+        Task.objects.filter(status=TaskStatus.CLOSED).filter(
+            ~Q(warning_level=WarningLevel.NONE) | ~Q(schedule_status=ScheduleStatus.NA)
+        ).update(warning_level=WarningLevel.NONE, schedule_status=ScheduleStatus.NA)
         notify_select(LETTER_NOTICES, params)
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE {LETTER}")

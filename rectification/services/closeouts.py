@@ -44,7 +44,6 @@ from rectification.services.base import (
     _task_url,
     _unit_users,
     notify,
-    refresh_schedule,
 )
 
 # The five close-out standards (docs/domain.md §1.2, [S8]); an application must confirm each.
@@ -532,7 +531,6 @@ def task_record_lookback(
             deadline=new_deadline,
             progress_pct=0,
         )
-        refresh_schedule(task)
         if task.lead_unit_id:
             notify(
                 recipients=_unit_users(task.lead_unit_id, [Role.REPORTER, Role.UNIT_HEAD]),

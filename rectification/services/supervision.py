@@ -11,7 +11,6 @@ from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, St
 from accounts.events import EventVerb
 from accounts.models import Region, Unit, User
 from accounts.scope import is_office, is_unit_member
-from rectification import tally
 from rectification.choices import (
     NotificationKind,
     SupervisionKind,
@@ -34,6 +33,7 @@ from rectification.services.base import (
     _task_url,
     _unit_users,
     notify,
+    refresh_schedule,
 )
 
 # Severity of the colours, for "a manual warning never lowers a task's colour".
@@ -145,10 +145,7 @@ def warning_raise(
         issued_by=actor,
         note=note.strip(),
     )
-    weaker = [c for c, rank in _SEVERITY.items() if rank < _SEVERITY[level]]
-    if Task.objects.filter(pk=task.pk, warning_level__in=weaker).update(warning_level=level):
-        task.warning_level = level
-        tally.recount(task)
+    refresh_schedule(task)  # an unresolved manual warning keeps at least its colour
     events.record(
         Event,
         task=task,

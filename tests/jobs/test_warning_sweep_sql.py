@@ -127,7 +127,7 @@ def expected_sweep(on: date):
         "id", "status", "start_date", "deadline", "progress_pct", "schedule_status"
     ):
         if t["status"] == TaskStatus.CLOSED:
-            stored[t["id"]] = (t["schedule_status"], WarningLevel.NONE)
+            stored[t["id"]] = (ScheduleStatus.NA, WarningLevel.NONE)  # not judged, no colour
             continue
         verdict = schedule.evaluate(
             status=t["status"],

@@ -154,6 +154,7 @@ class SupervisionStatus(models.TextChoices):
     ISSUED = "ISSUED", _("已签发")
     REPLIED = "REPLIED", _("已回复")
     CLOSED = "CLOSED", _("已办结")
+    DISMISSED = "DISMISSED", _("不予签发")
 
 
 class AccountabilityForm(models.TextChoices):
@@ -206,6 +207,7 @@ class NotificationKind(models.TextChoices):
     SUPERVISION = "supervision", _("督办")
     SUPERVISION_REPLIED = "supervision_replied", _("督办已回复")
     LETTER_PROPOSED = "letter_proposed", _("拟发督办函")
+    INTERVIEW_PROPOSED = "interview_proposed", _("拟约谈")
     WARNING = "warning", _("预警")
     # Jobs
     REMINDER_DUE_7 = "reminder_due_7", _("7天后到期")

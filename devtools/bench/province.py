@@ -700,6 +700,7 @@ def generate_province(
                         None,
                         "",
                         None,
+                        "",
                         now,
                     )
                     wid += 1
@@ -717,6 +718,7 @@ def generate_province(
                 "issued_by_id",
                 "note",
                 "resolved_at",
+                "resolve_note",
                 "created_at",
             ],
             warning_rows(),

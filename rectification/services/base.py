@@ -127,6 +127,12 @@ def _move_task(
         to_status=move.target,
         note=note,
     )
+    if move.target == TaskStatus.CLOSED:
+        # A closed task has no colour: the office's warnings on it end with it (a task
+        # reopened later starts without them).
+        Warning.objects.filter(task_id=task.pk, auto=False, resolved_at__isnull=True).update(
+            resolved_at=clock.now(), resolve_note="任务已销号"
+        )
     if recolour:
         refresh_schedule(task, recount=False)
     tally.recount(task)  # after the event: a close-out counts in the trend

@@ -137,7 +137,19 @@ class WarningReason(models.TextChoices):
     RETURNED = "RETURNED", _("验收退回")
     UPPER_CRITICISM = "UPPER_CRITICISM", _("上级批评")
     MEDIA = "MEDIA", _("媒体曝光")
+    COMPLAINTS = "COMPLAINTS", _("群众反复投诉")
     REBOUND = "REBOUND", _("问题反弹")
+
+
+# The reasons the office may give a warning by hand (services.warning_raise); the others are
+# the sweep's own findings.
+MANUAL_REASONS = (
+    WarningReason.UPPER_CRITICISM,
+    WarningReason.MEDIA,
+    WarningReason.COMPLAINTS,
+    WarningReason.RETURNED,
+    WarningReason.REBOUND,
+)
 
 
 class SupervisionKind(models.TextChoices):

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, F, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +13,7 @@ from accounts.models import Region, Unit
 from accounts.scope import get_visible_or_404
 from inspections.models import Problem
 from rectification import services
-from rectification.choices import AssignmentRole, ExtensionStatus, WarningLevel
+from rectification.choices import AssignmentRole, ExtensionStatus, TaskStatus, WarningLevel
 from rectification.forms import (
     ExtensionDecisionForm,
     SupervisionForm,
@@ -90,21 +90,22 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def warning_list(request: HttpRequest) -> HttpResponse:
     require_office(request)
     level = request.GET.get("level", "")
-    warnings = (
+    # What stands today: the office's manual warnings not cleared, and the reasons behind each
+    # task's colour from the last sweep, where that colour is still the task's (a service may
+    # have changed it since); never a closed task's (it has no colour).
+    last_sweep = Warning.objects.filter(auto=True).order_by("-day").values("day")[:1]
+    standing = (
         Warning.objects.visible_to(request.user)
         .filter(resolved_at__isnull=True)
-        .select_related("task", "task__region", "task__lead_unit", "unit")
-        .order_by("-day", "-id")
+        .exclude(task__status=TaskStatus.CLOSED)
+        .filter(Q(auto=False) | Q(day=Subquery(last_sweep), level=F("task__warning_level")))
+    )
+    warnings = standing.select_related("task", "task__region", "task__lead_unit", "unit").order_by(
+        "-day", "-id"
     )
     if level in WarningLevel.values:
         warnings = warnings.filter(level=level)
-    counts = dict(
-        Warning.objects.visible_to(request.user)
-        .filter(resolved_at__isnull=True)
-        .order_by()
-        .values_list("level")
-        .annotate(n=Count("*"))
-    )
+    counts = dict(standing.order_by().values_list("level").annotate(n=Count("*")))
     levels = [(v, label, counts.get(v, 0)) for v, label in WarningLevel.choices if v != "NONE"]
     return render(
         request,
@@ -122,7 +123,7 @@ def supervision_list(request: HttpRequest) -> HttpResponse:
     require_office(request)
     notices = (
         SupervisionNotice.objects.visible_to(request.user)
-        .select_related("target_unit", "issued_by")
+        .select_related("target_unit", "issued_by", "leader")
         .prefetch_related("tasks")
     )
     return render(request, "office/supervision_list.html", {"notices": notices[:200]})

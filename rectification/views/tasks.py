@@ -273,6 +273,7 @@ TASK_BUTTONS = (
     Button("lookback", "回头看", "task_lookback", "task", "warning", "bi-binoculars"),
     Button("assign", "调整责任单位", "task_units", "task", "outline-secondary", "bi-people"),
     Button("supervision", "发督办", "supervision_create", "task", "outline-danger", "bi-megaphone"),
+    Button("warning", "预警（亮牌/解除）", "task_warnings", "task", "outline-warning", "bi-flag"),
 )
 
 

@@ -725,7 +725,11 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
             "GROUP BY task_id) y "
             "ON y.task_id = d.id JOIN rectification_task t ON t.id = d.id "
             "JOIN accounts_region g ON g.id = t.region_id WHERE d.level = 'YELLOW' AND y.n >= 2 "
-            "AND t.lead_unit_id IS NOT NULL) l WHERE NOT EXISTS (SELECT 1 FROM "
+            "AND t.lead_unit_id IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM rectification_supervisionnotice_tasks nt "
+            "JOIN rectification_supervisionnotice n ON n.id = nt.supervisionnotice_id "
+            "WHERE nt.task_id = t.id AND n.kind = 'LETTER' AND n.issued_on >= %(first)s) "
+            ") l WHERE NOT EXISTS (SELECT 1 FROM "
             "rectification_supervisionnotice n WHERE n.auto_key = l.auto_key) "
             "UNION ALL SELECT l.*, '关于' || l.code || ' ' || l.name || '的约谈（拟）', "
             "l.code || ' ' || l.name || ' 于' || %(day_cn)s || '亮红灯。建议由责任领导约谈"
@@ -737,7 +741,11 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
             "JOIN rectification_task t ON t.id = d.id "
             "JOIN inspections_problem pr ON pr.id = t.problem_id "
             "JOIN accounts_region g ON g.id = t.region_id WHERE d.level = 'RED' "
-            "AND t.lead_unit_id IS NOT NULL) l WHERE NOT EXISTS (SELECT 1 FROM "
+            "AND t.lead_unit_id IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM rectification_supervisionnotice_tasks nt "
+            "JOIN rectification_supervisionnotice n ON n.id = nt.supervisionnotice_id "
+            "WHERE nt.task_id = t.id AND n.kind = 'INTERVIEW' AND n.issued_on >= %(first)s) "
+            ") l WHERE NOT EXISTS (SELECT 1 FROM "
             "rectification_supervisionnotice n WHERE n.auto_key = l.auto_key)",
             params,
         )

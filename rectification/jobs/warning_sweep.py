@@ -273,6 +273,17 @@ FROM {DAY}
 REASONS = sorted(WarningReason.values)
 
 
+def _issued_this_month(kind: str) -> str:
+    """SQL: the office already issued a notice of this kind about task t this month (by hand,
+    e.g. a 约谈 held before the task turned red in the sweep's eyes): nothing to propose."""
+    return f"""EXISTS (
+        SELECT 1 FROM rectification_supervisionnotice_tasks nt
+        JOIN rectification_supervisionnotice n ON n.id = nt.supervisionnotice_id
+        WHERE nt.task_id = t.id AND n.kind = {sql.listed([kind])}
+        AND n.issued_on >= %(month_start)s
+    )"""
+
+
 def _letter_sql(params: dict[str, object]) -> str:
     """Today's proposals, into the temporary table LETTER (docs/domain.md §1.4, [S12]):
 
@@ -284,7 +295,8 @@ def _letter_sql(params: dict[str, object]) -> str:
     - a 约谈 for a task red today, for its leader in charge (task.leader, else the
       problem's), at most one per task and month;
 
-    each to a task with a lead unit and no proposal of its kind for this month yet. Adds the
+    each to a task with a lead unit, no proposal of its kind for this month yet and no notice
+    of its kind the office issued about it this month. Adds the
     wording's parameters to `params`."""
     seen = ",\n               ".join(
         f"MAX(CASE WHEN c.reason = {sql.listed([reason])} THEN 1 ELSE 0 END) AS r{i}"
@@ -329,6 +341,7 @@ FROM (
     JOIN rectification_task t ON t.id = d.id
     JOIN accounts_region g ON g.id = t.region_id
     WHERE d.level = 'YELLOW' AND y.cards >= 2 AND t.lead_unit_id IS NOT NULL
+    AND NOT {_issued_this_month("LETTER")}
 ) l
 WHERE NOT EXISTS (SELECT 1 FROM rectification_supervisionnotice n WHERE n.auto_key = l.auto_key)
 UNION ALL
@@ -346,6 +359,7 @@ FROM (
     JOIN inspections_problem pr ON pr.id = t.problem_id
     JOIN accounts_region g ON g.id = t.region_id
     WHERE d.level = 'RED' AND t.lead_unit_id IS NOT NULL
+    AND NOT {_issued_this_month("INTERVIEW")}
 ) l
 WHERE NOT EXISTS (SELECT 1 FROM rectification_supervisionnotice n WHERE n.auto_key = l.auto_key)
 """

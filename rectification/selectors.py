@@ -7,7 +7,7 @@ another unit's tasks.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Subquery
 
 from accounts import clock
 from inspections.models import FeedbackAspect, FeedbackCategory, InspectionRound, Problem
@@ -19,6 +19,20 @@ from rectification.choices import (
     WarningLevel,
 )
 from rectification.models import Task
+
+
+def standing_warnings(warnings: QuerySet) -> QuerySet:
+    """The warnings that stand today, for the 预警 list and the task page: the office's manual
+    ones not cleared, and the reasons behind each task's colour from the last sweep where that
+    colour is still the task's (a service may have changed it since); never a closed task's."""
+    from rectification.models import Warning
+
+    last_sweep = Warning.objects.filter(auto=True).order_by("-day").values("day")[:1]
+    return (
+        warnings.filter(resolved_at__isnull=True)
+        .exclude(task__status=TaskStatus.CLOSED)
+        .filter(Q(auto=False) | Q(day=Subquery(last_sweep), level=F("task__warning_level")))
+    )
 
 
 def colour_q(levels, today: date) -> Q:

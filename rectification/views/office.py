@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, F, Q, Subquery
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +13,7 @@ from accounts.models import Region, Unit
 from accounts.scope import get_visible_or_404
 from inspections.models import Problem
 from rectification import services
-from rectification.choices import AssignmentRole, ExtensionStatus, TaskStatus, WarningLevel
+from rectification.choices import AssignmentRole, ExtensionStatus, WarningLevel
 from rectification.forms import (
     ExtensionDecisionForm,
     SupervisionForm,
@@ -21,6 +21,7 @@ from rectification.forms import (
     TaskUnitsForm,
 )
 from rectification.models import Assignment, Extension, SupervisionNotice, Task, Warning
+from rectification.selectors import standing_warnings
 from rectification.views.common import call_service, form_page, require_move, require_office
 
 
@@ -90,16 +91,8 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def warning_list(request: HttpRequest) -> HttpResponse:
     require_office(request)
     level = request.GET.get("level", "")
-    # What stands today: the office's manual warnings not cleared, and the reasons behind each
-    # task's colour from the last sweep, where that colour is still the task's (a service may
-    # have changed it since); never a closed task's (it has no colour).
-    last_sweep = Warning.objects.filter(auto=True).order_by("-day").values("day")[:1]
-    standing = (
-        Warning.objects.visible_to(request.user)
-        .filter(resolved_at__isnull=True)
-        .exclude(task__status=TaskStatus.CLOSED)
-        .filter(Q(auto=False) | Q(day=Subquery(last_sweep), level=F("task__warning_level")))
-    )
+    # What stands today (selectors.standing_warnings), as on the task page.
+    standing = standing_warnings(Warning.objects.visible_to(request.user))
     warnings = standing.select_related("task", "task__region", "task__lead_unit", "unit").order_by(
         "-day", "-id"
     )

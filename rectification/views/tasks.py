@@ -41,6 +41,7 @@ from rectification.models import (
     Task,
     Warning,
 )
+from rectification.selectors import standing_warnings
 from rectification.views.common import flash_errors, form_page, require_move
 
 PAGE_SIZE = 50
@@ -341,9 +342,7 @@ TASK_PAGE_SECTIONS = {
     "has_attachments": Exists(Attachment.objects.filter(task_id=OuterRef("pk"))),
     "has_applications": Exists(CloseoutApplication.objects.filter(task_id=OuterRef("pk"))),
     "has_milestones": Exists(Milestone.objects.filter(task_id=OuterRef("pk"))),
-    "has_warnings": Exists(
-        Warning.objects.filter(task_id=OuterRef("pk"), resolved_at__isnull=True)
-    ),
+    "has_warnings": Exists(standing_warnings(Warning.objects.filter(task_id=OuterRef("pk")))),
     "has_extensions": Exists(Extension.objects.filter(task_id=OuterRef("pk"))),
     "has_lookbacks": Exists(LookBackCheck.objects.filter(task_id=OuterRef("pk"))),
 }
@@ -430,7 +429,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "assignments": assignments,
         "milestones": list(task.milestones.order_by("seq")) if task.has_milestones else [],
         "warnings": (
-            list(task.warnings.filter(resolved_at__isnull=True).select_related("unit"))
+            list(standing_warnings(task.warnings.all()).select_related("unit"))
             if task.has_warnings
             else []
         ),

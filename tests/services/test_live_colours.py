@@ -345,3 +345,54 @@ def test_milestones_recolour_the_task(world):
     # then the task is behind and yellow at once
     assert stored(world.task) == (ScheduleStatus.BEHIND, WarningLevel.YELLOW)
     assert Milestone.objects.filter(task=world.task).count() == 1
+
+
+def test_the_api_shows_the_live_colour_after_a_report(world):
+    # given a task behind schedule, yellow since last night's sweep
+    from rest_framework.test import APIClient
+
+    services.task_report_progress(
+        task=world.task, actor=world.reporter, progress_text="开工", progress_pct=10
+    )
+    warning_sweep.run(date(2020, 2, 15))
+    api = APIClient()
+    api.force_login(world.reporter)
+    # when the unit reports 100 % through the API
+    response = api.post(
+        f"/api/v1/tasks/{world.task.pk}/report/",
+        {"progress_text": "完工", "progress_pct": 100},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    # then the task's detail shows it ahead of schedule and blue at once
+    detail = api.get(f"/api/v1/tasks/{world.task.pk}/").json()
+    assert (detail["schedule_status"], detail["warning_level"]) == ("AHEAD", "BLUE")
+
+
+def test_the_task_page_shows_no_colour_once_closed(world, before_after, client):
+    # given a task with the office's 黄牌 (群众反复投诉), in public notice
+    app = _to_review(world, before_after)
+    services.warning_raise(
+        task=world.task, actor=world.office, level=WarningLevel.YELLOW, reason="COMPLAINTS"
+    )
+    services.closeout_accept(
+        application=app,
+        actor=world.office,
+        opinion="合格",
+        notice_start=date(2020, 2, 15),
+        notice_end=date(2020, 2, 25),
+        contact_phone="0000-12345678",
+    )
+    client.force_login(world.office)
+    assert "黄牌" in client.get(f"/tasks/{world.task.pk}/").content.decode()
+    # when it is closed through its page after the notice
+    with clock.travel(date(2020, 2, 27)):
+        task = Task.objects.get(pk=world.task.pk)
+        response = client.post(
+            f"/closeouts/{app.pk}/close/", {"version": task.version, "objections": 0}
+        )
+        assert response.status_code == 302, response.content.decode()[:1500]
+        page = client.get(f"/tasks/{world.task.pk}/").content.decode()
+    # then neither its header nor its 预警 card shows a colour (the timeline keeps the history)
+    assert stored(world.task) == (ScheduleStatus.NA, WarningLevel.NONE)
+    assert "warn-YELLOW" not in page and 'card-header fw-semibold">预警<' not in page

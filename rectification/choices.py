@@ -154,7 +154,19 @@ class WarningReason(models.TextChoices):
     RETURNED = "RETURNED", _("验收退回")
     UPPER_CRITICISM = "UPPER_CRITICISM", _("上级批评")
     MEDIA = "MEDIA", _("媒体曝光")
+    COMPLAINTS = "COMPLAINTS", _("群众反复投诉")
     REBOUND = "REBOUND", _("问题反弹")
+
+
+# The reasons the office may give a warning by hand (services.warning_raise); the others are
+# the sweep's own findings.
+MANUAL_REASONS = (
+    WarningReason.UPPER_CRITICISM,
+    WarningReason.MEDIA,
+    WarningReason.COMPLAINTS,
+    WarningReason.RETURNED,
+    WarningReason.REBOUND,
+)
 
 
 class SupervisionKind(models.TextChoices):
@@ -171,6 +183,7 @@ class SupervisionStatus(models.TextChoices):
     ISSUED = "ISSUED", _("已签发")
     REPLIED = "REPLIED", _("已回复")
     CLOSED = "CLOSED", _("已办结")
+    DISMISSED = "DISMISSED", _("不予签发")
 
 
 class AccountabilityForm(models.TextChoices):
@@ -225,6 +238,7 @@ class NotificationKind(models.TextChoices):
     SUPERVISION = "supervision", _("督办")
     SUPERVISION_REPLIED = "supervision_replied", _("督办已回复")
     LETTER_PROPOSED = "letter_proposed", _("拟发督办函")
+    INTERVIEW_PROPOSED = "interview_proposed", _("拟约谈")
     WARNING = "warning", _("预警")
     # Jobs
     REMINDER_DUE_7 = "reminder_due_7", _("7天后到期")

@@ -43,7 +43,7 @@ from rectification.models import (
     Task,
     Warning,
 )
-from rectification.selectors import overdue_q
+from rectification.selectors import colour_q, overdue_q
 
 
 class TaskFilterSet(django_filters.FilterSet):
@@ -56,7 +56,7 @@ class TaskFilterSet(django_filters.FilterSet):
         distinct=False, choices=ScheduleStatus.choices, label=_("序时状态")
     )
     warning_level = django_filters.MultipleChoiceFilter(
-        distinct=False, choices=WarningLevel.choices, label=_("预警")
+        distinct=False, choices=WarningLevel.choices, method="filter_colour", label=_("预警")
     )
     unit = IdFilter(method="filter_unit", label=_("责任单位"))
     lead_unit = IdFilter(field_name="lead_unit_id", label=_("牵头单位"))
@@ -94,6 +94,10 @@ class TaskFilterSet(django_filters.FilterSet):
         return queryset.filter(
             region_id__in=Region.objects.filter(path__startswith=path).values("pk")
         )
+
+    def filter_colour(self, queryset, name, value):
+        # An overdue task is red (selectors.colour_q), as on the dashboard.
+        return queryset.filter(colour_q(value, clock.today())) if value else queryset
 
     def filter_overdue(self, queryset, name, value):
         # The statistics' definition (original deadline), so that a dashboard count and its

@@ -381,6 +381,33 @@ class SupervisionIssueForm(forms.Form):
     )
 
 
+class WarningRaiseForm(forms.Form):
+    """The office's 黄牌/红灯 by hand (上级批评, 媒体曝光, 群众反复投诉 …)."""
+
+    level = forms.ChoiceField(
+        label=_("预警等级"),
+        choices=[("", "—— 请选择 ——"), ("YELLOW", _("黄牌")), ("RED", _("红灯"))],
+    )
+    reason = forms.ChoiceField(label=_("预警原因"))
+    note = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from rectification.choices import MANUAL_REASONS
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [("", "—— 请选择 ——")] + [
+            (r.value, r.label) for r in MANUAL_REASONS
+        ]
+
+
+class ReasonForm(forms.Form):
+    """A decision that needs only its reason: clearing a warning, declining a proposal."""
+
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class MilestoneForm(forms.Form):
     """A stage of a task's plan (the office's milestone page): add, or correct an open one."""
 

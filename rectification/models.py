@@ -726,6 +726,17 @@ class Warning(models.Model):
     )
     note = models.TextField(_("说明"), blank=True)
     resolved_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    # A manual warning is cleared by the office with a reason (services.warning_clear), or
+    # when its task is closed; from then on the sweep no longer counts it.
+    resolved_by = models.ForeignKey(
+        USER,
+        verbose_name=_("解除人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    resolve_note = models.TextField(_("解除理由"), blank=True)
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -785,8 +796,20 @@ class SupervisionNotice(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    # Set only on notices a job proposes ("letter:<task id>:<YYYY-MM>"): a second run of the
-    # warnings job, or two beats at once, cannot propose the same 督办函 twice.
+    # The leader in charge (task.leader, else problem.leader) for a 约谈 the warnings job
+    # proposes on a red card (docs/domain.md [S12]).
+    leader = models.ForeignKey(
+        "accounts.Person",
+        verbose_name=_("责任领导"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    dismissed_reason = models.TextField(_("不予签发理由"), blank=True)
+    # Set only on notices a job proposes ("letter:<task id>:<YYYY-MM>", "interview:<task
+    # id>:<YYYY-MM>"): a second run of the warnings job, or two beats at once, cannot propose
+    # the same 督办函 or 约谈 twice.
     auto_key = models.CharField(_("系统去重键"), max_length=64, null=True, blank=True, unique=True)
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
 

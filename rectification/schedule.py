@@ -15,11 +15,11 @@ compare the two task by task.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 
-from rectification.choices import WORKING_STATUSES, ScheduleStatus
+from rectification.choices import WORKING_STATUSES, ScheduleStatus, WarningLevel, WarningReason
 
 
 @dataclass(frozen=True)
@@ -80,3 +80,49 @@ def evaluate(
     else:
         verdict = ScheduleStatus.ON
     return ScheduleVerdict(expected, actual, verdict)
+
+
+# The colour (蓝签/黄牌/红灯, docs/domain.md §1.4). The nightly sweep
+# (rectification.jobs.warning_sweep) applies the same rule in SQL to every open task, the
+# services (rectification.services.base.refresh_schedule) to one task after each change.
+# Unresolved manual warnings whose reason is one of these are red whatever their level.
+FLAG_REASONS = (WarningReason.UPPER_CRITICISM, WarningReason.MEDIA)
+
+
+@dataclass(frozen=True)
+class Colour:
+    level: str
+    reasons: tuple[str, ...]  # the reasons behind `level` (only those of that colour)
+
+
+def decide(
+    *,
+    status: str,
+    deadline: date | None,
+    verdict: str,
+    on: date,
+    report_missing: bool,
+    manual: dict[str, str] | None = None,
+) -> Colour:
+    """The colour of one task on `on`. Pure. `manual`: unresolved manual warnings, reason→level."""
+    manual = manual or {}
+    working = status in WORKING_STATUSES
+    red, yellow = [], []
+    if working and deadline and deadline < on:
+        red.append(WarningReason.OVERDUE)
+    for reason, level in manual.items():
+        if reason in FLAG_REASONS or level == WarningLevel.RED:
+            red.append(reason)
+        elif level == WarningLevel.YELLOW:
+            yellow.append(reason)
+    if verdict == ScheduleStatus.BEHIND:
+        yellow.append(WarningReason.BEHIND)
+    if working and deadline and on <= deadline <= on + timedelta(settings.WARNING_DUE_SOON_DAYS):
+        yellow.append(WarningReason.DUE_SOON)
+    if working and report_missing:
+        yellow.append(WarningReason.NO_REPORT)
+    if red:
+        return Colour(WarningLevel.RED, tuple(red))
+    if yellow:
+        return Colour(WarningLevel.YELLOW, tuple(yellow))
+    return Colour(WarningLevel.BLUE, ())

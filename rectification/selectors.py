@@ -7,7 +7,7 @@ another unit's tasks.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Subquery
 
 from accounts import clock
 from inspections.models import FeedbackAspect, FeedbackCategory, InspectionRound, Problem
@@ -19,6 +19,30 @@ from rectification.choices import (
     WarningLevel,
 )
 from rectification.models import Task
+
+
+def standing_warnings(warnings: QuerySet) -> QuerySet:
+    """The warnings that stand today, for the 预警 list and the task page: the office's manual
+    ones not cleared, and the reasons behind each task's colour from the last sweep where that
+    colour is still the task's (a service may have changed it since); never a closed task's."""
+    from rectification.models import Warning
+
+    last_sweep = Warning.objects.filter(auto=True).order_by("-day").values("day")[:1]
+    return (
+        warnings.filter(resolved_at__isnull=True)
+        .exclude(task__status=TaskStatus.CLOSED)
+        .filter(Q(auto=False) | Q(day=Subquery(last_sweep), level=F("task__warning_level")))
+    )
+
+
+def colour_q(levels, today: date) -> Q:
+    """Tasks shown in these colours on `today`: an open overdue task is red whatever colour is
+    stored (the dashboard's 红灯 bucket and the task list's 预警 filter read this)."""
+    overdue = overdue_q(today)
+    q = Q(warning_level__in=levels) & ~overdue
+    if WarningLevel.RED in levels:
+        q |= overdue | Q(warning_level=WarningLevel.RED)
+    return q
 
 
 def overdue_q(today: date) -> Q:
@@ -81,8 +105,11 @@ def bucket_counts(today: date) -> dict[str, Count]:
         "reopened": Count("pk", filter=working & Q(reopen_count__gt=0)),
         "overdue": Count("pk", filter=overdue),
         "behind": Count("pk", filter=working & ~overdue & Q(schedule_status=ScheduleStatus.BEHIND)),
-        "red": Count("pk", filter=Q(warning_level=WarningLevel.RED) & not_closed),
-        "yellow": Count("pk", filter=Q(warning_level=WarningLevel.YELLOW) & not_closed),
+        # An overdue task is red (docs/domain.md §1.4): counted as 红灯 whatever colour the
+        # last sweep stored (the day may have turned since), so 逾期 never exceeds 红灯 for the
+        # same tasks, and never as 黄牌. The task list's warning_level filter says the same.
+        "red": Count("pk", filter=(Q(warning_level=WarningLevel.RED) | overdue) & not_closed),
+        "yellow": Count("pk", filter=Q(warning_level=WarningLevel.YELLOW) & not_closed & ~overdue),
     }
 
 

@@ -60,6 +60,11 @@ urlpatterns = [
     path("supervision/new/", office.supervision_create, name="supervision_create"),
     path("supervision/<int:pk>/issue/", supervision.supervision_issue, name="supervision_issue"),
     path("supervision/<int:pk>/close/", supervision.supervision_close, name="supervision_close"),
+    path(
+        "supervision/<int:pk>/dismiss/", supervision.supervision_dismiss, name="supervision_dismiss"
+    ),
+    path("tasks/<int:pk>/warnings/", supervision.task_warnings, name="task_warnings"),
+    path("warnings/<int:pk>/clear/", supervision.warning_clear, name="warning_clear"),
     # Units: the notices addressed to them, and their replies.
     path("supervision/inbox/", supervision.supervision_inbox, name="supervision_inbox"),
     path("supervision/<int:pk>/reply/", supervision.supervision_reply, name="supervision_reply"),

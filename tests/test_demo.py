@@ -64,7 +64,8 @@ def test_sd2019_totals_are_those_of_the_mayors_speech(demo_city):
     # then they are docs/domain.md §5's: 17 = 7 closed + 1 notice + 2 review + 6 working + 1 overdue,
     # except that SD-5-1 (2019-12-31, 退回后经批准延期至2020-04-30: extended by the office after
     # its deadline) counts as overdue against its original deadline (issue 11: an extension
-    # never hides overdue), so 6 working + 1 overdue read 5 working + 2 overdue (1 of them 已延期).
+    # never hides overdue), so 6 working + 1 overdue read 5 working + 2 overdue (1 of them 已延期),
+    # and, as an overdue task always counts as 红灯 (逾期 ⊆ 红灯), 红灯 reads 2 as well.
     assert totals.total == 17
     assert totals.closed == 7
     assert totals.publicizing == 1
@@ -72,7 +73,7 @@ def test_sd2019_totals_are_those_of_the_mayors_speech(demo_city):
     assert totals.in_progress == 5
     assert totals.reopened == 1
     assert totals.overdue == 2
-    assert totals.red == 1
+    assert totals.red == 2
     overdue = Task.objects.filter(round__code="SD2019").filter(overdue_q(SNAPSHOT_DATE))
     assert sorted(overdue.values_list("code", flat=True)) == ["SD-11-2", "SD-5-1"]
     # §5's own figure counted the working (extended) deadline: exactly SD-5-1 is the difference.

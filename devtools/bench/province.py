@@ -700,6 +700,7 @@ def generate_province(
                         None,
                         "",
                         None,
+                        "",
                         now,
                     )
                     wid += 1
@@ -717,6 +718,7 @@ def generate_province(
                 "issued_by_id",
                 "note",
                 "resolved_at",
+                "resolve_note",
                 "created_at",
             ],
             warning_rows(),
@@ -947,6 +949,16 @@ def scatter_tasks(
         target_unit_id=lettered.lead_unit_id,
         auto_key=f"letter:{lettered.pk}:{on:%Y-%m}",
     )
+    # Some tasks had a 约谈 this month already, issued by hand: none is proposed for them.
+    for task in [t for t in tasks if t.lead_unit_id][1::7]:
+        interview = SupervisionNotice.objects.create(
+            kind=SupervisionKind.INTERVIEW,
+            status=SupervisionStatus.ISSUED,
+            title="已约谈",
+            target_unit_id=task.lead_unit_id,
+            issued_on=periods.month_start(on),
+        )
+        interview.tasks.set([task])
     return tasks
 
 

@@ -252,8 +252,10 @@ def _totals_columns(on: date) -> tuple[str, list]:
         f"COUNT(*) FILTER (WHERE {w} AND t.reopen_count > 0), "
         f"COUNT(*) FILTER (WHERE {overdue}), "
         f"COUNT(*) FILTER (WHERE {not_overdue} AND t.schedule_status = %s), "
-        "COUNT(*) FILTER (WHERE t.warning_level = %s AND t.status <> %s), "
-        "COUNT(*) FILTER (WHERE t.warning_level = %s AND t.status <> %s)"
+        # An overdue task counts as red, never as yellow (selectors.bucket_counts).
+        f"COUNT(*) FILTER (WHERE (t.warning_level = %s OR {overdue}) AND t.status <> %s), "
+        f"COUNT(*) FILTER (WHERE t.warning_level = %s AND t.status <> %s "
+        f"AND NOT COALESCE({overdue}, false))"
     )
     params = [
         TaskStatus.CLOSED,
@@ -270,9 +272,13 @@ def _totals_columns(on: date) -> tuple[str, list]:
         on,
         ScheduleStatus.BEHIND,
         WarningLevel.RED,
+        *working,
+        on,
         TaskStatus.CLOSED,
         WarningLevel.YELLOW,
         TaskStatus.CLOSED,
+        *working,
+        on,
     ]
     return sql, params
 
@@ -563,8 +569,8 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
     """The day's warning sweep as hand-written statements (run inside a transaction the
     caller rolls back): each open task's 序时 verdict and colour into a temporary table, the
     tasks whose stored values differ updated, the day's Warning rows, closed tasks uncoloured,
-    the 督办函 for two yellow reasons in the month with their task links and the offices'
-    notifications. Returns the counts per colour, the red ids and the rows written."""
+    the 督办函 for two yellow cards in the month and the 约谈 for red, with their task links and
+    the offices' notifications. Returns the counts per colour, the red ids and the rows written."""
     from rectification.choices import WarningReason
 
     pg = connection.vendor == "postgresql"
@@ -590,6 +596,7 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
         "month": f"{on:%Y-%m}",
         "first": month_start if pg else month_start.isoformat(),
         "month_cn": f"{on:%Y年%m月}",
+        "day_cn": f"{on:%Y年%m月%d日}",
         "now": connection.ops.adapt_datetimefield_value(clock.now()),
         "note": "系统按日自动研判",
         "closed_note": "任务已销号，不再预警",
@@ -669,8 +676,8 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
         )
         insert = (
             "INSERT INTO rectification_warning (task_id, unit_id, level, reason, day, auto, "
-            "note, created_at) SELECT id, lead_unit_id, level, reason, %(on)s, TRUE, "
-            "'系统按日自动研判', %(now)s FROM ({}) x WHERE true ON CONFLICT DO NOTHING"
+            "note, resolve_note, created_at) SELECT id, lead_unit_id, level, reason, %(on)s, "
+            "TRUE, '系统按日自动研判', '', %(now)s FROM ({}) x WHERE true ON CONFLICT DO NOTHING"
         )
         cursor.execute(
             insert.format(
@@ -689,8 +696,8 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
         )
         warnings = cursor.rowcount
         cursor.execute(
-            "UPDATE rectification_task SET warning_level = 'NONE' "
-            "WHERE status = 'CLOSED' AND warning_level <> 'NONE'"
+            "UPDATE rectification_task SET warning_level = 'NONE', schedule_status = 'NA' "
+            "WHERE status = 'CLOSED' AND (warning_level <> 'NONE' OR schedule_status <> 'NA')"
         )
         seen = ", ".join(
             f"MAX(CASE WHEN reason = '{r}' THEN 1 ELSE 0 END) AS r{i}"
@@ -699,28 +706,56 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
         labels = " || ".join(
             f"CASE WHEN y.r{i} = 1 THEN %(l{i})s ELSE '' END" for i in range(len(reasons))
         )
+        # Yellow cards: a yellow row whose reason the task did not have yellow the day before.
         cursor.execute(
-            "CREATE TEMP TABLE raw_letter AS SELECT l.*, l.code || ' ' || l.name || ' 于' || "
-            "%(month_cn)s || '两次被亮黄牌（' || l.labels || '）。建议发督办函，要求牵头单位限期"
-            "书面回复整改措施和完成时间。' AS content FROM (SELECT t.id, t.lead_unit_id, "
-            "t.region_id, g.path, t.code, t.name, 'letter:' || CAST(t.id AS TEXT) || ':' || "
+            "CREATE TEMP TABLE raw_letter AS SELECT l.*, '关于' || l.code || ' ' || l.name || "
+            "'整改工作的督办函（拟）' AS title, l.code || ' ' || l.name || ' 于' || "
+            "%(month_cn)s || '两次被亮黄牌（' || l.labels || '）。建议专函督办，要求牵头单位限期"
+            "书面回复整改措施和完成时间。' AS content, '【拟发督办函】' || l.code || ' ' || "
+            "l.name || ' 本月两次黄牌' AS notice_title FROM (SELECT 'LETTER' AS kind, "
+            "'letter_proposed' AS notice_kind, t.id, t.lead_unit_id, "
+            "CAST(NULL AS INTEGER) AS leader_id, t.region_id, g.path, t.code, t.name, "
+            "'letter:' || CAST(t.id AS TEXT) || ':' || "
             f"%(month)s AS auto_key, substr({labels}, 2) AS labels FROM raw_sweep d "
-            f"JOIN (SELECT task_id, COUNT(DISTINCT reason) AS n, {seen} FROM rectification_warning "
-            "WHERE level = 'YELLOW' AND day >= %(first)s AND day <= %(on)s GROUP BY task_id) y "
+            f"JOIN (SELECT task_id, COUNT(*) AS n, {seen} FROM (SELECT DISTINCT w.task_id, "
+            "w.reason, w.day FROM rectification_warning w WHERE w.level = 'YELLOW' "
+            "AND w.day >= %(first)s AND w.day <= %(on)s AND NOT EXISTS (SELECT 1 FROM "
+            "rectification_warning p WHERE p.task_id = w.task_id AND p.reason = w.reason "
+            f"AND p.level = 'YELLOW' AND p.day < w.day AND {days('w.day', 'p.day')} = 1)) c "
+            "GROUP BY task_id) y "
             "ON y.task_id = d.id JOIN rectification_task t ON t.id = d.id "
             "JOIN accounts_region g ON g.id = t.region_id WHERE d.level = 'YELLOW' AND y.n >= 2 "
-            "AND t.lead_unit_id IS NOT NULL) l WHERE NOT EXISTS (SELECT 1 FROM "
+            "AND t.lead_unit_id IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM rectification_supervisionnotice_tasks nt "
+            "JOIN rectification_supervisionnotice n ON n.id = nt.supervisionnotice_id "
+            "WHERE nt.task_id = t.id AND n.kind = 'LETTER' AND n.issued_on >= %(first)s) "
+            ") l WHERE NOT EXISTS (SELECT 1 FROM "
+            "rectification_supervisionnotice n WHERE n.auto_key = l.auto_key) "
+            "UNION ALL SELECT l.*, '关于' || l.code || ' ' || l.name || '的约谈（拟）', "
+            "l.code || ' ' || l.name || ' 于' || %(day_cn)s || '亮红灯。建议由责任领导约谈"
+            "牵头单位主要负责同志，督促限期整改到位。', '【拟约谈】' || l.code || ' ' || l.name "
+            "|| ' 亮红灯' FROM (SELECT 'INTERVIEW' AS kind, 'interview_proposed' AS notice_kind, "
+            "t.id, t.lead_unit_id, COALESCE(t.leader_id, pr.leader_id) AS leader_id, "
+            "t.region_id, g.path, t.code, t.name, 'interview:' || CAST(t.id AS TEXT) || ':' || "
+            "%(month)s AS auto_key, '' AS labels FROM raw_sweep d "
+            "JOIN rectification_task t ON t.id = d.id "
+            "JOIN inspections_problem pr ON pr.id = t.problem_id "
+            "JOIN accounts_region g ON g.id = t.region_id WHERE d.level = 'RED' "
+            "AND t.lead_unit_id IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM rectification_supervisionnotice_tasks nt "
+            "JOIN rectification_supervisionnotice n ON n.id = nt.supervisionnotice_id "
+            "WHERE nt.task_id = t.id AND n.kind = 'INTERVIEW' AND n.issued_on >= %(first)s) "
+            ") l WHERE NOT EXISTS (SELECT 1 FROM "
             "rectification_supervisionnotice n WHERE n.auto_key = l.auto_key)",
             params,
         )
         cursor.execute(
             "INSERT INTO rectification_supervisionnotice (kind, doc_no, title, content, "
-            "target_unit_id, status, reply_text, auto_key, created_at) SELECT 'LETTER', '', "
-            "'关于' || code || ' ' || name || '整改工作的督办函（拟）', content, lead_unit_id, "
-            "'PROPOSED', '', auto_key, %(now)s FROM raw_letter WHERE true ON CONFLICT DO NOTHING",
+            "target_unit_id, status, reply_text, auto_key, leader_id, dismissed_reason, "
+            "created_at) SELECT kind, '', title, content, lead_unit_id, 'PROPOSED', '', "
+            "auto_key, leader_id, '', %(now)s FROM raw_letter WHERE true ON CONFLICT DO NOTHING",
             params,
         )
-        letters = cursor.rowcount
         cursor.execute(
             "INSERT INTO rectification_event (task_id, target_type_id, target_id, verb, "
             "from_status, to_status, note, created_at) SELECT l.id, ct.id, n.id, "
@@ -738,9 +773,9 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
         cursor.execute(
             "INSERT INTO rectification_notification (recipient_id, kind, task_id, title, body, "
             "url, channel, unique_key, status, attempts, last_error, created_at) "
-            "SELECT o.id, 'letter_proposed', l.id, substr('【拟发督办函】' || l.code || ' ' || "
-            "l.name || ' 本月两次黄牌', 1, 200), l.content, '/tasks/' || CAST(l.id AS TEXT) || "
-            "'/', c.channel, substr('letter_proposed:' || CAST(n.id AS TEXT) || ':' || "
+            "SELECT o.id, l.notice_kind, l.id, substr(l.notice_title, 1, 200), l.content, "
+            "'/tasks/' || CAST(l.id AS TEXT) || "
+            "'/', c.channel, substr(l.notice_kind || ':' || CAST(n.id AS TEXT) || ':' || "
             "CAST(o.id AS TEXT) || ':' || c.channel, 1, 200), 'PENDING', 0, '', %(now)s "
             "FROM raw_letter l JOIN rectification_supervisionnotice n ON n.auto_key = l.auto_key "
             "JOIN (SELECT r.region_id, u.id, u.email FROM (SELECT DISTINCT region_id, path "
@@ -758,6 +793,11 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
             "SUM(CASE WHEN level = 'YELLOW' THEN 1 ELSE 0 END) FROM raw_sweep"
         )
         evaluated, blue, yellow = cursor.fetchone()
+        cursor.execute(
+            "SELECT COALESCE(SUM(CASE WHEN kind = 'LETTER' THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN kind = 'INTERVIEW' THEN 1 ELSE 0 END), 0) FROM raw_letter"
+        )
+        letters, interviews = cursor.fetchone()
         cursor.execute("SELECT id FROM raw_sweep WHERE level = 'RED' ORDER BY id")
         red_ids = [r[0] for r in cursor.fetchall()]
         cursor.execute("DROP TABLE raw_letter")
@@ -770,5 +810,6 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
         "red_ids": red_ids,
         "warnings": warnings,
         "letters": letters,
+        "interviews": interviews,
         "notified": notified,
     }

@@ -719,8 +719,10 @@ def build(province: Province, log=print) -> list[Scenario]:
                     "red_ids": list(red.order_by("pk").values_list("pk", flat=True)),
                     "warnings": run.warnings,
                     "letters": run.letters,
+                    "interviews": run.interviews,
                     "notified": Notification.objects.filter(
-                        kind="letter_proposed", created_at__gte=started
+                        kind__in=["letter_proposed", "interview_proposed"],
+                        created_at__gte=started,
                     ).count(),
                 }
             transaction.set_rollback(True)
@@ -748,7 +750,7 @@ def build(province: Province, log=print) -> list[Scenario]:
             note="both do the whole sweep set-based in a transaction rolled back after each "
             "run: verdicts and colours of every open task into a temporary table, UPDATE of "
             "the tasks that change, the day's warning rows, closed tasks uncoloured, 督办函 "
-            "for two yellows with links and office notifications; raw = the same writes as "
+            "for two yellow cards and 约谈 for red with links and office notifications; raw = the same writes as "
             "hand-written statements; answer = counts per colour, red ids (the product's read "
             "back from the tasks), rows written",
         )

@@ -27,6 +27,7 @@ from rectification.choices import (
     SupervisionKind,
     TaskStatus,
     WarningLevel,
+    WarningReason,
 )
 from rectification.models import (
     Assignment,
@@ -648,9 +649,29 @@ class WarningSerializer(serializers.ModelSerializer):
             "issued_by",
             "note",
             "resolved_at",
+            "resolved_by",
+            "resolve_note",
             "created_at",
         ]
         read_only_fields = fields
+
+
+class WarningRaiseInput(serializers.Serializer):
+    level = serializers.ChoiceField(choices=["YELLOW", "RED"], help_text="黄牌或红灯")
+    reason = serializers.ChoiceField(
+        choices=WarningReason.choices, help_text="上级批评、媒体曝光、群众反复投诉、验收退回 …"
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, help_text="理由（必填）")
+
+
+class SupervisionIssueInput(serializers.Serializer):
+    doc_no = serializers.CharField(allow_blank=True)
+    issued_on = serializers.DateField(required=False, allow_null=True, default=None)
+    reply_due = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -701,6 +722,8 @@ class SupervisionNoticeSerializer(serializers.ModelSerializer):
             "reply_text",
             "replied_at",
             "issued_by",
+            "leader",
+            "dismissed_reason",
             "created_at",
         ]
         read_only_fields = fields

@@ -411,6 +411,18 @@ class TaskViewSet(ScopedViewMixin, mixins.RetrieveModelMixin, viewsets.GenericVi
         )
         return _with_etag(Response(s.LookBackSerializer(check).data, status=201), task_id)
 
+    @extend_schema(
+        summary="手动预警：亮黄牌或红灯（环督办）",
+        request=s.WarningRaiseInput,
+        responses={201: s.WarningSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def warning(self, request, pk=None):
+        task_id = self._task_id()
+        data = self._input(s.WarningRaiseInput)
+        warning = services.warning_raise(task=task_id, actor=request.user, **data)
+        return _with_etag(Response(s.WarningSerializer(warning).data, status=201), task_id)
+
 
 # ---------------------------------------------------------------------------------------------
 # Read-only lists hanging off tasks
@@ -624,6 +636,23 @@ class WarningViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.WarningSerializer
     filterset_class = WarningFilterSet
 
+    @extend_schema(
+        summary="解除手动预警（环督办，须填写理由）",
+        request=s.ReasonInput,
+        responses={200: s.WarningSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def clear(self, request, pk=None):
+        found = self.get_queryset().filter(pk=pk).values_list("pk", flat=True).first()
+        if found is None:
+            raise NotFound("预警不存在或不在您的权限范围内")
+        serializer = s.ReasonInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        warning = services.warning_clear(
+            warning=found, actor=request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(s.WarningSerializer(warning).data)
+
 
 @_read_only_schema("我的通知", s.NotificationSerializer)
 class NotificationViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
@@ -698,3 +727,31 @@ class SupervisionNoticeViewSet(
         )
         fresh = self.get_queryset().get(pk=notice.pk)
         return Response(s.SupervisionNoticeSerializer(fresh).data, status=201)
+
+    def _decide(self, service, input_class):
+        found = self.get_queryset().filter(pk=self.kwargs["pk"]).values_list("pk", flat=True)
+        if found.first() is None:
+            raise NotFound("督办事项不存在或不在您的权限范围内")
+        serializer = input_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        service(notice=found.first(), actor=self.request.user, **serializer.validated_data)
+        fresh = self.get_queryset().get(pk=self.kwargs["pk"])
+        return Response(s.SupervisionNoticeSerializer(fresh).data)
+
+    @extend_schema(
+        summary="签发拟发的督办函或约谈（环督办）",
+        request=s.SupervisionIssueInput,
+        responses={200: s.SupervisionNoticeSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def issue(self, request, pk=None):
+        return self._decide(services.supervision_notice_issue, s.SupervisionIssueInput)
+
+    @extend_schema(
+        summary="不予签发拟发的督办函或约谈（环督办，须填写理由）",
+        request=s.ReasonInput,
+        responses={200: s.SupervisionNoticeSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        return self._decide(services.supervision_notice_dismiss, s.ReasonInput)

@@ -15,12 +15,15 @@ only: blue is kept only as the task's level, not as a row per task per day, so t
 with the problems, not with the ledger. Closed tasks lose their colour. Each change of a
 task's colour is an event (EventVerb.WARNING, from the old colour to the new) on its timeline.
 
-Two yellows: a task that collects a second *different* yellow reason within a calendar month
-(e.g. behind schedule, then its monthly report missing; or the office's manual 黄牌 plus
-behind schedule) gets a proposed 督办函 (SupervisionNotice kind LETTER, status PROPOSED) for
-the office to issue, at most one per task and month (SupervisionNotice.auto_key), and the
-offices over the task's region are told (notification kind letter_proposed); the proposal is
-an event (EventVerb.SUPERVISION_PROPOSE) on the task's timeline.
+The escalation ladder (docs/domain.md §1.4, [S12]): a task yellow today that has been shown
+two yellow cards in the calendar month (a card: a yellow reason the task did not have the day
+before, so the same reason held for a week is one card, a different reason or the same one
+coming back is another; the office's manual 黄牌, e.g. for a failed acceptance, is a card too)
+gets a proposed 督办函 (专函督办: SupervisionNotice kind LETTER, status PROPOSED); a task red
+today gets a proposed 约谈 (kind INTERVIEW) for its leader in charge. At most one of each per
+task and month (SupervisionNotice.auto_key), the offices over the task's region are told
+(notification kinds letter_proposed, interview_proposed), and each proposal is an event
+(EventVerb.SUPERVISION_PROPOSE) on the task's timeline. The office issues or dismisses it.
 
 The rules are written twice on purpose: `schedule.evaluate` and `decide` are the rules in
 Python (pages and services use them), and `run` applies the same rules in SQL to every open
@@ -35,6 +38,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 
 from accounts import clock, events
 from accounts.events import EventVerb
@@ -51,9 +55,8 @@ from rectification.choices import (
 )
 from rectification.jobs import periods, recipients, sql
 from rectification.models import Event, SupervisionNotice, Task
+from rectification.schedule import FLAG_REASONS, Colour, decide  # noqa: F401 (the rule in Python)
 from rectification.services import notify_select
-
-FLAG_REASONS = (WarningReason.UPPER_CRITICISM, WarningReason.MEDIA)
 
 
 @dataclass(frozen=True)
@@ -65,45 +68,7 @@ class SweepRun:
     red: int
     warnings: int  # auto Warning rows inserted (none when the day's rows are already there)
     letters: int  # 督办函 proposed
-
-
-@dataclass(frozen=True)
-class Colour:
-    level: str
-    reasons: tuple[str, ...]  # the reasons behind `level` (only those of that colour)
-
-
-def decide(
-    *,
-    status: str,
-    deadline: date | None,
-    verdict: str,
-    on: date,
-    report_missing: bool,
-    manual: dict[str, str] | None = None,
-) -> Colour:
-    """The colour of one task on `on`. Pure. `manual`: unresolved manual warnings, reason→level."""
-    manual = manual or {}
-    working = status in WORKING_STATUSES
-    red, yellow = [], []
-    if working and deadline and deadline < on:
-        red.append(WarningReason.OVERDUE)
-    for reason, level in manual.items():
-        if reason in FLAG_REASONS or level == WarningLevel.RED:
-            red.append(reason)
-        elif level == WarningLevel.YELLOW:
-            yellow.append(reason)
-    if verdict == ScheduleStatus.BEHIND:
-        yellow.append(WarningReason.BEHIND)
-    if working and deadline and on <= deadline <= on + timedelta(settings.WARNING_DUE_SOON_DAYS):
-        yellow.append(WarningReason.DUE_SOON)
-    if working and report_missing:
-        yellow.append(WarningReason.NO_REPORT)
-    if red:
-        return Colour(WarningLevel.RED, tuple(red))
-    if yellow:
-        return Colour(WarningLevel.YELLOW, tuple(yellow))
-    return Colour(WarningLevel.BLUE, ())
+    interviews: int = 0  # 约谈 proposed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -127,9 +92,14 @@ CLOSED_NOTE = "任务已销号，不再预警"
 LETTER_TITLE = "关于{code} {name}整改工作的督办函（拟）"
 LETTER_CONTENT = (
     "{code} {name} 于{month}两次被亮黄牌（{labels}）。"
-    "建议发督办函，要求牵头单位限期书面回复整改措施和完成时间。"
+    "建议专函督办，要求牵头单位限期书面回复整改措施和完成时间。"
 )
 LETTER_NOTICE_TITLE = "【拟发督办函】{code} {name} 本月两次黄牌"
+INTERVIEW_TITLE = "关于{code} {name}的约谈（拟）"
+INTERVIEW_CONTENT = (
+    "{code} {name} 于{day}亮红灯。建议由责任领导约谈牵头单位主要负责同志，督促限期整改到位。"
+)
+INTERVIEW_NOTICE_TITLE = "【拟约谈】{code} {name} 亮红灯"
 
 WORKING = sql.listed(WORKING_STATUSES)
 FLAGS = sql.listed(FLAG_REASONS)
@@ -265,8 +235,10 @@ WHERE d.id = t.id AND (t.schedule_status <> d.verdict OR t.warning_level <> d.le
 # recorded again under auto=True, so that the day's rows list every reason behind the colour.
 INSERT_WARNINGS = f"""
 INSERT INTO rectification_warning
-    (task_id, unit_id, level, reason, day, auto, issued_by_id, note, resolved_at, created_at)
-SELECT x.id, x.lead_unit_id, x.level, x.reason, %(on)s, %(auto)s, NULL, %(note)s, NULL, %(now)s
+    (task_id, unit_id, level, reason, day, auto, issued_by_id, note, resolved_at,
+     resolved_by_id, resolve_note, created_at)
+SELECT x.id, x.lead_unit_id, x.level, x.reason, %(on)s, %(auto)s, NULL, %(note)s, NULL, NULL, '',
+       %(now)s
 FROM (
     SELECT d.id, d.lead_unit_id, d.level, 'OVERDUE' AS reason FROM {DAY} d WHERE d.overdue = 1
     UNION ALL
@@ -291,7 +263,9 @@ COUNTS = f"""
 SELECT COUNT(*),
        COALESCE(SUM(CASE WHEN level = 'BLUE' THEN 1 ELSE 0 END), 0),
        COALESCE(SUM(CASE WHEN level = 'YELLOW' THEN 1 ELSE 0 END), 0),
-       COALESCE(SUM(CASE WHEN level = 'RED' THEN 1 ELSE 0 END), 0)
+       COALESCE(SUM(CASE WHEN level = 'RED' THEN 1 ELSE 0 END), 0),
+       (SELECT COUNT(*) FROM {LETTER} WHERE kind = 'LETTER'),
+       (SELECT COUNT(*) FROM {LETTER} WHERE kind = 'INTERVIEW')
 FROM {DAY}
 """
 
@@ -299,12 +273,33 @@ FROM {DAY}
 REASONS = sorted(WarningReason.values)
 
 
+def _issued_this_month(kind: str) -> str:
+    """SQL: the office already issued a notice of this kind about task t this month (by hand,
+    e.g. a 约谈 held before the task turned red in the sweep's eyes): nothing to propose."""
+    return f"""EXISTS (
+        SELECT 1 FROM rectification_supervisionnotice_tasks nt
+        JOIN rectification_supervisionnotice n ON n.id = nt.supervisionnotice_id
+        WHERE nt.task_id = t.id AND n.kind = {sql.listed([kind])}
+        AND n.issued_on >= %(month_start)s
+    )"""
+
+
 def _letter_sql(params: dict[str, object]) -> str:
-    """The 督办函 to propose today, into the temporary table LETTER: the tasks yellow today
-    with two different yellow reasons this month (Warning rows, manual or auto), a lead unit
-    and no letter for this month yet. Adds the wording's parameters to `params`."""
+    """Today's proposals, into the temporary table LETTER (docs/domain.md §1.4, [S12]):
+
+    - a 督办函 (专函督办) for a task yellow today that has been shown two yellow cards this
+      calendar month. A yellow card is a yellow Warning row (the sweep's or the office's)
+      whose reason the task did not already have yellow the day before: a reason held day
+      after day is one card, a reason that comes back after a blue spell (or after a day the
+      sweep did not run) is a new one, as is each different reason;
+    - a 约谈 for a task red today, for its leader in charge (task.leader, else the
+      problem's), at most one per task and month;
+
+    each to a task with a lead unit, no proposal of its kind for this month yet and no notice
+    of its kind the office issued about it this month. Adds the
+    wording's parameters to `params`."""
     seen = ",\n               ".join(
-        f"MAX(CASE WHEN w.reason = {sql.listed([reason])} THEN 1 ELSE 0 END) AS r{i}"
+        f"MAX(CASE WHEN c.reason = {sql.listed([reason])} THEN 1 ELSE 0 END) AS r{i}"
         for i, reason in enumerate(REASONS)
     )
     # "、"-separated labels: each reason seen adds "、<label>", substr drops the first "、".
@@ -314,26 +309,57 @@ def _letter_sql(params: dict[str, object]) -> str:
         f"CASE WHEN y.r{i} = 1 THEN %(label{i})s ELSE '' END" for i in range(len(REASONS))
     )
     fields = {"code": "l.code", "name": "l.name", "month": "%(month_label)s", "labels": "l.labels"}
+    interview = {"code": "l.code", "name": "l.name", "day": "%(day_label)s"}
+    held = sql.days_between("w.day", "p.day")
     return f"""
 CREATE TEMP TABLE {LETTER} AS
 SELECT l.*, {sql.text(LETTER_TITLE, params, **fields)} AS title,
        {sql.text(LETTER_CONTENT, params, **fields)} AS content,
        {sql.text(LETTER_NOTICE_TITLE, params, **fields)} AS notice_title
 FROM (
-    SELECT t.id AS task_id, t.lead_unit_id, t.region_id, g.path AS region_path, t.code, t.name,
+    SELECT 'LETTER' AS kind, {sql.listed([NotificationKind.LETTER_PROPOSED])} AS notice_kind,
+           t.id AS task_id, t.lead_unit_id, CAST(NULL AS INTEGER) AS leader_id, t.region_id,
+           g.path AS region_path, t.code, t.name,
            'letter:' || CAST(t.id AS TEXT) || ':' || %(month)s AS auto_key,
            substr({labels}, 2) AS labels
     FROM {DAY} d
     JOIN (
-        SELECT w.task_id, COUNT(DISTINCT w.reason) AS reasons,
+        SELECT c.task_id, COUNT(*) AS cards,
                {seen}
-        FROM rectification_warning w
-        WHERE w.level = 'YELLOW' AND w.day >= %(month_start)s AND w.day <= %(on)s
-        GROUP BY w.task_id
+        FROM (
+            SELECT DISTINCT w.task_id, w.reason, w.day
+            FROM rectification_warning w
+            WHERE w.level = 'YELLOW' AND w.day >= %(month_start)s AND w.day <= %(on)s
+            AND NOT EXISTS (
+                SELECT 1 FROM rectification_warning p
+                WHERE p.task_id = w.task_id AND p.reason = w.reason AND p.level = 'YELLOW'
+                AND p.day < w.day AND {held} = 1
+            )
+        ) c
+        GROUP BY c.task_id
     ) y ON y.task_id = d.id
     JOIN rectification_task t ON t.id = d.id
     JOIN accounts_region g ON g.id = t.region_id
-    WHERE d.level = 'YELLOW' AND y.reasons >= 2 AND t.lead_unit_id IS NOT NULL
+    WHERE d.level = 'YELLOW' AND y.cards >= 2 AND t.lead_unit_id IS NOT NULL
+    AND NOT {_issued_this_month("LETTER")}
+) l
+WHERE NOT EXISTS (SELECT 1 FROM rectification_supervisionnotice n WHERE n.auto_key = l.auto_key)
+UNION ALL
+SELECT l.*, {sql.text(INTERVIEW_TITLE, params, **interview)},
+       {sql.text(INTERVIEW_CONTENT, params, **interview)},
+       {sql.text(INTERVIEW_NOTICE_TITLE, params, **interview)}
+FROM (
+    SELECT 'INTERVIEW' AS kind,
+           {sql.listed([NotificationKind.INTERVIEW_PROPOSED])} AS notice_kind,
+           t.id AS task_id, t.lead_unit_id, COALESCE(t.leader_id, pr.leader_id) AS leader_id,
+           t.region_id, g.path AS region_path, t.code, t.name,
+           'interview:' || CAST(t.id AS TEXT) || ':' || %(month)s AS auto_key, '' AS labels
+    FROM {DAY} d
+    JOIN rectification_task t ON t.id = d.id
+    JOIN inspections_problem pr ON pr.id = t.problem_id
+    JOIN accounts_region g ON g.id = t.region_id
+    WHERE d.level = 'RED' AND t.lead_unit_id IS NOT NULL
+    AND NOT {_issued_this_month("INTERVIEW")}
 ) l
 WHERE NOT EXISTS (SELECT 1 FROM rectification_supervisionnotice n WHERE n.auto_key = l.auto_key)
 """
@@ -342,9 +368,9 @@ WHERE NOT EXISTS (SELECT 1 FROM rectification_supervisionnotice n WHERE n.auto_k
 INSERT_LETTERS = f"""
 INSERT INTO rectification_supervisionnotice
     (kind, doc_no, title, content, target_unit_id, status, issued_on, reply_due, reply_text,
-     replied_at, issued_by_id, auto_key, created_at)
-SELECT 'LETTER', '', l.title, l.content, l.lead_unit_id, 'PROPOSED', NULL, NULL, '', NULL, NULL,
-       l.auto_key, %(now)s
+     replied_at, issued_by_id, auto_key, leader_id, dismissed_reason, created_at)
+SELECT l.kind, '', l.title, l.content, l.lead_unit_id, 'PROPOSED', NULL, NULL, '', NULL, NULL,
+       l.auto_key, l.leader_id, '', %(now)s
 FROM {LETTER} l
 WHERE true
 ON CONFLICT DO NOTHING
@@ -362,10 +388,10 @@ ON CONFLICT DO NOTHING
 # region (recipients.regional_users + covering), on their channels (messages_for). The offices
 # are matched with the few regions of the day's letters, the letters then join on region_id.
 LETTER_NOTICES = f"""
-SELECT o.id AS recipient_id, {sql.listed([NotificationKind.LETTER_PROPOSED])} AS kind, l.task_id,
+SELECT o.id AS recipient_id, l.notice_kind AS kind, l.task_id,
        l.notice_title AS title, l.content AS body,
        '/tasks/' || CAST(l.task_id AS TEXT) || '/' AS url, ch.channel,
-       {sql.listed([NotificationKind.LETTER_PROPOSED])} || ':' || CAST(n.id AS TEXT) AS key
+       l.notice_kind || ':' || CAST(n.id AS TEXT) AS key
 FROM {LETTER} l
 JOIN rectification_supervisionnotice n ON n.auto_key = l.auto_key
 JOIN (
@@ -427,6 +453,7 @@ def run(on: date | None = None) -> SweepRun:
         "month": f"{on:%Y-%m}",
         "month_start": sql.day(periods.month_start(on)),
         "month_label": f"{on:%Y年%m月}",
+        "day_label": f"{on:%Y年%m月%d日}",
         "now": connection.ops.adapt_datetimefield_value(clock.now()),
         "auto": True,
         "note": AUTO_NOTE,
@@ -442,20 +469,21 @@ def run(on: date | None = None) -> SweepRun:
             cursor.execute(f"CREATE UNIQUE INDEX {DAY}_id ON {DAY} (id)")
             cursor.execute(INSERT_WARNINGS, params)
             warnings = cursor.rowcount
-        letters = _propose_letters(params)
+        _propose_letters(params)
         events.record_select(Event, EVENTS, params, columns=EVENT_COLUMNS)
         with connection.cursor() as cursor:
             cursor.execute(UPDATE_TASKS, params)
-        Task.objects.filter(status=TaskStatus.CLOSED).exclude(
-            warning_level=WarningLevel.NONE
-        ).update(warning_level=WarningLevel.NONE)
+        # A closed task has no colour and is not judged (不适用).
+        Task.objects.filter(status=TaskStatus.CLOSED).filter(
+            ~Q(warning_level=WarningLevel.NONE) | ~Q(schedule_status=ScheduleStatus.NA)
+        ).update(warning_level=WarningLevel.NONE, schedule_status=ScheduleStatus.NA)
         notify_select(LETTER_NOTICES, params)
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE {LETTER}")
             cursor.execute(COUNTS, params)
-            evaluated, blue, yellow, red = cursor.fetchone()
+            evaluated, blue, yellow, red, letters, interviews = cursor.fetchone()
+            cursor.execute(f"DROP TABLE {LETTER}")
             cursor.execute(f"DROP TABLE {DAY}")
         # The colours of the whole ledger changed: build the day's dashboard tally (and
         # rebuild any other day still kept) in the same transaction.
         tally.rebuild_built(also=on)
-    return SweepRun(on, evaluated, blue, yellow, red, warnings, letters)
+    return SweepRun(on, evaluated, blue, yellow, red, warnings, letters, interviews)

@@ -35,8 +35,10 @@ from rectification.services.supervision import (
     notification_mark_read,
     supervision_notice_close,
     supervision_notice_create,
+    supervision_notice_dismiss,
     supervision_notice_issue,
     supervision_notice_reply,
+    warning_clear,
     warning_raise,
 )
 from rectification.services.tasks import (
@@ -88,6 +90,7 @@ __all__ = [
     "suggests_closeout",
     "supervision_notice_close",
     "supervision_notice_create",
+    "supervision_notice_dismiss",
     "supervision_notice_issue",
     "supervision_notice_reply",
     "task_add_evidence",
@@ -100,5 +103,6 @@ __all__ = [
     "task_set_units",
     "task_update",
     "unit_roles",
+    "warning_clear",
     "warning_raise",
 ]

@@ -18,22 +18,29 @@ from accounts.models import User
 from accounts.scope import is_unit_member
 from rectification import schedule, tally
 from rectification.choices import (
+    WORKING_STATUSES,
     AttachmentKind,
     NotificationChannel,
     NotificationKind,
     NotificationStatus,
     PeriodKind,
+    ScheduleStatus,
+    TaskStatus,
+    WarningLevel,
 )
+from rectification.jobs import periods
 from rectification.lifecycle import Move, needs_unit_roles, refusal
 from rectification.models import (
     Assignment,
     Attachment,
     CloseoutApplication,
     Event,
+    Milestone,
     Notification,
     ProgressReport,
     ReportingPeriod,
     Task,
+    Warning,
 )
 from rectification.uploads import check_upload
 
@@ -89,9 +96,12 @@ def _move_task(
     expected_version: int | None,
     note: str = "",
     target: Model | None = None,
+    recolour: bool = True,
     **changes,
 ) -> Task:
-    """Carry out a lifecycle move as a conditional update, then write its Event.
+    """Carry out a lifecycle move as a conditional update, then write its Event; the task's
+    序时 status and colour are recomputed (refresh_schedule) unless `recolour` is False (the
+    caller recolours after writing what the colour depends on, e.g. the month's report).
 
     The UPDATE … WHERE status IN (sources) [AND version = expected] makes two concurrent
     reviewers unable to both win: the loser's row count is 0 and it gets a clear error.
@@ -117,12 +127,23 @@ def _move_task(
         to_status=move.target,
         note=note,
     )
+    if move.target == TaskStatus.CLOSED:
+        # A closed task has no colour: the office's warnings on it end with it (a task
+        # reopened later starts without them).
+        Warning.objects.filter(task_id=task.pk, auto=False, resolved_at__isnull=True).update(
+            resolved_at=clock.now(), resolve_note="任务已销号"
+        )
+    if recolour:
+        refresh_schedule(task, recount=False)
     tally.recount(task)  # after the event: a close-out counts in the trend
     return task
 
 
-def _bump_version(task: Task, *, expected_version: int | None, **changes) -> Task:
-    """A non-status change to a task, under the same optimistic lock."""
+def _bump_version(
+    task: Task, *, expected_version: int | None, recolour: bool = True, **changes
+) -> Task:
+    """A non-status change to a task, under the same optimistic lock; recoloured as by
+    _move_task."""
     _check_version(task, expected_version)
     before = (task.region_id, task.round_id)
     changed = Task.objects.filter(pk=task.pk, version=task.version).update(
@@ -131,6 +152,8 @@ def _bump_version(task: Task, *, expected_version: int | None, **changes) -> Tas
     if changed != 1:
         raise StaleVersion("该任务刚刚被他人修改，请刷新页面后重试（您的修改未保存）")
     task.refresh_from_db()
+    if recolour:
+        refresh_schedule(task, recount=False)
     tally.recount_pairs([before, (task.region_id, task.round_id)])
     return task
 
@@ -254,11 +277,19 @@ def _office_users_for(task: Task) -> list[User]:
     )
 
 
-def refresh_schedule(task: Task, *, today: date | None = None) -> Task:
-    """Recompute and store the task's 序时 status (no version bump: derived data)."""
-    today = today or clock.today()
+def task_colour(task: Task, *, today: date) -> tuple[str, str]:
+    """The task's 序时 status and colour on `today`, by the nightly sweep's rules
+    (schedule.evaluate and schedule.decide, which tests/jobs/test_warning_sweep_sql.py proves
+    equal to the sweep's SQL): its milestones, its unresolved manual warnings and, after the
+    monthly cutoff day, whether this month's progress report is in. A closed task has no
+    colour and is not judged (不适用). Three small queries at most."""
+    if task.status == TaskStatus.CLOSED:
+        return ScheduleStatus.NA, WarningLevel.NONE
     milestones = [
-        schedule.MilestonePlan(m.planned_date, m.weight, m.done_date) for m in task.milestones.all()
+        schedule.MilestonePlan(m.planned_date, m.weight, m.done_date)
+        for m in Milestone.objects.filter(task_id=task.pk).only(
+            "planned_date", "weight", "done_date"
+        )
     ]
     verdict = schedule.evaluate(
         status=task.status,
@@ -268,10 +299,44 @@ def refresh_schedule(task: Task, *, today: date | None = None) -> Task:
         today=today,
         milestones=milestones,
     )
-    if verdict.status != task.schedule_status:
-        Task.objects.filter(pk=task.pk).update(schedule_status=verdict.status)
-        task.schedule_status = verdict.status
-        tally.recount(task)
+    rank = {WarningLevel.BLUE: 1, WarningLevel.YELLOW: 2, WarningLevel.RED: 3}
+    manual: dict[str, str] = {}
+    for reason, level in Warning.objects.filter(
+        task_id=task.pk, auto=False, resolved_at__isnull=True, level__in=list(rank)
+    ).values_list("reason", "level"):
+        if rank[level] > rank.get(manual.get(reason), 0):
+            manual[reason] = level
+    cutoff = periods.report_cutoff(today)
+    report_missing = (
+        today > cutoff
+        and task.status in WORKING_STATUSES
+        and (task.start_date is None or task.start_date <= cutoff)
+        and not ProgressReport.objects.filter(
+            task_id=task.pk, period__kind=PeriodKind.MONTHLY, period__code=f"{today:%Y-%m}"
+        ).exists()
+    )
+    colour = schedule.decide(
+        status=task.status,
+        deadline=task.deadline,
+        verdict=verdict.status,
+        on=today,
+        report_missing=report_missing,
+        manual=manual,
+    )
+    return verdict.status, colour.level
+
+
+def refresh_schedule(task: Task, *, today: date | None = None, recount: bool = True) -> Task:
+    """Recompute and store the task's 序时 status and colour (warning_level) in the caller's
+    transaction, by the nightly sweep's rules (task_colour), so a page never shows a colour
+    the last change has made stale. No version bump: derived data. `recount=False` when the
+    caller recounts the dashboard tally itself."""
+    status, level = task_colour(task, today=today or clock.today())
+    if status != task.schedule_status or level != task.warning_level:
+        Task.objects.filter(pk=task.pk).update(schedule_status=status, warning_level=level)
+        task.schedule_status, task.warning_level = status, level
+        if recount:
+            tally.recount(task)
     return task
 
 

@@ -27,6 +27,8 @@ from rectification.choices import (
     ReviewLevel,
     ReviewMethod,
     ReviewResult,
+    WarningLevel,
+    WarningReason,
 )
 from rectification.lifecycle import MOVES
 from rectification.models import (
@@ -38,6 +40,7 @@ from rectification.models import (
     LookBackCheck,
     PublicNotice,
     Task,
+    Warning,
 )
 from rectification.services.base import (
     EvidenceFile,
@@ -50,8 +53,8 @@ from rectification.services.base import (
     _task_url,
     _unit_users,
     notify,
-    refresh_schedule,
 )
+from rectification.services.supervision import issue_warning
 
 # The five close-out standards (docs/domain.md §1.2, [S8]); an application must confirm each.
 CLOSEOUT_CHECKLIST: dict[str, str] = {
@@ -475,6 +478,17 @@ def closeout_return(
     _move_task(
         task, move, actor, expected_version=expected_version, target=app, note=reason.strip()
     )
+    # A failed acceptance is a 黄牌 (docs/domain.md §5: SD-5-1), until the office clears it.
+    if not Warning.objects.filter(
+        task=task, reason=WarningReason.RETURNED, day=clock.today(), auto=False
+    ).exists():
+        issue_warning(
+            task=task,
+            actor=actor,
+            level=WarningLevel.YELLOW,
+            reason=WarningReason.RETURNED,
+            note=f"验收退回：{reason.strip()}",
+        )
     notify(
         recipients=[app.applied_by],
         kind=NotificationKind.CLOSEOUT_RETURNED,
@@ -754,7 +768,6 @@ def task_record_lookback(
             original_deadline=new_deadline,
             progress_pct=0,
         )
-        refresh_schedule(task)
         if task.lead_unit_id:
             notify(
                 recipients=_unit_users(task.lead_unit_id, [Role.REPORTER, Role.UNIT_HEAD]),

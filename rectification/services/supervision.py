@@ -13,7 +13,6 @@ from accounts.events import EventVerb
 from accounts.models import Region, Unit, User
 from accounts.scope import is_office, is_unit_member
 from inspections import workdays
-from rectification import tally
 from rectification.choices import (
     NotificationKind,
     SupervisionKind,
@@ -36,6 +35,7 @@ from rectification.services.base import (
     _task_url,
     _unit_users,
     notify,
+    refresh_schedule,
 )
 
 # Severity of the colours, for "a manual warning never lowers a task's colour".
@@ -136,10 +136,10 @@ def warning_raise(
     reason: str,
     note: str = "",
 ) -> Warning:
-    """The office issues a warning by hand (e.g. 黄牌 for a failed acceptance, 上级批评):
-    a Warning row for today (auto=False), the task's colour raised to at least `level`
-    (never lowered), an event, and the task's units told. The nightly sweep keeps an
-    unresolved manual warning's colour."""
+    """The office issues a warning by hand (上级批评, 媒体曝光, 群众反复投诉 …): a Warning row
+    for today (auto=False), the task recoloured at once (an unresolved manual warning keeps at
+    least its colour, in the services and the nightly sweep alike), an event, and the task's
+    units told. It stands until the office clears it (warning_clear) or the task is closed."""
     task = _load_visible_task(task, actor, for_update=True)
     _check_actor(actor, task, MOVES["warning"])
     if level not in (WarningLevel.YELLOW, WarningLevel.RED):
@@ -148,9 +148,15 @@ def warning_raise(
         raise InvalidInput("请选择预警原因", field="reason")
     if task.status == TaskStatus.CLOSED:
         raise InvalidState("任务已销号，不能预警")
+    return issue_warning(task=task, actor=actor, level=level, reason=reason, note=note)
+
+
+def issue_warning(*, task: Task, actor: User, level: str, reason: str, note: str = "") -> Warning:
+    """A manual warning on a task already loaded, locked and checked by the caller
+    (warning_raise; closeout_return's yellow card for a failed acceptance)."""
     today = clock.today()
     if Warning.objects.filter(task=task, reason=reason, day=today, auto=False).exists():
-        # (the task row is locked above: two clicks cannot both pass this check)
+        # (the task row is locked by the caller: two clicks cannot both pass this check)
         raise InvalidState("今天已就同一原因对该任务预警")
     warning = Warning.objects.create(
         task=task,
@@ -162,10 +168,7 @@ def warning_raise(
         issued_by=actor,
         note=note.strip(),
     )
-    weaker = [c for c, rank in _SEVERITY.items() if rank < _SEVERITY[level]]
-    if Task.objects.filter(pk=task.pk, warning_level__in=weaker).update(warning_level=level):
-        task.warning_level = level
-        tally.recount(task)
+    refresh_schedule(task)
     events.record(
         Event,
         task=task,
@@ -185,6 +188,44 @@ def warning_raise(
             key=f"warning:{warning.pk}",
         )
     return warning
+
+
+@transaction.atomic
+def warning_clear(*, warning: Warning | int, actor: User, reason: str) -> Warning:
+    """The office clears a manual warning with a reason (解除预警): from now on neither the
+    services nor the nightly sweep count it, and the task is recoloured at once. The day's
+    rows the sweep wrote stay as the record of what was shown that day."""
+    warning_id = warning.pk if isinstance(warning, Warning) else warning
+    task_id = Warning.objects.filter(pk=warning_id).values_list("task_id", flat=True).first()
+    if task_id is None:
+        raise NotFound("预警不存在")
+    task = _load_visible_task(task_id, actor, for_update=True)
+    _check_actor(actor, task, MOVES["warning"])
+    found = Warning.objects.get(pk=warning_id)
+    if found.auto:
+        raise InvalidState("系统按日研判的预警不能手动解除：整改到位后次日自动消除")
+    if found.resolved_at is not None:
+        raise InvalidState("该预警已经解除")
+    if not reason or not reason.strip():
+        raise InvalidInput("请填写解除理由", field="reason")
+    changed = Warning.objects.filter(pk=found.pk, resolved_at__isnull=True).update(
+        resolved_at=clock.now(), resolved_by=actor, resolve_note=reason.strip()
+    )
+    if changed != 1:
+        raise StaleVersion("该预警刚刚被他人解除，请刷新页面")
+    found.refresh_from_db()
+    refresh_schedule(task)
+    events.record(
+        Event,
+        task=task,
+        target=found,
+        verb=EventVerb.WARNING_CLEAR,
+        actor=actor,
+        from_status=found.level,
+        to_status=task.warning_level,
+        note=f"解除{found.get_level_display()}（{found.get_reason_display()}）：{reason.strip()}",
+    )
+    return found
 
 
 def _office_users_for_region(region: Region) -> list[User]:
@@ -343,6 +384,40 @@ def supervision_notice_close(
         actor=actor,
         from_status=SupervisionStatus.REPLIED,
         note=notice.title,
+    )
+    return notice
+
+
+@transaction.atomic
+def supervision_notice_dismiss(
+    *,
+    notice: SupervisionNotice | int,
+    actor: User,
+    reason: str,
+) -> SupervisionNotice:
+    """The office declines a proposal of the warnings job (拟发 → 不予签发), with a reason.
+    The proposal's key stays taken, so the job proposes nothing more for that task and month."""
+    notice = _load_visible_notice(notice, actor)
+    if not is_office(actor):
+        raise NotAllowed("只有环督办可以处理拟发的督办")
+    if notice.status != SupervisionStatus.PROPOSED:
+        raise InvalidState(
+            f"该督办当前为“{notice.get_status_display()}”，只有拟发的督办可以不予签发"
+        )
+    if not reason or not reason.strip():
+        raise InvalidInput("请填写不予签发的理由", field="reason")
+    _move_notice(
+        notice,
+        SupervisionStatus.PROPOSED,
+        status=SupervisionStatus.DISMISSED,
+        dismissed_reason=reason.strip(),
+    )
+    _notice_events(
+        notice,
+        verb=EventVerb.SUPERVISION_DISMISS,
+        actor=actor,
+        from_status=SupervisionStatus.PROPOSED,
+        note=f"{notice.get_kind_display()}不予签发：{reason.strip()}",
     )
     return notice
 

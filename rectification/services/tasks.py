@@ -130,10 +130,12 @@ def task_report_progress(
             expected_version=expected_version,
             note=f"首次报送进展，完成{progress_pct}%",
             progress_pct=progress_pct,
+            recolour=False,
         )
     else:
-        task = _bump_version(task, expected_version=expected_version, progress_pct=progress_pct)
-    task = refresh_schedule(task, today=today)
+        task = _bump_version(
+            task, expected_version=expected_version, recolour=False, progress_pct=progress_pct
+        )
     values = {
         "unit_id": actor.unit_id,
         "progress_text": progress_text.strip(),
@@ -164,6 +166,11 @@ def task_report_progress(
         )
         report = ProgressReport.objects.get(pk=existing.pk)
     _save_evidence(task=task, actor=actor, files=files, report=report)
+    # Recoloured once the month's report exists (a late report clears NO_REPORT at once).
+    refresh_schedule(task, today=today)
+    if report.schedule_status != task.schedule_status:
+        ProgressReport.objects.filter(pk=report.pk).update(schedule_status=task.schedule_status)
+        report.schedule_status = task.schedule_status
     if existing is not None:
         events.record(
             Event,
@@ -427,7 +434,6 @@ def extension_decide(
         if task.original_deadline is None:
             changes["original_deadline"] = task.deadline
         task = _bump_version(task, expected_version=None, **changes)
-        refresh_schedule(task)
     verb = EventVerb.EXTENSION_APPROVE if approve else EventVerb.EXTENSION_REJECT
     events.record(
         Event,
@@ -540,7 +546,6 @@ def milestone_complete(
     Milestone.objects.filter(pk=ms.pk).update(done_date=done_date)
     ms.refresh_from_db()
     task = _bump_version(task, expected_version=None)
-    refresh_schedule(task)
     events.record(
         Event,
         task=task,
@@ -592,7 +597,6 @@ def milestone_add(
         task=task, seq=seq, name=name.strip(), planned_date=planned_date, weight=weight
     )
     task = _bump_version(task, expected_version=None)
-    refresh_schedule(task)
     events.record(
         Event,
         task=task,
@@ -630,7 +634,6 @@ def milestone_edit(*, milestone: Milestone | int, actor: User, **changes) -> Mil
     )
     ms.refresh_from_db()
     task = _bump_version(task, expected_version=None)
-    refresh_schedule(task)
     events.record(
         Event,
         task=task,

@@ -30,6 +30,7 @@ from rectification.models import (
     Task,
     Warning,
 )
+from rectification.selectors import standing_warnings
 from rectification.views.common import (
     call_service,
     flash_errors,
@@ -167,21 +168,14 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
 def warning_list(request: HttpRequest) -> HttpResponse:
     require_office(request)
     level = request.GET.get("level", "")
-    warnings = (
-        Warning.objects.visible_to(request.user)
-        .filter(resolved_at__isnull=True)
-        .select_related("task", "task__region", "task__lead_unit", "unit")
-        .order_by("-day", "-id")
+    # What stands today (selectors.standing_warnings), as on the task page.
+    standing = standing_warnings(Warning.objects.visible_to(request.user))
+    warnings = standing.select_related("task", "task__region", "task__lead_unit", "unit").order_by(
+        "-day", "-id"
     )
     if level in WarningLevel.values:
         warnings = warnings.filter(level=level)
-    counts = dict(
-        Warning.objects.visible_to(request.user)
-        .filter(resolved_at__isnull=True)
-        .order_by()
-        .values_list("level")
-        .annotate(n=Count("*"))
-    )
+    counts = dict(standing.order_by().values_list("level").annotate(n=Count("*")))
     levels = [(v, label, counts.get(v, 0)) for v, label in WarningLevel.choices if v != "NONE"]
     return render(
         request,
@@ -199,7 +193,7 @@ def supervision_list(request: HttpRequest) -> HttpResponse:
     require_office(request)
     notices = (
         SupervisionNotice.objects.visible_to(request.user)
-        .select_related("target_unit", "issued_by")
+        .select_related("target_unit", "issued_by", "leader")
         .prefetch_related("tasks")
     )
     return render(request, "office/supervision_list.html", {"notices": notices[:200]})

@@ -1,4 +1,5 @@
-"""督办 after it is written: the unit's 督办事项 (read and reply), the office's 签发 and 办结."""
+"""督办 after it is written: the unit's 督办事项 (read and reply), the office's 签发, 不予签发
+and 办结; the office's manual warnings on a task (raise, clear)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,12 +13,18 @@ from accounts import clock
 from accounts.scope import get_visible_or_404
 from rectification import services
 from rectification.choices import SupervisionStatus
-from rectification.forms import SupervisionIssueForm, SupervisionReplyForm
-from rectification.models import SupervisionNotice, Task
+from rectification.forms import (
+    ReasonForm,
+    SupervisionIssueForm,
+    SupervisionReplyForm,
+    WarningRaiseForm,
+)
+from rectification.models import SupervisionNotice, Task, Warning
 from rectification.views.common import (
     call_service,
     flash_errors,
     form_page,
+    require_move,
     require_office,
     require_unit_member,
 )
@@ -127,3 +134,91 @@ def supervision_close(request: HttpRequest, pk: int) -> HttpResponse:
     if not status:
         messages.success(request, f"“{notice.title}”已办结")
     return redirect("supervision_list")
+
+
+# ---------------------------------------------------------------------------------------------
+# The escalation ladder's decisions: proposals declined, manual warnings raised and cleared
+
+
+@login_required
+@require_POST
+def supervision_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    """不予签发: the office declines a 督办函 or 约谈 the warnings job proposed, with a reason."""
+    require_office(request)
+    form = ReasonForm(request.POST)
+    form.is_valid()  # the service judges the reason, after scope and role
+    notice, status = flash_errors(
+        request,
+        services.supervision_notice_dismiss,
+        notice=pk,
+        actor=request.user,
+        reason=form.cleaned_data.get("reason", ""),
+    )
+    if not status:
+        messages.success(request, f"“{notice.title}”不予签发")
+    elif "reason" in form.errors or not form.cleaned_data.get("reason"):
+        messages.error(request, "请填写不予签发的理由")
+    return redirect("supervision_list")
+
+
+def _task_warnings(task: Task):
+    return list(
+        Warning.objects.filter(task=task, auto=False)
+        .select_related("issued_by", "resolved_by")
+        .order_by("resolved_at", "-day", "-id")
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_warnings(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office's warnings on one task: raise a 黄牌/红灯 by hand, see and clear those
+    standing (each with a reason)."""
+    require_move(request.user, "warning")
+    task = get_visible_or_404(Task.objects.select_related("region"), request.user, pk=pk)
+    warnings = _task_warnings(task)
+    return form_page(
+        request,
+        form_class=WarningRaiseForm,
+        template="supervision/task_warnings.html",
+        context={
+            "task": task,
+            "standing": [w for w in warnings if w.resolved_at is None],
+            "cleared": [w for w in warnings if w.resolved_at is not None],
+            "clear_form": ReasonForm(),
+        },
+        service=services.warning_raise,
+        inputs=lambda d: {
+            "task": task,
+            "actor": request.user,
+            "level": d["level"],
+            "reason": d["reason"],
+            "note": d["note"],
+        },
+        success=lambda w: f"已对 {task.code} 亮{w.get_level_display()}（{w.get_reason_display()}）",
+        done=reverse("task_warnings", args=[task.pk]),
+    )
+
+
+@login_required
+@require_POST
+def warning_clear(request: HttpRequest, pk: int) -> HttpResponse:
+    """解除 a manual warning, with a reason; back to its task's warnings page."""
+    require_move(request.user, "warning")
+    warning = get_visible_or_404(Warning.objects.all(), request.user, pk=pk)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    cleared, status = flash_errors(
+        request,
+        services.warning_clear,
+        warning=warning,
+        actor=request.user,
+        reason=form.cleaned_data.get("reason", ""),
+    )
+    if not status:
+        messages.success(
+            request, f"已解除{cleared.get_level_display()}（{cleared.get_reason_display()}）"
+        )
+    elif not form.cleaned_data.get("reason"):
+        messages.error(request, "请填写解除理由")
+    return redirect("task_warnings", pk=warning.task_id)

@@ -50,6 +50,7 @@ from rectification.models import (
     Task,
     Warning,
 )
+from rectification.selectors import standing_warnings
 from rectification.services.base import unit_roles
 from rectification.views.common import flash_errors, form_page, require_move
 
@@ -322,6 +323,7 @@ TASK_BUTTONS = (
     ),
     Button("assign", "调整责任单位", "task_units", "task", "outline-secondary", "bi-people"),
     Button("supervision", "发督办", "supervision_create", "task", "outline-danger", "bi-megaphone"),
+    Button("warning", "预警（亮牌/解除）", "task_warnings", "task", "outline-warning", "bi-flag"),
 )
 
 
@@ -414,9 +416,7 @@ TASK_PAGE_SECTIONS = {
     "has_attachments": Exists(Attachment.objects.filter(task_id=OuterRef("pk"))),
     "has_applications": Exists(CloseoutApplication.objects.filter(task_id=OuterRef("pk"))),
     "has_milestones": Exists(Milestone.objects.filter(task_id=OuterRef("pk"))),
-    "has_warnings": Exists(
-        Warning.objects.filter(task_id=OuterRef("pk"), resolved_at__isnull=True)
-    ),
+    "has_warnings": Exists(standing_warnings(Warning.objects.filter(task_id=OuterRef("pk")))),
     "has_extensions": Exists(Extension.objects.filter(task_id=OuterRef("pk"))),
     "has_lookbacks": Exists(LookBackCheck.objects.filter(task_id=OuterRef("pk"))),
 }
@@ -538,7 +538,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "assignments": assignments,
         "milestones": list(task.milestones.order_by("seq")) if task.has_milestones else [],
         "warnings": (
-            list(task.warnings.filter(resolved_at__isnull=True).select_related("unit"))
+            list(standing_warnings(task.warnings.all()).select_related("unit"))
             if task.has_warnings
             else []
         ),

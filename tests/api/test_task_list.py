@@ -60,7 +60,8 @@ def test_every_taskfilterset_parameter(varied, as_persona):
         "problem": (f"problem={world.problem.pk}", every - {t["jsp"]}),
         "status": ("status=CLOSED", {t["closed"]}),
         "schedule_status": ("schedule_status=BEHIND", {t["behind"]}),
-        "warning_level": ("warning_level=RED", {t["red"]}),
+        # an overdue task is red whatever colour is stored (as on the dashboard)
+        "warning_level": ("warning_level=RED", {t["red"], t["overdue"]}),
         "unit": (f"unit={water.pk}", {t["water_lead"], t["water_coop"]}),
         "lead_unit": (f"lead_unit={water.pk}", {t["water_lead"]}),
         "county": (f"county={world.xicheng.pk}", {t["other_task"]}),
@@ -80,7 +81,7 @@ def test_every_taskfilterset_parameter(varied, as_persona):
     assert t["township"] in _ids(office, f"county={world.dongcheng.pk}")
     # multiple values of a choice filter are OR-ed
     assert _ids(office, "status=CLOSED&schedule_status=BEHIND") == set()
-    assert _ids(office, "warning_level=RED&warning_level=YELLOW") == {t["red"]}
+    assert _ids(office, "warning_level=RED&warning_level=YELLOW") == {t["red"], t["overdue"]}
 
 
 def test_filters_never_widen_scope(varied, as_persona):

@@ -45,11 +45,16 @@ def recount(tasks: list[Task], today: date) -> dict[str, int]:
         "behind": sum(
             not overdue(t) and t.schedule_status == ScheduleStatus.BEHIND for t in working
         ),
+        # an overdue task is red, never yellow, whatever colour is stored
         "red": sum(
-            t.warning_level == WarningLevel.RED and t.status != TaskStatus.CLOSED for t in tasks
+            (t.warning_level == WarningLevel.RED or overdue(t)) and t.status != TaskStatus.CLOSED
+            for t in tasks
         ),
         "yellow": sum(
-            t.warning_level == WarningLevel.YELLOW and t.status != TaskStatus.CLOSED for t in tasks
+            t.warning_level == WarningLevel.YELLOW
+            and t.status != TaskStatus.CLOSED
+            and not overdue(t)
+            for t in tasks
         ),
     }
     total = figures["total"]

@@ -127,7 +127,7 @@ def expected_sweep(on: date):
         "id", "status", "start_date", "deadline", "progress_pct", "schedule_status"
     ):
         if t["status"] == TaskStatus.CLOSED:
-            stored[t["id"]] = (t["schedule_status"], WarningLevel.NONE)
+            stored[t["id"]] = (ScheduleStatus.NA, WarningLevel.NONE)  # not judged, no colour
             continue
         verdict = schedule.evaluate(
             status=t["status"],
@@ -153,47 +153,106 @@ def expected_sweep(on: date):
     return stored, rows
 
 
+def yellow_cards(on: date) -> dict[int, set[tuple[str, date]]]:
+    """The yellow cards shown to each task this month: a yellow row (any) whose reason the
+    task did not have yellow the day before."""
+    rows = set(
+        Warning.objects.filter(level=WarningLevel.YELLOW).values_list("task_id", "reason", "day")
+    )
+    cards = defaultdict(set)
+    for task_id, reason, day in rows:
+        if (
+            periods.month_start(on) <= day <= on
+            and (task_id, reason, day - timedelta(1)) not in rows
+        ):
+            cards[task_id].add((reason, day))
+    return cards
+
+
+def issued_this_month(kind: str, on: date) -> set[int]:
+    """Tasks the office already sent a notice of this kind this month."""
+    return set(
+        SupervisionNotice.tasks.through.objects.filter(
+            supervisionnotice__kind=kind, supervisionnotice__issued_on__gte=periods.month_start(on)
+        ).values_list("task_id", flat=True)
+    )
+
+
 def expected_letters(on: date, yellow: set[int], existing: set[str]):
-    """The 督办函 the old per-task code proposed: yellow today, two yellow reasons this
-    month, a lead unit, no letter of the month yet: auto_key → (task, unit, title, content)
-    and, for the notifications, (code, name, region path)."""
-    reasons = defaultdict(set)
-    for task_id, reason in Warning.objects.filter(
-        task_id__in=yellow, level=WarningLevel.YELLOW, day__gte=periods.month_start(on), day__lte=on
-    ).values_list("task_id", "reason"):
-        reasons[task_id].add(reason)
+    """The 督办函 to propose: yellow today, two yellow cards this month, a lead unit, no letter
+    of the month yet: auto_key → (task, unit, title, content) and, for the notifications,
+    (code, name, region path, notice kind, notice title)."""
+    cards = yellow_cards(on)
+    sent = issued_this_month(SupervisionKind.LETTER, on)
     letters = {}
     for t in Task.objects.filter(pk__in=yellow, lead_unit__isnull=False).values(
         "id", "code", "name", "lead_unit_id", "region__path"
     ):
         key = f"letter:{t['id']}:{on:%Y-%m}"
-        if len(reasons[t["id"]]) < 2 or key in existing:
+        if len(cards[t["id"]]) < 2 or key in existing or t["id"] in sent:
             continue
-        labels = "、".join(str(WarningReason(r).label) for r in sorted(reasons[t["id"]]))
+        reasons = sorted({reason for reason, _day in cards[t["id"]]})
+        labels = "、".join(str(WarningReason(r).label) for r in reasons)
         content = (
             f"{t['code']} {t['name']} 于{on:%Y年%m月}两次被亮黄牌（{labels}）。"
-            "建议发督办函，要求牵头单位限期书面回复整改措施和完成时间。"
+            "建议专函督办，要求牵头单位限期书面回复整改措施和完成时间。"
         )
         letters[key] = (
             t["id"],
             t["lead_unit_id"],
             f"关于{t['code']} {t['name']}整改工作的督办函（拟）",
             content,
-            (t["code"], t["name"], t["region__path"]),
+            (
+                t["code"],
+                t["name"],
+                t["region__path"],
+                "letter_proposed",
+                f"【拟发督办函】{t['code']} {t['name']} 本月两次黄牌",
+            ),
         )
     return letters
+
+
+def expected_interviews(on: date, red: set[int], existing: set[str]):
+    """The 约谈 to propose: red today, a lead unit, none of the month yet; as expected_letters,
+    plus the leader in charge."""
+    sent = issued_this_month(SupervisionKind.INTERVIEW, on)
+    interviews = {}
+    for t in Task.objects.filter(pk__in=red, lead_unit__isnull=False).values(
+        "id", "code", "name", "lead_unit_id", "region__path", "leader_id", "problem__leader_id"
+    ):
+        key = f"interview:{t['id']}:{on:%Y-%m}"
+        if key in existing or t["id"] in sent:
+            continue
+        interviews[key] = (
+            t["id"],
+            t["lead_unit_id"],
+            f"关于{t['code']} {t['name']}的约谈（拟）",
+            f"{t['code']} {t['name']} 于{on:%Y年%m月%d日}亮红灯。"
+            "建议由责任领导约谈牵头单位主要负责同志，督促限期整改到位。",
+            (
+                t["code"],
+                t["name"],
+                t["region__path"],
+                "interview_proposed",
+                f"【拟约谈】{t['code']} {t['name']} 亮红灯",
+            ),
+            t["leader_id"] or t["problem__leader_id"],
+        )
+    return interviews
 
 
 def expected_notifications(letters, notices):
     """The rows notify_many() wrote for recipients.messages_for(offices covering the task)."""
     offices = recipients.regional_users([Role.OFFICE])
     rows = set()
-    for key, (task_id, _unit, _title, content, (code, name, path)) in letters.items():
+    for key, (task_id, _unit, _title, content, extra, *_leader) in letters.items():
+        _code, _name, path, kind, title = extra
         for m in recipients.messages_for(
             recipients.covering(offices, path),
-            kind="letter_proposed",
-            key=f"letter_proposed:{notices[key]}",
-            title=f"【拟发督办函】{code} {name} 本月两次黄牌",
+            kind=kind,
+            key=f"{kind}:{notices[key]}",
+            title=title,
             body=content,
             task_id=task_id,
             url=f"/tasks/{task_id}/",
@@ -241,7 +300,7 @@ def stored_rows(on: date):
 
 def stored_notifications():
     return set(
-        Notification.objects.filter(kind="letter_proposed").values_list(
+        Notification.objects.filter(kind__in=["letter_proposed", "interview_proposed"]).values_list(
             "recipient_id",
             "kind",
             "task_id",
@@ -334,26 +393,36 @@ def test_sql_sweep_equals_the_python_rules_task_by_task(sweep_world, settings, o
     if on > date(2020, 2, 25):
         assert "NO_REPORT" in reasons
 
-    # and a 督办函 is proposed for each task yellow with two yellow reasons this month
+    # and a 督办函 is proposed for each task yellow with two yellow cards this month, and a
+    # 约谈 for each red task (its leader in charge), none twice in a month
     yellow = {pk for pk, (_s, level) in stored.items() if level == WarningLevel.YELLOW}
+    red = {pk for pk, (_s, level) in stored.items() if level == WarningLevel.RED}
     letters = expected_letters(on, yellow, existing_letters)
-    assert len(letters) >= 5
-    assert result.letters == len(letters)
-    new = SupervisionNotice.objects.exclude(auto_key__in=existing_letters)
+    interviews = expected_interviews(on, red, existing_letters)
+    assert len(letters) >= 5 and len(interviews) >= 5
+    # (some red tasks had their 约谈 this month already, by hand: none proposed for them)
+    assert red & issued_this_month(SupervisionKind.INTERVIEW, on)
+    assert (result.letters, result.interviews) == (len(letters), len(interviews))
+    new = SupervisionNotice.objects.filter(auto_key__isnull=False).exclude(
+        auto_key__in=existing_letters
+    )
     found = {
         n.auto_key: (n.tasks.get().pk, n.target_unit_id, n.title, n.content, n)
         for n in new.prefetch_related("tasks")
     }
-    assert {k: v[:4] for k, v in found.items()} == {k: v[:4] for k, v in letters.items()}
-    for *_fields, notice in found.values():
+    proposals = {**letters, **interviews}
+    assert {k: v[:4] for k, v in found.items()} == {k: v[:4] for k, v in proposals.items()}
+    for key, (*_fields, notice) in found.items():
+        kind = SupervisionKind.LETTER if key in letters else SupervisionKind.INTERVIEW
         assert (notice.kind, notice.status, notice.doc_no, notice.issued_by_id) == (
-            SupervisionKind.LETTER,
+            kind,
             SupervisionStatus.PROPOSED,
             "",
             None,
         )
+        assert notice.leader_id == (interviews[key][5] if key in interviews else None)
         assert notice.created_at is not None
-    # and each proposal is one event on its task's timeline, naming the letter
+    # and each proposal is one event on its task's timeline, naming it
     assert set(
         Event.objects.filter(verb=EventVerb.SUPERVISION_PROPOSE).values_list(
             "task_id", "target_id", "to_status", "note"
@@ -364,7 +433,7 @@ def test_sql_sweep_equals_the_python_rules_task_by_task(sweep_world, settings, o
     }
     # and the offices over each task's region are told, as notify_many wrote it
     notices = {key: v[4].pk for key, v in found.items()}
-    assert stored_notifications() == expected_notifications(letters, notices)
+    assert stored_notifications() == expected_notifications(proposals, notices)
     assert {r[6] for r in stored_notifications()} == {"INAPP", "MAIL"}
 
     # when it runs again the same day
@@ -372,7 +441,7 @@ def test_sql_sweep_equals_the_python_rules_task_by_task(sweep_world, settings, o
     again = warning_sweep.run(on)
     # then nothing changes and nothing new is written
     assert snapshot() == before
-    assert (again.warnings, again.letters) == (0, 0)
+    assert (again.warnings, again.letters, again.interviews) == (0, 0, 0)
     assert (again.evaluated, again.blue, again.yellow, again.red) == (
         result.evaluated,
         result.blue,

@@ -261,6 +261,18 @@ def _change(verb: EventVerb, w, flow) -> Callable[[], object]:
             return lambda: services.supervision_notice_reply(
                 notice=notice, actor=reporter, reply_text="已完成截污"
             )
+        case EventVerb.SUPERVISION_DISMISS:
+            letter = _proposed_letter(w)
+            return lambda: services.supervision_notice_dismiss(
+                notice=letter, actor=office, reason="已约谈，不再另发督办函"
+            )
+        case EventVerb.WARNING_CLEAR:
+            warning = services.warning_raise(
+                task=task, actor=office, level=WarningLevel.YELLOW, reason=WarningReason.MEDIA
+            )
+            return lambda: services.warning_clear(
+                warning=warning, actor=office, reason="媒体报道已核实整改"
+            )
         case EventVerb.SUPERVISION_CLOSE:
             notice = _notice(w)
             services.supervision_notice_reply(notice=notice, actor=reporter, reply_text="已完成")

@@ -294,9 +294,10 @@ def test_an_upheld_objection_returns_the_application_with_it(world, flow, api, s
     notice = PublicNotice.objects.get(application=app)
     assert notice.result == "UPHELD" and notice.objections == 1
     verbs = list(
-        Event.objects.filter(task=world.task).order_by("-id").values_list("verb", flat=True)[:2]
+        Event.objects.filter(task=world.task).order_by("-id").values_list("verb", flat=True)[:3]
     )
-    assert verbs == ["return", "notice_objection"]
+    # (a failed acceptance is a yellow card: the return writes the card's event too)
+    assert verbs == ["warning", "return", "notice_objection"]
     # and the applicant unit is told
     told = Notification.objects.filter(title__contains="公示异议成立")
     assert {n.recipient_id for n in told} >= {world.reporter.pk, world.unit_head.pk}

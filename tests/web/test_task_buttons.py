@@ -44,6 +44,7 @@ BUTTON_LABELS = {
     "assign": ["调整责任单位"],
     "supervision": ["发督办"],
     "notice_objection": ["登记公示异议"],
+    "warning": ["预警（亮牌/解除）"],
 }
 ACTIONS = re.compile(r'<div[^>]*data-testid="task-actions"[^>]*>(.*?)</div>', re.S)
 BUTTON = re.compile(r'<a class="btn[^"]*" href="([^"]+)">(?:<i[^>]*></i> )?([^<]+)</a>')
@@ -142,6 +143,8 @@ def form_data(url: str, task: Task, world) -> dict:
         }
     if "units" in url:
         return {"version": v, "lead_unit": world.dc_gov.pk}
+    if "/warnings/" in url:
+        return {"level": "YELLOW", "reason": "MEDIA", "note": "媒体报道排口污水直排"}
     if "supervision" in url:
         return {
             "kind": "LETTER",

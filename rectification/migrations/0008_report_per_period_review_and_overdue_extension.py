@@ -40,6 +40,10 @@ def fold_duplicate_reports(apps, schema_editor):
             Attachment.objects.filter(report_id=old.pk).update(report_id=kept.pk)
             old.delete()
         Report.objects.filter(pk=kept.pk).update(revision_count=len(earlier))
+    if schema_editor.connection.vendor == "postgresql":
+        # The rows above leave deferred foreign-key checks pending; PostgreSQL refuses the
+        # ALTER TABLE of the next operation in the same transaction until they have run.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):

@@ -78,21 +78,28 @@ def _fresh_workday_calendar(request):
     The calendar comes from a data migration; a transactional test (browser, real worker)
     flushes the database when it ends, so the next one seeds it again from the package."""
     from inspections import workdays
+    from inspections.models import Holiday
 
     workdays.clear_cache()
     marker = request.node.get_closest_marker("django_db")
-    if (
+    transactional = (
         "transactional_db" in request.fixturenames
         or "live_server" in request.fixturenames
         or (marker is not None and marker.kwargs.get("transaction"))
-    ):
-        from inspections.models import Holiday
-
+    )
+    if transactional:
         request.getfixturevalue("transactional_db")
         if not Holiday.objects.exists():
             workdays.seed_from_package()
     yield
     workdays.clear_cache()
+    if transactional:
+        # The flush at the end of a transactional test has emptied the table (it ran before
+        # this teardown); seed it again so the tests after it in this process find it.
+        django_db_blocker = request.getfixturevalue("django_db_blocker")
+        with django_db_blocker.unblock():
+            if not Holiday.objects.exists():
+                workdays.seed_from_package()
 
 
 @pytest.fixture(autouse=True)

@@ -91,15 +91,32 @@ def _fresh_workday_calendar(request):
         request.getfixturevalue("transactional_db")
         if not Holiday.objects.exists():
             workdays.seed_from_package()
+        request.node.stash[_FLUSHES_DATABASE] = True
     yield
     workdays.clear_cache()
-    if transactional:
-        # The flush at the end of a transactional test has emptied the table (it ran before
-        # this teardown); seed it again so the tests after it in this process find it.
-        django_db_blocker = request.getfixturevalue("django_db_blocker")
-        with django_db_blocker.unblock():
+
+
+_FLUSHES_DATABASE = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's teardown (whose flush empties every table, whatever the
+    order its fixtures were set up in), seed the working-day calendar again, so the tests
+    after it in this process find it as the data migration left it."""
+    result = yield
+    # (after the last test the session's fixtures, the test database among them, are gone)
+    if nextitem is not None and item.stash.get(_FLUSHES_DATABASE, False):
+        from pytest_django.plugin import blocking_manager_key
+
+        from inspections import workdays
+        from inspections.models import Holiday
+
+        with item.config.stash[blocking_manager_key].unblock():
             if not Holiday.objects.exists():
                 workdays.seed_from_package()
+            workdays.clear_cache()
+    return result
 
 
 @pytest.fixture(autouse=True)

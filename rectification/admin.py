@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import ServiceError
+from inspections.admin import ViewOnlyMixin
 from rectification import services
 from rectification.choices import TaskStatus
 from rectification.models import (
@@ -38,20 +39,6 @@ from rectification.models import (
     Task,
     Warning,
 )
-
-
-class ViewOnlyMixin:
-    """Rows written only by services: the admin shows them and changes nothing."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 # --- Task -------------------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from rectification.models import (
     Milestone,
     ProgressReport,
     ProgressReportRevision,
+    ReportingPeriod,
     Task,
 )
 from rectification.services.base import (
@@ -148,23 +149,7 @@ def task_report_progress(
         "submitted_by": actor,
         "submitted_at": clock.now(),
     }
-    if existing is None:
-        report = ProgressReport.objects.create(task=task, period=period, **values)
-    else:
-        ProgressReportRevision.objects.create(
-            report=existing,
-            replaced_at=values["submitted_at"],
-            **{name: getattr(existing, name) for name in REPORT_FIELDS},
-        )
-        # An amended report is read again: a 退回补充 is answered by the amendment.
-        ProgressReport.objects.filter(pk=existing.pk).update(
-            **values,
-            revision_count=F("revision_count") + 1,
-            review_status=ReportReviewStatus.PENDING,
-            reviewed_by=None,
-            reviewed_at=None,
-        )
-        report = ProgressReport.objects.get(pk=existing.pk)
+    report = _save_report(task, period, existing, values)
     _save_evidence(task=task, actor=actor, files=files, report=report)
     # Recoloured once the month's report exists (a late report clears NO_REPORT at once).
     refresh_schedule(task, today=today)
@@ -196,6 +181,28 @@ def task_report_progress(
             + (f"；回落原因：{falling_reason}" if falling_reason else ""),
         )
     return report
+
+
+def _save_report(
+    task: Task, period: ReportingPeriod, existing: ProgressReport | None, values: dict
+) -> ProgressReport:
+    """The period's one report: created, or `existing` amended with its earlier version kept
+    as a revision. An amended report is read again: a 退回补充 is answered by the amendment."""
+    if existing is None:
+        return ProgressReport.objects.create(task=task, period=period, **values)
+    ProgressReportRevision.objects.create(
+        report=existing,
+        replaced_at=values["submitted_at"],
+        **{name: getattr(existing, name) for name in REPORT_FIELDS},
+    )
+    ProgressReport.objects.filter(pk=existing.pk).update(
+        **values,
+        revision_count=F("revision_count") + 1,
+        review_status=ReportReviewStatus.PENDING,
+        reviewed_by=None,
+        reviewed_at=None,
+    )
+    return ProgressReport.objects.get(pk=existing.pk)
 
 
 @transaction.atomic
@@ -232,20 +239,7 @@ def task_report_recheck(
         .filter(task=task, period=period)
         .first()
     )
-    if existing is None:
-        report = ProgressReport.objects.create(task=task, period=period, **values)
-    else:
-        ProgressReportRevision.objects.create(
-            report=existing,
-            replaced_at=values["submitted_at"],
-            **{name: getattr(existing, name) for name in REPORT_FIELDS},
-        )
-        ProgressReport.objects.filter(pk=existing.pk).update(
-            **values,
-            revision_count=F("revision_count") + 1,
-            review_status=ReportReviewStatus.PENDING,
-        )
-        report = ProgressReport.objects.get(pk=existing.pk)
+    report = _save_report(task, period, existing, values)
     _save_evidence(task=task, actor=actor, files=files, report=report)
     events.record(
         Event,

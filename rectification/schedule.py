@@ -103,12 +103,18 @@ def decide(
     on: date,
     report_missing: bool,
     manual: dict[str, str] | None = None,
+    original_deadline: date | None = None,
 ) -> Colour:
-    """The colour of one task on `on`. Pure. `manual`: unresolved manual warnings, reason→level."""
+    """The colour of one task on `on`. Pure. `manual`: unresolved manual warnings, reason→level.
+
+    Overdue (red) is judged against the ORIGINAL deadline, as the statistics count it
+    (selectors.overdue_q): an approved extension moves the working deadline, which 临期 and 序时
+    follow, but never turns an overdue task's red light off."""
     manual = manual or {}
     working = status in WORKING_STATUSES
     red, yellow = [], []
-    if working and deadline and deadline < on:
+    judged_by = original_deadline or deadline
+    if working and judged_by and judged_by < on:
         red.append(WarningReason.OVERDUE)
     for reason, level in manual.items():
         if reason in FLAG_REASONS or level == WarningLevel.RED:

@@ -132,7 +132,9 @@ def test_warning_levels_match_the_warnings_issued(demo_city):
         )
     )
     assert coloured == {
-        "SD-5-1": "YELLOW",
+        # 黄牌 after the failed acceptance, then red: extended by the office after its
+        # 2019-12-31 deadline, it stays overdue against the original deadline
+        "SD-5-1": "RED",
         "SD-5-2": "YELLOW",
         "SD-11-2": "RED",
         "JSP-1-05": "YELLOW",

@@ -803,6 +803,11 @@ def scatter_tasks(
             deadline = _near(rng, on, 300)
         if start and deadline and deadline < start:
             start, deadline = deadline, start
+        # an extended task: overdue is judged against the original deadline, the rest
+        # (临期, 序时) against the working one
+        original = deadline
+        if deadline and rng.random() < 0.2:
+            original = deadline - timedelta(days=rng.choice([1, 5, 30, 90]))
         progress = rng.randint(0, 100)
         verdict = schedule.evaluate(
             status=TaskStatus.IN_PROGRESS,
@@ -826,7 +831,7 @@ def scatter_tasks(
                 status=status,
                 start_date=start,
                 deadline=deadline,
-                original_deadline=deadline,
+                original_deadline=original,
                 progress_pct=progress,
                 lead_unit=rng.choice(list(leads)),
                 schedule_status=rng.choice(ScheduleStatus.values),

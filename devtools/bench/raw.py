@@ -240,8 +240,10 @@ def task_page_detail(task_id: int, reports: int, events: int, path: str):
 def _totals_columns(on: date) -> tuple[str, list]:
     working = list(WORKING_STATUSES)
     w = f"t.status IN ({_marks(working)})"
-    overdue = f"({w} AND t.deadline < %s)"
-    not_overdue = f"({w} AND (t.deadline IS NULL OR t.deadline >= %s))"
+    # overdue against the original deadline, as selectors.overdue_q counts it
+    due = "COALESCE(t.original_deadline, t.deadline)"
+    overdue = f"({w} AND {due} < %s)"
+    not_overdue = f"({w} AND ({due} IS NULL OR {due} >= %s))"
     sql = (
         "COUNT(*), "
         "COUNT(*) FILTER (WHERE t.status = %s), "
@@ -309,7 +311,8 @@ def dashboard(path: str, on: date):
     working = list(WORKING_STATUSES)
     by_region = fetch(
         "SELECT t.region_id, COUNT(*), COUNT(*) FILTER (WHERE t.status = %s), "
-        f"COUNT(*) FILTER (WHERE t.status IN ({_marks(working)}) AND t.deadline < %s)"
+        f"COUNT(*) FILTER (WHERE t.status IN ({_marks(working)}) "
+        "AND COALESCE(t.original_deadline, t.deadline) < %s)"
         f"{scope} GROUP BY t.region_id",
         [TaskStatus.CLOSED, *working, on, path + "%"],
     )
@@ -625,7 +628,8 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
         cursor.execute(
             "CREATE TEMP TABLE raw_sweep AS WITH f AS MATERIALIZED ("
             "SELECT t.id, t.lead_unit_id, "
-            f"CASE WHEN t.status IN ({working}) AND t.deadline < %(on)s THEN 1 ELSE 0 END AS od, "
+            f"CASE WHEN t.status IN ({working}) "
+            "AND COALESCE(t.original_deadline, t.deadline) < %(on)s THEN 1 ELSE 0 END AS od, "
             f"CASE WHEN t.status IN ({working}) AND t.deadline >= %(on)s "
             "AND t.deadline <= %(soon)s THEN 1 ELSE 0 END AS soon, "
             f"{no_report} AS nr, COALESCE(mw.red, 0) AS mr, COALESCE(mw.yellow, 0) AS my, "
@@ -635,7 +639,8 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
             "END AS ep, CASE WHEN p.tw > 0 THEN p.tw WHEN t.span > 0 THEN t.span ELSE 1 END AS ew, "
             "CASE WHEN p.tw > 0 THEN p.dw ELSE t.progress_pct END AS ap, "
             "CASE WHEN p.tw > 0 THEN p.tw ELSE 100 END AS aw "
-            "FROM (SELECT id, lead_unit_id, status, start_date, deadline, progress_pct, "
+            "FROM (SELECT id, lead_unit_id, status, start_date, deadline, original_deadline, "
+            "progress_pct, "
             f"{days('deadline', 'start_date')} AS span, {days('%(on)s', 'start_date')} AS el "
             "FROM rectification_task WHERE status <> 'CLOSED') t "
             "LEFT JOIN (SELECT task_id, SUM(weight) AS tw, "

@@ -42,6 +42,7 @@ from rectification.choices import (
     ReviewMethod,
     ReviewResult,
     SiteType,
+    WarningLevel,
 )
 from rectification.jobs import warning_sweep
 from rectification.models import (
@@ -685,10 +686,16 @@ class _Loader:
             found = Warning.objects.filter(
                 task=tasks[spec.task], level=spec.level, reason=spec.reason, day=spec.day
             ).exists()
-            if not found or tasks[spec.task].warning_level != spec.level:
+            # the card is on record and the task is at least that colour today (a yellow
+            # card's task may since have turned red, e.g. SD-5-1 overdue against its
+            # original deadline)
+            if not found or _RANK[tasks[spec.task].warning_level] < _RANK[spec.level]:
                 raise RuntimeError(
                     f"demo data: {spec.task} has no {spec.level} {spec.reason} on {spec.day}"
                 )
+
+
+_RANK = {WarningLevel.NONE: 0, WarningLevel.BLUE: 1, WarningLevel.YELLOW: 2, WarningLevel.RED: 3}
 
 
 def _progress_text(spec: TaskSpec, pct: int) -> str:

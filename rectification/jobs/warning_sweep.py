@@ -156,7 +156,9 @@ def _day_sql(report_overdue: bool) -> str:
 CREATE TEMP TABLE {DAY} AS
 WITH facts AS MATERIALIZED (
     SELECT t.id, t.lead_unit_id,
-           CASE WHEN t.status IN ({WORKING}) AND t.deadline < %(on)s
+           -- overdue against the original deadline (an extension never hides it)
+           CASE WHEN t.status IN ({WORKING})
+                     AND COALESCE(t.original_deadline, t.deadline) < %(on)s
                 THEN 1 ELSE 0 END AS overdue,
            CASE WHEN t.status IN ({WORKING}) AND t.deadline BETWEEN %(on)s AND %(due_soon_until)s
                 THEN 1 ELSE 0 END AS due_soon,
@@ -178,7 +180,8 @@ WITH facts AS MATERIALIZED (
            CASE WHEN p.total > 0 THEN p.done ELSE t.progress_pct END AS actual_part,
            CASE WHEN p.total > 0 THEN p.total ELSE 100 END AS actual_whole
     FROM (
-        SELECT t.id, t.lead_unit_id, t.status, t.start_date, t.deadline, t.progress_pct,
+        SELECT t.id, t.lead_unit_id, t.status, t.start_date, t.deadline, t.original_deadline,
+               t.progress_pct,
                {sql.days_between("t.deadline", "t.start_date")} AS span,
                {sql.days_between("%(on)s", "t.start_date")} AS elapsed
         FROM rectification_task t

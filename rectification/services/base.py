@@ -318,6 +318,7 @@ def task_colour(task: Task, *, today: date) -> tuple[str, str]:
     colour = schedule.decide(
         status=task.status,
         deadline=task.deadline,
+        original_deadline=task.original_deadline,
         verdict=verdict.status,
         on=today,
         report_missing=report_missing,

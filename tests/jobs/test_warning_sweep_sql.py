@@ -124,7 +124,13 @@ def expected_sweep(on: date):
     }
     stored = {}
     for t in Task.objects.values(
-        "id", "status", "start_date", "deadline", "progress_pct", "schedule_status"
+        "id",
+        "status",
+        "start_date",
+        "deadline",
+        "original_deadline",
+        "progress_pct",
+        "schedule_status",
     ):
         if t["status"] == TaskStatus.CLOSED:
             stored[t["id"]] = (ScheduleStatus.NA, WarningLevel.NONE)  # not judged, no colour
@@ -140,6 +146,7 @@ def expected_sweep(on: date):
         colour = warning_sweep.decide(
             status=t["status"],
             deadline=t["deadline"],
+            original_deadline=t["original_deadline"],
             verdict=verdict,
             on=on,
             report_missing=on > cutoff

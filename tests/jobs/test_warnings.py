@@ -239,7 +239,9 @@ DEMO_COLOURS_ON_SNAPSHOT = {
     # (code): colour on 2020-02-15
     "SD-3": "BLUE",
     "SD-4-3": "BLUE",
-    "SD-5-1": "YELLOW",  # office's 黄牌 after the failed acceptance, behind on the extension
+    # office's 黄牌 after the failed acceptance; red because the extension was granted after
+    # its 2019-12-31 deadline and overdue counts against the original deadline
+    "SD-5-1": "RED",
     "SD-5-2": "YELLOW",  # behind (疫情)
     "SD-11-2": "RED",  # overdue since 2019-12-31, 红牌
     "SD-12-1": "BLUE",

@@ -109,7 +109,9 @@ def _two_yellows(w) -> None:
 def _overdue_after_a_sweep(w) -> None:
     """Both tasks coloured by a first sweep; then world.task's deadline passes."""
     warning_sweep.run(DAY)
-    Task.objects.filter(pk=w.task.pk).update(deadline=date(2020, 1, 31))
+    Task.objects.filter(pk=w.task.pk).update(
+        deadline=date(2020, 1, 31), original_deadline=date(2020, 1, 31)
+    )
 
 
 def _proposed_letter(w) -> SupervisionNotice:
@@ -213,7 +215,9 @@ def _change(verb: EventVerb, w, flow) -> Callable[[], object]:
             )
         case EventVerb.EXTENSION_OVERDUE:
             flow.to(task, "IN_PROGRESS")
-            Task.objects.filter(pk=task.pk).update(deadline=date(2020, 1, 31))
+            Task.objects.filter(pk=task.pk).update(
+                deadline=date(2020, 1, 31), original_deadline=date(2020, 1, 31)
+            )
             return lambda: services.extension_grant_overdue(
                 task=task, actor=office, new_deadline=date(2020, 6, 30), reason="疫情停工"
             )

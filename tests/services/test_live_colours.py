@@ -282,7 +282,9 @@ def test_a_closed_task_has_no_colour_at_once(world, before_after):
 
 def test_a_task_returned_past_its_deadline_is_red_and_behind_at_once(world, before_after):
     # given an application in review for a task whose deadline was 2019-12-31
-    Task.objects.filter(pk=world.task.pk).update(deadline=date(2019, 12, 31))
+    Task.objects.filter(pk=world.task.pk).update(
+        deadline=date(2019, 12, 31), original_deadline=date(2019, 12, 31)
+    )
     app = _to_review(world, before_after)
     assert stored(world.task) == (ScheduleStatus.NA, WarningLevel.BLUE)
     # when the office returns it, 46 days past the deadline
@@ -327,9 +329,32 @@ def test_overdue_and_red_never_disagree_on_the_dashboard(world):
     assert tally.verify(clock.today()) == []
 
 
+def test_an_extension_granted_after_the_deadline_leaves_the_task_red(world):
+    # given a task 46 days past its deadline, red on the page and counted overdue
+    Task.objects.filter(pk=world.task.pk).update(
+        deadline=date(2019, 12, 31), original_deadline=date(2019, 12, 31)
+    )
+    services.task_report_progress(
+        task=world.task, actor=world.reporter, progress_text="进展", progress_pct=50
+    )
+    assert stored(world.task)[1] == WarningLevel.RED
+    # when the office grants a later deadline (逾期后延期)
+    services.extension_grant_overdue(
+        task=world.task, actor=world.office, new_deadline=date(2020, 9, 30), reason="疫情影响"
+    )
+    # then the task is still red, as the sweep says, and the dashboard counts it in both
+    # 逾期 and 红灯: an extension moves the working deadline, never the overdue
+    assert stored(world.task) == sweep_says(world.task, clock.today())
+    assert stored(world.task)[1] == WarningLevel.RED
+    live = task_totals(Task.objects.filter(pk=world.task.pk))
+    assert (live.overdue, live.red) == (1, 1)
+
+
 def test_an_approved_extension_recolours_the_task(world):
     # given a task due on 2020-02-20
-    Task.objects.filter(pk=world.task.pk).update(deadline=date(2020, 2, 20))
+    Task.objects.filter(pk=world.task.pk).update(
+        deadline=date(2020, 2, 20), original_deadline=date(2020, 2, 20)
+    )
     services.task_report_progress(
         task=world.task, actor=world.reporter, progress_text="进展", progress_pct=50
     )

@@ -463,7 +463,9 @@ def move_call(verb: str, task, actor, before_after, world):
         return services.extension_decide(extension=ext, actor=actor, approve=True)
     if verb == "extension_overdue":
         Extension.objects.filter(task=task).delete()
-        Task.objects.filter(pk=task.pk).update(deadline=date(2020, 1, 31))  # past its deadline
+        Task.objects.filter(pk=task.pk).update(
+            deadline=date(2020, 1, 31), original_deadline=date(2020, 1, 31)
+        )  # past its deadline
         return services.extension_grant_overdue(
             task=task, actor=actor, new_deadline=date(2020, 6, 30), reason="疫情停工"
         )

@@ -323,7 +323,9 @@ def test_oversized_upload_is_refused(world, flow, png_file, settings):
 
 def test_unit_cannot_request_an_extension_after_the_deadline(world, flow):
     # given a task whose deadline 2020-01-31 has passed (business date 2020-02-15)
-    Task.objects.filter(pk=world.task.pk).update(deadline=date(2020, 1, 31))
+    Task.objects.filter(pk=world.task.pk).update(
+        deadline=date(2020, 1, 31), original_deadline=date(2020, 1, 31)
+    )
     flow.to(world.task, "IN_PROGRESS")
     # when the unit asks for a later deadline, even one in the future, then it is refused with
     # the rule named (only the office may decide an extension after the deadline)

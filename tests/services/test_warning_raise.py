@@ -47,7 +47,9 @@ def test_the_office_raises_a_yellow_that_the_sweep_keeps(world):
 def test_a_manual_warning_never_lowers_the_colour(world):
     # given a task that is red by the rules (overdue)
     Task.objects.filter(pk=world.task.pk).update(
-        deadline=date(2020, 1, 31), warning_level=WarningLevel.RED
+        deadline=date(2020, 1, 31),
+        original_deadline=date(2020, 1, 31),
+        warning_level=WarningLevel.RED,
     )
     tally.recount(world.task)
     services.warning_raise(

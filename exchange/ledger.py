@@ -69,6 +69,8 @@ TASK_FIELDS = (
     "deadline_type",
     "deadline",
     "is_ongoing",
+    "extension_count",
+    "original_deadline",
     "status",
     "schedule_status",
     "warning_level",
@@ -109,6 +111,7 @@ TEXT_COLUMNS = tuple(
         "territorial",
         "person",
         "phone",
+        "extended",
         "progress",
         "schedule",
         "status",
@@ -157,6 +160,13 @@ def _numbered(seq: int | None, title: str | None, fmt: str) -> str:
     if seq is None or re.match(r"^([（(]?[一二三四五六七八九十\d]+[）)、.．])", title):
         return title
     return fmt.format(cn=_cn_number(seq), n=seq) + title
+
+
+def _extended(count: int, original: date | None) -> str:
+    """ "已延期 2 次（原定 2019-12-31）", or "" for a task never extended."""
+    if not count:
+        return ""
+    return f"已延期 {count} 次" + (f"（原定 {original:%Y-%m-%d}）" if original else "")
 
 
 def _excel_date(value: date) -> int:
@@ -260,6 +270,8 @@ def _write_ledger_sheet(workbook, formats: _Formats, tasks, title_region: str, t
                 deadline_type,
                 deadline,
                 is_ongoing,
+                extension_count,
+                original_deadline,
                 status,
                 schedule_status,
                 warning_level,
@@ -288,6 +300,7 @@ def _write_ledger_sheet(workbook, formats: _Formats, tasks, title_region: str, t
                 territorial,
                 person,
                 phone,
+                _extended(extension_count, original_deadline),
                 _safe(progress.get(task_id)),
                 schedule_label.get(schedule_status, ""),
                 status_label.get(status, status),

@@ -69,6 +69,9 @@ COLUMNS: tuple[Column, ...] = (
         14,
         note="日期或“2020年12月底前”“立行立改”“长期坚持”",
     ),
+    # Written by the export ("已延期 1 次（原定 2019-12-31）"); an import reads the deadline
+    # from 整改时限 and leaves extensions to the extension services.
+    Column("extended", "延期情况", ("延期次数",), 18, note="导出时填写，导入时不读取"),
     Column("progress", "整改进展", ("目前进展情况及存在问题", "整改完成情况", "进展情况"), 30),
     Column("schedule", "序时状态", ("序时进度",), 12),
     Column("status", "整改状态", ("状态", "是否已完成整改"), 10),

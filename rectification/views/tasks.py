@@ -165,6 +165,7 @@ EXPORT_COLUMNS = [
     ("lead_unit__name", "牵头单位"),
     ("deadline", "整改时限"),
     ("original_deadline", "原定时限"),
+    ("extension_count", "延期次数"),
     ("status", "整改状态"),
     ("schedule_status", "序时状态"),
     ("progress_pct", "完成比例（%）"),

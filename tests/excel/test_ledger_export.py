@@ -14,7 +14,7 @@ from django.db.models import ProtectedError
 
 from exchange.ledger import safe_text, write_ledger
 from exchange.plan_import.columns import EXPORT_HEADERS
-from rectification import tally
+from rectification import services, tally
 from rectification.choices import TaskStatus
 from rectification.models import Task
 from tests.excel.conftest import upload
@@ -36,6 +36,25 @@ def column(sheet, header):
     return [row[index].value for row in sheet.iter_rows(min_row=3)]
 
 
+def test_the_ledger_shows_how_often_a_task_was_extended(world, client):
+    # given SD-4-1 extended once by the office after its 2020-01-31 deadline
+    task = world.task
+    Task.objects.filter(pk=task.pk).update(
+        deadline=date(2020, 1, 31), original_deadline=date(2020, 1, 31), status="IN_PROGRESS"
+    )
+    services.extension_grant_overdue(
+        task=task, actor=world.office, new_deadline=date(2020, 6, 30), reason="疫情停工"
+    )
+    client.force_login(world.office)
+    # when the office exports the ledger
+    sheet = read_back(client.get("/imports/ledger.xlsx"))["整改台账"]
+    # then the row carries the working deadline and the extension beside it; the other is blank
+    assert column(sheet, "点位编号") == ["SD-4-1", "SD-4-2"]
+    assert column(sheet, "延期情况") == ["已延期 1 次（原定 2020-01-31）", None]
+    deadline = sheet.cell(row=3, column=EXPORT_HEADERS.index("整改时限") + 1).value
+    assert deadline.date() == date(2020, 6, 30)
+
+
 def test_ledger_layout(world, client):
     # given the world's round with one problem and two tasks
     client.force_login(world.office)
@@ -48,7 +67,7 @@ def test_ledger_layout(world, client):
     assert column(sheet, "点位编号") == ["SD-4-1", "SD-4-2"]
     assert column(sheet, "序号") == [1, 2]
     merged = {str(r) for r in sheet.merged_cells.ranges}
-    assert "A1:AD1" in merged
+    assert "A1:AE1" in merged
     for header in ("问题编号", "督察轮次", "方面", "类别", "具体问题", "问题描述", "责任领导"):
         letter = openpyxl.utils.get_column_letter(EXPORT_HEADERS.index(header) + 1)
         assert f"{letter}3:{letter}4" in merged, header

@@ -213,6 +213,14 @@ def test_csv_export_equals_filtered_list(world, login):
     assert rows[0][0] == "任务编号"
     assert [r[0] for r in rows[1:]] == [t.code for t in listed]
     assert len(rows) == 1 + 5
+    # beside the working deadline: the original one and how often it was extended
+    header = rows[0]
+    assert header[header.index("整改时限") + 1 : header.index("整改时限") + 3] == [
+        "原定时限",
+        "延期次数",
+    ]
+    extended = {r[0]: r[header.index("延期次数")] for r in rows[1:]}
+    assert extended == {t.code: str(t.extension_count) for t in listed}
 
 
 def test_csv_export_respects_scope(world, login):

@@ -35,7 +35,12 @@ MAX_MILESTONE_TEXT = 200
 FINAL_STAGE = "全面完成"
 
 IMMEDIATE_WORDS = ("立行立改", "立即整改", "即知即改", "立查立改", "边查边改", "立知立改")
-ONGOING_WORDS = ("长期坚持", "长期", "持续", "常态化", "久久为功")
+# Ongoing work in the words offices use; "长期"/"持续" alone only as the whole cell, so that
+# "完成长期未处置的…" is not read as ongoing.
+_ONGOING = re.compile(
+    r"长期(?:坚持|推进|开展|保持|整改|巩固)|持续(?:整改|推进|开展|巩固|落实|抓好|改善|加强|保持)"
+    r"|常态化|久久为功|^(?:长期|持续)$"
+)
 
 
 @dataclass(frozen=True)
@@ -310,10 +315,11 @@ def _parse_text(value: str) -> Deadline:
             raise
         raise ValueError(f"整改时限“{value.strip()}”：{reason}") from None
     immediate = any(word in text for word in IMMEDIATE_WORDS)
-    ongoing = any(word in text for word in ONGOING_WORDS)
+    ongoing_word = _ONGOING.search(text)
+    ongoing = ongoing_word is not None
     if immediate:
         kind = DeadlineType.IMMEDIATE
-    elif reading.final and ongoing and text.startswith(ONGOING_WORDS):
+    elif reading.final and ongoing and ongoing_word.start() == 0:
         # "长期坚持（2019-12-31）": a long-term task with a first-stage date (the export).
         kind = DeadlineType.ONGOING
     elif reading.final:

@@ -128,6 +128,8 @@ WORDINGS = [
     ("持续整改", None, ON, True, [], False),
     ("常态化", None, ON, True, [], False),
     ("常态化推进", None, ON, True, [], False),
+    ("持续推进", None, ON, True, [], False),
+    ("2020年底前完成长期未处置的积存垃圾清理", D(2020, 12, 31), DT, False, [], False),
     ("立行立改，长期坚持", None, IM, True, [], False),
     ("立即整改并长期坚持", None, IM, True, [], False),
     ("2020年底前完成，长期坚持", D(2020, 12, 31), DT, True, [], False),

@@ -19,6 +19,7 @@ What it reads (the table in tests/excel/test_deadlines.py is the specification):
 """
 
 import calendar
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -197,11 +198,13 @@ def _number_date(value: float | int) -> tuple[date, tuple[str, ...]]:
             return from_excel(value).date(), ()
         if 19900101 <= value <= 21001231:
             return _checked(value // 10000, value // 100 % 100, value % 100), ()
-        raise ValueError(f"无法识别的整改时限“{shown}”，请填写日期或“2020年12月底前”“立行立改”等")
+        raise _unreadable(shown)
+    if not math.isfinite(value):
+        raise _unreadable(shown)
     if int(value) in _SERIALS:
         return from_excel(value).date(), ()
     year, _, fraction = shown.partition(".")
-    if int(year) in _YEARS and len(fraction) <= 2 and "e" not in fraction:
+    if int(value) in _YEARS and fraction.isdigit() and len(fraction) <= 2:
         if fraction == "1":
             return _checked(int(year), 10), (
                 f"数字“{shown}”按{year}年10月理解（Excel会把输入的“{year}.10”存成{shown}）；"
@@ -210,7 +213,7 @@ def _number_date(value: float | int) -> tuple[date, tuple[str, ...]]:
         month = int(fraction)
         if 1 <= month <= 12:
             return _checked(int(year), month), ()
-    raise ValueError(f"无法识别的整改时限“{shown}”，请填写日期或“2020年12月底前”“立行立改”等")
+    raise _unreadable(shown)
 
 
 @dataclass
@@ -257,7 +260,7 @@ def _read_dates(
             warnings.append(f"“{text[last.start : last.end]}”未写年份，按{last.year}年理解")
         if last.value < first.value:
             raise ValueError(f"整改时限“{text}”的结束时间早于开始时间")
-        if first.kind in ("year",) and last.kind == "year" and first.year < last.year:
+        if first.kind == last.kind == "year" and first.year < last.year:
             stages = [Stage(date(y, 12, 31), f"{y}年度任务") for y in range(first.year, last.year)]
             return _Reading(last.value, [*stages, Stage(last.value, final_name)], warnings)
         return _Reading(last.value, [], warnings)
@@ -345,14 +348,16 @@ def _with_stage(deadline: Deadline, stage: object) -> Deadline:
         except ValueError as exc:
             warnings.append(f"阶段目标“{shown}”无法识别（{exc}），未生成进度节点")
             reading = _Reading(None, [], [])
-        warnings.extend(reading.warnings)
+        warnings.extend(f"阶段目标：{w}" for w in reading.warnings)
         found = reading.stages or (
             [Stage(reading.final, _stage_of(shown))] if reading.final else []
         )
     else:
         shown = str(stage)
         try:
-            found = [Stage(parse_deadline(stage).deadline, "阶段性目标")]
+            parsed = parse_deadline(stage)
+            found = [Stage(parsed.deadline, "阶段性目标")] if parsed.deadline else []
+            warnings.extend(f"阶段目标：{w}" for w in parsed.warnings)
         except ValueError:
             found = []
     if not found:

@@ -223,6 +223,21 @@ def test_stage_after_the_final_deadline_is_ignored_with_a_warning():
     assert "晚于" in parsed.warnings[0]
 
 
+def test_stage_without_its_year_takes_the_final_year_with_a_warning():
+    parsed = parse_deadline("2020年底前", stage="三季度完成主体工程")
+    assert [(m.date, m.text) for m in parsed.milestones] == [
+        (D(2020, 9, 30), "完成主体工程"),
+        (D(2020, 12, 31), "全面完成"),
+    ]
+    assert parsed.warnings == ("阶段目标：“三季度”未写年份，按2020年理解",)
+
+
+@pytest.mark.parametrize("cell", [float("inf"), float("nan"), 1e20, True])
+def test_odd_numbers_are_refused_in_chinese(cell):
+    with pytest.raises(ValueError, match="无法识别的整改时限"):
+        parse_deadline(cell)
+
+
 def test_stage_without_a_date_is_a_warning():
     parsed = parse_deadline("2020年底前", stage="完成一半")
     assert parsed.milestones == ()
@@ -322,3 +337,35 @@ def test_unparseable_deadline_is_a_row_error_naming_the_text(plan_units, office_
     [error] = preview.json()["errors"]
     assert (error["row"], error["column"]) == (2, "整改时限")
     assert "尽快完成" in error["message"]
+
+
+@pytest.mark.django_db
+def test_stage_column_delivered_by_the_reader_becomes_milestones(plan_units):
+    # given a row whose 整改时限 has a 阶段目标 sub-column (read as "deadline_stage")
+    from exchange.plan_import.reader import SheetData, SheetRow
+    from exchange.plan_import.validator import Target, build_plan
+
+    headers = {"problem": "具体问题", "point": "点位名称", "county": "所在区县"}
+    headers |= {"lead": "牵头单位", "deadline": "最终时限"}
+    values = {
+        "problem": "污水处理设施及配套管网建设滞后",
+        "point": "城北片区雨污分流管网",
+        "county": "东城区",
+        "lead": "东城区政府",
+        "deadline": "2022年底前",
+        "deadline_stage": "2020年底前完成主体工程，2023年完成验收",
+    }
+    sheet = SheetData("Sheet1", 2, headers, [], [SheetRow(3, values)])
+    # when it is validated
+    plan = build_plan(sheet, actor=plan_units.office, target=Target("existing", plan_units.round))
+    # then the stage dates are milestones before the final deadline; the later one is a warning
+    [task] = plan.tasks
+    assert task.deadline.deadline == D(2022, 12, 31)
+    assert [(m.date, m.text) for m in task.deadline.milestones] == [
+        (D(2020, 12, 31), "完成主体工程"),
+        (D(2022, 12, 31), "全面完成"),
+    ]
+    [warning] = plan.row_warnings
+    assert (warning.row, warning.column) == (3, "阶段目标")
+    assert "2023-12-31晚于最终时限" in warning.message
+    assert task.warnings == [warning.message]

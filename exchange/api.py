@@ -86,6 +86,18 @@ class CountsSerializer(serializers.Serializer):
     assignments = serializers.IntegerField()
 
 
+class PreviewMilestoneSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="计划完成日期")
+    text = serializers.CharField(help_text="节点")
+
+
+class PreviewWarningSerializer(serializers.Serializer):
+    row = serializers.IntegerField(allow_null=True, help_text="Excel 行号")
+    column = serializers.CharField(allow_blank=True, help_text="文件中的列名")
+    message = serializers.CharField()
+    text = serializers.CharField(help_text="完整的中文提示")
+
+
 class PreviewTaskSerializer(serializers.Serializer):
     row = serializers.IntegerField()
     code = serializers.CharField()
@@ -94,6 +106,13 @@ class PreviewTaskSerializer(serializers.Serializer):
     deadline_type = serializers.CharField()
     deadline = serializers.DateField(allow_null=True)
     is_ongoing = serializers.BooleanField()
+    deadline_label = serializers.CharField(
+        help_text="整改时限（如“2022-12-31”“立行立改，长期坚持”）"
+    )
+    milestones = PreviewMilestoneSerializer(
+        many=True, help_text="由分阶段或跨年度时限生成的进度节点（最后一个为最终时限）"
+    )
+    warnings = serializers.ListField(child=serializers.CharField(), help_text="本行的提示")
     lead_unit = serializers.CharField()
     units = serializers.ListField(child=serializers.CharField())
 
@@ -117,7 +136,7 @@ class PreviewSerializer(serializers.Serializer):
     counts = CountsSerializer()
     rounds = serializers.ListField(child=serializers.DictField())
     ignored_headers = serializers.ListField(child=serializers.CharField())
-    warnings = serializers.ListField(child=serializers.CharField())
+    warnings = PreviewWarningSerializer(many=True, help_text="导入时所作的推断，逐行列出")
     problems = PreviewProblemSerializer(many=True)
 
 
@@ -173,6 +192,11 @@ def _preview_payload(sha256: str, file_name: str, plan) -> dict:
                         "deadline_type": t.deadline.deadline_type,
                         "deadline": t.deadline.deadline,
                         "is_ongoing": t.deadline.is_ongoing,
+                        "deadline_label": t.deadline_label,
+                        "milestones": [
+                            {"date": m.date, "text": m.text} for m in t.deadline.milestones
+                        ],
+                        "warnings": t.warnings,
                         "lead_unit": str(t.units[0].unit),
                         "units": [f"{u.unit}（{u.role_label}）" for u in t.units],
                     }
@@ -189,7 +213,7 @@ def _preview_payload(sha256: str, file_name: str, plan) -> dict:
         "counts": plan.counts(),
         "rounds": summary["rounds"],
         "ignored_headers": plan.ignored_headers,
-        "warnings": plan.warnings,
+        "warnings": [w.as_dict() for w in plan.row_warnings],
         "problems": problems,
     }
 

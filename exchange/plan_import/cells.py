@@ -1,99 +1,16 @@
 """Parsers for the cells offices actually write: deadlines in words, packed unit cells,
 Chinese numbering. Pure functions; they raise ValueError with a Chinese reason."""
 
-import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
+# Re-exported: the deadline parser lives in its own module, the importer reads it from here.
+from exchange.plan_import.deadlines import Deadline, Stage, parse_deadline  # noqa: F401
 from inspections.choices import DeadlineType
 
 # ---------------------------------------------------------------------------------------------
 # Deadlines
-
-
-@dataclass(frozen=True)
-class Deadline:
-    deadline_type: str
-    deadline: date | None
-    is_ongoing: bool = False
-
-
-_IMMEDIATE = "立行立改"
-_ONGOING = ("长期坚持", "持续推进", "长期推进")
-_YEAR_RANGE = range(1990, 2101)
-
-_FULL_DATE = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?")
-_MONTH_END = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:份)?\s*(?:底|末)?")
-_MONTH_DOT = re.compile(r"(\d{4})\s*[./\-]\s*(\d{1,2})(?!\s*[./\-]?\s*\d)")
-_YEAR_END = re.compile(r"(\d{4})\s*年\s*(?:年?底|年?末|全年|内)")
-_HALF = re.compile(r"(\d{4})\s*年\s*(上|下)半年")
-_QUARTER = re.compile(r"(\d{4})\s*年\s*第?\s*([一二三四1-4])\s*季度")
-_QUARTER_NO = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-
-
-def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def _checked(year: int, month: int, day: int | None = None) -> date:
-    if year not in _YEAR_RANGE:
-        raise ValueError(f"年份“{year}”不在合理范围内")
-    if not 1 <= month <= 12:
-        raise ValueError(f"月份“{month}”无效")
-    if day is None:
-        return _month_end(year, month)
-    try:
-        return date(year, month, day)
-    except ValueError:
-        raise ValueError(f"日期“{year}年{month}月{day}日”不存在") from None
-
-
-def _find_date(text: str) -> date | None:
-    if m := _FULL_DATE.search(text):
-        return _checked(int(m[1]), int(m[2]), int(m[3]))
-    if m := _HALF.search(text):
-        return _checked(int(m[1]), 6 if m[2] == "上" else 12)
-    if m := _QUARTER.search(text):
-        return _checked(int(m[1]), 3 * _QUARTER_NO[m[2]])
-    if m := _MONTH_END.search(text):
-        return _checked(int(m[1]), int(m[2]))
-    if m := _YEAR_END.search(text):
-        return _checked(int(m[1]), 12)
-    if m := _MONTH_DOT.search(text):
-        return _checked(int(m[1]), int(m[2]))
-    return None
-
-
-def parse_deadline(value: object) -> Deadline:
-    """A 整改时限 cell → (type, date, ongoing).
-
-    Real dates; "2020年12月底前", "2020年6月", "2020年底前", "2020年6月30日", "2020.6.30",
-    "2020-06-30", "2020年上半年", "2020年第一季度"; "立行立改", "长期坚持", "立行立改，长期坚持",
-    "2020年12月底前完成，长期坚持". A month without a day means the month's last day.
-    """
-    if isinstance(value, datetime):
-        return Deadline(DeadlineType.DATED, value.date())
-    if isinstance(value, date):
-        return Deadline(DeadlineType.DATED, value)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValueError("整改时限为空")
-    if not isinstance(value, str):
-        raise ValueError(f"无法识别的整改时限“{value}”，请填写日期或“2020年12月底前”“立行立改”等")
-    text = re.sub(r"\s+", "", value)
-    ongoing = any(word in text for word in _ONGOING)
-    immediate = _IMMEDIATE in text
-    found = _find_date(text)
-    if immediate:
-        return Deadline(DeadlineType.IMMEDIATE, found, ongoing)
-    if found and ongoing and text.startswith(_ONGOING):
-        # "长期坚持（2019-12-31）": a long-term task with a first-stage date.
-        return Deadline(DeadlineType.ONGOING, found, True)
-    if found:
-        return Deadline(DeadlineType.DATED, found, ongoing)
-    if ongoing:
-        return Deadline(DeadlineType.ONGOING, None, True)
-    raise ValueError(f"无法识别的整改时限“{value}”，请填写日期或“2020年12月底前”“立行立改”等")
 
 
 def format_deadline(deadline_type: str, deadline: date | None, is_ongoing: bool) -> object:

@@ -8,7 +8,7 @@ from exchange.plan_import.errors import AlreadyImported, ImportRefused, RowError
 from exchange.plan_import.validator import Plan
 from inspections import services
 from inspections.models import ImportBatch, InspectionRound
-from rectification.services import UnitRole, task_create
+from rectification.services import UnitRole, milestone_add, task_create
 
 
 def commit_plan(plan: Plan, *, actor: User, sha256: str, file_name: str) -> ImportBatch:
@@ -60,7 +60,7 @@ def commit_plan(plan: Plan, *, actor: User, sha256: str, file_name: str) -> Impo
                 )
                 for task in planned.tasks:
                     row = task.row
-                    task_create(
+                    created_task = task_create(
                         problem=problem,
                         actor=actor,
                         code=task.code,
@@ -80,6 +80,14 @@ def commit_plan(plan: Plan, *, actor: User, sha256: str, file_name: str) -> Impo
                         lng=task.lng,
                         leader=planned.leader,
                     )
+                    # A staged or multi-year deadline: its stages, as the office would add them.
+                    for stage in task.deadline.milestones:
+                        milestone_add(
+                            task=created_task,
+                            actor=actor,
+                            name=stage.text,
+                            planned_date=stage.date,
+                        )
                     created += 1
             row = None
             only_round = (

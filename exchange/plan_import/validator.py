@@ -49,6 +49,8 @@ MAX_LEN = {
     "category": 300,
 }
 MAX_TEXT = 20_000
+# Columns a warning may name that the column spec does not (yet) list.
+_WARNING_HEADERS = {"deadline_stage": "阶段目标"}
 # "市林业局（行业主管部门）" in 配合单位: the sector authority that certifies completion.
 _SECTOR = re.compile(
     r"[（(]行业主管(?:部门)?[）)]?$"
@@ -121,6 +123,8 @@ class PlannedTask:
     lng: Decimal | None = None
     is_point: bool = True
     site_type: str = SiteType.OTHER
+    # Everything the preview warns about this task's row (filled in by the Plan).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def deadline_label(self) -> str:
@@ -159,7 +163,21 @@ class Plan:
     rounds: dict[str, PlannedRound]
     aspects: dict[tuple[str, str], PlannedAspect]
     problems: dict[tuple[str, str], PlannedProblem]
-    warnings: list[str]
+    # RowError (row, column, message) or, for older callers, a "第N行：…" sentence.
+    warnings: list[RowError | str]
+
+    def __post_init__(self):
+        by_row: dict[int, list[str]] = {}
+        for warning in self.row_warnings:
+            if warning.row:
+                by_row.setdefault(warning.row, []).append(warning.message)
+        for task in self.tasks:
+            task.warnings = by_row.get(task.row, [])
+
+    @property
+    def row_warnings(self) -> list[RowError]:
+        """Every warning as (row, column, message), for the preview page and API."""
+        return [w if isinstance(w, RowError) else _row_warning(w) for w in self.warnings]
 
     @property
     def tasks(self) -> list[PlannedTask]:
@@ -194,8 +212,18 @@ class Plan:
                 {"code": r.code, "name": r.name, "new": r.existing is None}
                 for r in self.rounds.values()
             ],
-            "warnings": self.warnings[:50],
+            "warnings": [str(w) for w in self.warnings[:50]],
         }
+
+
+_ROW_PREFIX = re.compile(r"^第(\d+)行[：:]")
+
+
+def _row_warning(text: str) -> RowError:
+    m = _ROW_PREFIX.match(text)
+    if m is None:
+        return RowError(None, "", text)
+    return RowError(int(m[1]), "", text[m.end() :])
 
 
 def _text(value: object) -> str:
@@ -273,7 +301,7 @@ class PlanBuilder:
         self.actor = actor
         self.target = target
         self.errors: list[RowError] = []
-        self.warnings: list[str] = []
+        self.warnings: list[RowError | str] = []
         self.units = UnitIndex()
         self.regions = RegionIndex(actor)
         self.rounds: dict[str, PlannedRound] = {}
@@ -296,6 +324,13 @@ class PlanBuilder:
             COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY else key
         )
         self.errors.append(RowError(row, header, message))
+
+    def warn(self, row: int | None, key: str, message: str) -> None:
+        """Something the import assumed: shown in the preview with the row and column."""
+        header = self.sheet.headers.get(key) or (
+            COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY else _WARNING_HEADERS.get(key, key)
+        )
+        self.warnings.append(RowError(row, header, message))
 
     def cell(self, row: SheetRow, key: str) -> str:
         text = _text(row.values.get(key))
@@ -743,11 +778,24 @@ class PlanBuilder:
         return ProblemSource.FEEDBACK
 
     def deadline_for(self, row: SheetRow, rnd: PlannedRound) -> Deadline | None:
+        stage = row.values.get("deadline_stage")
         try:
-            deadline = parse_deadline(row.values.get("deadline"))
+            deadline = parse_deadline(row.values.get("deadline"), stage=stage)
         except ValueError as exc:
             self.error(row.number, "deadline", str(exc))
             return None
+        for warning in deadline.warnings:
+            on_stage = stage is not None and warning.startswith("阶段目标")
+            self.warn(row.number, "deadline_stage" if on_stage else "deadline", warning)
+        issued = rnd.plan_issued_on
+        early = [m for m in deadline.milestones if issued and m.date < issued]
+        if early and deadline.deadline and deadline.deadline >= issued:
+            self.warn(
+                row.number,
+                "deadline",
+                f"阶段目标“{early[0].text}”的日期{early[0].date:%Y-%m-%d}"
+                f"早于整改方案印发日期{issued:%Y-%m-%d}",
+            )
         if deadline.deadline and rnd.plan_issued_on and deadline.deadline < rnd.plan_issued_on:
             self.error(
                 row.number,

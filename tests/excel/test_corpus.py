@@ -373,3 +373,27 @@ def test_corpus_is_large_and_varied():
     assert "YANGTZE_FILM" in kinds
     for plan in ALL:
         assert plan.build()[:2] == b"PK", plan.key  # a real .xlsx, built in memory
+
+
+def test_the_checks_catch_a_wrong_expectation(demo_city, client):
+    # given a plan that passes today, previewed
+    from dataclasses import replace
+
+    client.force_login(demo_city.users["office"])
+    plan = BY_KEY["p01"]
+    body = ImportApi(client).preview(plan.build(), "p01.xlsx", _target(plan, demo_city)).json()
+    check_preview(body, plan.expected)
+    # when any one expectation is wrong, then the check fails
+    wrong = plan.expected
+    for changed in (
+        replace(wrong, headline="3方面1类5项"),
+        replace(wrong, roles={"LEAD": 5, "COOP": 9}),
+        replace(wrong, warnings=((5, "2019年10月底前"),)),
+        replace(wrong, ignored=("整改目标",)),
+        replace(wrong, checks=(TaskExpect(7, units={"LEAD": ("东城区政府",)}),)),
+        replace(wrong, checks=(TaskExpect(7, deadline="2020-06-29"),)),
+        replace(wrong, checks=(TaskExpect(7, milestones=("2020-03-31",)),)),
+        replace(wrong, expansions=((7, "各县（市、区）人民政府", ("东城区政府",)),)),
+    ):
+        with pytest.raises(AssertionError):
+            check_preview(body, changed)

@@ -10,7 +10,9 @@ from tests.excel.corpus.sheet import PlanSheet
 def build() -> bytes:
     s = PlanSheet("汇总", width=8)
     s.line("示范市第二轮省级生态环境保护例行督察反馈问题整改任务清单（各单位报送汇总）")
-    s.header("序号", "具体问题", "点位名称", "所在区县", "整改措施", "牵头单位", "配合单位", "整改时限")
+    s.header(
+        "序号", "具体问题", "点位名称", "所在区县", "整改措施", "牵头单位", "配合单位", "整改时限"
+    )
     s.add(  # 3
         {
             "序号": 1,

@@ -2,7 +2,14 @@
 "各区县政府". By default (the usual practice for 属地 work) each row becomes one task per county,
 the county government answering for its own part."""
 
-from tests.excel.corpus.expect import COUNTIES, COUNTY_REGIONS, GROUPS, CorpusPlan, Expected, TaskExpect
+from tests.excel.corpus.expect import (
+    COUNTIES,
+    COUNTY_REGIONS,
+    GROUPS,
+    CorpusPlan,
+    Expected,
+    TaskExpect,
+)
 from tests.excel.corpus.sheet import PlanSheet
 
 

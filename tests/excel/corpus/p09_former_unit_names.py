@@ -75,7 +75,9 @@ PLAN = CorpusPlan(
                 units={"LEAD": ("市生态环境局",), "COOP": ("市住建局", "市城管执法局")},
                 deadline="2019-12-31",
             ),
-            TaskExpect(4, units={"LEAD": ("市自然资源规划局",), "COOP": ("市林业局", "北山县政府")}),
+            TaskExpect(
+                4, units={"LEAD": ("市自然资源规划局",), "COOP": ("市林业局", "北山县政府")}
+            ),
             TaskExpect(
                 5,
                 region="示范市",

@@ -5,7 +5,17 @@ stamp-and-date line ("填报单位（盖章）：… 2019年12月30日") under i
 from tests.excel.corpus.expect import HEADERS, CorpusPlan, Expected, TaskExpect
 from tests.excel.corpus.sheet import PlanSheet
 
-HEADER = ("序号", "问题名称", "所在区县", "整改措施", "牵头单位", "配合单位", "整改时限", "整改进展", "是否销号")
+HEADER = (
+    "序号",
+    "问题名称",
+    "所在区县",
+    "整改措施",
+    "牵头单位",
+    "配合单位",
+    "整改时限",
+    "整改进展",
+    "是否销号",
+)
 
 
 def build() -> bytes:
@@ -13,10 +23,22 @@ def build() -> bytes:
     s.line("2018年长江经济带生态环境警示片披露问题整改销号情况表")
     s.header(*HEADER)
     problems = [
-        ("示范江岸线非法码头", "南江县", "依法取缔，岸线复绿", "市交通运输局", "南江县政府、市水务局"),
+        (
+            "示范江岸线非法码头",
+            "南江县",
+            "依法取缔，岸线复绿",
+            "市交通运输局",
+            "南江县政府、市水务局",
+        ),
         ("南江县小型造纸厂偷排", "南江县", "关停取缔，立案查处", "南江县政府", "市生态环境局"),
         ("北山县尾矿库渗漏", "北山县", "防渗改造，闭库治理", "北山县政府", "市生态环境局"),
-        ("东城区黑臭水体", "东城区", "控源截污，清淤疏浚，生态补水", "东城区政府", "市住建局、市水务局"),
+        (
+            "东城区黑臭水体",
+            "东城区",
+            "控源截污，清淤疏浚，生态补水",
+            "东城区政府",
+            "市住建局、市水务局",
+        ),
     ]
     for n, (title, county, measures, lead, coop) in enumerate(problems, start=1):
         s.add(
@@ -58,7 +80,11 @@ PLAN = CorpusPlan(
                 units={"LEAD": ("市交通运输局",), "COOP": ("南江县政府", "市水务局")},
                 deadline="2019-12-31",
             ),
-            TaskExpect(6, region="东城区", units={"LEAD": ("东城区政府",), "COOP": ("市住建局", "市水务局")}),
+            TaskExpect(
+                6,
+                region="东城区",
+                units={"LEAD": ("东城区政府",), "COOP": ("市住建局", "市水务局")},
+            ),
         ),
     ),
 )

@@ -60,7 +60,11 @@ PLAN = CorpusPlan(
             TaskExpect(
                 4,
                 region="示范市",
-                units={"LEAD": ("市农业农村局",), "COOP": ("市生态环境局",), "TERRITORIAL": COUNTIES},
+                units={
+                    "LEAD": ("市农业农村局",),
+                    "COOP": ("市生态环境局",),
+                    "TERRITORIAL": COUNTIES,
+                },
                 deadline="2021-06-30",
             ),
             TaskExpect(5, region="青林县"),

@@ -5,7 +5,18 @@ coordinates "104.3880 "), a county with a trailing space, a deadline broken over
 from tests.excel.corpus.expect import HEADERS, CorpusPlan, Expected, TaskExpect
 from tests.excel.corpus.sheet import PlanSheet
 
-HEADER = ("序号", "问题编号", "具体问题", "点位名称", "所在区县", "经度", "纬度", "牵头单位", "配合单位", "整改时限")
+HEADER = (
+    "序号",
+    "问题编号",
+    "具体问题",
+    "点位名称",
+    "所在区县",
+    "经度",
+    "纬度",
+    "牵头单位",
+    "配合单位",
+    "整改时限",
+)
 
 
 def build() -> bytes:

@@ -35,7 +35,9 @@ class PlanSheet:
 
     def _across(self, row: int) -> None:
         if self.width > 1:
-            self.sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=self.width)
+            self.sheet.merge_cells(
+                start_row=row, start_column=1, end_row=row, end_column=self.width
+            )
 
     def line(self, text: str, *, merged: bool = True, width: int | None = None) -> int:
         """A title, "附件1", subtitle or note line: text in column A, merged across."""
@@ -101,7 +103,9 @@ class PlanSheet:
         """Merge one column's cells from row `first` to `last` (a problem over its points);
         the value must be in the first row."""
         column = self.columns.index(header) + 1
-        self.sheet.merge_cells(start_row=first, start_column=column, end_row=last, end_column=column)
+        self.sheet.merge_cells(
+            start_row=first, start_column=column, end_row=last, end_column=column
+        )
 
     def letter(self, header: str) -> str:
         return get_column_letter(self.columns.index(header) + 1)

@@ -68,7 +68,8 @@ class ImportApi:
     - `warnings`: strings "第N行…" or dicts {row, column, message};
     - `ignored_rows`: note/signature rows under the table, ints or {row, text};
     - per task `milestones`: [{planned_date | date, name}], and `township` (or in `address`);
-    - `group_expansions`: [{row, text, units: [short names]}];
+    - `group_expansions`: [{row, text, units: [short names]}]; the option for the batch in
+      the field `group_mode` (values in GROUP_MODES), sent with the preview and the commit;
     - preview field `unit_map`: JSON {name as written: unit id} ("使用此单位");
     - re-import: preview of a plan already in the round has `existing` and
       `diff` {added, changed, unchanged, removed} (lists or counts, over tasks); the commit
@@ -78,11 +79,15 @@ class ImportApi:
     """
 
     UPDATE_FIELDS = {"action": "update"}
+    GROUP_MODES = {"split": "split", "together": "together", "omit": "omit"}
 
     def __init__(self, client):
         self.client = client
 
     # -- requests --------------------------------------------------------------------------
+
+    def options(self, *, group_mode: str | None = None) -> dict:
+        return {"group_mode": self.GROUP_MODES[group_mode]} if group_mode else {}
 
     def preview(self, data: bytes, filename: str, target: dict, *, unit_map=None):
         form = {"file": upload(data, filename), **target}
@@ -303,7 +308,7 @@ def test_corpus_plan(plan: CorpusPlan, demo_city, client, settings):
     client.force_login(demo_city.users["office"])
     api = ImportApi(client)
     expected = plan.expected
-    target = _target(plan, demo_city)
+    target = _target(plan, demo_city) | api.options(group_mode=expected.group_mode)
     filename = f"{plan.key}.xlsx"
     if expected.background_rows is not None:
         settings.IMPORT_BACKGROUND_ROWS = expected.background_rows

@@ -71,6 +71,9 @@ class Expected:
     # then previewed again with `unit_map` (name as written → unit short name).
     errors: tuple[tuple[int, str, str], ...] = ()
     unit_map: dict[str, str] = field(default_factory=dict)
+    # Group option chosen for the whole batch: "split" (one task per county, the default),
+    # "together" (one task, every county government territorial) or "omit".
+    group_mode: str | None = None
     # Re-import: the corpus key of the plan committed first, and the task diff expected.
     reimport_of: str | None = None
     diff: dict[str, int] = field(default_factory=dict)

@@ -109,9 +109,8 @@ class ImportApi:
             status = self.client.get(f"/api/v1/imports/{batch_id}/")
             assert status.status_code == 200, status.json()
             body = status.json()
-            if str(body.get("status")).upper() in DONE_STATUSES or body.get("status") in (
-                DONE_STATUSES
-            ):
+            assert "progress" in body, body
+            if str(body.get("status")).upper() in DONE_STATUSES:
                 return body
         raise AssertionError(f"background import not finished: {body}")
 

@@ -3,7 +3,7 @@ numbers: 2020.12 and 2020.06 (floats), 2021 (a year), 44196 (a date serial in a 
 pasted from another system), 2020.1 (typed "2020.10", the zero lost: October, with a warning),
 and "2020.12" as text."""
 
-from tests.excel.corpus.expect import DEADLINES, CorpusPlan, Expected, TaskExpect
+from tests.excel.corpus.expect import CorpusPlan, Expected, TaskExpect
 from tests.excel.corpus.sheet import PlanSheet
 
 
@@ -94,7 +94,6 @@ PLAN = CorpusPlan(
     kind="PROV_ROUTINE",
     level="PROVINCIAL",
     build=build,
-    needs=(DEADLINES,),
     commit=True,
     expected=Expected(
         headline="4项",

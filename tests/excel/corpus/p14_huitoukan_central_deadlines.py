@@ -2,7 +2,7 @@
 "2020年至2022年" (a range: a milestone at each year's end), "2020年12月底前（阶段性目标），2022年底前
 全面完成" (staged), "持续整改", "立行立改，长期坚持", "2020年6月底前完成，长期坚持"."""
 
-from tests.excel.corpus.expect import DEADLINES, CorpusPlan, Expected, TaskExpect
+from tests.excel.corpus.expect import CorpusPlan, Expected, TaskExpect
 from tests.excel.corpus.sheet import PlanSheet
 
 
@@ -81,7 +81,6 @@ PLAN = CorpusPlan(
     kind="CENTRAL_LOOKBACK",
     level="CENTRAL",
     build=build,
-    needs=(DEADLINES,),
     commit=True,
     expected=Expected(
         headline="6项",

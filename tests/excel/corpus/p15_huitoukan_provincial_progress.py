@@ -2,7 +2,7 @@
 整改时限 as a year only ("2019年", "2020年"), "长期坚持", "即知即改", and the progress columns
 (整改进展 "已经完成，长期坚持", 完成情况) an office keeps beside the plan."""
 
-from tests.excel.corpus.expect import DEADLINES, CorpusPlan, Expected, TaskExpect
+from tests.excel.corpus.expect import CorpusPlan, Expected, TaskExpect
 from tests.excel.corpus.sheet import PlanSheet
 
 
@@ -65,7 +65,6 @@ PLAN = CorpusPlan(
     kind="PROV_LOOKBACK",
     level="PROVINCIAL",
     build=build,
-    needs=(DEADLINES,),
     expected=Expected(
         headline="4项",
         problems=4,

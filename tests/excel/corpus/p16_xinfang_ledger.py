@@ -2,7 +2,7 @@
 kept as problems to fix — 交办批次, 受理编号, 污染类型, 是否属实, 办理情况 and 是否涉及信访 beside
 the columns the import uses; deadlines "立即整改", "立行立改", "持续整改", a month."""
 
-from tests.excel.corpus.expect import DEADLINES, CorpusPlan, Expected, TaskExpect
+from tests.excel.corpus.expect import CorpusPlan, Expected, TaskExpect
 from tests.excel.corpus.sheet import PlanSheet
 
 HEADER = (
@@ -110,7 +110,6 @@ PLAN = CorpusPlan(
     kind="CENTRAL_ROUTINE",
     level="CENTRAL",
     build=build,
-    needs=(DEADLINES,),
     expected=Expected(
         headline="5项",
         problems=5,

@@ -555,3 +555,94 @@ def test_database_error_outside_the_services_is_a_message_not_a_500(
     detail = response.json()["detail"]
     assert "未导入任何数据" in detail and "database is locked" in detail and "第6行" in detail
     assert "重复" not in detail
+
+
+# -- the reader on its own: more header and footer shapes ----------------------------------
+
+
+def sheet_of(build) -> bytes:
+    wb = Workbook()
+    build(wb.active)
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def test_column_number_row_and_signer_above_the_date_are_not_data():
+    def build(ws):
+        ws.append(["附件1"])
+        ws.append(["序号", "具体问题", "整改时限", "牵头单位"])
+        ws.append([1, 2, 3, 4])
+        ws.append([1, "问题一", "2020年底前", "东城区政府"])
+        ws.append(["示范市生态环境保护督察整改工作领导小组办公室"])
+        ws.append(["2020年3月10日"])
+
+    sheet = read_workbook(sheet_of(build))
+    assert [r.number for r in sheet.rows] == [4]
+    assert [r.row for r in sheet.ignored_rows] == [3, 5, 6]
+    assert sheet.ignored_rows[0].text.startswith("列序号行")
+
+
+def test_a_last_row_holding_only_a_month_is_still_data():
+    # a task row whose other cells are merged from above: only its deadline is typed
+    def build(ws):
+        ws.append(["具体问题", "点位名称", "整改时限", "牵头单位"])
+        ws.append(["排口直排", "1#排口", "2020年6月", "东城区政府"])
+        ws.append([None, "2#排口", "2020年12月", None])
+        ws.merge_cells("A2:A3")
+        ws.merge_cells("D2:D3")
+
+    sheet = read_workbook(sheet_of(build))
+    assert [r.number for r in sheet.rows] == [2, 3] and sheet.ignored_rows == []
+
+
+def test_tall_header_merged_over_two_rows_has_no_data_row_inside():
+    def build(ws):
+        ws.append(["序号", "问题", "整改时限", "牵头单位"])
+        ws.append([None, None, None, None])
+        for letter in "ABCD":
+            ws.merge_cells(f"{letter}1:{letter}2")
+        ws.append([1, "问题一", "2020年底前", "东城区政府"])
+
+    sheet = read_workbook(sheet_of(build))
+    assert (sheet.header_row, sheet.header_last_row) == (1, 2)
+    assert [r.number for r in sheet.rows] == [3]
+
+
+def test_short_sub_headers_under_an_unmerged_parent():
+    def build(ws):
+        ws.append(["序号", "问题", "责任单位", None, None, "整改时限"])
+        ws.append([None, None, "牵头", "配合", "属地", None])
+        ws.append([1, "问题一", "市住建局", "市生态环境局", "东城区政府", "2020年底前"])
+
+    sheet = read_workbook(sheet_of(build))
+    assert sheet.headers["lead"] == "责任单位/牵头"
+    assert sheet.headers["coop"] == "责任单位/配合"
+    assert sheet.headers["territorial"] == "责任单位/属地"
+    assert sheet.rows[0].values["coop"] == "市生态环境局"
+
+
+def test_stage_goal_is_listed_not_taken_for_a_deadline():
+    # 整改目标 split into 阶段目标 | 最终目标: the stage goal is no deadline; it is listed
+    def build(ws):
+        ws.append(["具体问题", "整改目标", None, "整改时限", "牵头单位"])
+        ws.append([None, "阶段目标", "最终目标", None, None])
+        ws.merge_cells("B1:C1")
+        for letter in "ADE":
+            ws.merge_cells(f"{letter}1:{letter}2")
+        ws.append(["问题一", "2020年完成主体工程", "稳定达标", "2021年底前", "东城区政府"])
+
+    sheet = read_workbook(sheet_of(build))
+    assert sheet.headers["goal"] == "整改目标/最终目标"
+    assert "deadline_stage" not in sheet.headers
+    assert [(c.column, c.header) for c in sheet.ignored_columns] == [("B", "整改目标/阶段目标")]
+
+
+def test_unnumbered_problems_do_not_take_an_existing_problems_code(plan_units, office_client):
+    # given the world's round already holds problem "4"; four unnumbered problems arrive
+    import_api(office_client, office_plan(), round=plan_units.round.pk)
+    codes = list(
+        Problem.objects.filter(round=plan_units.round).order_by("seq").values_list("code", "title")
+    )
+    assert len({code for code, _title in codes}) == len(codes) == 5
+    assert ("4", "城区沿河排口生活污水直排") in codes

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import get_column_letter
 
+from exchange.plan_import.cells import parse_numbering
 from exchange.plan_import.columns import (
     GENERIC_SUB_HEADERS,
     HEADER_LOOKUP,
@@ -119,8 +120,9 @@ def _is_sub_header(grid: _Grid, row: int) -> bool:
         if not isinstance(value, str) or len(value.strip()) > 20:
             return False
         subs.append((col, value.strip()))
-    if not subs:
-        return False
+    if not subs or any(parse_numbering(t).number for _c, t in subs):
+        return False  # nothing below, or a numbered section heading ("一、…") is data
+    vocabulary = [_known(t) or normalize_header(t) in _CHILD_WORDS for _c, t in subs]
     # (a) every sub-header sits under a parent merged across columns (or an empty cell), and
     # at least one under such a parent; (b) or every one is a header word in its own right.
     spans = []
@@ -133,9 +135,9 @@ def _is_sub_header(grid: _Grid, row: int) -> bool:
         else:
             spans = []
             break
-    if spans and any(spans):
+    if spans and any(spans) and (len(subs) >= 2 or any(vocabulary)):
         return True
-    return all(_known(t) or normalize_header(t) in _CHILD_WORDS for _c, t in subs)
+    return all(vocabulary)
 
 
 def _resolve(parent: str, child: str) -> tuple[str | None, str]:

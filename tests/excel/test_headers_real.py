@@ -646,3 +646,16 @@ def test_unnumbered_problems_do_not_take_an_existing_problems_code(plan_units, o
     )
     assert len({code for code, _title in codes}) == len(codes) == 5
     assert ("4", "城区沿河排口生活污水直排") in codes
+
+
+def test_section_heading_under_a_merged_header_cell_stays_a_heading():
+    # 序号 drawn across two narrow columns; the first row below is the section "一、…"
+    def build(ws):
+        ws.append(["序号", None, "具体问题", "整改时限", "牵头单位"])
+        ws.merge_cells("A1:B1")
+        ws.append(["一、水环境"])
+        ws.append([1, None, "问题一", "2020年底前", "东城区政府"])
+
+    sheet = read_workbook(sheet_of(build))
+    assert (sheet.header_row, sheet.header_last_row) == (1, 1)
+    assert [(r.number, r.lone_text) for r in sheet.rows] == [(2, "一、水环境"), (3, None)]

@@ -51,10 +51,10 @@ MAX_LEN = {
     "category": 300,
     "township": 64,
 }
+MAX_TEXT = 20_000
 # Title cells: a line break typed inside the cell (Alt+Enter, or a pasted U+2028) is one space.
 TITLE_KEYS = frozenset({"problem", "point", "aspect", "category", "address", "township"})
 _LINE_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029\x0b\x0c]+\s*")
-MAX_TEXT = 20_000
 # "市林业局（行业主管部门）" in 配合单位: the sector authority that certifies completion.
 _SECTOR = re.compile(
     r"[（(]行业主管(?:部门)?[）)]?$"
@@ -295,6 +295,7 @@ class PlanBuilder:
         self.task_names: dict[tuple[int, str], int] = {}
         self.problem_codes: dict[tuple[str, str], tuple[str, int]] = {}
         self._existing_task_codes: dict[str, set[str]] = {}
+        self._existing_problem_codes: dict[str, set[str]] = {}
         self._people = {}
         self._file_rounds = {}
         for record in sheet.round_sheet:
@@ -746,9 +747,15 @@ class PlanBuilder:
         """The next number in the round that no problem (in the file or the round) uses as
         its code: an unnumbered problem must not take an existing problem's code "4"."""
         n = self._next_problem_seq(rnd)
-        taken = {p.code for p in self.problems.values() if p.round_key == rnd.key}
-        if rnd.existing:
-            taken |= set(Problem.objects.filter(round=rnd.existing).values_list("code", flat=True))
+        if rnd.key not in self._existing_problem_codes:
+            self._existing_problem_codes[rnd.key] = (
+                set(Problem.objects.filter(round=rnd.existing).values_list("code", flat=True))
+                if rnd.existing
+                else set()
+            )
+        taken = self._existing_problem_codes[rnd.key] | {
+            p.code for p in self.problems.values() if p.round_key == rnd.key
+        }
         while str(n) in taken:
             n += 1
         return str(n)

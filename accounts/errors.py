@@ -32,3 +32,15 @@ class StaleVersion(ServiceError):
 
 class InvalidInput(ServiceError):
     """The input itself is wrong (missing evidence, a date before the start …)."""
+
+
+def database_refusal(exc: Exception, *models) -> str:
+    """What the database refused, in a sentence for the user: the named constraint of one of
+    `models` when the error names one (a CHECK constraint), else the database's own words."""
+    text = str(exc).strip()
+    for model in models:
+        for constraint in model._meta.constraints:
+            if constraint.name and constraint.name in text:
+                return f"数据库约束“{constraint.name}”不满足"
+    first_line = text.splitlines()[0] if text else type(exc).__name__
+    return f"数据库错误：{first_line[:200]}"

@@ -115,6 +115,20 @@ class PreviewTaskSerializer(serializers.Serializer):
     warnings = serializers.ListField(child=serializers.CharField(), help_text="本行的提示")
     lead_unit = serializers.CharField()
     units = serializers.ListField(child=serializers.CharField())
+    deadline_stage = serializers.CharField(
+        allow_blank=True, help_text="“整改时限/阶段目标”列的原文（阶段性时限）"
+    )
+
+
+class IgnoredColumnSerializer(serializers.Serializer):
+    column = serializers.CharField(help_text="列字母，如“F”")
+    header = serializers.CharField(help_text="表头原文，两行表头为“父列/子列”")
+    reason = serializers.CharField()
+
+
+class IgnoredRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    text = serializers.CharField()
 
 
 class PreviewProblemSerializer(serializers.Serializer):
@@ -135,7 +149,15 @@ class PreviewSerializer(serializers.Serializer):
     headline = serializers.CharField(help_text="“N方面N类N项”")
     counts = CountsSerializer()
     rounds = serializers.ListField(child=serializers.DictField())
-    ignored_headers = serializers.ListField(child=serializers.CharField())
+    ignored_headers = serializers.ListField(
+        child=serializers.CharField(), help_text="未识别的列名（ignored_columns 的一部分）"
+    )
+    ignored_columns = IgnoredColumnSerializer(
+        many=True, help_text="不导入的每一列及原因（未识别、不导入、重复、无列名）"
+    )
+    ignored_rows = IgnoredRowSerializer(
+        many=True, help_text="表格下方的注、填报人、审核人、日期等行：已忽略，不作为数据"
+    )
     warnings = PreviewWarningSerializer(many=True, help_text="导入时所作的推断，逐行列出")
     problems = PreviewProblemSerializer(many=True)
 
@@ -199,6 +221,7 @@ def _preview_payload(sha256: str, file_name: str, plan) -> dict:
                         "warnings": t.warnings,
                         "lead_unit": str(t.units[0].unit),
                         "units": [f"{u.unit}（{u.role_label}）" for u in t.units],
+                        "deadline_stage": t.deadline_stage,
                     }
                     for t in p.tasks
                 ],
@@ -213,6 +236,8 @@ def _preview_payload(sha256: str, file_name: str, plan) -> dict:
         "counts": plan.counts(),
         "rounds": summary["rounds"],
         "ignored_headers": plan.ignored_headers,
+        "ignored_columns": [c.as_dict() for c in plan.ignored_columns],
+        "ignored_rows": [r.as_dict() for r in plan.ignored_rows],
         "warnings": [w.as_dict() for w in plan.row_warnings],
         "problems": problems,
     }

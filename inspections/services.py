@@ -11,7 +11,14 @@ from datetime import date
 from django.db import IntegrityError, transaction
 
 from accounts import clock, events
-from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
+from accounts.errors import (
+    InvalidInput,
+    InvalidState,
+    NotAllowed,
+    NotFound,
+    StaleVersion,
+    database_refusal,
+)
 from accounts.events import EventVerb
 from accounts.models import Person, Region, User
 from accounts.scope import is_office, sees_region
@@ -169,8 +176,14 @@ def problem_create(
                 source=source,
                 leader=leader,
             )
-    except IntegrityError:
-        raise InvalidInput(f"问题编号“{code}”或序号{seq}在本轮督察中已存在", field="code") from None
+    except IntegrityError as exc:
+        if Problem.objects.filter(round=round_, code=code.strip()).exists():
+            raise InvalidInput(f"问题编号“{code}”在本轮督察中已存在", field="code") from None
+        if Problem.objects.filter(round=round_, seq=seq).exists():
+            raise InvalidInput(f"问题序号{seq}在本轮督察中已存在", field="seq") from None
+        raise InvalidInput(
+            f"保存问题“{title.strip()[:40]}”失败：{database_refusal(exc, Problem)}"
+        ) from None
     _record(problem, EventVerb.PROBLEM_CREATE, actor, f"{problem.code} {problem.title[:80]}")
     return problem
 

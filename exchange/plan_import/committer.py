@@ -1,14 +1,23 @@
 """Create what a validated plan describes, all or nothing, through the services."""
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
-from accounts.errors import ServiceError
+from accounts.errors import ServiceError, database_refusal
 from accounts.models import User
 from exchange.plan_import.errors import AlreadyImported, ImportRefused, RowError
 from exchange.plan_import.validator import Plan
 from inspections import services
-from inspections.models import ImportBatch, InspectionRound
+from inspections.models import (
+    FeedbackAspect,
+    FeedbackCategory,
+    ImportBatch,
+    InspectionRound,
+    Problem,
+)
+from rectification.models import Assignment, Task
 from rectification.services import UnitRole, milestone_add, task_create
+
+_MODELS = (InspectionRound, FeedbackAspect, FeedbackCategory, Problem, Task, Assignment)
 
 
 def commit_plan(plan: Plan, *, actor: User, sha256: str, file_name: str) -> ImportBatch:
@@ -107,6 +116,16 @@ def commit_plan(plan: Plan, *, actor: User, sha256: str, file_name: str) -> Impo
     except ServiceError as exc:
         if ImportBatch.objects.filter(sha256=sha256).exists():
             raise AlreadyImported() from None
-        errors = [RowError(row, "", exc.message)] if row else []
-        where = f"第{row}行：" if row else ""
-        raise ImportRefused(f"导入失败，未导入任何数据。{where}{exc.message}", errors) from None
+        raise _refused(row, exc.message) from None
+    except DatabaseError as exc:
+        # A refusal the services did not foresee (a lock, a constraint, a value too long):
+        # say what the database said, never a guessed "duplicate".
+        if ImportBatch.objects.filter(sha256=sha256).exists():
+            raise AlreadyImported() from None
+        raise _refused(row, database_refusal(exc, *_MODELS)) from None
+
+
+def _refused(row: int | None, message: str) -> ImportRefused:
+    errors = [RowError(row, "", message)] if row else []
+    where = f"第{row}行：" if row else ""
+    return ImportRefused(f"导入失败，未导入任何数据。{where}{message}", errors)

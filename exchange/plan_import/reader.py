@@ -1,20 +1,25 @@
 """Read a checked workbook into rows keyed by column spec, whatever the layout.
 
-The header row is found by name (the row among the first 20 that matches most known
-headers); title rows above it are skipped. Vertically merged cells (方面/类/项 and any other
-column) are carried down to every row they cover. Formula cells are reported, not evaluated.
+The header is found by name among the first 20 rows, in one row or two (a merged parent over
+its sub-columns, `headers.find_header`); title, "附件N" and date lines above it are skipped,
+and so are notes and signatures below the table (`footers.split_footer`). Vertically merged
+cells (方面/类/项 and any other column) are carried down to every row they cover. Formula
+cells are reported, not evaluated. Every column is either read or listed as not imported.
 """
 
 from dataclasses import dataclass, field
 from io import BytesIO
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 
-from exchange.plan_import.columns import HEADER_LOOKUP, normalize_header
+from exchange.plan_import.columns import normalize_header
 from exchange.plan_import.errors import ImportRefused
+from exchange.plan_import.footers import IgnoredRow, is_column_number_row, split_footer
+from exchange.plan_import.headers import HEADER_SCAN_ROWS, IgnoredColumn, find_header
 from exchange.plan_import.safety import unreadable
 
-HEADER_SCAN_ROWS = 20
+__all__ = ["HEADER_SCAN_ROWS", "SheetData", "SheetRow", "read_workbook"]
 
 
 @dataclass
@@ -31,21 +36,17 @@ class SheetRow:
 class SheetData:
     sheet_title: str
     header_row: int
-    headers: dict[str, str]  # key → header text as written in the file
-    ignored_headers: list[str]
+    headers: dict[str, str]  # key → header text as written in the file ("整改时限/最终时限")
+    ignored_headers: list[str]  # header texts the importer does not recognise
     rows: list[SheetRow]
     # Extra sheets that describe rounds (the ledger export's 汇总 sheet), as dict rows.
     round_sheet: list[dict[str, object]] = field(default_factory=list)
-
-
-def _match_header(row: tuple) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for index, value in enumerate(row):
-        if isinstance(value, str):
-            key = HEADER_LOOKUP.get(normalize_header(value))
-            if key and key not in found.values():
-                found[index] = key
-    return found
+    header_last_row: int = 0  # the header's second row when it has two, else header_row
+    # Every column not imported (unknown, read but not stored, duplicate, unnamed with data).
+    ignored_columns: list[IgnoredColumn] = field(default_factory=list)
+    # Rows below or inside the table that are not data: notes, signatures, the date.
+    ignored_rows: list[IgnoredRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def read_workbook(data: bytes) -> SheetData:
@@ -62,37 +63,24 @@ def read_workbook(data: bytes) -> SheetData:
 
 
 def _read(workbook) -> SheetData:
-    best = None
-    for sheet in workbook.worksheets:
-        for number, row in enumerate(
-            sheet.iter_rows(max_row=HEADER_SCAN_ROWS, values_only=True), start=1
-        ):
-            matched = _match_header(row)
-            if len(matched) >= 2 and (best is None or len(matched) > len(best[2])):
-                best = (sheet, number, matched, row)
-        if best is not None and best[0] is sheet:
+    sheet, layout = None, None
+    for candidate in workbook.worksheets:
+        layout = find_header(candidate)
+        if layout is not None:
+            sheet = candidate
             break
-    if best is None:
+    if layout is None:
         raise ImportRefused(
             "未找到表头：前 20 行中没有可识别的列名（如“具体问题”“整改时限”“牵头单位”），"
             "请使用下载的模板或检查表头文字"
         )
-    sheet, header_row, matched, header_values = best
-    keys = dict(matched)
-    if "responsible" in keys.values():
-        has_lead = "lead" in keys.values()
-        for index, key in keys.items():
-            if key == "responsible":
-                keys[index] = "territorial" if has_lead else "packed"
-    headers = {key: str(header_values[index]).strip() for index, key in keys.items()}
-    ignored = [
-        str(v).strip()
-        for i, v in enumerate(header_values)
-        if i not in keys and v is not None and str(v).strip()
-    ]
-    carried = _merged_values(sheet, header_row)
+    keys = layout.keys
+    carried = _merged_values(sheet, layout.last_row)
     rows: list[SheetRow] = []
-    for number, cells in enumerate(sheet.iter_rows(min_row=header_row + 1), start=header_row + 1):
+    cells_by_row: dict[int, list[object]] = {}
+    filled: dict[int, set[int]] = {}  # row → unnamed columns it fills
+    first = layout.last_row + 1
+    for number, cells in enumerate(sheet.iter_rows(min_row=first), start=first):
         values: dict[str, object] = {}
         formulas: list[str] = []
         for index, key in keys.items():
@@ -109,14 +97,72 @@ def _read(workbook) -> SheetData:
             values[key] = value
         texts = [c.value for c in cells if c.value is not None and str(c.value).strip()]
         lone = str(texts[0]).strip() if len(texts) == 1 and isinstance(texts[0], str) else None
-        if any(v is not None for v in values.values()) or formulas or lone:
+        if any(v is not None for v in values.values()) or formulas or texts:
             rows.append(SheetRow(number, values, formulas, lone))
+            cells_by_row[number] = texts
+            unnamed = {
+                i
+                for i in layout.unnamed
+                if i < len(cells) and cells[i].value is not None and str(cells[i].value).strip()
+            }
+            if unnamed:
+                filled[number] = unnamed
+    ignored_rows: list[IgnoredRow] = []
+    if rows and rows[0].number == first and is_column_number_row(cells_by_row[first]):
+        ignored_rows.append(
+            IgnoredRow(first, "列序号行：" + " ".join(map(str, cells_by_row[first])))
+        )
+        rows = rows[1:]
+    rows, footer = split_footer(rows, lambda row: cells_by_row[row.number])
+    ignored_rows += footer
+    # A row that only carries text outside the known columns is not data (a lone note).
+    rows = [
+        row
+        for row in rows
+        if any(v is not None for v in row.values.values()) or row.formulas or row.lone_text
+    ]
+    ignored_columns, warnings = _ignored_columns(layout, rows, filled)
     round_sheet = _round_sheet(workbook, sheet)
-    return SheetData(sheet.title, header_row, headers, ignored, rows, round_sheet)
+    ignored_headers = [c.header for c in layout.ignored if c.reason.startswith("未识别")]
+    return SheetData(
+        sheet.title,
+        layout.first_row,
+        layout.headers,
+        ignored_headers,
+        rows,
+        round_sheet,
+        header_last_row=layout.last_row,
+        ignored_columns=ignored_columns,
+        ignored_rows=ignored_rows,
+        warnings=warnings,
+    )
+
+
+def _ignored_columns(layout, rows: list[SheetRow], filled: dict[int, set[int]]):
+    """The layout's ignored columns plus the unnamed ones some table row fills, in column
+    order; a warning for each unnamed column with data (its content would be lost)."""
+    used: dict[int, int] = {}  # unnamed column → first row that fills it
+    for row in rows:
+        if not any(v is not None for v in row.values.values()):
+            continue  # a heading or a note, not a table row
+        for index in filled.get(row.number, ()):
+            used.setdefault(index, row.number)
+    columns = list(layout.ignored)
+    warnings = []
+    for index, first_row in sorted(used.items()):
+        shown, reason = layout.unnamed[index]
+        letter = get_column_letter(index + 1)
+        columns.append(IgnoredColumn(letter, shown, reason))
+        warnings.append(
+            f"表头：{letter}列（{shown}）有内容（如第{first_row}行）但没有列名，未导入。{reason}"
+        )
+    columns.sort(key=lambda c: (len(c.column), c.column))
+    return columns, warnings
 
 
 def _merged_values(sheet, header_row: int) -> dict[tuple[int, int], object]:
-    """(row, column) → value for every cell hidden under a vertical merge below the header.
+    """(row, column) → value for every cell hidden under a vertical merge below the header
+    (`header_row` is the header's last row).
 
     Only the merge's first column is filled: a horizontal merge is a section heading or
     layout, not a value repeated across columns.

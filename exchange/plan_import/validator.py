@@ -25,6 +25,8 @@ from exchange.plan_import.cells import (
 )
 from exchange.plan_import.columns import COLUMN_BY_KEY, REQUIRED_GROUPS
 from exchange.plan_import.errors import ImportRefused, RowError
+from exchange.plan_import.footers import IgnoredRow
+from exchange.plan_import.headers import IgnoredColumn
 from exchange.plan_import.reader import SheetData, SheetRow
 from inspections.choices import DeadlineType, ProblemSource, RoundKind, RoundLevel
 from inspections.models import (
@@ -47,10 +49,14 @@ MAX_LEN = {
     "problem_code": 32,
     "aspect": 300,
     "category": 300,
+    "township": 64,
 }
 MAX_TEXT = 20_000
 # Columns a warning may name that the column spec does not (yet) list.
 _WARNING_HEADERS = {"deadline_stage": "阶段目标"}
+# Title cells: a line break typed inside the cell (Alt+Enter, or a pasted U+2028) is one space.
+TITLE_KEYS = frozenset({"problem", "point", "aspect", "category", "address", "township"})
+_LINE_BREAKS = re.compile(r"\s*[\r\n\u2028\u2029\x0b\x0c]+\s*")
 # "市林业局（行业主管部门）" in 配合单位: the sector authority that certifies completion.
 _SECTOR = re.compile(
     r"[（(]行业主管(?:部门)?[）)]?$"
@@ -125,6 +131,8 @@ class PlannedTask:
     site_type: str = SiteType.OTHER
     # Everything the preview warns about this task's row (filled in by the Plan).
     warnings: list[str] = field(default_factory=list)
+    # 整改时限/阶段目标 as written, for the deadline parser (stage dates become milestones).
+    deadline_stage: str = ""
 
     @property
     def deadline_label(self) -> str:
@@ -165,6 +173,9 @@ class Plan:
     problems: dict[tuple[str, str], PlannedProblem]
     # RowError (row, column, message) or, for older callers, a "第N行：…" sentence.
     warnings: list[RowError | str]
+    # Columns and rows of the file that are not imported, each with its reason / text.
+    ignored_columns: list[IgnoredColumn] = field(default_factory=list)
+    ignored_rows: list[IgnoredRow] = field(default_factory=list)
 
     def __post_init__(self):
         by_row: dict[int, list[str]] = {}
@@ -213,6 +224,7 @@ class Plan:
                 for r in self.rounds.values()
             ],
             "warnings": [str(w) for w in self.warnings[:50]],
+            "ignored_columns": [f"{c.column}列 {c.header}" for c in self.ignored_columns],
         }
 
 
@@ -311,6 +323,7 @@ class PlanBuilder:
         self.task_names: dict[tuple[int, str], int] = {}
         self.problem_codes: dict[tuple[str, str], tuple[str, int]] = {}
         self._existing_task_codes: dict[str, set[str]] = {}
+        self._existing_problem_codes: dict[str, set[str]] = {}
         self._people = {}
         self._file_rounds = {}
         for record in sheet.round_sheet:
@@ -334,6 +347,8 @@ class PlanBuilder:
 
     def cell(self, row: SheetRow, key: str) -> str:
         text = _text(row.values.get(key))
+        if key in TITLE_KEYS:
+            text = _LINE_BREAKS.sub(" ", text)
         limit = MAX_LEN.get(key, MAX_TEXT)
         if len(text) > limit:
             self.error(row.number, key, f"内容过长（{len(text)}字），不能超过{limit}字")
@@ -573,6 +588,8 @@ class PlanBuilder:
         if self.errors:
             raise ImportRefused(self._error_summary(), self.errors[:MAX_ERRORS_SHOWN])
         unique_rounds = {id(r): r for r in self.rounds.values()}
+        for problem in self.problems.values():
+            _keep_point_texts_on_points(problem)
         return Plan(
             self.sheet.sheet_title,
             self.sheet.headers,
@@ -581,7 +598,9 @@ class PlanBuilder:
             {r.key: r for r in unique_rounds.values()},
             self.aspects,
             self.problems,
-            self.warnings,
+            self.sheet.warnings + self.warnings,
+            ignored_columns=self.sheet.ignored_columns,
+            ignored_rows=self.sheet.ignored_rows,
         )
 
     def _names(self, group) -> list[str]:
@@ -622,7 +641,11 @@ class PlanBuilder:
         lng = self.coordinate(row, "lng", 180)
         point = self.cell(row, "point")
         address = self.cell(row, "address")
-        name = point or address or problem.title[:300]
+        township = self.cell(row, "township")
+        name = point or address or _titled(problem.title, township)
+        if township and not address.startswith(township):
+            # Task has no township field: the 乡镇（街道） column opens the location text.
+            address = (township + address)[: MAX_LEN["address"]]
         code = self.cell(row, "task_code")
         if len(self.errors) > before:
             return
@@ -673,6 +696,7 @@ class PlanBuilder:
                 lng=lng,
                 is_point=is_point,
                 site_type=SiteType.OTHER if is_point else SiteType.INSTITUTIONAL,
+                deadline_stage=_text(row.values.get("deadline_stage")),
             )
         )
 
@@ -702,7 +726,8 @@ class PlanBuilder:
         numbered = parse_numbering(title_cell) if title_cell else parse_numbering("")
         title = numbered.title or title_cell
         if not title:
-            title = description if len(description) <= 100 else description[:99] + "…"
+            title = _LINE_BREAKS.sub(" ", description)
+            title = title if len(title) <= 100 else title[:99] + "…"
         code = self.cell(row, "problem_code") or numbered.number
         key = (rnd.key, _norm(code) if code else _norm(title))
         if key in self.problems:
@@ -717,7 +742,7 @@ class PlanBuilder:
             return problem
         if not code:
             # Unnumbered problems are keyed by title; give them the next number in the round.
-            code = str(self._next_problem_seq(rnd))
+            code = self._free_problem_code(rnd)
         existing = None
         if rnd.existing:
             existing = Problem.objects.filter(round=rnd.existing, code=code).first()
@@ -752,6 +777,23 @@ class PlanBuilder:
         if rnd.existing:
             taken |= set(Problem.objects.filter(round=rnd.existing).values_list("seq", flat=True))
         return taken
+
+    def _free_problem_code(self, rnd: PlannedRound) -> str:
+        """The next number in the round that no problem (in the file or the round) uses as
+        its code: an unnumbered problem must not take an existing problem's code "4"."""
+        n = self._next_problem_seq(rnd)
+        if rnd.key not in self._existing_problem_codes:
+            self._existing_problem_codes[rnd.key] = (
+                set(Problem.objects.filter(round=rnd.existing).values_list("code", flat=True))
+                if rnd.existing
+                else set()
+            )
+        taken = self._existing_problem_codes[rnd.key] | {
+            p.code for p in self.problems.values() if p.round_key == rnd.key
+        }
+        while str(n) in taken:
+            n += 1
+        return str(n)
 
     def _next_problem_seq(self, rnd: PlannedRound) -> int:
         return max(self._taken_seqs(rnd) or {0}) + 1
@@ -912,6 +954,24 @@ class PlanBuilder:
             self.error(row.number, key, f"“{value}”超出有效范围（±{bound}）")
             return None
         return number.quantize(Decimal("0.000001"))
+
+
+def _titled(title: str, township: str) -> str:
+    """A task named after its problem, told apart by its township when there is one."""
+    if not township:
+        return title[:300]
+    suffix = f"（{township}）"
+    return title[: 300 - len(suffix)] + suffix
+
+
+def _keep_point_texts_on_points(problem: PlannedProblem) -> None:
+    """In a point table the 整改措施/整改目标 cells are each point's own: the problem keeps a
+    text only when all its points share it (a merged cell), never its first point's."""
+    if problem.existing is not None or not any(t.is_point for t in problem.tasks):
+        return
+    for attr in ("measures", "goal"):
+        texts = {getattr(t, attr) for t in problem.tasks}
+        setattr(problem, attr, texts.pop() if len(texts) == 1 else "")
 
 
 def build_plan(sheet: SheetData, *, actor: User, target: Target) -> Plan:

@@ -11,7 +11,14 @@ from django.db.models import F
 
 from accounts import clock, events
 from accounts.choices import Role
-from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
+from accounts.errors import (
+    InvalidInput,
+    InvalidState,
+    NotAllowed,
+    NotFound,
+    StaleVersion,
+    database_refusal,
+)
 from accounts.events import EventVerb
 from accounts.models import Person, Region, Unit, User
 from inspections.choices import DeadlineType
@@ -759,7 +766,14 @@ def task_create(
                 leader=leader or problem.leader,
             )
     except IntegrityError as exc:
-        raise InvalidInput(f"任务编号“{code}”或序号重复") from exc
+        # Name what actually failed: the code, the sequence number, or another rule.
+        if Task.objects.filter(round_id=problem.round_id, code=code.strip()).exists():
+            raise InvalidInput(f"任务编号“{code}”在本轮督察中已存在", field="code") from exc
+        if Task.objects.filter(problem=problem, seq=seq).exists():
+            raise InvalidInput(f"序号{seq}在该问题中已存在", field="seq") from exc
+        raise InvalidInput(
+            f"保存任务“{name.strip()[:40]}”失败：{database_refusal(exc, Task)}"
+        ) from exc
     _write_assignments(task, units)
     refresh_schedule(task)
     events.record(

@@ -2,7 +2,7 @@
 督察组督察反馈意见整改方案任务清单", a two-row header (责任单位 merged over 牵头单位｜配合单位),
 方面 rows "一、…" and 类 rows "（一）…" merged across, problems numbered 1…5."""
 
-from tests.excel.corpus.expect import HEADERS, CorpusPlan, Expected, TaskExpect
+from tests.excel.corpus.expect import CorpusPlan, Expected, TaskExpect
 from tests.excel.corpus.sheet import PlanSheet
 
 
@@ -89,7 +89,6 @@ PLAN = CorpusPlan(
     kind="CENTRAL_ROUTINE",
     level="CENTRAL",
     build=build,
-    needs=(HEADERS,),
     commit=True,
     expected=Expected(
         headline="2方面3类5项",

@@ -2,7 +2,7 @@
 牵头单位｜配合单位 and 整改时限 over 阶段目标｜最终时限; the stage targets carry dates that become
 milestones, the final deadline is sometimes a year only ("2021年")."""
 
-from tests.excel.corpus.expect import DEADLINES, HEADERS, CorpusPlan, Expected, TaskExpect
+from tests.excel.corpus.expect import CorpusPlan, Expected, TaskExpect
 from tests.excel.corpus.sheet import PlanSheet
 
 
@@ -69,7 +69,6 @@ PLAN = CorpusPlan(
     kind="PROV_ROUTINE",
     level="PROVINCIAL",
     build=build,
-    needs=(HEADERS, DEADLINES),
     commit=True,
     expected=Expected(
         headline="4项",

@@ -2,7 +2,7 @@
 footnote ("注：1.…；2.…"), a signature line ("填报人：… 审核人：… 联系电话：…") and the
 stamp-and-date line ("填报单位（盖章）：… 2019年12月30日") under it."""
 
-from tests.excel.corpus.expect import HEADERS, CorpusPlan, Expected, TaskExpect
+from tests.excel.corpus.expect import CorpusPlan, Expected, TaskExpect
 from tests.excel.corpus.sheet import PlanSheet
 
 HEADER = (
@@ -66,7 +66,6 @@ PLAN = CorpusPlan(
     kind="YANGTZE_FILM",
     level="CENTRAL",
     build=build,
-    needs=(HEADERS,),
     expected=Expected(
         headline="4项",
         problems=4,

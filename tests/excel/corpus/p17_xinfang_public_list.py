@@ -2,7 +2,7 @@
 adding 责任单位 and 整改时限: the problem is in 交办问题基本情况, the county in 行政区域, the
 measures in 处理和整改情况; 受理编号, 污染类型, 调查核实情况, 是否属实 and 问责情况 are not imported."""
 
-from tests.excel.corpus.expect import PETITION_HEADERS, CorpusPlan, Expected, TaskExpect
+from tests.excel.corpus.expect import CorpusPlan, Expected, TaskExpect
 from tests.excel.corpus.sheet import PlanSheet
 
 HEADER = (
@@ -89,7 +89,6 @@ PLAN = CorpusPlan(
     kind="CENTRAL_ROUTINE",
     level="CENTRAL",
     build=build,
-    needs=(PETITION_HEADERS,),
     expected=Expected(
         headline="3项",
         problems=3,

@@ -2,7 +2,7 @@
 \\r\\n, a U+2028 from a Word table), numbers as text with spaces (序号 " 1 ", 问题编号 " 4 ",
 coordinates "104.3880 "), a county with a trailing space, a deadline broken over two lines."""
 
-from tests.excel.corpus.expect import HEADERS, CorpusPlan, Expected, TaskExpect
+from tests.excel.corpus.expect import CorpusPlan, Expected, TaskExpect
 from tests.excel.corpus.sheet import PlanSheet
 
 HEADER = (
@@ -67,7 +67,6 @@ PLAN = CorpusPlan(
     kind="SELF_CHECK",
     level="CITY",
     build=build,
-    needs=(HEADERS,),
     commit=True,
     expected=Expected(
         headline="1项",

@@ -2,7 +2,7 @@
 牵头单位｜配合单位 — nine tasks, 9 lead and 22 cooperating assignments (31 in all), none of the
 cooperating units silently dropped."""
 
-from tests.excel.corpus.expect import HEADERS, CorpusPlan, Expected, TaskExpect
+from tests.excel.corpus.expect import CorpusPlan, Expected, TaskExpect
 from tests.excel.corpus.sheet import PlanSheet
 
 ROWS = (
@@ -53,7 +53,6 @@ PLAN = CorpusPlan(
     kind="CENTRAL_ROUTINE",
     level="CENTRAL",
     build=build,
-    needs=(HEADERS,),
     commit=True,
     expected=Expected(
         headline="9项",

@@ -7,6 +7,7 @@ name the row (as Excel numbers it), the column header as written in the file, an
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
@@ -35,6 +36,9 @@ from inspections.models import (
 )
 from rectification.choices import AssignmentRole, SiteType
 from rectification.models import Task
+
+if TYPE_CHECKING:
+    from exchange.plan_import.diff import PlanDiff
 
 MAX_ERRORS_SHOWN = 200
 # Model field sizes, checked here so that a long cell is a row error and not a database error.
@@ -121,6 +125,7 @@ class PlannedTask:
     lng: Decimal | None = None
     is_point: bool = True
     site_type: str = SiteType.OTHER
+    code_given: bool = False  # the file wrote the 点位编号 (else the importer numbered it)
 
     @property
     def deadline_label(self) -> str:
@@ -148,6 +153,7 @@ class PlannedProblem:
     source: str = ProblemSource.FEEDBACK
     leader: Person | None = None
     tasks: list[PlannedTask] = field(default_factory=list)
+    code_given: bool = False  # the file wrote the 问题编号 (else the importer numbered it)
 
 
 @dataclass
@@ -160,6 +166,8 @@ class Plan:
     aspects: dict[tuple[str, str], PlannedAspect]
     problems: dict[tuple[str, str], PlannedProblem]
     warnings: list[str]
+    # What the rounds already hold of this plan (exchange.plan_import.diff.compare).
+    diff: "PlanDiff | None" = None
 
     @property
     def tasks(self) -> list[PlannedTask]:
@@ -589,6 +597,7 @@ class PlanBuilder:
         address = self.cell(row, "address")
         name = point or address or problem.title[:300]
         code = self.cell(row, "task_code")
+        code_given = bool(code)
         if len(self.errors) > before:
             return
         name_key = (id(problem), _norm(name))
@@ -607,9 +616,6 @@ class PlanBuilder:
                 "task_code",
                 f"点位编号“{code}”重复（与第{self.task_codes[(rnd.key, code)]}行相同）",
             )
-            return
-        elif code in self._round_task_codes(rnd):
-            self.error(row.number, "task_code", f"点位编号“{code}”在该督察轮次中已存在")
             return
         self.task_names[name_key] = row.number
         self.task_codes[(rnd.key, code)] = row.number
@@ -638,6 +644,7 @@ class PlanBuilder:
                 lng=lng,
                 is_point=is_point,
                 site_type=SiteType.OTHER if is_point else SiteType.INSTITUTIONAL,
+                code_given=code_given,
             )
         )
 
@@ -680,19 +687,15 @@ class PlanBuilder:
                 )
                 return None
             return problem
+        code_given = bool(code)
         if not code:
             # Unnumbered problems are keyed by title; give them the next number in the round.
             code = str(self._next_problem_seq(rnd))
         existing = None
         if rnd.existing:
+            # Another title under an existing code is a revision of that problem: the
+            # re-import diff (exchange.plan_import.diff) shows it and the office decides.
             existing = Problem.objects.filter(round=rnd.existing, code=code).first()
-            if existing and _norm(existing.title) != _norm(title):
-                self.error(
-                    row.number,
-                    "problem_code",
-                    f"问题编号“{code}”在该督察轮次中已用于“{existing.title[:30]}”",
-                )
-                return None
         seq = existing.seq if existing else self._seq_for(rnd, numbered.seq)
         source = self.source_for(row, rnd)
         problem = PlannedProblem(
@@ -708,6 +711,7 @@ class PlanBuilder:
             measures=self.cell(row, "measures"),
             source=source,
             leader=self.leader_for(row, self.cell(row, "leader")),
+            code_given=code_given,
         )
         self.problems[key] = problem
         return problem

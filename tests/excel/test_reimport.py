@@ -356,3 +356,71 @@ def test_the_preview_page_offers_the_update_and_its_form_applies_it(plan_units, 
     assert "已更新整改方案" in done.content.decode()
     assert Task.objects.get(round=plan_units.round, code="7-1").measures == "落实“六个百分之百”"
     assert Task.objects.filter(round=plan_units.round, code="5-3").exists()
+
+
+@pytest.mark.tally_stale  # the extension is written behind the services
+def test_a_revised_plan_deadline_is_the_original_one_and_an_extension_stands(
+    plan_units, office_client
+):
+    from datetime import date
+
+    from rectification.models import Event
+
+    data = first_import(office_client, plan_units, base_rows())
+    # given 5-2 (plan deadline 2020-06-30) extended to 2020-12-31
+    extended = Task.objects.get(round=plan_units.round, code="5-2")
+    Task.objects.filter(pk=extended.pk).update(deadline=date(2020, 12, 31), extension_count=1)
+    # then a re-saved copy of the plan is no revision of its deadline
+    body = preview_api(office_client, resaved(data), round=plan_units.round.pk).json()
+    assert body["diff"]["counts"]["tasks"]["changed"] == 0
+    # when the plan moves 5-2's deadline to 2020-09-30 and 5-1's to 2021-03-31
+    rows = base_rows()
+    rows[1]["deadline"] = "2020年9月30日"
+    rows[0]["deadline"] = "2021年3月31日"
+    body = preview_api(office_client, recommended_workbook(rows), round=plan_units.round.pk).json()
+    assert changes_of(body["diff"]["tasks"]["changed"]) == {
+        "5-1": [("整改时限", "2020-12-31", "2021-03-31")],
+        "5-2": [("整改时限", "2020-06-30", "2020-09-30")],
+    }
+    assert changes_of(body["diff"]["problems"]["changed"]) == {
+        "5": [("整改时限", "2020-12-31", "2021-03-31")]
+    }
+    commit = commit_api(office_client, body["sha256"], mode="update", round=plan_units.round.pk)
+    assert commit.status_code == 201, commit.json()
+    # then the original deadlines follow the plan; the extension still stands
+    first, second = (Task.objects.get(round=plan_units.round, code=c) for c in ("5-1", "5-2"))
+    assert (first.original_deadline, first.deadline) == (date(2021, 3, 31), date(2021, 3, 31))
+    assert (second.original_deadline, second.deadline) == (date(2020, 9, 30), date(2020, 12, 31))
+    assert second.extension_count == 1
+    assert "整改时限：2020-06-30 → 2020-09-30" in Event.objects.get(task=second, verb="edit").note
+    assert Problem.objects.get(round=plan_units.round, code="5").deadline == date(2021, 3, 31)
+
+
+def test_the_comparison_reads_the_round_in_a_fixed_number_of_queries(plan_units, office_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from exchange.plan_import.diff import compare
+    from exchange.plan_import.pipeline import _plan
+    from exchange.plan_import.validator import Target
+
+    def queries_of(rows) -> int:
+        plan = _plan(
+            recommended_workbook(rows),
+            "plan.xlsx",
+            actor=plan_units.office,
+            target=Target("existing", round=plan_units.round),
+        )
+        with CaptureQueriesContext(connection) as captured:
+            compare(plan, actor=plan_units.office)
+        return len(captured)
+
+    small = base_rows()
+    first_import(office_client, plan_units, small)
+    few = queries_of(small)
+    big = small + [dict(small[0], point=f"片区管网{i}") for i in range(30)]
+    body = preview_api(office_client, recommended_workbook(big), round=plan_units.round.pk).json()
+    commit = commit_api(office_client, body["sha256"], mode="update", round=plan_units.round.pk)
+    assert commit.status_code == 201, commit.json()
+    assert Task.objects.filter(round=plan_units.round).count() == 2 + 4 + 30
+    assert queries_of(big) == few <= 10

@@ -43,11 +43,10 @@ TASK_TEXT_FIELDS = (
     ("goal", "goal"),
     ("measures", "measures"),
 )
-PROBLEM_TEXT_FIELDS = (
-    ("original_text", "description"),
-    ("goal", "goal"),
-    ("measures", "measures"),
-)
+# A problem's own columns. Its goal and measures are not compared: the file's 整改目标 and
+# 整改措施 are its tasks' (the first import copies the first row's to the problem), and a
+# problem entered or edited on its page holds more than one row of them.
+PROBLEM_TEXT_FIELDS = (("original_text", "description"),)
 
 
 class OverlapsExisting(ImportRefused):
@@ -421,7 +420,9 @@ class _Comparer:
                 change(name, label, getattr(problem, name), getattr(planned, name))
         if "leader" in self.present and planned.leader is not None:
             change("leader", "责任领导", problem.leader, planned.leader)
-        if planned.tasks:
+        # The problem's deadline is its tasks' (the latest): recomputed when the revision
+        # moves one of them, else left as the office keeps it.
+        if any(t.deadline is not None for t in pd.tasks):
             first = planned.tasks[0].deadline
             dated = [t.deadline.deadline for t in planned.tasks if t.deadline.deadline]
             new_type, new_date = first.deadline_type, max(dated) if dated else None
@@ -465,7 +466,9 @@ class _Comparer:
             task.deadline_type, task.original_deadline, task.is_ongoing
         )
         new = services.describe_deadline(d.deadline_type, d.deadline, ongoing)
-        if old != new:
+        # A file that states the extended deadline (an exported ledger) revises nothing.
+        extended = services.describe_deadline(task.deadline_type, task.deadline, task.is_ongoing)
+        if old != new and not (task.extension_count and new == extended):
             entry = FieldChange("deadline", "整改时限", old, new)
             if closed:
                 td.refused.append(entry)
@@ -580,10 +583,10 @@ class _Comparer:
             # The committers read `existing`: a matched problem is that one, an added one none.
             pd.planned.existing = pd.existing
             if pd.existing is not None:
-                self.problem_changes(pd)
                 for td in pd.tasks:
                     if td.existing is not None:
                         self.task_changes(td, pd)
+                self.problem_changes(pd)
         self.renumber(diffs, overlaps)
         removed = [RemovedProblem(p, len(self.tasks_of.get(p.pk, []))) for p in self.problems]
         removed = [r for r in removed if r.problem.pk not in used]

@@ -455,3 +455,30 @@ def test_an_exported_ledger_of_a_live_round_reimports_with_nothing_to_change(dem
             "closed_not_updated": 0,
         },
     }
+
+
+def test_a_new_leader_in_charge_updates_the_problem_and_its_tasks(plan_units, office_client):
+    first_import(office_client, plan_units, base_rows())
+    rows = base_rows()
+    rows[2]["leader"] = rows[3]["leader"] = "赵副市长"
+    body = preview_api(office_client, recommended_workbook(rows), round=plan_units.round.pk).json()
+    shown = str(plan_units.vice_mayor)
+    assert changes_of(body["diff"]["problems"]["changed"]) == {"7": [("责任领导", "（空）", shown)]}
+    assert changes_of(body["diff"]["tasks"]["changed"]) == {
+        "7-1": [("责任领导", "（空）", shown)],
+        "7-2": [("责任领导", "（空）", shown)],
+    }
+    commit = commit_api(office_client, body["sha256"], mode="update", round=plan_units.round.pk)
+    assert commit.status_code == 201, commit.json()
+    assert Problem.objects.get(round=plan_units.round, code="7").leader == plan_units.vice_mayor
+    assert set(
+        Task.objects.filter(round=plan_units.round, problem__code="7").values_list(
+            "leader", flat=True
+        )
+    ) == {plan_units.vice_mayor.pk}
+    # a file that leaves the leader blank again does not clear it
+    body = preview_api(
+        office_client, recommended_workbook(base_rows()), round=plan_units.round.pk
+    ).json()
+    assert body["diff"]["counts"]["problems"]["changed"] == 0
+    assert body["diff"]["counts"]["tasks"]["changed"] == 0

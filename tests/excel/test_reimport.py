@@ -482,3 +482,20 @@ def test_a_new_leader_in_charge_updates_the_problem_and_its_tasks(plan_units, of
     ).json()
     assert body["diff"]["counts"]["problems"]["changed"] == 0
     assert body["diff"]["counts"]["tasks"]["changed"] == 0
+
+
+def test_a_plan_naming_its_round_updates_it_without_choosing_the_round(plan_units, office_client):
+    # given a plan whose 督察轮次 column names the round, imported by the file's rounds
+    rows = [dict(r, round="SD2019") for r in base_rows()]
+    data = recommended_workbook(rows)
+    body = preview_api(office_client, data, mode="file").json()
+    assert commit_api(office_client, body["sha256"], mode="file").status_code == 201
+    # when a revised copy comes the same way
+    rows[0]["measures"] = "新建管网9.2公里"
+    body = preview_api(office_client, recommended_workbook(rows), mode="file").json()
+    # then it is recognised, refused as new, and applied as an update
+    assert [r["code"] for r in body["existing"]["rounds"]] == ["SD2019"]
+    assert commit_api(office_client, body["sha256"], mode="file").status_code == 409
+    commit = commit_api(office_client, body["sha256"], mode="update")
+    assert commit.status_code == 201, commit.json()
+    assert Task.objects.get(round=plan_units.round, code="5-1").measures == "新建管网9.2公里"

@@ -499,3 +499,19 @@ def test_a_plan_naming_its_round_updates_it_without_choosing_the_round(plan_unit
     commit = commit_api(office_client, body["sha256"], mode="update")
     assert commit.status_code == 201, commit.json()
     assert Task.objects.get(round=plan_units.round, code="5-1").measures == "新建管网9.2公里"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("城区沿河排口生活污水直排", "城区沿河排口 生活污水直排。", True),
+        ("（一）“党政同责、一岗双责”落实不到位", "(一)党政同责一岗双责落实不到位", True),
+        ("ＳＤ－４　排口", "sd4排口", True),
+        ("1#排口", "1号排口", False),
+        ("城区排口", "城区排口整治", False),
+    ],
+)
+def test_titles_compare_without_spaces_punctuation_or_width(a, b, same):
+    from exchange.plan_import.diff import normalise
+
+    assert (normalise(a) == normalise(b)) is same

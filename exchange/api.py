@@ -2,6 +2,9 @@
 
 The same pipeline, scope and FilterSet as the pages. Refusals are 400 with a Chinese
 `detail` and row-level `errors`; a file imported before is 409; non-office users get 403.
+
+A plan whose problems the round already holds (whatever its bytes) previews with `existing`
+and `diff`; committing it as new is 409, committing it with `mode=update` applies the diff.
 """
 
 import django_filters
@@ -17,12 +20,14 @@ from rest_framework.views import APIView
 
 from accounts.scope import is_office
 from exchange.ledger import ledger_file
+from exchange.plan_import.diff import DiffChanged, OverlapsExisting
 from exchange.plan_import.errors import AlreadyImported, ImportRefused
 from exchange.plan_import.pipeline import (
     commit_staged,
     preview_upload,
     read_upload,
     target_from_data,
+    wants_update,
 )
 from exchange.plan_import.template import template_bytes
 from exchange.views import XLSX, ledger_title_region
@@ -72,8 +77,23 @@ class PreviewRequestSerializer(TargetSerializer):
 
 
 class CommitRequestSerializer(TargetSerializer):
+    mode = serializers.ChoiceField(
+        choices=[
+            ("existing", "已有轮次"),
+            ("new", "新建轮次"),
+            ("file", "按文件中的督察轮次"),
+            ("update", "更新已导入的整改方案（预览返回 existing 时）"),
+        ],
+        default="existing",
+        help_text="update：按预览的 diff 更新已导入的问题和任务（可带 round）",
+    )
     sha256 = serializers.RegexField(r"^[0-9a-f]{64}$", help_text="预览返回的文件指纹")
     file_name = serializers.CharField(required=False, max_length=255)
+    diff_token = serializers.RegexField(
+        r"^[0-9a-f]{64}$",
+        required=False,
+        help_text="mode=update：预览返回的 diff.token；已导入内容在预览后有变化时拒绝（409）",
+    )
 
 
 class CountsSerializer(serializers.Serializer):
@@ -142,6 +162,75 @@ class PreviewProblemSerializer(serializers.Serializer):
     tasks = PreviewTaskSerializer(many=True)
 
 
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    label = serializers.CharField(help_text="字段中文名")
+    old = serializers.CharField(help_text="已导入的值")
+    new = serializers.CharField(help_text="文件中的值")
+
+
+class DiffCountsSerializer(serializers.Serializer):
+    added = serializers.IntegerField()
+    changed = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    removed = serializers.IntegerField(help_text="轮次中有、文件中没有（仅列出，不删除）")
+
+
+class DiffTaskCountsSerializer(DiffCountsSerializer):
+    closed_not_updated = serializers.IntegerField(help_text="已销号任务的时限/责任单位变化，未更新")
+
+
+class DiffAllCountsSerializer(serializers.Serializer):
+    problems = DiffCountsSerializer()
+    tasks = DiffTaskCountsSerializer()
+
+
+class DiffProblemSerializer(serializers.Serializer):
+    row = serializers.IntegerField(required=False)
+    id = serializers.IntegerField(required=False)
+    code = serializers.CharField()
+    title = serializers.CharField()
+    matched_by = serializers.CharField(required=False, help_text="code | title")
+    tasks = serializers.IntegerField(required=False)
+    changes = FieldChangeSerializer(many=True, required=False)
+
+
+class DiffTaskSerializer(serializers.Serializer):
+    row = serializers.IntegerField(required=False)
+    id = serializers.IntegerField(allow_null=True, required=False)
+    code = serializers.CharField()
+    name = serializers.CharField()
+    status = serializers.CharField(required=False)
+    changes = FieldChangeSerializer(many=True, required=False)
+
+
+class DiffProblemsSerializer(serializers.Serializer):
+    added = DiffProblemSerializer(many=True)
+    changed = DiffProblemSerializer(many=True)
+    removed = DiffProblemSerializer(many=True)
+
+
+class DiffTasksSerializer(serializers.Serializer):
+    added = DiffTaskSerializer(many=True)
+    changed = DiffTaskSerializer(many=True)
+    closed_not_updated = DiffTaskSerializer(many=True)
+    removed = DiffTaskSerializer(many=True)
+
+
+class DiffSerializer(serializers.Serializer):
+    counts = DiffAllCountsSerializer()
+    problems = DiffProblemsSerializer()
+    tasks = DiffTasksSerializer()
+    token = serializers.CharField(help_text="确认更新时作为 diff_token 传回")
+
+
+class ExistingSerializer(serializers.Serializer):
+    rounds = serializers.ListField(child=serializers.DictField())
+    problems = serializers.IntegerField(help_text="文件中已导入的问题数")
+    tasks = serializers.IntegerField(help_text="文件中已导入的任务数")
+    batches = serializers.ListField(child=serializers.DictField(), help_text="该轮次的导入记录")
+
+
 class PreviewSerializer(serializers.Serializer):
     sha256 = serializers.CharField()
     file_name = serializers.CharField()
@@ -160,6 +249,13 @@ class PreviewSerializer(serializers.Serializer):
     )
     warnings = PreviewWarningSerializer(many=True, help_text="导入时所作的推断，逐行列出")
     problems = PreviewProblemSerializer(many=True)
+    existing = ExistingSerializer(
+        allow_null=True, help_text="文件中的问题已导入该轮次时：已有的内容；否则为 null"
+    )
+    diff = DiffSerializer(
+        allow_null=True,
+        help_text="existing 不为 null 时：新增、修改（逐字段）、未变、轮次中有而文件中没有的问题和任务",
+    )
 
 
 class ImportBatchSerializer(serializers.ModelSerializer):
@@ -188,7 +284,9 @@ def _office_only(request) -> None:
 def _refused(exc: ImportRefused) -> Response:
     return Response(
         {"detail": exc.message, "errors": [e.as_dict() for e in exc.errors]},
-        status=status.HTTP_409_CONFLICT if isinstance(exc, AlreadyImported) else 400,
+        status=status.HTTP_409_CONFLICT
+        if isinstance(exc, AlreadyImported | OverlapsExisting | DiffChanged)
+        else 400,
     )
 
 
@@ -228,6 +326,7 @@ def _preview_payload(sha256: str, file_name: str, plan) -> dict:
             }
         )
     summary = plan.summary()
+    diff = plan.diff if plan.diff is not None and plan.diff.overlaps else None
     return {
         "sha256": sha256,
         "file_name": file_name,
@@ -240,13 +339,18 @@ def _preview_payload(sha256: str, file_name: str, plan) -> dict:
         "ignored_rows": [r.as_dict() for r in plan.ignored_rows],
         "warnings": [w.as_dict() for w in plan.row_warnings],
         "problems": problems,
+        "existing": diff.existing_summary() if diff else None,
+        "diff": diff.as_dict() if diff else None,
     }
 
 
 _ERRORS = {
     400: OpenApiResponse(RefusalSerializer, description="文件被拒绝或有错误（逐行列出）"),
     403: OpenApiResponse(RefusalSerializer, description="只有环督办可以导入"),
-    409: OpenApiResponse(RefusalSerializer, description="该文件已经导入过"),
+    409: OpenApiResponse(
+        RefusalSerializer,
+        description="该文件已经导入过；或文件中的问题已导入、需按 mode=update 更新；或预览后已导入内容有变化",
+    ),
 }
 
 
@@ -278,6 +382,7 @@ class ImportCommitView(APIView):
     @extend_schema(
         operation_id="imports_commit",
         summary="确认导入（全部成功或全部不导入）",
+        description="按预览确认导入。预览返回 existing（文件中的问题已导入该轮次）时，只能以 mode=update 更新已导入的整改方案（按 diff 新增和修改，不删除；已销号任务的时限和责任单位不更新），否则 409。",
         request=CommitRequestSerializer,
         responses={201: ImportBatchSerializer, **_ERRORS},
         tags=["imports"],
@@ -308,6 +413,8 @@ class ImportCommitView(APIView):
                 body.validated_data.get("file_name", ""),
                 actor=request.user,
                 target=target,
+                update=wants_update(request.data),
+                diff_token=body.validated_data.get("diff_token", ""),
             )
         except ImportRefused as exc:
             return _refused(exc)

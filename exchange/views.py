@@ -21,6 +21,7 @@ from exchange.plan_import.pipeline import (
     preview_upload,
     read_upload,
     target_from_data,
+    wants_update,
 )
 from exchange.plan_import.template import template_bytes
 from inspections.choices import RoundKind, RoundLevel
@@ -102,6 +103,7 @@ def plan_import(request):
             "file_name": filename,
             "target": _target_data(request.POST),
             "counts": plan.counts(),
+            "diff": plan.diff if plan.diff is not None and plan.diff.overlaps else None,
         },
     )
 
@@ -113,12 +115,37 @@ def plan_import_commit(request):
     file_name = request.POST.get("file_name", "")[:255]
     try:
         target = target_from_data(_target_data(request.POST), actor=request.user)
+        update = wants_update(request.POST)
         _batch, plan = commit_staged(
-            request.POST.get("sha256", ""), file_name, actor=request.user, target=target
+            request.POST.get("sha256", ""),
+            file_name,
+            actor=request.user,
+            target=target,
+            update=update,
+            diff_token=request.POST.get("diff_token", ""),
         )
     except ImportRefused as exc:
-        form = ImportForm(user=request.user, initial=_target_data(request.POST))
+        initial = _target_data(request.POST)
+        if wants_update(request.POST):
+            initial["mode"] = "existing" if initial["round"] else "file"
+        form = ImportForm(user=request.user, initial=initial)
         return _page(request, form, errors=exc.errors, message=exc.message, status=400)
+    if update:
+        counts = plan.diff.counts()
+        messages.success(
+            request,
+            "已更新整改方案：问题新增{added}项、修改{changed}项、未变{unchanged}项；".format(
+                **counts["problems"]
+            )
+            + "任务新增{added}个、修改{changed}个、未变{unchanged}个".format(**counts["tasks"])
+            + (
+                f"；{counts['tasks']['closed_not_updated']}个已销号任务的时限或责任单位未更新"
+                if counts["tasks"]["closed_not_updated"]
+                else ""
+            )
+            + "。",
+        )
+        return redirect("plan_import")
     counts = plan.counts()
     messages.success(
         request,

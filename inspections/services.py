@@ -253,6 +253,7 @@ PROBLEM_EDITABLE = (
     "deadline",
     "source",
     "is_key",
+    "leader",
 )
 
 
@@ -387,8 +388,10 @@ def category_update(
 
 
 @transaction.atomic
-def problem_update(*, actor: User, problem: Problem | int, **changes) -> Problem:
-    """Correct a feedback item's text, numbering, deadline or classification."""
+def problem_update(*, actor: User, problem: Problem | int, reason: str = "", **changes) -> Problem:
+    """Correct a feedback item's text, numbering, deadline, leader or classification.
+
+    `reason` heads the event's note (a revised plan names its import batch there)."""
     pk = problem.pk if isinstance(problem, Problem) else problem
     obj = _visible_for_office(Problem.objects, actor, pk, "问题")
     _check_office(actor, obj.round.region)
@@ -407,7 +410,8 @@ def problem_update(*, actor: User, problem: Problem | int, **changes) -> Problem
         if category_round != obj.round_id:
             raise InvalidInput("类别不属于该督察轮次", field="category")
     obj = _save_unique(obj, f"问题编号“{obj.code}”或序号{obj.seq}在本轮督察中已存在", "code")
-    _record_edit(obj, EventVerb.PROBLEM_EDIT, actor, before, prefix=f"修改问题{obj.code}")
+    prefix = f"{reason}：修改问题{obj.code}" if reason else f"修改问题{obj.code}"
+    _record_edit(obj, EventVerb.PROBLEM_EDIT, actor, before, prefix=prefix)
     return obj
 
 

@@ -3,6 +3,10 @@
 The uploaded bytes are kept under MEDIA_ROOT/imports/<sha256>.xlsx between preview and
 commit; the commit re-reads and re-validates that file, so nothing from the preview needs
 to be trusted or kept in the session.
+
+Every plan is compared with what its rounds already hold (`diff.compare`, by content, not
+by bytes): a plan that overlaps them is never committed as new; the office updates the
+existing plan from the diff (mode "update") or cancels.
 """
 
 import hashlib
@@ -14,6 +18,7 @@ from django.conf import settings
 from accounts.models import User
 from exchange.plan_import import safety
 from exchange.plan_import.committer import commit_plan
+from exchange.plan_import.diff import OverlapsExisting, apply_update, compare
 from exchange.plan_import.errors import AlreadyImported, ImportRefused
 from exchange.plan_import.reader import read_workbook
 from exchange.plan_import.validator import Plan, Target, build_plan
@@ -59,7 +64,18 @@ def preview_upload(data: bytes, filename: str, *, actor: User, target: Target) -
     return sha256, plan
 
 
-def commit_staged(sha256: str, filename: str, *, actor: User, target: Target):
+def commit_staged(
+    sha256: str,
+    filename: str,
+    *,
+    actor: User,
+    target: Target,
+    update: bool = False,
+    diff_token: str = "",
+):
+    """Commit the staged file: as a new plan, or (`update`) as a revision of the plan the
+    round already holds, applying the diff the preview showed (`diff_token`, when given,
+    must still match)."""
     path = staged_path(sha256)
     if ImportBatch.objects.filter(sha256=sha256).exists():
         raise AlreadyImported()
@@ -67,7 +83,14 @@ def commit_staged(sha256: str, filename: str, *, actor: User, target: Target):
         raise ImportRefused("预览已失效（未找到上传的文件），请重新上传")
     data = path.read_bytes()
     plan = _plan(data, filename, actor=actor, target=target)
-    batch = commit_plan(plan, actor=actor, sha256=sha256, file_name=filename or path.name)
+    if update:
+        batch = apply_update(
+            plan, actor=actor, sha256=sha256, file_name=filename or path.name, token=diff_token
+        )
+    elif plan.diff is not None and plan.diff.overlaps:
+        raise OverlapsExisting(plan.diff)
+    else:
+        batch = commit_plan(plan, actor=actor, sha256=sha256, file_name=filename or path.name)
     path.unlink(missing_ok=True)
     return batch, plan
 
@@ -76,7 +99,14 @@ def _plan(data: bytes, filename: str, *, actor: User, target: Target) -> Plan:
     safety.check_file(data, filename)
     safety.check_row_count(data)
     sheet = read_workbook(data)
-    return build_plan(sheet, actor=actor, target=target)
+    plan = build_plan(sheet, actor=actor, target=target)
+    plan.diff = compare(plan, actor=actor)
+    return plan
+
+
+def wants_update(data) -> bool:
+    """Whether a commit asks to update the plan already imported (mode "update")."""
+    return str(data.get("mode") or "").strip() == "update"
 
 
 def target_from_data(data, *, actor: User) -> Target:
@@ -88,6 +118,9 @@ def target_from_data(data, *, actor: User) -> Target:
     from inspections.models import InspectionRound
 
     mode = (data.get("mode") or "existing").strip()
+    if mode == "update":
+        # Updating the plan a round holds: that round, or the rounds the file names.
+        mode = "existing" if str(data.get("round") or "").strip() else "file"
     if mode == "existing":
         round_id = str(data.get("round") or "").strip()
         found = (

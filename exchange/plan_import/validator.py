@@ -7,6 +7,7 @@ name the row (as Excel numbers it), the column header as written in the file, an
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
@@ -37,6 +38,9 @@ from inspections.models import (
 )
 from rectification.choices import AssignmentRole, SiteType
 from rectification.models import Task
+
+if TYPE_CHECKING:
+    from exchange.plan_import.diff import PlanDiff
 
 MAX_ERRORS_SHOWN = 200
 # Model field sizes, checked here so that a long cell is a row error and not a database error.
@@ -133,6 +137,7 @@ class PlannedTask:
     warnings: list[str] = field(default_factory=list)
     # 整改时限/阶段目标 as written, for the deadline parser (stage dates become milestones).
     deadline_stage: str = ""
+    code_given: bool = False  # the file wrote the 点位编号 (else the importer numbered it)
 
     @property
     def deadline_label(self) -> str:
@@ -160,6 +165,7 @@ class PlannedProblem:
     source: str = ProblemSource.FEEDBACK
     leader: Person | None = None
     tasks: list[PlannedTask] = field(default_factory=list)
+    code_given: bool = False  # the file wrote the 问题编号 (else the importer numbered it)
 
 
 @dataclass
@@ -176,6 +182,8 @@ class Plan:
     # Columns and rows of the file that are not imported, each with its reason / text.
     ignored_columns: list[IgnoredColumn] = field(default_factory=list)
     ignored_rows: list[IgnoredRow] = field(default_factory=list)
+    # What the rounds already hold of this plan (exchange.plan_import.diff.compare).
+    diff: "PlanDiff | None" = None
 
     def __post_init__(self):
         by_row: dict[int, list[str]] = {}
@@ -647,6 +655,7 @@ class PlanBuilder:
             # Task has no township field: the 乡镇（街道） column opens the location text.
             address = (township + address)[: MAX_LEN["address"]]
         code = self.cell(row, "task_code")
+        code_given = bool(code)
         if len(self.errors) > before:
             return
         name_key = (id(problem), _norm(name))
@@ -665,9 +674,6 @@ class PlanBuilder:
                 "task_code",
                 f"点位编号“{code}”重复（与第{self.task_codes[(rnd.key, code)]}行相同）",
             )
-            return
-        elif code in self._round_task_codes(rnd):
-            self.error(row.number, "task_code", f"点位编号“{code}”在该督察轮次中已存在")
             return
         self.task_names[name_key] = row.number
         self.task_codes[(rnd.key, code)] = row.number
@@ -697,6 +703,7 @@ class PlanBuilder:
                 is_point=is_point,
                 site_type=SiteType.OTHER if is_point else SiteType.INSTITUTIONAL,
                 deadline_stage=_text(row.values.get("deadline_stage")),
+                code_given=code_given,
             )
         )
 
@@ -740,19 +747,15 @@ class PlanBuilder:
                 )
                 return None
             return problem
+        code_given = bool(code)
         if not code:
             # Unnumbered problems are keyed by title; give them the next number in the round.
             code = self._free_problem_code(rnd)
         existing = None
         if rnd.existing:
+            # Another title under an existing code is a revision of that problem: the
+            # re-import diff (exchange.plan_import.diff) shows it and the office decides.
             existing = Problem.objects.filter(round=rnd.existing, code=code).first()
-            if existing and _norm(existing.title) != _norm(title):
-                self.error(
-                    row.number,
-                    "problem_code",
-                    f"问题编号“{code}”在该督察轮次中已用于“{existing.title[:30]}”",
-                )
-                return None
         seq = existing.seq if existing else self._seq_for(rnd, numbered.seq)
         source = self.source_for(row, rnd)
         problem = PlannedProblem(
@@ -768,6 +771,7 @@ class PlanBuilder:
             measures=self.cell(row, "measures"),
             source=source,
             leader=self.leader_for(row, self.cell(row, "leader")),
+            code_given=code_given,
         )
         self.problems[key] = problem
         return problem

@@ -808,6 +808,30 @@ def task_set_units(
     return task
 
 
+def describe_units(units: Sequence[UnitRole]) -> str:
+    """ "东城区政府（牵头）、市住建局（配合）": how event notes and the import diff show units."""
+    return "、".join(f"{u.unit}（{AssignmentRole(u.role).label}）" for u in units) or "（空）"
+
+
+def describe_deadline(deadline_type: str, deadline: date | None, is_ongoing: bool) -> str:
+    """ "2020-12-31", "立行立改，长期坚持" …: how event notes and the import diff show a deadline."""
+    parts = [f"{deadline:%Y-%m-%d}"] if deadline else []
+    if deadline_type != DeadlineType.DATED or not deadline:
+        parts.append(str(DeadlineType(deadline_type).label))
+    if is_ongoing and deadline_type != DeadlineType.ONGOING:
+        parts.append("长期坚持")
+    return "，".join(parts)
+
+
+@dataclass(frozen=True)
+class PlanDeadline:
+    """A deadline as a rectification plan states it (the task's original deadline)."""
+
+    deadline_type: str
+    deadline: date | None
+    is_ongoing: bool = False
+
+
 # Fields of a task the office may edit directly (not status, units, deadline: those have
 # their own moves: lifecycle services, task_set_units, extensions).
 TASK_EDITABLE_FIELDS = (
@@ -855,5 +879,117 @@ def task_update(
         verb=EventVerb.EDIT,
         actor=actor,
         note="修改：" + "、".join(str(Task._meta.get_field(f).verbose_name) for f in changes),
+    )
+    return task
+
+
+# What a revised plan may change on a task besides its units and deadline.
+PLAN_REVISION_FIELDS = (*TASK_EDITABLE_FIELDS, "region", "leader")
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "（空）"
+    text = str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+@transaction.atomic
+def task_apply_plan_revision(
+    *,
+    task: Task | int,
+    actor: User,
+    reason: str,
+    changes: dict | None = None,
+    deadline: PlanDeadline | None = None,
+    units: Sequence[UnitRole] | None = None,
+    expected_version: int | None = None,
+) -> Task:
+    """Apply what a revised rectification plan changes on one task, as one step: descriptive
+    fields, region and leader (`changes`), the plan's deadline and the units. One EDIT event
+    names every change (old → new) after `reason` (e.g. the import batch); status, progress,
+    reports and history are not touched.
+
+    The plan's deadline is the task's original deadline; an approved extension stands (the
+    working deadline moves only when the new plan deadline is later). A 已销号 task's
+    deadline and units are refused, as by the extension and assignment services."""
+    task = _load_visible_task(task, actor, for_update=True)
+    _check_actor(actor, task, MOVES["edit"])
+    _check_version(task, expected_version)
+    changes = dict(changes or {})
+    unknown = set(changes) - set(PLAN_REVISION_FIELDS)
+    if unknown:
+        raise InvalidInput("不能按整改方案修改的字段：" + "、".join(sorted(unknown)))
+    if "name" in changes:
+        changes["name"] = str(changes["name"] or "").strip()
+        if not changes["name"]:
+            raise InvalidInput("请填写点位/任务名称", field="name")
+    if "site_type" in changes and changes["site_type"] not in SiteType.values:
+        raise InvalidInput("请选择点位类型", field="site_type")
+    if "region" in changes:
+        _check_office_for_region(actor, changes["region"])
+    notes = [
+        f"{Task._meta.get_field(name).verbose_name}：{_shown(getattr(task, name))} → "
+        f"{_shown(value)}"
+        for name, value in changes.items()
+        if getattr(task, name) != value
+    ]
+    changes = {k: v for k, v in changes.items() if getattr(task, k) != v}
+    if (deadline is not None or units is not None) and task.status not in MOVES["assign"].sources:
+        raise InvalidState("任务已销号，不能修改整改时限和责任单位")
+    if deadline is not None:
+        if deadline.deadline_type not in DeadlineType.values:
+            raise InvalidInput("请选择时限类型", field="deadline_type")
+        if deadline.deadline is None and deadline.deadline_type == DeadlineType.DATED:
+            raise InvalidInput("限期整改的任务必须填写整改时限", field="deadline")
+        working = deadline.deadline
+        if task.extension_count and task.deadline and working and task.deadline > working:
+            working = task.deadline  # the approved extension stands
+        if working and task.start_date and working < task.start_date:
+            raise InvalidInput(
+                f"整改时限{working:%Y-%m-%d}不能早于开始日期{task.start_date:%Y-%m-%d}",
+                field="deadline",
+            )
+        is_ongoing = deadline.is_ongoing or deadline.deadline_type == DeadlineType.ONGOING
+        old = describe_deadline(task.deadline_type, task.original_deadline, task.is_ongoing)
+        new = describe_deadline(deadline.deadline_type, deadline.deadline, is_ongoing)
+        if old != new or working != task.deadline:
+            notes.append(f"整改时限：{old} → {new}")
+            changes.update(
+                deadline_type=deadline.deadline_type,
+                original_deadline=deadline.deadline,
+                deadline=working,
+                is_ongoing=is_ongoing,
+            )
+    if units is not None:
+        current = [
+            UnitRole(a.unit, a.role, a.person, a.duty)
+            for a in Assignment.objects.filter(task=task).select_related("unit", "person")
+        ]
+        if current == list(units):
+            units = None
+        else:
+            notes.append(f"责任单位：{describe_units(current)} → {describe_units(units)}")
+            persons = [(str(a.unit), a.person) for a in current if a.person]
+            wanted = [(str(u.unit), u.person) for u in units if u.person]
+            if persons != wanted:
+                notes.append(
+                    "责任人："
+                    + ("、".join(str(p) for _, p in persons) or "（空）")
+                    + " → "
+                    + ("、".join(str(p) for _, p in wanted) or "（空）")
+                )
+    if not changes and units is None:
+        return task
+    task = _bump_version(task, expected_version=None, **changes)
+    if units is not None:
+        _write_assignments(task, units)
+    events.record(
+        Event,
+        task=task,
+        target=task,
+        verb=EventVerb.EDIT,
+        actor=actor,
+        note=(f"{reason}：" if reason else "") + "；".join(notes),
     )
     return task

@@ -15,6 +15,7 @@ from accounts.models import User
 from exchange.plan_import import safety
 from exchange.plan_import.committer import commit_plan
 from exchange.plan_import.errors import AlreadyImported, ImportRefused
+from exchange.plan_import.options import ImportOptions
 from exchange.plan_import.reader import read_workbook
 from exchange.plan_import.validator import Plan, Target, build_plan
 from inspections.models import ImportBatch
@@ -46,37 +47,87 @@ def read_upload(upload) -> tuple[bytes, str]:
     return data, upload.name or ""
 
 
-def preview_upload(data: bytes, filename: str, *, actor: User, target: Target) -> tuple[str, Plan]:
-    """Check, parse and validate; keep the file for the commit. Returns (sha256, plan)."""
+def preview_upload(
+    data: bytes,
+    filename: str,
+    *,
+    actor: User,
+    target: Target,
+    options: ImportOptions | None = None,
+) -> tuple[str, Plan]:
+    """Check, parse and validate; keep the file for the commit. Returns (sha256, plan).
+
+    A file that passes the safety checks is kept even when its rows have errors, so the
+    office can fix unit names from the error list (preview_staged) without uploading again;
+    the refusal then carries `sha256`."""
     sha256 = hashlib.sha256(data).hexdigest()
     if ImportBatch.objects.filter(sha256=sha256).exists():
         raise AlreadyImported()
-    plan = _plan(data, filename, actor=actor, target=target)
+    safety.check_file(data, filename)
+    safety.check_row_count(data)
     path = staged_path(sha256)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         path.write_bytes(data)
-    return sha256, plan
+    return sha256, _staged_plan(sha256, data, filename, actor=actor, target=target, options=options)
 
 
-def commit_staged(sha256: str, filename: str, *, actor: User, target: Target):
+def preview_staged(
+    sha256: str, filename: str, *, actor: User, target: Target, options: ImportOptions
+) -> Plan:
+    """Preview a kept file again with other choices (group modes, unit names mapped)."""
     path = staged_path(sha256)
     if ImportBatch.objects.filter(sha256=sha256).exists():
         raise AlreadyImported()
     if not path.exists():
         raise ImportRefused("预览已失效（未找到上传的文件），请重新上传")
     data = path.read_bytes()
-    plan = _plan(data, filename, actor=actor, target=target)
+    return _staged_plan(
+        sha256, data, filename, actor=actor, target=target, options=options, check=True
+    )
+
+
+def commit_staged(
+    sha256: str,
+    filename: str,
+    *,
+    actor: User,
+    target: Target,
+    options: ImportOptions | None = None,
+):
+    path = staged_path(sha256)
+    if ImportBatch.objects.filter(sha256=sha256).exists():
+        raise AlreadyImported()
+    if not path.exists():
+        raise ImportRefused("预览已失效（未找到上传的文件），请重新上传")
+    data = path.read_bytes()
+    plan = _plan(data, filename, actor=actor, target=target, options=options)
+    if options is not None and options.fingerprint and options.fingerprint != plan.fingerprint():
+        raise ImportRefused(
+            "单位表或导入选项在预览后发生了变化，导入结果将与预览不同。请重新预览后再确认导入。"
+        )
     batch = commit_plan(plan, actor=actor, sha256=sha256, file_name=filename or path.name)
     path.unlink(missing_ok=True)
     return batch, plan
 
 
-def _plan(data: bytes, filename: str, *, actor: User, target: Target) -> Plan:
+def _staged_plan(sha256, data, filename, *, actor, target, options, check=False) -> Plan:
+    try:
+        if check:
+            return _plan(data, filename, actor=actor, target=target, options=options)
+        return build_plan(read_workbook(data), actor=actor, target=target, options=options)
+    except ImportRefused as exc:
+        exc.sha256 = sha256
+        raise
+
+
+def _plan(
+    data: bytes, filename: str, *, actor: User, target: Target, options: ImportOptions | None
+) -> Plan:
     safety.check_file(data, filename)
     safety.check_row_count(data)
     sheet = read_workbook(data)
-    return build_plan(sheet, actor=actor, target=target)
+    return build_plan(sheet, actor=actor, target=target, options=options)
 
 
 def target_from_data(data, *, actor: User) -> Target:

@@ -11,9 +11,9 @@ from datetime import date
 from django.db import IntegrityError, transaction
 
 from accounts import clock, events
+from accounts.choices import UnitKind
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
 from accounts.events import EventVerb
-from accounts.choices import UnitKind
 from accounts.models import Person, Region, Unit, User
 from accounts.scope import is_office, sees_region
 from inspections.choices import (

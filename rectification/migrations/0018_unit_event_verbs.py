@@ -4,15 +4,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rectification', '0017_choices_after_colours_merge'),
+        ("rectification", "0017_choices_after_colours_merge"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='verb',
-            field=models.CharField(choices=[('report', '报送进展'), ('apply', '申请销号'), ('self_check_pass', '自验通过'), ('self_check_return', '自验退回'), ('accept', '验收通过并公示'), ('return', '验收退回'), ('close', '销号'), ('reopen', '重启整改'), ('create', '新建任务'), ('assign', '调整责任分工'), ('edit', '修改任务信息'), ('evidence', '上传佐证材料'), ('extension_request', '申请延期'), ('extension_approve', '批准延期'), ('extension_reject', '不批准延期'), ('extension_overdue', '逾期后延期'), ('report_amend', '修改进展报告'), ('report_review', '审阅进展报告'), ('report_return', '退回补充进展报告'), ('review', '登记验收意见'), ('notice_objection', '登记公示异议'), ('lookback', '回头看'), ('recheck', '长期坚持阶段复查'), ('milestone_add', '新增阶段节点'), ('milestone_edit', '修改阶段节点'), ('milestone', '完成阶段节点'), ('warning', '预警等级变化'), ('supervision', '督办'), ('supervision_propose', '拟发督办函'), ('supervision_issue', '签发督办'), ('supervision_reply', '回复督办'), ('supervision_close', '督办办结'), ('supervision_dismiss', '不予签发（撤销拟发督办）'), ('warning_clear', '解除预警'), ('round_create', '新建督察轮次'), ('round_edit', '修改督察轮次信息'), ('round_status', '督察轮次状态变更'), ('feedback_tree', '调整反馈问题分类'), ('problem_create', '新增反馈问题'), ('problem_edit', '修改反馈问题'), ('petition_edit', '登记信访件办理情况'), ('petition_status', '信访件办理状态变更'), ('unit_alias', '添加单位别名'), ('unit_create', '新建单位')], max_length=32, verbose_name='动作'),
+            model_name="event",
+            name="verb",
+            field=models.CharField(
+                choices=[
+                    ("report", "报送进展"),
+                    ("apply", "申请销号"),
+                    ("self_check_pass", "自验通过"),
+                    ("self_check_return", "自验退回"),
+                    ("accept", "验收通过并公示"),
+                    ("return", "验收退回"),
+                    ("close", "销号"),
+                    ("reopen", "重启整改"),
+                    ("create", "新建任务"),
+                    ("assign", "调整责任分工"),
+                    ("edit", "修改任务信息"),
+                    ("evidence", "上传佐证材料"),
+                    ("extension_request", "申请延期"),
+                    ("extension_approve", "批准延期"),
+                    ("extension_reject", "不批准延期"),
+                    ("extension_overdue", "逾期后延期"),
+                    ("report_amend", "修改进展报告"),
+                    ("report_review", "审阅进展报告"),
+                    ("report_return", "退回补充进展报告"),
+                    ("review", "登记验收意见"),
+                    ("notice_objection", "登记公示异议"),
+                    ("lookback", "回头看"),
+                    ("recheck", "长期坚持阶段复查"),
+                    ("milestone_add", "新增阶段节点"),
+                    ("milestone_edit", "修改阶段节点"),
+                    ("milestone", "完成阶段节点"),
+                    ("warning", "预警等级变化"),
+                    ("supervision", "督办"),
+                    ("supervision_propose", "拟发督办函"),
+                    ("supervision_issue", "签发督办"),
+                    ("supervision_reply", "回复督办"),
+                    ("supervision_close", "督办办结"),
+                    ("supervision_dismiss", "不予签发（撤销拟发督办）"),
+                    ("warning_clear", "解除预警"),
+                    ("round_create", "新建督察轮次"),
+                    ("round_edit", "修改督察轮次信息"),
+                    ("round_status", "督察轮次状态变更"),
+                    ("feedback_tree", "调整反馈问题分类"),
+                    ("problem_create", "新增反馈问题"),
+                    ("problem_edit", "修改反馈问题"),
+                    ("petition_edit", "登记信访件办理情况"),
+                    ("petition_status", "信访件办理状态变更"),
+                    ("unit_alias", "添加单位别名"),
+                    ("unit_create", "新建单位"),
+                ],
+                max_length=32,
+                verbose_name="动作",
+            ),
         ),
     ]

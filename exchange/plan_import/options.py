@@ -48,7 +48,8 @@ def options_from_form(post) -> ImportOptions:
     fingerprint."""
     overrides = {}
     for key in post:
-        if key.startswith("group_row_") and key[10:].isdigit():
+        if key.startswith("group_row_") and key[10:].isdigit() and post.get(key):
+            # An empty choice is "the batch's default" (the per-row select's first option).
             overrides[int(key[10:])] = _mode(post.get(key), f"第{key[10:]}行的单位组处理方式")
     unit_map = {}
     for value in post.getlist("unit_map") if hasattr(post, "getlist") else post.get("unit_map", []):

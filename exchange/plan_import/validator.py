@@ -616,6 +616,7 @@ class PlanBuilder:
             self.add_row(row)
         if not data_rows:
             raise ImportRefused("表格只有表头，没有数据行")
+        self._check_group_overrides()
         if self.errors:
             raise ImportRefused(self._error_summary(), self.errors[:MAX_ERRORS_SHOWN])
         unique_rounds = {id(r): r for r in self.rounds.values()}
@@ -967,15 +968,11 @@ class PlanBuilder:
     def _row_groups(self, row: SheetRow, uses: list[GroupUse], base) -> RowGroups | None:
         """Record the row's groups, the mode chosen for them and the modes it may take."""
         if not uses:
-            if row.number in self.options.group_overrides:
-                self.error(row.number, "", "该行没有单位组，不能选择单位组处理方式")
             return None
         others = bool(base) or any(u.members for u in uses if not u.territorial)
         groups = RowGroups(row.number, uses)
         if not groups.territorial:
             groups.modes_allowed = ()
-            if row.number in self.options.group_overrides:
-                self.error(row.number, "", "该行没有县区单位组，不能选择单位组处理方式")
         elif others:
             groups.modes_allowed = (MODE_SPLIT, MODE_ONE, MODE_DROP)
         mode = self.options.mode_for(row.number)
@@ -998,6 +995,12 @@ class PlanBuilder:
                 )
         self.row_groups[row.number] = groups
         return groups
+
+    def _check_group_overrides(self) -> None:
+        for row in sorted(self.options.group_overrides):
+            groups = self.row_groups.get(row)
+            if groups is None or not groups.modes_allowed:
+                self.error(row, "", "该行没有县区单位组，不能选择单位组处理方式")
 
     def _finish_units(self, row: SheetRow, pairs, groups: RowGroups | None):
         result: list[PlannedUnit] = []

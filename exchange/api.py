@@ -282,13 +282,16 @@ _ERRORS = {
 
 
 class ImportPreviewView(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(
         operation_id="imports_preview",
         summary="上传整改方案并预览",
         description="检查文件安全性、识别表头、校验每一行；返回将要创建的方面/类别/问题/任务/责任分工和“N方面N类N项”。不写入任何数据。",
-        request={"multipart/form-data": PreviewRequestSerializer},
+        request={
+            "multipart/form-data": PreviewRequestSerializer,
+            "application/json": PreviewRequestSerializer,
+        },
         responses={200: PreviewSerializer, **_ERRORS},
         tags=["imports"],
     )

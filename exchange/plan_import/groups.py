@@ -203,6 +203,9 @@ class GroupResolver:
         self.find_region = find_region
         self.find_unit = find_unit
         self.units_by_region: dict[int, list] = {}
+        # A plan repeats its phrases on every row: each is expanded once (the uses are not
+        # changed after they are built, so rows may share them).
+        self._cache: dict[tuple, GroupUse | GroupError | None] = {}
         for unit in units.values():
             self.units_by_region.setdefault(unit.region_id, []).append(unit)
 
@@ -214,6 +217,23 @@ class GroupResolver:
     def resolve(self, name: str, *, role: str, round_region, county=None) -> GroupUse | None:
         """The expansion of `name` if it is a group phrase, else None. Raises GroupError
         (Chinese reason) for a group that expands to nothing or an unknown listed name."""
+        key = (
+            _norm(name),
+            role,
+            round_region.pk if round_region else None,
+            county.pk if county else None,
+        )
+        if key not in self._cache:
+            try:
+                self._cache[key] = self._resolve(name, role, round_region, county)
+            except GroupError as exc:
+                self._cache[key] = exc
+        found = self._cache[key]
+        if isinstance(found, GroupError):
+            raise found
+        return found
+
+    def _resolve(self, name, role, round_region, county) -> GroupUse | None:
         head, listed = _split_list(_norm(name))
         if head in _DEPARTMENTS:
             return self._departments(name, role, listed)

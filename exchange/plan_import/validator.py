@@ -220,6 +220,8 @@ class Plan:
                 for r in self.rounds.values()
             ],
             "warnings": self.warnings[:50],
+            # How each row's county group became tasks (kept with the batch).
+            "group_modes": {str(r): g.mode for r, g in self.groups.items() if g.modes_allowed},
         }
 
 

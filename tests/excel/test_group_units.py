@@ -183,6 +183,8 @@ def test_a_row_may_override_the_batch_default(city, office_client):
     )
     assert done.status_code == 201, done.json()
     assert committed_units(city.round) == preview_units(body)
+    # and the batch remembers how each row's group was taken
+    assert done.json()["summary"]["group_modes"] == {"2": "one", "3": "drop"}
 
 
 def test_leaving_out_a_group_that_is_the_only_unit_is_refused(city, office_client, row_counts):

@@ -209,11 +209,6 @@ class GroupResolver:
         for unit in units.values():
             self.units_by_region.setdefault(unit.region_id, []).append(unit)
 
-    @staticmethod
-    def is_group(name: str) -> bool:
-        head = _split_list(_norm(name))[0]
-        return bool(_TERRITORIAL.match(head)) or head in _DEPARTMENTS
-
     def resolve(self, name: str, *, role: str, round_region, county=None) -> GroupUse | None:
         """The expansion of `name` if it is a group phrase, else None. Raises GroupError
         (Chinese reason) for a group that expands to nothing or an unknown listed name."""
@@ -294,13 +289,11 @@ class GroupResolver:
             if len(found) < len(kinds):
                 use.notes.append(f"{area.name}没有党委单位，仅由{found[0]}承担")
             use.members.extend(Member(u, area) for u in found)
-        if missing:
-            label = "政府" if UnitKind.GOV in kinds else "党委"
-            use.notes.append(f"“{phrase}”：{'、'.join(missing)}在单位表中没有{label}单位，已略过")
+        label = "政府" if UnitKind.GOV in kinds else "党委"
         if not use.members:
-            raise GroupError(
-                f"无法展开“{phrase}”：对应县区在单位表中都没有{'、'.join(missing)}的单位"
-            )
+            raise GroupError(f"无法展开“{phrase}”：{'、'.join(missing)}在单位表中都没有{label}单位")
+        if missing:
+            use.notes.append(f"“{phrase}”：{'、'.join(missing)}在单位表中没有{label}单位，已略过")
         return use
 
     def _unit_of(self, region, kind: str):

@@ -676,14 +676,14 @@ class PlanBuilder:
         base_code = self.cell(row, "task_code")
         if len(self.errors) > before:
             return
-        for (county, units), region in zip(variants, regions, strict=True):
+        for n, ((county, units), region) in enumerate(zip(variants, regions, strict=True), 1):
             name, code = base_name, base_code
             if county is not None and len(variants) > 1:
                 # One task per county of a group: "<point>（东城区）", "<code>-1" …
                 suffix = f"（{county.name}）"
                 name = base_name[: MAX_LEN["point"] - len(suffix)] + suffix
                 if base_code:
-                    code = f"{base_code}-{len(problem.tasks) + 1}"[: MAX_LEN["task_code"]]
+                    code = f"{base_code}-{n}"[: MAX_LEN["task_code"]]
             is_point = county is not None or bool(point or lat is not None or address)
             added = self._add_task(
                 row,

@@ -16,7 +16,7 @@ from exchange.plan_import.cells import parse_units, split_names
 from rectification.choices import AssignmentRole
 from rectification.models import Assignment, Task
 from tests.excel.conftest import upload
-from tests.excel.workbooks import recommended_workbook
+from tests.excel.workbooks import recommended_workbook, workbook_bytes
 from tests.factories import RegionFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -429,3 +429,62 @@ def test_page_commit_refuses_a_choice_changed_after_the_preview(city, office_cli
     assert done.status_code == 400
     assert re.search("重新预览", done.content.decode())
     assert row_counts() == before
+
+
+def test_a_batch_default_that_cannot_apply_to_a_row_falls_back_with_a_warning(city, office_client):
+    rows = [
+        row(point="美食街", lead="市生态环境局", territorial="各区政府"),
+        row(point="夜市", lead="各区政府"),
+    ]
+    body = preview(office_client, rows, round=city.round.pk, group_mode="drop").json()
+    assert [g["mode"] for g in body["groups"]] == ["drop", "split"]
+    assert any("第3行" in w and "按默认方式逐县区拆分" in w for w in body["warnings"])
+    assert [name for name, _, _ in preview_units(body)] == [
+        "美食街",
+        "夜市（东城区）",
+        "夜市（西城区）",
+    ]
+
+
+def test_split_tasks_number_their_counties_after_the_row_code(city, office_client):
+    header = ["点位编号", "具体问题", "点位名称", "牵头单位", "责任单位（属地）", "整改时限"]
+    data = workbook_bytes(
+        header,
+        [
+            [
+                "SD-8-1",
+                "城区餐饮油烟扰民突出",
+                "美食街",
+                "市生态环境局",
+                "各区人民政府",
+                "2020年底前",
+            ],
+            [
+                "SD-8-2",
+                "城区餐饮油烟扰民突出",
+                "夜市",
+                "市生态环境局",
+                "各区人民政府",
+                "2020年底前",
+            ],
+        ],
+    )
+    response = office_client.post(
+        "/api/v1/imports/preview/",
+        {"file": upload(data), "mode": "existing", "round": city.round.pk},
+    )
+    assert response.status_code == 200, response.json()
+    codes = [t["code"] for p in response.json()["problems"] for t in p["tasks"]]
+    assert codes == ["SD-8-1-1", "SD-8-1-2", "SD-8-2-1", "SD-8-2-2"]
+
+
+def test_a_group_whose_counties_have_no_such_unit_is_an_error(city, office_client):
+    response = preview(
+        office_client,
+        [row(point="美食街", lead="市生态环境局", coop="各区党委")],
+        round=city.round.pk,
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"] == (
+        "无法展开“各区党委”：东城区、西城区在单位表中都没有党委单位"
+    )

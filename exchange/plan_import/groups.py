@@ -113,6 +113,17 @@ DEPARTMENT_GROUPS: tuple[str, ...] = (
     "领导小组各成员单位",
 )
 
+# Other wordings of a territorial group, read as the phrase they stand for.
+SYNONYMS: dict[str, str] = {
+    "属地政府": "各有关县区人民政府",
+    "属地人民政府": "各有关县区人民政府",
+    "属地县区政府": "各有关县区人民政府",
+    "属地县（市、区）政府": "各有关县区人民政府",
+    "属地县（市、区）人民政府": "各有关县区人民政府",
+    "所在地政府": "各有关县区人民政府",
+    "所在县区政府": "各有关县区人民政府",
+}
+
 _PAREN_LIST = re.compile(r"^(?P<head>.+?)[（(](?P<list>[^（）()]+)[）)]$")
 _LIST_SEP = re.compile(r"[、，,；;/／\s]+")
 
@@ -132,6 +143,7 @@ def _territorial_pattern() -> re.Pattern:
 
 _TERRITORIAL = _territorial_pattern()
 _DEPARTMENTS = {_norm(p) for p in DEPARTMENT_GROUPS}
+_SYNONYMS = {_norm(k): _norm(v) for k, v in SYNONYMS.items()}
 
 
 @dataclass(frozen=True)
@@ -230,6 +242,7 @@ class GroupResolver:
 
     def _resolve(self, name, role, round_region, county) -> GroupUse | None:
         head, listed = _split_list(_norm(name))
+        head = _SYNONYMS.get(head, head)
         if head in _DEPARTMENTS:
             return self._departments(name, role, listed)
         m = _TERRITORIAL.match(head)
@@ -272,7 +285,7 @@ class GroupResolver:
                 raise GroupError(
                     f"无法展开“{phrase}”：{round_region.name}下没有对应的{RegionLevel(level).label}"
                 )
-            if PREFIXES[m["prefix"]]:
+            if PREFIXES[m["prefix"]] and county is None:
                 use.notes.append(
                     f"“{phrase}”未列明具体县区，已按{round_region.name}全部县区展开，请核对"
                 )
@@ -312,7 +325,8 @@ def _split_list(text: str) -> tuple[str, list[str]]:
     """ "各有关县区（东城区、南江县）" → ("各有关县区", ["东城区", "南江县"]); a bracket that is
     part of the phrase itself ("各县（市、区）") is not a list."""
     m = _PAREN_LIST.match(text)
-    if m and not _TERRITORIAL.match(text) and text not in _DEPARTMENTS:
+    whole = _SYNONYMS.get(text, text)
+    if m and not _TERRITORIAL.match(whole) and whole not in _DEPARTMENTS:
         names = [n for n in _LIST_SEP.split(m["list"]) if n]
         return m["head"], names
     return text, []

@@ -488,3 +488,22 @@ def test_a_group_whose_counties_have_no_such_unit_is_an_error(city, office_clien
     assert response.json()["errors"][0]["message"] == (
         "无法展开“各区党委”：东城区、西城区在单位表中都没有党委单位"
     )
+
+
+def test_the_local_government_is_the_row_county_s_or_every_county_with_a_warning(
+    city, office_client
+):
+    rows = [
+        row(point="美食街", county="北山县", lead="市生态环境局", territorial="属地政府"),
+        row(point="夜市", lead="市生态环境局", territorial="属地县区政府"),
+    ]
+    body = preview(office_client, rows, round=city.round.pk).json()
+    shown = preview_units(body)
+    assert shown[0] == (
+        "美食街",
+        "北山县",
+        ["北山县政府（责任单位（属地））", "市生态环境局（牵头单位）"],
+    )
+    assert [r for _, r, _ in shown[1:]] == COUNTIES
+    assert any("第3行" in w and "未列明具体县区" in w for w in body["warnings"])
+    assert not any("第2行" in w for w in body["warnings"])

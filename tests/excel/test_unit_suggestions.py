@@ -4,7 +4,7 @@ good, or a new unit in its region; each change to the unit table is an event."""
 
 import pytest
 
-from accounts.choices import Role, UnitKind
+from accounts.choices import RegionLevel, Role, UnitKind
 from accounts.events import EventVerb
 from accounts.models import Unit
 from inspections.models import InspectionEvent
@@ -12,7 +12,7 @@ from rectification.models import Task
 from tests.excel.conftest import upload
 from tests.excel.test_group_units import forms_of, submit
 from tests.excel.workbooks import recommended_workbook
-from tests.factories import UnitFactory, UserFactory
+from tests.factories import RegionFactory, UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -255,3 +255,15 @@ def test_an_alias_that_already_names_another_unit_is_refused(units, office_clien
     assert response.status_code == 400
     assert "市住建局" in response.json()["detail"]
     assert not InspectionEvent.objects.filter(verb=EventVerb.UNIT_ALIAS).exists()
+
+
+def test_a_short_name_shared_by_two_cities_means_the_round_city_s_unit(units, office_client):
+    # given another city of the province whose department has the same short name
+    other = RegionFactory(code="990200", name="邻市", level=RegionLevel.CITY, parent=units.province)
+    UnitFactory(name="邻市生态环境局", short_name="市生态环境局", kind=UnitKind.DEPT, region=other)
+    response = preview(
+        office_client, recommended_workbook(rows("市生态环境局")), round=units.round.pk
+    )
+    # then the round's city's department is meant, not "对应多个单位"
+    assert response.status_code == 200, response.json()
+    assert response.json()["problems"][0]["tasks"][0]["lead_unit"] == "市生态环境局"

@@ -76,9 +76,12 @@ class EventVerb(models.TextChoices):
     PROBLEM_EDIT = "problem_edit", _("修改反馈问题")
     PETITION_EDIT = "petition_edit", _("登记信访件办理情况")
     PETITION_STATUS = "petition_status", _("信访件办理状态变更")
+    # Units the office names from the plan import's preview (inspections.InspectionEvent)
+    UNIT_ALIAS = "unit_alias", _("添加单位别名")
+    UNIT_CREATE = "unit_create", _("新建单位")
 
 
-# The verbs about rounds and petitions, stored in inspections.InspectionEvent; every other
+# The verbs about rounds, petitions and the units the office adds from an import, stored in inspections.InspectionEvent; every other
 # verb is about a task (or its notices) and stored in rectification.Event.
 INSPECTION_VERBS: tuple[str, ...] = tuple(
     v.value
@@ -91,6 +94,8 @@ INSPECTION_VERBS: tuple[str, ...] = tuple(
         EventVerb.PROBLEM_EDIT,
         EventVerb.PETITION_EDIT,
         EventVerb.PETITION_STATUS,
+        EventVerb.UNIT_ALIAS,
+        EventVerb.UNIT_CREATE,
     )
 )
 TASK_VERBS: tuple[str, ...] = tuple(v for v in EventVerb.values if v not in INSPECTION_VERBS)

@@ -34,6 +34,14 @@ spreadsheet_urls = [
     path("imports/", exchange_views.ImportBatchListView.as_view(), name="import-list"),
     path("imports/preview/", exchange_views.ImportPreviewView.as_view(), name="import-preview"),
     path("imports/commit/", exchange_views.ImportCommitView.as_view(), name="import-commit"),
+    path(
+        "imports/unit-alias/",
+        exchange_views.ImportUnitAliasView.as_view(),
+        name="import-unit-alias",
+    ),
+    path(
+        "imports/units/", exchange_views.ImportUnitCreateView.as_view(), name="import-unit-create"
+    ),
     path("imports/template/", exchange_views.ImportTemplateView.as_view(), name="import-template"),
     path("ledger/", exchange_views.LedgerExportView.as_view(), name="ledger-export"),
 ]

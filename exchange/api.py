@@ -18,12 +18,19 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api_errors import errors
+from accounts.choices import UnitKind
+from accounts.errors import NotFound
+from accounts.models import Region
 from accounts.scope import is_office
 from exchange.ledger import ledger_file
 from exchange.plan_import.diff import DiffChanged, OverlapsExisting
 from exchange.plan_import.errors import AlreadyImported, ImportRefused
+from exchange.plan_import.groups import MODES
+from exchange.plan_import.options import options_from_api
 from exchange.plan_import.pipeline import (
     commit_staged,
+    preview_staged,
     preview_upload,
     read_upload,
     target_from_data,
@@ -31,6 +38,7 @@ from exchange.plan_import.pipeline import (
 )
 from exchange.plan_import.template import template_bytes
 from exchange.views import XLSX, ledger_title_region
+from inspections import services as inspection_services
 from inspections.choices import RoundKind, RoundLevel
 from inspections.models import ImportBatch
 from rectification.filtersets import TaskFilterSet
@@ -47,16 +55,42 @@ class XlsxRenderer(BaseRenderer):
         return data
 
 
+class UnitSuggestionSerializer(serializers.Serializer):
+    unit = serializers.IntegerField(help_text="单位 id（可用于 unit_map 或创建别名）")
+    name = serializers.CharField()
+    full_name = serializers.CharField()
+    reason = serializers.CharField(help_text="机构改革后更名 / 名称包含 / 名称相近")
+
+
 class RowErrorSerializer(serializers.Serializer):
     row = serializers.IntegerField(allow_null=True, help_text="Excel 行号")
     column = serializers.CharField(help_text="文件中的列名")
     message = serializers.CharField()
     text = serializers.CharField(help_text="完整的中文提示")
+    unit_name = serializers.CharField(required=False, help_text="单位表中没有的单位名称")
+    suggestions = UnitSuggestionSerializer(many=True, required=False)
 
 
 class RefusalSerializer(serializers.Serializer):
     detail = serializers.CharField()
     errors = RowErrorSerializer(many=True, required=False)
+    sha256 = serializers.CharField(
+        required=False, help_text="文件已暂存：修正单位后可带 unit_map 重新预览（sha256）"
+    )
+
+
+class ImportOptionsSerializer(serializers.Serializer):
+    group_mode = serializers.ChoiceField(
+        choices=list(MODES.items()),
+        required=False,
+        help_text="含“各县（市、区）人民政府”等单位组的行的默认处理方式：split 逐县区拆分（默认）、one 合并为一个任务、drop 不纳入",
+    )
+    group_overrides = serializers.JSONField(
+        required=False, help_text="逐行指定处理方式：{行号: split|one|drop}"
+    )
+    unit_map = serializers.JSONField(
+        required=False, help_text="本文件的单位名称对应：{文件中的名称: 单位id}"
+    )
 
 
 class TargetSerializer(serializers.Serializer):
@@ -72,11 +106,17 @@ class TargetSerializer(serializers.Serializer):
     region = serializers.IntegerField(required=False, help_text="mode=new：被督察地区 id")
 
 
-class PreviewRequestSerializer(TargetSerializer):
-    file = serializers.FileField(help_text=".xlsx，不超过 10 MB、20000 行")
+class PreviewRequestSerializer(TargetSerializer, ImportOptionsSerializer):
+    file = serializers.FileField(
+        required=False, help_text=".xlsx，不超过 10 MB、20000 行（重新预览已暂存的文件时省略）"
+    )
+    sha256 = serializers.RegexField(
+        r"^[0-9a-f]{64}$", required=False, help_text="重新预览已上传的文件（不再上传 file）"
+    )
+    file_name = serializers.CharField(required=False, max_length=255)
 
 
-class CommitRequestSerializer(TargetSerializer):
+class CommitRequestSerializer(TargetSerializer, ImportOptionsSerializer):
     mode = serializers.ChoiceField(
         choices=[
             ("existing", "已有轮次"),
@@ -93,6 +133,9 @@ class CommitRequestSerializer(TargetSerializer):
         r"^[0-9a-f]{64}$",
         required=False,
         help_text="mode=update：预览返回的 diff.token；已导入内容在预览后有变化时拒绝（409）",
+    )
+    fingerprint = serializers.CharField(
+        required=False, help_text="预览返回的 fingerprint：导入结果与预览不同则拒绝"
     )
 
 
@@ -138,6 +181,7 @@ class PreviewTaskSerializer(serializers.Serializer):
     deadline_stage = serializers.CharField(
         allow_blank=True, help_text="“整改时限/阶段目标”列的原文（阶段性时限）"
     )
+    address = serializers.CharField(allow_blank=True, help_text="位置（乡镇（街道）在前）")
 
 
 class IgnoredColumnSerializer(serializers.Serializer):
@@ -231,8 +275,24 @@ class ExistingSerializer(serializers.Serializer):
     batches = serializers.ListField(child=serializers.DictField(), help_text="该轮次的导入记录")
 
 
+class GroupUseSerializer(serializers.Serializer):
+    phrase = serializers.CharField(help_text="文件中的写法，如“各县（市、区）人民政府”")
+    territorial = serializers.BooleanField(help_text="县区单位组（按 mode 展开）")
+    members = serializers.ListField(child=serializers.CharField(), help_text="展开后的单位")
+    notes = serializers.ListField(child=serializers.CharField())
+
+
+class PreviewGroupSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    mode = serializers.CharField(help_text="本行采用的处理方式")
+    modes_allowed = serializers.ListField(child=serializers.CharField())
+    groups = GroupUseSerializer(many=True)
+
+
 class PreviewSerializer(serializers.Serializer):
     sha256 = serializers.CharField()
+    fingerprint = serializers.CharField(help_text="确认导入时原样传回")
+    groups = PreviewGroupSerializer(many=True, help_text="含单位组的行及其展开")
     file_name = serializers.CharField()
     sheet = serializers.CharField()
     headline = serializers.CharField(help_text="“N方面N类N项”")
@@ -282,8 +342,11 @@ def _office_only(request) -> None:
 
 
 def _refused(exc: ImportRefused) -> Response:
+    body = {"detail": exc.message, "errors": [e.as_dict() for e in exc.errors]}
+    if getattr(exc, "sha256", None):
+        body["sha256"] = exc.sha256
     return Response(
-        {"detail": exc.message, "errors": [e.as_dict() for e in exc.errors]},
+        body,
         status=status.HTTP_409_CONFLICT
         if isinstance(exc, AlreadyImported | OverlapsExisting | DiffChanged)
         else 400,
@@ -320,6 +383,7 @@ def _preview_payload(sha256: str, file_name: str, plan) -> dict:
                         "lead_unit": str(t.units[0].unit),
                         "units": [f"{u.unit}（{u.role_label}）" for u in t.units],
                         "deadline_stage": t.deadline_stage,
+                        "address": t.address,
                     }
                     for t in p.tasks
                 ],
@@ -327,8 +391,27 @@ def _preview_payload(sha256: str, file_name: str, plan) -> dict:
         )
     summary = plan.summary()
     diff = plan.diff if plan.diff is not None and plan.diff.overlaps else None
+    groups = [
+        {
+            "row": g.row,
+            "mode": g.mode,
+            "modes_allowed": list(g.modes_allowed),
+            "groups": [
+                {
+                    "phrase": u.phrase,
+                    "territorial": u.territorial,
+                    "members": [str(m.unit) for m in u.members],
+                    "notes": u.notes,
+                }
+                for u in g.uses
+            ],
+        }
+        for g in plan.groups.values()
+    ]
     return {
         "sha256": sha256,
+        "fingerprint": plan.fingerprint(),
+        "groups": groups,
         "file_name": file_name,
         "sheet": plan.sheet_title,
         "headline": plan.headline(),
@@ -355,22 +438,35 @@ _ERRORS = {
 
 
 class ImportPreviewView(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(
         operation_id="imports_preview",
         summary="上传整改方案并预览",
         description="检查文件安全性、识别表头、校验每一行；返回将要创建的方面/类别/问题/任务/责任分工和“N方面N类N项”。不写入任何数据。",
-        request={"multipart/form-data": PreviewRequestSerializer},
+        request={
+            "multipart/form-data": PreviewRequestSerializer,
+            "application/json": PreviewRequestSerializer,
+        },
         responses={200: PreviewSerializer, **_ERRORS},
         tags=["imports"],
     )
     def post(self, request):
         _office_only(request)
         try:
-            data, filename = read_upload(request.FILES.get("file"))
             target = target_from_data(request.data, actor=request.user)
-            sha256, plan = preview_upload(data, filename, actor=request.user, target=target)
+            options = options_from_api(request.data)
+            if request.FILES.get("file") is None and request.data.get("sha256"):
+                sha256 = str(request.data["sha256"])
+                filename = str(request.data.get("file_name") or "")[:255]
+                plan = preview_staged(
+                    sha256, filename, actor=request.user, target=target, options=options
+                )
+            else:
+                data, filename = read_upload(request.FILES.get("file"))
+                sha256, plan = preview_upload(
+                    data, filename, actor=request.user, target=target, options=options
+                )
         except ImportRefused as exc:
             return _refused(exc)
         return Response(PreviewSerializer(_preview_payload(sha256, filename, plan)).data)
@@ -415,10 +511,95 @@ class ImportCommitView(APIView):
                 target=target,
                 update=wants_update(request.data),
                 diff_token=body.validated_data.get("diff_token", ""),
+                options=options_from_api(request.data),
             )
         except ImportRefused as exc:
             return _refused(exc)
         return Response(ImportBatchSerializer(batch).data, status=201)
+
+
+class UnitAliasRequestSerializer(serializers.Serializer):
+    unit = serializers.IntegerField(help_text="单位 id（如预览错误中的建议单位）")
+    alias = serializers.CharField(max_length=64, help_text="文件中的写法，如“市环保局”")
+
+
+class UnitCreateRequestSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=128)
+    short_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=UnitKind.choices)
+    region = serializers.IntegerField(help_text="所属区划 id（须在本单位管辖范围内）")
+
+
+class UnitCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    short_name = serializers.CharField()
+    aliases = serializers.ListField(child=serializers.CharField())
+    kind = serializers.CharField()
+    region = serializers.IntegerField(source="region_id")
+
+
+def _unit_body(unit) -> dict:
+    return UnitCreatedSerializer(
+        {
+            "id": unit.pk,
+            "name": unit.name,
+            "short_name": unit.short_name,
+            "aliases": unit.alias_list(),
+            "kind": unit.kind,
+            "region_id": unit.region_id,
+        }
+    ).data
+
+
+class ImportUnitAliasView(APIView):
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(
+        operation_id="imports_unit_alias",
+        summary="为单位添加别名（预览中“创建别名”）",
+        description="环督办在导入预览中为单位表中没有的名称（如“市环保局”）指定对应单位；只能为本辖区的单位添加，记入操作记录。",
+        request=UnitAliasRequestSerializer,
+        responses={201: UnitCreatedSerializer, **errors(400, 403, 404)},
+        tags=["imports"],
+    )
+    def post(self, request):
+        _office_only(request)
+        body = UnitAliasRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        unit = inspection_services.unit_alias_add(
+            actor=request.user, unit=body.validated_data["unit"], alias=body.validated_data["alias"]
+        )
+        return Response(_unit_body(unit), status=201)
+
+
+class ImportUnitCreateView(APIView):
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(
+        operation_id="imports_unit_create",
+        summary="新建单位（预览中“新建单位”）",
+        description="环督办在本辖区内新建计划中出现而单位表中没有的单位，记入操作记录。",
+        request=UnitCreateRequestSerializer,
+        responses={201: UnitCreatedSerializer, **errors(400, 403, 404)},
+        tags=["imports"],
+    )
+    def post(self, request):
+        _office_only(request)
+        body = UnitCreateRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        region = Region.objects.filter(pk=data["region"]).first()
+        if region is None:
+            raise NotFound("该地区不在您的权限范围内")
+        unit = inspection_services.unit_create(
+            actor=request.user,
+            name=data["name"],
+            short_name=data.get("short_name", ""),
+            kind=data["kind"],
+            region=region,
+        )
+        return Response(_unit_body(unit), status=201)
 
 
 class ImportBatchListView(APIView):

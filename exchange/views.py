@@ -11,19 +11,25 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.choices import UnitKind
+from accounts.errors import ServiceError
 from accounts.models import Region
 from accounts.scope import is_office, scope_of
 from exchange.dispatch_workbook import workbook_bytes
 from exchange.ledger import ledger_file
 from exchange.plan_import.errors import ImportRefused
+from exchange.plan_import.groups import MODES as GROUP_MODES
+from exchange.plan_import.options import ImportOptions, options_from_form
 from exchange.plan_import.pipeline import (
     commit_staged,
+    preview_staged,
     preview_upload,
     read_upload,
     target_from_data,
     wants_update,
 )
 from exchange.plan_import.template import template_bytes
+from inspections import services as inspection_services
 from inspections.choices import RoundKind, RoundLevel
 from inspections.models import ImportBatch, InspectionRound
 from rectification.dispatch_layout import report_title
@@ -70,16 +76,88 @@ def _target_data(post) -> dict:
     }
 
 
-def _page(request, form, *, errors=None, message="", status=200):
+def _page(request, form, *, errors=None, message="", status=200, fix=None):
+    """The upload form, with the refusal and its row errors when there are any. `fix`: the
+    state of a kept file (sha256, target, options), so that unknown units can be resolved
+    from the error list without uploading again."""
     batches = ImportBatch.objects.filter(created_by__unit_id=request.user.unit_id).select_related(
         "round", "created_by"
     )[:20]
+    context = {"form": form, "errors": errors or [], "refusal": message, "batches": batches}
+    if fix is not None and any(getattr(e, "name", "") for e in errors or ()):
+        context.update(fix)
+        context["unit_kinds"] = [
+            (k, label)
+            for k, label in UnitKind.choices
+            if k in inspection_services.CREATABLE_UNIT_KINDS
+        ]
+        context["unit_regions"] = _unit_regions(request.user, fix["target"])
+    return render(request, "imports/import_form.html", context, status=status)
+
+
+def _unit_regions(user, target_data: dict):
+    """Regions a new unit may be placed in: the round's region and below, within the
+    office's own subtree."""
+    regions = Region.objects.filter(pk__in=scope_of(user).subtree())
+    round_id = str(target_data.get("round") or "")
+    rnd = (
+        InspectionRound.objects.visible_to(user)
+        .filter(pk=round_id)
+        .select_related("region")
+        .first()
+        if round_id.isdigit() and target_data.get("mode") == "existing"
+        else None
+    )
+    if rnd is not None:
+        regions = regions.filter(path__startswith=rnd.region.path)
+    return regions
+
+
+def _state(sha256: str, file_name: str, target: dict, options: ImportOptions) -> dict:
+    """The hidden fields every form on the preview and error pages carries."""
+    base = [("sha256", sha256), ("file_name", file_name), *target.items()]
+    return {
+        "sha256": sha256,
+        "file_name": file_name,
+        "target": target,
+        "options": options,
+        # Forms that change the group choices themselves carry only the unit names mapped.
+        "state_fields": base + [f for f in options.form_fields() if f[0] == "unit_map"],
+        "all_fields": base + options.form_fields(),
+        # The re-import's update form: its own mode, the same choices.
+        "option_fields": options.form_fields(),
+    }
+
+
+def _preview(request, plan, state: dict):
+    groups = [
+        {
+            "row": g,
+            "override": state["options"].group_overrides.get(g.row, ""),
+        }
+        for g in plan.groups.values()
+    ]
     return render(
         request,
-        "imports/import_form.html",
-        {"form": form, "errors": errors or [], "refusal": message, "batches": batches},
-        status=status,
+        "imports/import_preview.html",
+        {
+            "plan": plan,
+            "counts": plan.counts(),
+            "fingerprint": plan.fingerprint(),
+            "groups": groups,
+            "modes": list(GROUP_MODES.items()),
+            "has_choices": any(g.modes_allowed for g in plan.groups.values()),
+            "diff": plan.diff if plan.diff is not None and plan.diff.overlaps else None,
+            **state,
+        },
     )
+
+
+def _refused(request, exc: ImportRefused, state: dict | None):
+    form = ImportForm(user=request.user, initial=state["target"] if state else None)
+    if not getattr(exc, "sha256", None):
+        state = None
+    return _page(request, form, errors=exc.errors, message=exc.message, status=400, fix=state)
 
 
 @login_required
@@ -88,44 +166,114 @@ def plan_import(request):
     if request.method != "POST":
         return _page(request, ImportForm(user=request.user))
     form = ImportForm(request.POST, request.FILES, user=request.user)
+    target_data = _target_data(request.POST)
+    filename = ""
     try:
+        options = options_from_form(request.POST)
         data, filename = read_upload(request.FILES.get("file"))
-        target = target_from_data(_target_data(request.POST), actor=request.user)
-        sha256, plan = preview_upload(data, filename, actor=request.user, target=target)
+        target = target_from_data(target_data, actor=request.user)
+        sha256, plan = preview_upload(
+            data, filename, actor=request.user, target=target, options=options
+        )
     except ImportRefused as exc:
+        if getattr(exc, "sha256", None):
+            return _refused(request, exc, _state(exc.sha256, filename, target_data, options))
         return _page(request, form, errors=exc.errors, message=exc.message, status=400)
-    return render(
-        request,
-        "imports/import_preview.html",
-        {
-            "plan": plan,
-            "sha256": sha256,
-            "file_name": filename,
-            "target": _target_data(request.POST),
-            "counts": plan.counts(),
-            "diff": plan.diff if plan.diff is not None and plan.diff.overlaps else None,
-        },
+    return _preview(request, plan, _state(sha256, filename, target_data, options))
+
+
+def _staged_request(request) -> tuple[str, str, dict]:
+    return (
+        request.POST.get("sha256", ""),
+        request.POST.get("file_name", "")[:255],
+        _target_data(request.POST),
     )
+
+
+@login_required
+@require_POST
+def plan_import_repreview(request):
+    """The kept file previewed again: other group choices, unit names mapped by the office."""
+    _office_only(request)
+    sha256, file_name, target_data = _staged_request(request)
+    state = None
+    try:
+        options = options_from_form(request.POST)
+        state = _state(sha256, file_name, target_data, options)
+        target = target_from_data(target_data, actor=request.user)
+        plan = preview_staged(sha256, file_name, actor=request.user, target=target, options=options)
+    except ImportRefused as exc:
+        return _refused(request, exc, state)
+    return _preview(request, plan, state)
+
+
+@login_required
+@require_POST
+def plan_import_unit_alias(request):
+    """ "创建别名" from the error list: the name in the file becomes an alias of the unit,
+    then the file is previewed again."""
+    _office_only(request)
+    try:
+        unit = request.POST.get("unit", "")
+        inspection_services.unit_alias_add(
+            actor=request.user,
+            unit=int(unit) if unit.isdigit() else 0,
+            alias=request.POST.get("alias", ""),
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已添加别名“{request.POST.get('alias', '').strip()}”")
+    return plan_import_repreview(request)
+
+
+@login_required
+@require_POST
+def plan_import_unit_create(request):
+    """ "新建单位" from the error list, in a region of the office's subtree; then the file is
+    previewed again."""
+    _office_only(request)
+    region_id = request.POST.get("region", "")
+    region = Region.objects.filter(pk=region_id).first() if region_id.isdigit() else None
+    try:
+        if region is None:
+            raise ImportRefused("请选择新单位所属的区划")
+        inspection_services.unit_create(
+            actor=request.user,
+            name=request.POST.get("name", ""),
+            short_name=request.POST.get("short_name", ""),
+            kind=request.POST.get("kind", ""),
+            region=region,
+        )
+    except ImportRefused as exc:
+        messages.error(request, exc.message)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已新建单位“{request.POST.get('name', '').strip()}”")
+    return plan_import_repreview(request)
 
 
 @login_required
 @require_POST
 def plan_import_commit(request):
     _office_only(request)
-    file_name = request.POST.get("file_name", "")[:255]
+    sha256, file_name, target_data = _staged_request(request)
     try:
-        target = target_from_data(_target_data(request.POST), actor=request.user)
+        options = options_from_form(request.POST)
+        target = target_from_data(target_data, actor=request.user)
         update = wants_update(request.POST)
         _batch, plan = commit_staged(
-            request.POST.get("sha256", ""),
+            sha256,
             file_name,
             actor=request.user,
             target=target,
+            options=options,
             update=update,
             diff_token=request.POST.get("diff_token", ""),
         )
     except ImportRefused as exc:
-        initial = _target_data(request.POST)
+        initial = dict(target_data)
         if wants_update(request.POST):
             initial["mode"] = "existing" if initial["round"] else "file"
         form = ImportForm(user=request.user, initial=initial)

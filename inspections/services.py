@@ -11,6 +11,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 
 from accounts import clock, events
+from accounts.choices import UnitKind
 from accounts.errors import (
     InvalidInput,
     InvalidState,
@@ -20,7 +21,7 @@ from accounts.errors import (
     database_refusal,
 )
 from accounts.events import EventVerb
-from accounts.models import Person, Region, User
+from accounts.models import Person, Region, Unit, User
 from accounts.scope import is_office, sees_region
 from inspections.choices import (
     PETITION_MOVES,
@@ -504,3 +505,73 @@ def petition_update(
             note=f"修改：{labels}",
         )
     return pet
+
+
+# ---------------------------------------------------------------------------------------------
+# Units named in a plan that the unit table does not know (the import preview's "创建别名" and
+# "新建单位"). The office may add them without the admin, within its own region subtree.
+
+# Kinds an office may create: not another office or an inspection body.
+CREATABLE_UNIT_KINDS: tuple[str, ...] = tuple(
+    k for k in UnitKind.values if k not in (UnitKind.COORD_OFFICE, UnitKind.INSPECTOR)
+)
+
+
+def _name_key(text: str) -> str:
+    return "".join(text.split()).replace("(", "（").replace(")", "）")
+
+
+def _unit_named(name: str) -> Unit | None:
+    """The unit that already answers to `name` (full name, short name or alias), if any."""
+    key = _name_key(name)
+    for unit in Unit.objects.only("id", "name", "short_name", "aliases", "region_id"):
+        if key in {_name_key(n) for n in (unit.name, unit.short_name, *unit.alias_list()) if n}:
+            return unit
+    return None
+
+
+def _checked_unit_name(name: str, field: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput("请填写单位名称", field=field)
+    if len(name) > 64:
+        raise InvalidInput("单位名称不能超过64字", field=field)
+    return name
+
+
+@transaction.atomic
+def unit_alias_add(*, actor: User, unit: Unit | int, alias: str) -> Unit:
+    """Another name a unit goes by in plans ("市环保局" for 市生态环境局), one line of
+    Unit.aliases; refused when the name already belongs to a unit."""
+    if not is_office(actor):
+        raise NotAllowed("只有环督办可以为单位添加别名")
+    pk = unit.pk if isinstance(unit, Unit) else unit
+    unit = Unit.objects.select_for_update().filter(pk=pk, is_active=True).first()
+    if unit is None or not sees_region(actor, unit.region_id):
+        raise NotFound("单位不存在或不在您的权限范围内")
+    alias = _checked_unit_name(alias, "alias")
+    taken = _unit_named(alias)
+    if taken is not None:
+        where = "该单位" if taken.pk == unit.pk else f"“{taken}”"
+        raise InvalidInput(f"“{alias}”已是{where}的名称或别名", field="alias")
+    unit.aliases = "\n".join([*unit.alias_list(), alias])
+    unit.save(update_fields=["aliases"])
+    _record(unit, EventVerb.UNIT_ALIAS, actor, f"为“{unit.name}”添加别名“{alias}”")
+    return unit
+
+
+@transaction.atomic
+def unit_create(*, actor: User, name: str, kind: str, region: Region, short_name: str = "") -> Unit:
+    """A unit a plan names that the unit table lacks, in a region of the office's subtree."""
+    _check_office(actor, region)
+    name = _checked_unit_name(name, "name")
+    short_name = " ".join((short_name or "").split())[:64]
+    if kind not in CREATABLE_UNIT_KINDS:
+        raise InvalidInput("请选择单位类型（环督办、督察机构不能在此新建）", field="kind")
+    for text in {name, short_name} - {""}:
+        taken = _unit_named(text)
+        if taken is not None:
+            raise InvalidInput(f"“{text}”已是单位“{taken}”的名称或别名", field="name")
+    unit = Unit.objects.create(name=name, short_name=short_name, kind=kind, region=region)
+    _record(unit, EventVerb.UNIT_CREATE, actor, f"新建单位“{name}”（{region.name}）")
+    return unit

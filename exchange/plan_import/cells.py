@@ -41,17 +41,48 @@ class UnitNames:
 
 
 _SEPARATORS = re.compile(r"[、，,；;/／\n\r|｜]+")
-_WRAPPER = re.compile(r"[（(]\s*责任单位\s*[:：]\s*([^）)]*)[）)]")
+# One level of brackets inside: "（责任单位：各县（市、区）人民政府）".
+_WRAPPER = re.compile(r"[（(]\s*责任单位\s*[:：]\s*((?:[^（）()]|[（(][^（）()]*[）)])*)[）)]")
 _LABELLED = re.compile(
     r"(牵头单位|牵头部门|牵头|配合单位|配合部门|配合|责任单位|属地责任单位|属地)\s*[:：]"
 )
 _SUFFIX_ROLE = re.compile(r"^(.*?)(牵头|配合|负责|参与|协助)$")
 
 
+def _top_level_parts(text: str) -> list[str]:
+    """Split at the separators outside brackets: "各县（市、区）人民政府、市住建局" is two names,
+    not four."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "（(":
+            depth += 1
+        elif ch in "）)":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and _SEPARATORS.fullmatch(ch):
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _strip_unbalanced(part: str) -> str:
+    """Drop brackets left over from the text around a name ("（市住建局" → "市住建局"), keep a
+    bracket that belongs to it ("各县（市、区）")."""
+    while part and part[0] in "（(" and _depth(part) > 0:
+        part = part[1:].strip()
+    while part and part[-1] in "）)" and _depth(part) < 0:
+        part = part[:-1].strip()
+    return part.strip("。.：:…")
+
+
+def _depth(text: str) -> int:
+    return sum(ch in "（(" for ch in text) - sum(ch in "）)" for ch in text)
+
+
 def split_names(text: str) -> list[str]:
     names = []
-    for part in _SEPARATORS.split(text):
-        part = part.strip().strip("。.：:（）()…")
+    for part in _top_level_parts(text):
+        part = _strip_unbalanced(part.strip().strip("。.：:…"))
         part = re.sub(r"^(等|及|和)", "", part)
         part = re.sub(r"(等单位|等部门|等)$", "", part)
         if part:

@@ -38,3 +38,19 @@ class AlreadyImported(ImportRefused):
 
     def __init__(self):
         super().__init__("该文件已经导入过，不能重复导入（如需补充，请修改文件后重新上传）")
+
+
+@dataclass(frozen=True)
+class UnknownUnitError(RowError):
+    """A unit name the unit table does not know, with the units it may mean: the page offers
+    "使用此单位" (a mapping for this file) and "创建别名" for each suggestion."""
+
+    name: str = ""
+    suggestions: tuple = ()  # suggestions.Suggestion
+
+    def as_dict(self) -> dict:
+        return {
+            **super().as_dict(),
+            "unit_name": self.name,
+            "suggestions": [s.as_dict() for s in self.suggestions],
+        }

@@ -20,6 +20,7 @@ from exchange.plan_import import safety
 from exchange.plan_import.committer import commit_plan
 from exchange.plan_import.diff import OverlapsExisting, apply_update, compare
 from exchange.plan_import.errors import AlreadyImported, ImportRefused
+from exchange.plan_import.options import ImportOptions
 from exchange.plan_import.reader import read_workbook
 from exchange.plan_import.validator import Plan, Target, build_plan
 from inspections.models import ImportBatch
@@ -51,17 +52,44 @@ def read_upload(upload) -> tuple[bytes, str]:
     return data, upload.name or ""
 
 
-def preview_upload(data: bytes, filename: str, *, actor: User, target: Target) -> tuple[str, Plan]:
-    """Check, parse and validate; keep the file for the commit. Returns (sha256, plan)."""
+def preview_upload(
+    data: bytes,
+    filename: str,
+    *,
+    actor: User,
+    target: Target,
+    options: ImportOptions | None = None,
+) -> tuple[str, Plan]:
+    """Check, parse and validate; keep the file for the commit. Returns (sha256, plan).
+
+    A file that passes the safety checks is kept even when its rows have errors, so the
+    office can fix unit names from the error list (preview_staged) without uploading again;
+    the refusal then carries `sha256`."""
     sha256 = hashlib.sha256(data).hexdigest()
     if ImportBatch.objects.filter(sha256=sha256).exists():
         raise AlreadyImported()
-    plan = _plan(data, filename, actor=actor, target=target)
+    safety.check_file(data, filename)
+    safety.check_row_count(data)
     path = staged_path(sha256)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         path.write_bytes(data)
-    return sha256, plan
+    return sha256, _staged_plan(sha256, data, filename, actor=actor, target=target, options=options)
+
+
+def preview_staged(
+    sha256: str, filename: str, *, actor: User, target: Target, options: ImportOptions
+) -> Plan:
+    """Preview a kept file again with other choices (group modes, unit names mapped)."""
+    path = staged_path(sha256)
+    if ImportBatch.objects.filter(sha256=sha256).exists():
+        raise AlreadyImported()
+    if not path.exists():
+        raise ImportRefused("预览已失效（未找到上传的文件），请重新上传")
+    data = path.read_bytes()
+    return _staged_plan(
+        sha256, data, filename, actor=actor, target=target, options=options, check=True
+    )
 
 
 def commit_staged(
@@ -70,19 +98,24 @@ def commit_staged(
     *,
     actor: User,
     target: Target,
+    options: ImportOptions | None = None,
     update: bool = False,
     diff_token: str = "",
 ):
     """Commit the staged file: as a new plan, or (`update`) as a revision of the plan the
     round already holds, applying the diff the preview showed (`diff_token`, when given,
-    must still match)."""
+    must still match). The plan must be the one the preview showed (`options.fingerprint`)."""
     path = staged_path(sha256)
     if ImportBatch.objects.filter(sha256=sha256).exists():
         raise AlreadyImported()
     if not path.exists():
         raise ImportRefused("预览已失效（未找到上传的文件），请重新上传")
     data = path.read_bytes()
-    plan = _plan(data, filename, actor=actor, target=target)
+    plan = _plan(data, filename, actor=actor, target=target, options=options)
+    if options is not None and options.fingerprint and options.fingerprint != plan.fingerprint():
+        raise ImportRefused(
+            "单位表或导入选项在预览后发生了变化，导入结果将与预览不同。请重新预览后再确认导入。"
+        )
     if update:
         batch = apply_update(
             plan, actor=actor, sha256=sha256, file_name=filename or path.name, token=diff_token
@@ -95,11 +128,28 @@ def commit_staged(
     return batch, plan
 
 
-def _plan(data: bytes, filename: str, *, actor: User, target: Target) -> Plan:
+def _staged_plan(sha256, data, filename, *, actor, target, options, check=False) -> Plan:
+    try:
+        if check:
+            return _plan(data, filename, actor=actor, target=target, options=options)
+        return _build(read_workbook(data), actor=actor, target=target, options=options)
+    except ImportRefused as exc:
+        exc.sha256 = sha256
+        raise
+
+
+def _plan(
+    data: bytes, filename: str, *, actor: User, target: Target, options: ImportOptions | None
+) -> Plan:
     safety.check_file(data, filename)
     safety.check_row_count(data)
     sheet = read_workbook(data)
-    plan = build_plan(sheet, actor=actor, target=target)
+    return _build(sheet, actor=actor, target=target, options=options)
+
+
+def _build(sheet, *, actor: User, target: Target, options: ImportOptions | None) -> Plan:
+    """The plan, and what the rounds already hold of it (the re-import diff)."""
+    plan = build_plan(sheet, actor=actor, target=target, options=options)
     plan.diff = compare(plan, actor=actor)
     return plan
 

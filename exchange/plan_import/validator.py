@@ -4,6 +4,7 @@ Nothing is written here: the preview shows the plan, and the committer creates i
 name the row (as Excel numbers it), the column header as written in the file, and the reason.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -25,10 +26,23 @@ from exchange.plan_import.cells import (
     split_names,
 )
 from exchange.plan_import.columns import COLUMN_BY_KEY, REQUIRED_GROUPS
-from exchange.plan_import.errors import ImportRefused, RowError
+from exchange.plan_import.errors import ImportRefused, RowError, UnknownUnitError
 from exchange.plan_import.footers import IgnoredRow
+from exchange.plan_import.groups import (
+    DEFAULT_MODE,
+    MODE_DROP,
+    MODE_ONE,
+    MODE_SPLIT,
+    GroupError,
+    GroupResolver,
+    GroupUse,
+    RowGroups,
+    expand,
+)
 from exchange.plan_import.headers import IgnoredColumn
+from exchange.plan_import.options import ImportOptions
 from exchange.plan_import.reader import SheetData, SheetRow
+from exchange.plan_import.suggestions import Suggester
 from inspections.choices import DeadlineType, ProblemSource, RoundKind, RoundLevel
 from inspections.models import (
     FeedbackAspect,
@@ -184,6 +198,8 @@ class Plan:
     ignored_rows: list[IgnoredRow] = field(default_factory=list)
     # What the rounds already hold of this plan (exchange.plan_import.diff.compare).
     diff: "PlanDiff | None" = None
+    # Rows naming a group of units (groups.py): what each expands to and how (row → groups).
+    groups: dict[int, RowGroups] = field(default_factory=dict)
 
     def __post_init__(self):
         by_row: dict[int, list[str]] = {}
@@ -197,6 +213,15 @@ class Plan:
     def row_warnings(self) -> list[RowError]:
         """Every warning as (row, column, message), for the preview page and API."""
         return [w if isinstance(w, RowError) else _row_warning(w) for w in self.warnings]
+
+    def fingerprint(self) -> str:
+        """A digest of every task and assignment the plan creates: the commit refuses a plan
+        that differs from the preview the office confirmed (the unit table or a choice changed)."""
+        parts = []
+        for task in self.tasks:
+            units = ",".join(f"{u.unit.pk}{u.role}" for u in task.units)
+            parts.append(f"{task.row}|{task.code}|{task.name}|{task.region.pk}|{units}")
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     @property
     def tasks(self) -> list[PlannedTask]:
@@ -233,6 +258,8 @@ class Plan:
             ],
             "warnings": [str(w) for w in self.warnings[:50]],
             "ignored_columns": [f"{c.column}列 {c.header}" for c in self.ignored_columns],
+            # How each row's county group became tasks (kept with the batch).
+            "group_modes": {str(r): g.mode for r, g in self.groups.items() if g.modes_allowed},
         }
 
 
@@ -258,11 +285,16 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s\u3000]+", "", text).replace("(", "（").replace(")", "）")
 
 
+class UnknownUnit(ValueError):
+    """A name that is neither a unit's name, short name or alias, nor mapped by the office."""
+
+
 class UnitIndex:
     """Unit names, short names and aliases → unit. '示范市住房和城乡建设局' also answers to
-    '市住房和城乡建设局' (the city prefix that local documents leave out)."""
+    '市住房和城乡建设局' (the city prefix that local documents leave out). `mapped`: the
+    names the office resolved for this file ("使用此单位"), checked first."""
 
-    def __init__(self):
+    def __init__(self, mapped: dict[str, int] | None = None):
         self.by_name: dict[str, set[int]] = {}
         self.units: dict[int, Unit] = {}
         self.gov_by_region: dict[int, Unit] = {}
@@ -277,11 +309,23 @@ class UnitIndex:
                     self.by_name.setdefault(_norm(name), set()).add(unit.pk)
             if unit.kind == UnitKind.GOV:
                 self.gov_by_region.setdefault(unit.region_id, unit)
+        self.mapped = {_norm(name): pk for name, pk in (mapped or {}).items()}
+        unknown = [name for name, pk in (mapped or {}).items() if pk not in self.units]
+        if unknown:
+            raise ImportRefused(f"所选单位不存在或已停用（{'、'.join(unknown)}），请重新选择")
 
-    def find(self, name: str) -> Unit:
-        found = self.by_name.get(_norm(name), set())
+    def find(self, name: str, *, within: Region | None = None) -> Unit:
+        key = _norm(name)
+        if key in self.mapped:
+            return self.units[self.mapped[key]]
+        found = self.by_name.get(key, set())
         if not found:
-            raise ValueError(f"单位“{name}”不在单位表中（请核对名称，或在管理后台为单位添加别名）")
+            raise UnknownUnit(f"单位“{name}”不在单位表中")
+        if len(found) > 1 and within is not None:
+            # "市生态环境局" in a province of twenty cities: the one in the round's region.
+            found = {
+                pk for pk in found if self.units[pk].region.path.startswith(within.path)
+            } or found
         if len(found) > 1:
             raise ValueError(f"单位名称“{name}”对应多个单位，请填写全称")
         return self.units[next(iter(found))]
@@ -305,6 +349,25 @@ class RegionIndex:
             for name in names:
                 self.by_name.setdefault(_norm(name), []).append(region)
 
+    def common_ancestor(self, region_ids) -> Region | None:
+        """The lowest region (visible to the actor) above all of `region_ids`."""
+        paths = [self.regions[pk].path for pk in region_ids if pk in self.regions]
+        if not paths:
+            return None
+        common = paths[0].split("/")[:-1]
+        for path in paths[1:]:
+            parts = path.split("/")[:-1]
+            n = 0
+            while n < min(len(common), len(parts)) and common[n] == parts[n]:
+                n += 1
+            common = common[:n]
+        while common:
+            found = self.by_code.get(common[-1])
+            if found is not None:
+                return found
+            common = common[:-1]
+        return None
+
     def find(self, text: str) -> Region:
         key = _norm(text)
         if key in self.by_code:
@@ -316,14 +379,34 @@ class RegionIndex:
 
 
 class PlanBuilder:
-    def __init__(self, sheet: SheetData, *, actor: User, target: Target):
+    def __init__(
+        self,
+        sheet: SheetData,
+        *,
+        actor: User,
+        target: Target,
+        options: ImportOptions | None = None,
+    ):
         self.sheet = sheet
         self.actor = actor
         self.target = target
+        self.options = options or ImportOptions()
         self.errors: list[RowError] = []
         self.warnings: list[RowError | str] = []
-        self.units = UnitIndex()
+        self.units = UnitIndex(self.options.unit_map)
         self.regions = RegionIndex(actor)
+        self.groups = GroupResolver(
+            regions=self.regions.regions,
+            units=self.units.units,
+            find_region=self.regions.find,
+            find_unit=self.units.find,
+        )
+        self.suggester = Suggester(
+            self.units.by_name,
+            self.units.units,
+            prefer=lambda unit: unit.region_id in self.regions.regions,
+        )
+        self.row_groups: dict[int, RowGroups] = {}
         self.rounds: dict[str, PlannedRound] = {}
         self.aspects: dict[tuple[str, str], PlannedAspect] = {}
         self.problems: dict[tuple[str, str], PlannedProblem] = {}
@@ -593,6 +676,7 @@ class PlanBuilder:
             self.add_row(row)
         if not data_rows:
             raise ImportRefused("表格只有表头，没有数据行")
+        self._check_group_overrides()
         if self.errors:
             raise ImportRefused(self._error_summary(), self.errors[:MAX_ERRORS_SHOWN])
         unique_rounds = {id(r): r for r in self.rounds.values()}
@@ -609,6 +693,7 @@ class PlanBuilder:
             self.sheet.warnings + self.warnings,
             ignored_columns=self.sheet.ignored_columns,
             ignored_rows=self.sheet.ignored_rows,
+            groups=self.row_groups,
         )
 
     def _names(self, group) -> list[str]:
@@ -641,23 +726,53 @@ class PlanBuilder:
                 category = self.category_for(aspect, category_text)
         problem = self.problem_for(row, rnd, category)
         deadline = self.deadline_for(row, rnd)
-        units = self.units_for(row)
-        region = self.region_for(row, units, rnd)
-        if problem is None or deadline is None or units is None or region is None:
+        variants = self.units_for(row, rnd)
+        regions = [self.region_for(row, units, rnd, county) for county, units in variants or ()]
+        if problem is None or deadline is None or variants is None or None in regions:
             return
         lat = self.coordinate(row, "lat", 90)
         lng = self.coordinate(row, "lng", 180)
         point = self.cell(row, "point")
         address = self.cell(row, "address")
         township = self.cell(row, "township")
-        name = point or address or _titled(problem.title, township)
+        base_name = point or address or _titled(problem.title, township)
         if township and not address.startswith(township):
             # Task has no township field: the 乡镇（街道） column opens the location text.
             address = (township + address)[: MAX_LEN["address"]]
-        code = self.cell(row, "task_code")
-        code_given = bool(code)
+        base_code = self.cell(row, "task_code")
         if len(self.errors) > before:
             return
+        for n, ((county, units), region) in enumerate(zip(variants, regions, strict=True), 1):
+            name, code = base_name, base_code
+            if county is not None and len(variants) > 1:
+                # One task per county of a group: "<point>（东城区）", "<code>-1" …
+                suffix = f"（{county.name}）"
+                name = base_name[: MAX_LEN["point"] - len(suffix)] + suffix
+                if base_code:
+                    code = f"{base_code}-{n}"[: MAX_LEN["task_code"]]
+            is_point = county is not None or bool(point or lat is not None or address)
+            added = self._add_task(
+                row,
+                rnd,
+                problem,
+                name=name,
+                code=code,
+                point=point,
+                units=units,
+                region=region,
+                deadline=deadline,
+                address=address,
+                lat=lat,
+                lng=lng,
+                is_point=is_point,
+                site_type=SiteType.OTHER if is_point else SiteType.INSTITUTIONAL,
+                deadline_stage=_text(row.values.get("deadline_stage")),
+                code_given=bool(base_code),
+            )
+            if not added:
+                return
+
+    def _add_task(self, row, rnd, problem, *, name, code, point, units, **fields) -> bool:
         name_key = (id(problem), _norm(name))
         if name_key in self.task_names:
             self.error(
@@ -665,7 +780,7 @@ class PlanBuilder:
                 "point" if point else "problem",
                 f"重复的问题/点位“{name[:40]}”（与第{self.task_names[name_key]}行相同）",
             )
-            return
+            return False
         if not code:
             code = self._next_task_code(rnd, problem)
         elif (rnd.key, code) in self.task_codes:
@@ -674,7 +789,7 @@ class PlanBuilder:
                 "task_code",
                 f"点位编号“{code}”重复（与第{self.task_codes[(rnd.key, code)]}行相同）",
             )
-            return
+            return False
         self.task_names[name_key] = row.number
         self.task_codes[(rnd.key, code)] = row.number
         person_name = self.cell(row, "person")
@@ -685,27 +800,19 @@ class PlanBuilder:
                 self.warnings.append(
                     f"第{row.number}行：责任人“{person_name}”不在{lead.unit}的人员表中，已忽略"
                 )
-        is_point = bool(point or lat is not None or address)
         problem.tasks.append(
             PlannedTask(
                 row=row.number,
                 code=code,
                 name=name,
-                region=region,
                 units=units,
-                deadline=deadline,
                 goal=self.cell(row, "goal"),
                 measures=self.cell(row, "measures"),
-                address=address,
                 water_body=self.cell(row, "water_body"),
-                lat=lat,
-                lng=lng,
-                is_point=is_point,
-                site_type=SiteType.OTHER if is_point else SiteType.INSTITUTIONAL,
-                deadline_stage=_text(row.values.get("deadline_stage")),
-                code_given=code_given,
+                **fields,
             )
         )
+        return True
 
     def _round_task_codes(self, rnd: PlannedRound) -> set[str]:
         if rnd.existing is None:
@@ -851,7 +958,11 @@ class PlanBuilder:
             return None
         return deadline
 
-    def units_for(self, row: SheetRow) -> list[PlannedUnit] | None:
+    def units_for(
+        self, row: SheetRow, rnd: PlannedRound
+    ) -> list[tuple[Region | None, list[PlannedUnit]]] | None:
+        """The row's units, one list per task the row becomes: one task, or one per county
+        when a group ("各县（市、区）人民政府") is split (groups.py). None after an error."""
         names = UnitNames()
         lead_cell = self.cell(row, "lead")
         if lead_cell:
@@ -875,8 +986,9 @@ class PlanBuilder:
         coop = tuple(n for n in coop_names if not _SECTOR.search(n))
         territorial = tuple(split_names(self.cell(row, "territorial")))
         names = UnitNames(names.lead, names.coop + coop, names.territorial + territorial)
-        result: list[PlannedUnit] = []
-        seen: set[tuple[int, str]] = set()
+        county = self._row_county(row)
+        base: list[tuple[Unit, str]] = []
+        uses: list[GroupUse] = []
         ok = True
         for role, group, key in (
             (AssignmentRole.LEAD, names.lead, "lead" if lead_cell else "packed"),
@@ -890,16 +1002,108 @@ class PlanBuilder:
         ):
             for name in group:
                 try:
-                    unit = self.units.find(name)
+                    base.append((self.units.find(name, within=rnd.region), role))
+                    continue
+                except UnknownUnit:
+                    pass
                 except ValueError as exc:
                     self.error(row.number, key, str(exc))
                     ok = False
                     continue
-                if (unit.pk, role) not in seen:
-                    seen.add((unit.pk, role))
-                    result.append(PlannedUnit(unit, role))
+                try:
+                    use = self.groups.resolve(
+                        name, role=role, round_region=rnd.region, county=county
+                    )
+                except GroupError as exc:
+                    self.error(row.number, key, str(exc))
+                    ok = False
+                    continue
+                if use is None:
+                    self.unknown_unit(row.number, key, name)
+                    ok = False
+                else:
+                    uses.append(use)
         if not ok:
             return None
+        groups = self._row_groups(row, uses, base)
+        variants = []
+        for variant_county, pairs in expand(base, groups):
+            units = self._finish_units(row, pairs, groups)
+            if units is None:
+                return None
+            variants.append((variant_county, units))
+        return variants
+
+    def unknown_unit(self, row: int, key: str, name: str) -> None:
+        suggestions = tuple(self.suggester.suggest(name))
+        guess = f"是否为：{'、'.join(str(s.unit) for s in suggestions)}？" if suggestions else ""
+        header = self.sheet.headers.get(key) or (
+            COLUMN_BY_KEY[key].header if key in COLUMN_BY_KEY else key
+        )
+        self.errors.append(
+            UnknownUnitError(
+                row,
+                header,
+                f"单位“{name}”不在单位表中。{guess}"
+                "（可在导入页面选择“使用此单位”、创建别名或新建单位）",
+                name=name,
+                suggestions=suggestions,
+            )
+        )
+
+    def _row_county(self, row: SheetRow) -> Region | None:
+        county_text = self.cell(row, "county")
+        if not county_text:
+            return None
+        try:
+            return self.regions.find(county_text)
+        except ValueError:
+            return None  # region_for reports it
+
+    def _row_groups(self, row: SheetRow, uses: list[GroupUse], base) -> RowGroups | None:
+        """Record the row's groups, the mode chosen for them and the modes it may take."""
+        if not uses:
+            return None
+        others = bool(base) or any(u.members for u in uses if not u.territorial)
+        groups = RowGroups(row.number, uses)
+        if not groups.territorial:
+            groups.modes_allowed = ()
+        elif others:
+            groups.modes_allowed = (MODE_SPLIT, MODE_ONE, MODE_DROP)
+        mode = self.options.mode_for(row.number)
+        if groups.modes_allowed and mode not in groups.modes_allowed:
+            phrases = "、".join(f"“{u.phrase}”" for u in groups.territorial)
+            if row.number in self.options.group_overrides:
+                self.error(row.number, "", f"除{phrases}外没有其他责任单位，不能选择不纳入该单位组")
+            else:
+                self.warnings.append(
+                    f"第{row.number}行：除{phrases}外没有其他责任单位，按默认方式逐县区拆分"
+                )
+            mode = DEFAULT_MODE
+        groups.mode = mode
+        for use in uses:
+            for note in use.notes:
+                self.warnings.append(f"第{row.number}行：{note}")
+            if not use.members:
+                self.warnings.append(
+                    f"第{row.number}行：“{use.phrase}”未列明具体单位，已从该行的责任单位中去除"
+                )
+        self.row_groups[row.number] = groups
+        return groups
+
+    def _check_group_overrides(self) -> None:
+        for row in sorted(self.options.group_overrides):
+            groups = self.row_groups.get(row)
+            if groups is None or not groups.modes_allowed:
+                self.error(row, "", "该行没有县区单位组，不能选择单位组处理方式")
+
+    def _finish_units(self, row: SheetRow, pairs, groups: RowGroups | None):
+        result: list[PlannedUnit] = []
+        seen: set[tuple[int, str]] = set()
+        for unit, role in pairs:
+            if (unit.pk, role) not in seen:
+                seen.add((unit.pk, role))
+                result.append(PlannedUnit(unit, role))
         if not any(u.role == AssignmentRole.LEAD for u in result):
             territorial_units = [u for u in result if u.role == AssignmentRole.TERRITORIAL]
             if territorial_units:
@@ -913,10 +1117,16 @@ class PlanBuilder:
                     except ValueError:
                         gov = None
                 if gov is None:
+                    dropped = groups.dropped if groups else []
+                    why = (
+                        f"（“{'、'.join(u.phrase for u in dropped)}”未列明具体单位）"
+                        if dropped
+                        else ""
+                    )
                     self.error(
                         row.number,
                         "lead" if "lead" in self.sheet.headers else "packed",
-                        "缺少牵头单位",
+                        f"缺少牵头单位{why}",
                     )
                     return None
                 # Point ledgers (variant 3) name no unit: the county government answers.
@@ -926,16 +1136,31 @@ class PlanBuilder:
         lead_ids = {u.unit.pk for u in result if u.role == AssignmentRole.LEAD}
         return [u for u in result if not (u.role == AssignmentRole.COOP and u.unit.pk in lead_ids)]
 
-    def region_for(self, row: SheetRow, units, rnd: PlannedRound) -> Region | None:
-        county = self.cell(row, "county")
-        if county:
+    def region_for(
+        self, row: SheetRow, units, rnd: PlannedRound, county: Region | None = None
+    ) -> Region | None:
+        text = self.cell(row, "county")
+        if text:
             try:
-                return self.regions.find(county)
+                return self.regions.find(text)
             except ValueError as exc:
                 self.error(row.number, "county", str(exc))
                 return None
+        if county is not None and county.pk in self.regions.regions:
+            return county
         if units:
             territorial = [u for u in units if u.role == AssignmentRole.TERRITORIAL]
+            # A task shared by several counties' governments (all five of the city, or the
+            # territorial units of a group) lies in their common region, not the first one.
+            local = {
+                u.unit.region_id
+                for u in (territorial or units)
+                if u.unit.kind in (UnitKind.GOV, UnitKind.PARTY)
+            }
+            if len(local) > 1:
+                common = self.regions.common_ancestor(local)
+                if common is not None:
+                    return common
             for planned in territorial + units:
                 if planned.unit.region_id in self.regions.regions:
                     return self.regions.regions[planned.unit.region_id]
@@ -978,6 +1203,8 @@ def _keep_point_texts_on_points(problem: PlannedProblem) -> None:
         setattr(problem, attr, texts.pop() if len(texts) == 1 else "")
 
 
-def build_plan(sheet: SheetData, *, actor: User, target: Target) -> Plan:
+def build_plan(
+    sheet: SheetData, *, actor: User, target: Target, options: ImportOptions | None = None
+) -> Plan:
     """Validate every row; raise ImportRefused listing all errors, or return the plan."""
-    return PlanBuilder(sheet, actor=actor, target=target).build()
+    return PlanBuilder(sheet, actor=actor, target=target, options=options).build()

@@ -78,8 +78,8 @@ class ImportApi:
       batch `id`; GET /api/v1/imports/{id}/ gives `status` and `progress`.
     """
 
-    UPDATE_FIELDS = {"action": "update"}
-    GROUP_MODES = {"split": "split", "together": "together", "omit": "omit"}
+    UPDATE_FIELDS = {"mode": "update"}
+    GROUP_MODES = {"split": "split", "together": "one", "omit": "drop"}
 
     def __init__(self, client):
         self.client = client
@@ -173,12 +173,15 @@ class ImportApi:
 
     @staticmethod
     def expansions(body: dict) -> list[tuple[int, str, set[str]]]:
-        groups = body.get("group_expansions") or body.get("expansions") or []
-        return [(g["row"], g.get("text") or g.get("phrase"), set(g["units"])) for g in groups]
+        return [
+            (row["row"], use["phrase"], set(use["members"]))
+            for row in body.get("groups") or []
+            for use in row["groups"]
+        ]
 
     @staticmethod
     def diff(body: dict) -> dict[str, int]:
-        diff = body.get("diff") or {}
+        diff = ((body.get("diff") or {}).get("counts") or {}).get("tasks") or {}
         return {
             k: len(v) if isinstance(v, list) else int(v)
             for k, v in diff.items()

@@ -416,6 +416,7 @@ def test_the_comparison_reads_the_round_in_a_fixed_number_of_queries(plan_units,
             "plan.xlsx",
             actor=plan_units.office,
             target=Target("existing", round=plan_units.round),
+            options=None,
         )
         with CaptureQueriesContext(connection) as captured:
             compare(plan, actor=plan_units.office)

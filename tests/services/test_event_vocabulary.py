@@ -322,6 +322,14 @@ def _change(verb: EventVerb, w, flow) -> Callable[[], object]:
         case EventVerb.PETITION_STATUS:
             petition = _petition(w)
             return lambda: _petition_update(w, petition, status=PetitionStatus.HANDLING)
+        case EventVerb.UNIT_ALIAS:
+            return lambda: inspection_services.unit_alias_add(
+                actor=office, unit=w.housing, alias="市建设局"
+            )
+        case EventVerb.UNIT_CREATE:
+            return lambda: inspection_services.unit_create(
+                actor=office, name="示范市应急管理局", kind="DEPT", region=w.city
+            )
     raise AssertionError(f"no change writes {verb!r}: add one here")
 
 

@@ -5,7 +5,6 @@ the county government answering for its own part."""
 from tests.excel.corpus.expect import (
     COUNTIES,
     COUNTY_REGIONS,
-    GROUPS,
     CorpusPlan,
     Expected,
     TaskExpect,
@@ -67,7 +66,6 @@ PLAN = CorpusPlan(
     kind="PROV_ROUTINE",
     level="PROVINCIAL",
     build=build,
-    needs=(GROUPS,),
     commit=True,
     expected=Expected(
         headline="3项",

@@ -5,7 +5,6 @@ as territorial unit (no list: every county, with a warning)."""
 from tests.excel.corpus.expect import (
     COUNTIES,
     COUNTY_REGIONS,
-    GROUPS,
     CorpusPlan,
     Expected,
     TaskExpect,
@@ -56,7 +55,6 @@ PLAN = CorpusPlan(
     kind="PROV_ROUTINE",
     level="PROVINCIAL",
     build=build,
-    needs=(GROUPS,),
     expected=Expected(
         headline="3项",
         problems=3,

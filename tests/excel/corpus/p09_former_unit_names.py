@@ -3,7 +3,7 @@ their former names (市环保局, 市国土资源局, 市城市管理局) and "�
 management committee. The preview refuses them with a suggestion each; with the suggested
 units chosen ("使用此单位") the plan previews clean."""
 
-from tests.excel.corpus.expect import SUGGESTIONS, CorpusPlan, Expected, TaskExpect
+from tests.excel.corpus.expect import CorpusPlan, Expected, TaskExpect
 from tests.excel.corpus.sheet import PlanSheet
 
 
@@ -50,7 +50,6 @@ PLAN = CorpusPlan(
     kind="CENTRAL_LOOKBACK",
     level="CENTRAL",
     build=build,
-    needs=(SUGGESTIONS,),
     expected=Expected(
         errors=(
             (3, "牵头单位", "市生态环境局"),

@@ -2,7 +2,7 @@
 counties, each point with its own 整改措施 (the problem has none of its own), the office's
 是否涉及信访 column not imported."""
 
-from tests.excel.corpus.expect import HEADERS, CorpusPlan, Expected, TaskExpect
+from tests.excel.corpus.expect import CorpusPlan, Expected, TaskExpect
 from tests.excel.corpus.sheet import PlanSheet
 
 HEADER = (
@@ -101,7 +101,6 @@ PLAN = CorpusPlan(
     kind="CENTRAL_ROUTINE",
     level="CENTRAL",
     build=build,
-    needs=(HEADERS,),
     commit=True,
     expected=Expected(
         headline="1项",

@@ -1,7 +1,7 @@
 """整改任务清单 where one task's territorial units are all five county governments, written
 out one by one: the task is the whole city's (region 示范市), not the first county's."""
 
-from tests.excel.corpus.expect import COUNTIES, GROUPS, CorpusPlan, Expected, TaskExpect
+from tests.excel.corpus.expect import COUNTIES, CorpusPlan, Expected, TaskExpect
 from tests.excel.corpus.sheet import PlanSheet
 
 
@@ -49,7 +49,6 @@ PLAN = CorpusPlan(
     kind="PROV_SPECIAL",
     level="PROVINCIAL",
     build=build,
-    needs=(GROUPS,),
     expected=Expected(
         headline="3项",
         problems=3,

@@ -9,7 +9,7 @@ from io import BytesIO
 from openpyxl import load_workbook
 
 from tests.excel.corpus import p05_qingdan_merged_points as p05
-from tests.excel.corpus.expect import REIMPORT, CorpusPlan, Expected
+from tests.excel.corpus.expect import CorpusPlan, Expected
 
 
 def build() -> bytes:
@@ -35,7 +35,6 @@ PLAN = CorpusPlan(
     kind="SELF_CHECK",
     level="CITY",
     build=build,
-    needs=(REIMPORT,),
     expected=Expected(
         headline="2方面3类3项",
         problems=3,

@@ -6,9 +6,6 @@ deadline, and a "注：" line under the table."""
 from tests.excel.corpus.expect import (
     COUNTIES,
     COUNTY_REGIONS,
-    DEADLINES,
-    GROUPS,
-    HEADERS,
     CorpusPlan,
     Expected,
     TaskExpect,
@@ -78,13 +75,14 @@ PLAN = CorpusPlan(
     kind="CENTRAL_ROUTINE",
     level="CENTRAL",
     build=build,
-    needs=(HEADERS, DEADLINES, GROUPS),
     commit=True,
     expected=Expected(
         headline="2方面2类3项",
         problems=3,
         tasks=7,
-        roles={"LEAD": 7, "COOP": 12},
+        # A county group in the 牵头 column, split per county: each county's government leads
+        # its own task and is its 属地 unit too.
+        roles={"LEAD": 7, "COOP": 12, "TERRITORIAL": 5},
         warnings=((8, "市直有关部门"),),
         trailing_rows=(12,),
         expansions=((7, "各县（市、区）人民政府", COUNTIES),),
@@ -93,7 +91,11 @@ PLAN = CorpusPlan(
                 TaskExpect(
                     7,
                     region=COUNTY_REGIONS[gov],
-                    units={"LEAD": (gov,), "COOP": ("市住建局", "市生态环境局")},
+                    units={
+                        "LEAD": (gov,),
+                        "COOP": ("市住建局", "市生态环境局"),
+                        "TERRITORIAL": (gov,),
+                    },
                     deadline="2021-12-31",
                     milestones=("2020-12-31",),
                 )

@@ -3,7 +3,7 @@ one task per row with every county government as territorial unit (option a), so
 belongs to the whole city."""
 
 from tests.excel.corpus import p07_qingdan_county_groups as p07
-from tests.excel.corpus.expect import COUNTIES, GROUPS, CorpusPlan, Expected, TaskExpect
+from tests.excel.corpus.expect import COUNTIES, CorpusPlan, Expected, TaskExpect
 
 PLAN = CorpusPlan(
     key="p27",
@@ -11,7 +11,6 @@ PLAN = CorpusPlan(
     kind="PROV_ROUTINE",
     level="PROVINCIAL",
     build=p07.build,
-    needs=(GROUPS,),
     commit=True,
     expected=Expected(
         headline="3项",

@@ -342,7 +342,7 @@ class EvidenceForm(VersionedForm):
 # Reviews made outside this system and recorded by the office (closeout_record_review).
 # What the office records; 行业部门认定 is the sector department's own form (SectorReviewForm).
 RECORDED_REVIEW_LEVELS = [
-    (ReviewLevel.PROVINCIAL, "省级复核（凭省级复核文件登记）"),
+    (ReviewLevel.PROVINCIAL, "省级复核（省级环督办登记，或市级环督办凭省级复核文件登记）"),
     (ReviewLevel.CITY, ReviewLevel.CITY.label),
 ]
 
@@ -358,6 +358,19 @@ class ReviewRecordForm(forms.Form):
     actual_date = forms.DateField(label=_("验收日期"), widget=DATE_WIDGET)
     reviewers = forms.CharField(label=_("验收人员"), required=False, max_length=200)
     opinion = forms.CharField(label=_("验收意见"), widget=forms.Textarea(attrs={"rows": 3}))
+    # Required by the service when a city office records a 省级复核 (closeout_rules).
+    document_no = forms.CharField(
+        label=_("省级复核文件文号"),
+        required=False,
+        max_length=64,
+        help_text=_("市级环督办凭省级复核文件登记时必填，如“X环督办函〔2020〕12号”"),
+    )
+    document_date = forms.DateField(label=_("省级复核文件日期"), required=False, widget=DATE_WIDGET)
+    document = forms.FileField(
+        label=_("省级复核文件扫描件（PDF）"),
+        required=False,
+        help_text=_("市级环督办凭省级复核文件登记时必传；省级环督办本单位账号登记时可不传"),
+    )
 
 
 class SupervisionReplyForm(forms.Form):

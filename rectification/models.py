@@ -642,6 +642,19 @@ class CloseoutReview(models.Model):
     actual_date = models.DateField(_("实际验收日期"), null=True, blank=True)
     result = models.CharField(_("验收结论"), max_length=16, choices=ReviewResult.choices)
     opinion = models.TextField(_("验收意见"), blank=True)
+    # 省级复核 recorded by the city office on receipt of the province's document: its number,
+    # date and scan (closeout_rules.provincial_review_refusal). A provincial office recording
+    # in its own name needs none of them.
+    document_no = models.CharField(_("复核文件文号"), max_length=64, blank=True)
+    document_date = models.DateField(_("复核文件日期"), null=True, blank=True)
+    document = models.ForeignKey(
+        "Attachment",
+        verbose_name=_("复核文件"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = ClockDateTimeField(_("记录时间"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()

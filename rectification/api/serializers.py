@@ -510,6 +510,9 @@ class CloseoutReviewSerializer(serializers.ModelSerializer):
             "result",
             "result_display",
             "opinion",
+            "document_no",
+            "document_date",
+            "document",
             "created_at",
         ]
         read_only_fields = fields
@@ -594,13 +597,24 @@ class ObjectionInput(serializers.Serializer):
 class RecordReviewInput(serializers.Serializer):
     level = serializers.ChoiceField(
         choices=ReviewLevel.choices,
-        help_text="市级验收或省级复核（环督办）；行业部门认定（仅限该任务的行业主管部门单位审核人）",
+        help_text="市级验收（环督办）；省级复核（省级环督办，或市级环督办凭省级复核文件）；"
+        "行业部门认定（仅限该任务的行业主管部门单位审核人）",
     )
     result = serializers.ChoiceField(choices=ReviewResult.choices)
     opinion = serializers.CharField()
     actual_date = serializers.DateField(required=False, allow_null=True, default=None)
     reviewers = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     method = serializers.ChoiceField(choices=ReviewMethod.choices, default=ReviewMethod.BOTH)
+    # 省级复核 by a city office: the province's document (multipart/form-data for the scan).
+    document_no = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=64, help_text="省级复核文件文号"
+    )
+    document_date = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="省级复核文件日期"
+    )
+    document = serializers.FileField(
+        required=False, allow_null=True, default=None, help_text="省级复核文件扫描件（PDF）"
+    )
 
 
 class CloseInput(serializers.Serializer):

@@ -10,7 +10,7 @@ from django.db.models import F
 
 from accounts import clock, events
 from accounts.choices import Role
-from accounts.errors import InvalidInput, InvalidState, NotFound, StaleVersion
+from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
 from accounts.events import EventVerb
 from accounts.models import Unit, User
 from inspections import workdays
@@ -55,6 +55,7 @@ from rectification.services.base import (
     notify,
 )
 from rectification.services.supervision import issue_warning
+from rectification.uploads import check_upload
 
 # The five close-out standards (docs/domain.md §1.2, [S8]); an application must confirm each.
 CLOSEOUT_CHECKLIST: dict[str, str] = {
@@ -89,7 +90,7 @@ def _check_chain(app: CloseoutApplication, task: Task, *, before: str) -> None:
     move being made) or "close"."""
     sector_units = _sector_units(task)
     reviews = list(
-        CloseoutReview.objects.filter(application=app).select_related("unit").order_by("id")
+        CloseoutReview.objects.filter(application=app).select_related("unit__region").order_by("id")
     )
     missing = closeout_rules.missing_steps(
         task.round, sector_units, reviews, skip_city=before == "accept"
@@ -580,6 +581,29 @@ def notice_objection_record(
     return notice
 
 
+def _check_provincial_document(
+    document_no: str, document_date: date | None, document
+) -> EvidenceFile:
+    """The province's document a city office records a 省级复核 on: number, date, PDF scan."""
+    rule = "市级环督办凭省级复核文件登记省级复核"
+    if not document_no.strip():
+        raise InvalidInput(
+            f"请填写省级复核文件文号（如“X环督办函〔2020〕12号”）：{rule}", field="document_no"
+        )
+    if document_date is None:
+        raise InvalidInput(f"请填写省级复核文件日期：{rule}", field="document_date")
+    if document_date > clock.today():
+        raise InvalidInput("省级复核文件日期不能晚于今天", field="document_date")
+    if document is None:
+        raise InvalidInput(f"请上传省级复核文件扫描件（PDF）：{rule}", field="document")
+    if not isinstance(document, EvidenceFile):
+        document = EvidenceFile(document, AttachmentKind.NOTICE)
+    info = check_upload(document.file)
+    if info.extension != ".pdf":
+        raise InvalidInput("省级复核文件扫描件须为PDF文件", field="document")
+    return EvidenceFile(document.file, AttachmentKind.NOTICE, f"省级复核文件 {document_no.strip()}")
+
+
 @transaction.atomic
 def closeout_record_review(
     *,
@@ -591,12 +615,26 @@ def closeout_record_review(
     actual_date: date | None = None,
     reviewers: str = "",
     method: str = ReviewMethod.BOTH,
+    document_no: str = "",
+    document_date: date | None = None,
+    document=None,
 ) -> CloseoutReview:
-    """Record an acceptance step without a move: the office records 市级验收 or 省级复核 (on
-    receipt of the province's document); 行业部门认定 is recorded by a head of the sector unit
-    assigned to the task, on its own account (the office cannot record it for them)."""
+    """Record an acceptance step without a move: the office records 市级验收; 省级复核 is
+    recorded by a provincial office in its own name, or by the city office on receipt of the
+    province's document (document_no, document_date and document, a PDF scan, required);
+    行业部门认定 is recorded by a head of the sector unit assigned to the task, on its own
+    account (the office cannot record it for them)."""
     app, task = _load_application(application, actor)
     move = MOVES["sector_review" if level == ReviewLevel.SECTOR else "review"]
+    actor_unit = None
+    if level == ReviewLevel.PROVINCIAL:
+        # Before the role check: a unit's account is told the 省级复核 rule, not only that
+        # the move is the office's.
+        if actor.unit_id:
+            actor_unit = Unit.objects.select_related("region").get(pk=actor.unit_id)
+        refused = closeout_rules.provincial_review_refusal(actor_unit)
+        if refused:
+            raise NotAllowed(refused)
     _check_actor(actor, task, move, application=app)
     if app.status not in (CloseoutStatus.SELF_CHECKED, CloseoutStatus.ACCEPTED):
         raise InvalidState("只能为验收中或公示中的申请登记验收意见")
@@ -608,6 +646,15 @@ def closeout_record_review(
         raise InvalidInput("请选择验收方式", field="method")
     if not opinion or not opinion.strip():
         raise InvalidInput("请填写验收意见", field="opinion")
+    scan = None
+    document_no = (document_no or "").strip()
+    if level != ReviewLevel.PROVINCIAL:
+        document_no, document_date = "", None
+    elif closeout_rules.provincial_needs_document(actor_unit):
+        scan = _check_provincial_document(document_no, document_date, document)
+    if len(document_no) > 64:
+        raise InvalidInput("省级复核文件文号不能超过64个字符", field="document_no")
+    saved = _save_evidence(task=task, actor=actor, files=[scan], closeout=app) if scan else []
     review = CloseoutReview.objects.create(
         application=app,
         level=level,
@@ -618,14 +665,19 @@ def closeout_record_review(
         actual_date=actual_date or clock.today(),
         result=result,
         opinion=opinion.strip(),
+        document_no=document_no,
+        document_date=document_date,
+        document=saved[0] if saved else None,
     )
+    label = closeout_rules.review_level_label(level, None)
+    basis = f"（依据 {document_no}）" if document_no else ""
     events.record(
         Event,
         task=task,
         target=review,
         verb=EventVerb.REVIEW,
         actor=actor,
-        note=f"{review.get_level_display()}：{review.get_result_display()} {opinion}",
+        note=f"{label}：{review.get_result_display()}{basis} {opinion}"[:500],
     )
     return review
 

@@ -50,7 +50,7 @@ def _decision_context(app: CloseoutApplication, heading: str) -> dict:
     ]
     reviews = list(
         CloseoutReview.objects.filter(application=app)
-        .select_related("unit", "reviewer")
+        .select_related("unit__region", "reviewer", "document")
         .order_by("id")
     )
     lead_unit = task.lead_unit
@@ -160,7 +160,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     to_review = list(
         base.filter(status=CloseoutStatus.SELF_CHECKED)
         .prefetch_related(
-            Prefetch("reviews", queryset=CloseoutReview.objects.select_related("unit")),
+            Prefetch("reviews", queryset=CloseoutReview.objects.select_related("unit__region")),
             Prefetch(
                 "task__assignments",
                 queryset=Assignment.objects.filter(role=AssignmentRole.SECTOR).select_related(
@@ -335,6 +335,9 @@ def closeout_review(request: HttpRequest, pk: int) -> HttpResponse:
             "opinion": d["opinion"],
             "actual_date": d["actual_date"],
             "reviewers": d["reviewers"],
+            "document_no": d["document_no"],
+            "document_date": d["document_date"],
+            "document": d["document"],
         },
         lambda review: f"已登记{review.get_level_display()}意见：{review.get_result_display()}",
         initial={"actual_date": clock.today()},

@@ -507,7 +507,9 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .prefetch_related(
                 Prefetch(
                     "reviews",
-                    queryset=CloseoutReview.objects.select_related("unit").order_by("created_at"),
+                    queryset=CloseoutReview.objects.select_related(
+                        "unit__region", "document"
+                    ).order_by("created_at"),
                 )
             )
             .order_by("-applied_at", "-id")

@@ -39,7 +39,13 @@ from rectification.models import (
 )
 from rectification.services import CLOSEOUT_CHECKLIST, UnitRole
 from rectification.services.base import period_for
-from tests.factories import ProblemFactory, RoundFactory, TaskFactory, UnitFactory, UserFactory
+from tests.factories import (
+    ProblemFactory,
+    RoundFactory,
+    TaskFactory,
+    UnitFactory,
+    UserFactory,
+)
 from tests.services.factories_extra import (
     MilestoneFactory,
     PetitionFactory,
@@ -488,8 +494,10 @@ def move_call(verb: str, task, actor, before_after, world):
     if verb == "review":
         if app is None:
             raise NoApplication
+        # The move itself (市级验收 recorded without a move); who may record a 省级复核 is
+        # narrower and has its own tests (tests/services/test_provincial_review.py).
         return services.closeout_record_review(
-            application=app, actor=actor, level="PROVINCIAL", result="PASS", opinion="合格"
+            application=app, actor=actor, level="CITY", result="PASS", opinion="合格"
         )
     if verb == "sector_review":
         if app is None:

@@ -580,10 +580,22 @@ class ReturnInput(serializers.Serializer):
 
 
 class ObjectionInput(serializers.Serializer):
-    channel = serializers.ChoiceField(
-        choices=ObjectionChannel.choices, help_text="异议来源：来电、来信、来访或其他"
+    public_objection = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="网上异议的 id（公示页面提交、待核查）：来源、日期和内容取自该异议",
     )
-    content = serializers.CharField(help_text="异议内容")
+    channel = serializers.ChoiceField(
+        choices=ObjectionChannel.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="异议来源：来电、来信、来访或其他（登记网上异议时不填）",
+    )
+    content = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="异议内容（登记网上异议时不填）"
+    )
     upheld = serializers.BooleanField(help_text="核查结论：true=异议成立（退回申请），false=不成立")
     handling = serializers.CharField(help_text="核查处理意见")
     received_on = serializers.DateField(

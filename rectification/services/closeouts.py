@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from accounts import clock, events
 from accounts.choices import Role
@@ -24,6 +25,7 @@ from rectification.choices import (
     NoticeResult,
     NotificationKind,
     ObjectionChannel,
+    PublicObjectionStatus,
     ReviewLevel,
     ReviewMethod,
     ReviewResult,
@@ -39,6 +41,7 @@ from rectification.models import (
     Event,
     LookBackCheck,
     PublicNotice,
+    PublicObjection,
     Task,
     Warning,
 )
@@ -54,6 +57,7 @@ from rectification.services.base import (
     _unit_users,
     notify,
 )
+from rectification.services.objections import pending_objections
 from rectification.services.supervision import issue_warning
 from rectification.uploads import check_upload
 
@@ -512,12 +516,14 @@ def notice_objection_record(
     upheld: bool,
     handling: str,
     received_on: date | None = None,
+    public_objection: int | None = None,
     expected_version: int | None = None,
 ) -> PublicNotice:
     """登记公示异议: the office records an objection received during the notice (a call, a
-    letter, a visit) with the outcome of its check. An upheld objection returns the
-    application (验收退回, the objection attached) and tells the applicant unit; one found
-    groundless is counted on the notice, which runs on."""
+    letter, a visit, or one submitted on the public page: `public_objection`, whose channel,
+    date and content are taken from it) with the outcome of its check. An upheld objection
+    returns the application (验收退回, the objection attached) and tells the applicant unit;
+    one found groundless is counted on the notice, which runs on."""
     app, task = _load_application(application, actor)
     move = MOVES["notice_objection"]
     _check_actor(actor, task, move)
@@ -526,6 +532,22 @@ def notice_objection_record(
         raise InvalidState(f"该申请当前为“{app.get_status_display()}”，只能在公示期间登记异议")
     notice = PublicNotice.objects.select_for_update().get(application=app)
     today = clock.today()
+    online = None
+    if public_objection:
+        online = (
+            PublicObjection.objects.select_for_update()
+            .filter(pk=public_objection, notice=notice)
+            .first()
+        )
+        if online is None:
+            raise InvalidInput("该网上异议不属于本次公示", field="public_objection")
+        if online.status != PublicObjectionStatus.PENDING:
+            raise InvalidState("该网上异议已登记核查结果")
+        # The citizen's words; their name and phone stay with the office (the line below is
+        # also the return reason the applicant unit reads).
+        channel = ObjectionChannel.ONLINE
+        content = online.content
+        received_on = timezone.localdate(online.submitted_at)
     received_on = received_on or today
     if channel not in ObjectionChannel.values:
         raise InvalidInput("请选择异议来源（来电、来信、来访或其他）", field="channel")
@@ -546,6 +568,13 @@ def notice_objection_record(
         f"{received_on:%Y-%m-%d} {ObjectionChannel(channel).label}：{content.strip()}"
         f"（核查：{verdict}，{handling.strip()}）"
     )
+    if online is not None:
+        PublicObjection.objects.filter(pk=online.pk).update(
+            status=PublicObjectionStatus.UPHELD if upheld else PublicObjectionStatus.REJECTED,
+            handled_by=actor,
+            handled_at=clock.now(),
+            handling=handling.strip(),
+        )
     if not upheld:
         # counted here; an upheld one is counted and attached by the return below
         PublicNotice.objects.filter(pk=notice.pk).update(
@@ -707,6 +736,11 @@ def closeout_close(
         raise InvalidState(refused)
     if objections and not objection_note.strip():
         raise InvalidInput("有异议时请填写异议处理情况", field="objection_note")
+    pending = pending_objections(notice).count()
+    if pending:
+        raise InvalidState(
+            f"公示期间收到的网上异议尚有{pending}件未登记核查结果，请先登记公示异议的核查结果再销号"
+        )
     _check_chain(app, task, before="close")
     kinds = _evidence_kinds(task)
     if AttachmentKind.BEFORE not in kinds or AttachmentKind.AFTER not in kinds:

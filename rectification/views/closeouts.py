@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -13,7 +13,13 @@ from accounts import clock
 from accounts.choices import Role
 from accounts.scope import get_visible_or_404
 from rectification import closeout_rules, services
-from rectification.choices import AssignmentRole, AttachmentKind, CloseoutStatus, TaskStatus
+from rectification.choices import (
+    AssignmentRole,
+    AttachmentKind,
+    CloseoutStatus,
+    PublicObjectionStatus,
+    TaskStatus,
+)
 from rectification.forms import (
     AcceptForm,
     CloseForm,
@@ -24,7 +30,13 @@ from rectification.forms import (
     SectorReviewForm,
     SelfCheckForm,
 )
-from rectification.models import Assignment, Attachment, CloseoutApplication, CloseoutReview, Task
+from rectification.models import (
+    Assignment,
+    Attachment,
+    CloseoutApplication,
+    CloseoutReview,
+    Task,
+)
 from rectification.services import CLOSEOUT_CHECKLIST
 from rectification.views.common import form_page, require_move, require_office
 
@@ -184,6 +196,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         # 销号 is offered from the day after the notice's last day (services.notice_close_refusal)
         "publicizing": base.filter(status=CloseoutStatus.ACCEPTED)
         .select_related("notice")
+        # 网上异议 not yet checked: 销号 waits for them (services.closeout_close)
+        .annotate(
+            pending_objections=Count(
+                "notice__public_objections",
+                filter=Q(notice__public_objections__status=PublicObjectionStatus.PENDING),
+            )
+        )
         .order_by("notice__end_date", "id"),
         "today": clock.today(),
     }
@@ -285,6 +304,7 @@ def closeout_objection(request: HttpRequest, pk: int) -> HttpResponse:
             "content": d["content"],
             "upheld": d["upheld"],
             "handling": d["handling"],
+            "public_objection": d.get("public_objection"),
             "expected_version": d["version"],
         },
         lambda notice: (
@@ -293,7 +313,16 @@ def closeout_objection(request: HttpRequest, pk: int) -> HttpResponse:
             else "已登记异议（不成立），公示继续"
         ),
         initial=lambda app: {"version": app.task.version, "received_on": clock.today()},
+        form_kwargs=lambda app: {"pending": _pending_objections(request, app)},
     )
+
+
+def _pending_objections(request: HttpRequest, app: CloseoutApplication) -> list:
+    """The application's online objections not yet checked, as the user may see them."""
+    notice = getattr(app, "notice", None)
+    if notice is None:
+        return []
+    return list(services.pending_objections(notice, user=request.user))
 
 
 @login_required

@@ -242,8 +242,9 @@ def test_demo_city_january_2020(demo_city):
     # the city's 通报, and the provincial office's for its province (the same tasks)
     assert result.created == 2
     report = DispatchReport.objects.get(region__name="示范市")
-    assert DispatchReport.objects.get(region__name="示范省").figures["headline"] == (
-        report.figures["headline"]
+    assert (
+        DispatchReport.objects.get(region__name="示范省").figures["headline"]
+        == (report.figures["headline"])
     )
     f = report.figures
     h = f["headline"]

@@ -35,6 +35,8 @@ from rectification.models import (
     Extension,
     Milestone,
     ProgressReport,
+    PublicNotice,
+    PublicObjection,
     Task,
 )
 from rectification.services import CLOSEOUT_CHECKLIST, UnitRole
@@ -200,6 +202,8 @@ def oracle(label: str, row, w: Who) -> bool:
         return region_only(row.target_unit.region_id, w)
     if name in ("DispatchReport", "DailyTally", "TallyTrend"):
         return region_only(row.region_id, w)
+    if name == "PublicObjection":  # a citizen's name and phone: offices and leaders only
+        return region_only(row.notice.application.task.region_id, w)
     if name == "AccountabilityRecord":
         if w.kind == "unit":
             return row.task is not None and task_reaches(row.task, w)
@@ -273,6 +277,12 @@ def filled(world, flow, before_after):
         target_id=held.pk,
         verb="create",
         created_at=Event.objects.values_list("created_at", flat=True).first(),
+    )
+    PublicObjection.objects.create(
+        notice=PublicNotice.objects.get(application__task=world.task),
+        phone="13900000000",
+        content="排口夜间仍有污水",
+        source="x" * 64,
     )
     for region in (world.city, world.dongcheng, far_region):
         DispatchReport.objects.create(region=region, month=date(2020, 1, 1), as_of=date(2020, 2, 1))

@@ -39,6 +39,7 @@ from rectification.models import (
     Notification,
     ProgressReport,
     PublicNotice,
+    PublicObjection,
     SupervisionNotice,
     Task,
     Warning,
@@ -486,6 +487,29 @@ class PublicNoticeSerializer(serializers.ModelSerializer):
             "objection_note",
             "result",
             "concluded_at",
+        ]
+        read_only_fields = fields
+
+
+class PublicObjectionSerializer(serializers.ModelSerializer):
+    """A 网上异议 as the office sees it (never the units: accounts.scope)."""
+
+    application = serializers.IntegerField(source="notice.application_id", read_only=True)
+
+    class Meta:
+        model = PublicObjection
+        fields = [
+            "id",
+            "notice",
+            "application",
+            "name",
+            "phone",
+            "content",
+            "submitted_at",
+            "status",
+            "handled_by",
+            "handled_at",
+            "handling",
         ]
         read_only_fields = fields
 

@@ -43,6 +43,7 @@ from rectification.filtersets import (
     ExtensionFilterSet,
     NotificationFilterSet,
     ProgressReportFilterSet,
+    PublicObjectionFilterSet,
     SupervisionNoticeFilterSet,
     TaskFilterSet,
     WarningFilterSet,
@@ -55,6 +56,7 @@ from rectification.models import (
     Extension,
     Notification,
     ProgressReport,
+    PublicObjection,
     SupervisionNotice,
     Task,
     Warning,
@@ -634,6 +636,16 @@ class CloseoutReviewViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
     queryset = CloseoutReview.objects.all()
     serializer_class = s.CloseoutReviewSerializer
     filterset_class = CloseoutReviewFilterSet
+
+
+@_read_only_schema("网上公示异议", s.PublicObjectionSerializer)
+class PublicObjectionViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Objections submitted on /public/; the office records its check through
+    closeouts/{id}/objection/ with `public_objection`."""
+
+    queryset = PublicObjection.objects.select_related("notice")
+    serializer_class = s.PublicObjectionSerializer
+    filterset_class = PublicObjectionFilterSet
 
 
 @_read_only_schema("预警", s.WarningSerializer)

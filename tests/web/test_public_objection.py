@@ -275,6 +275,14 @@ def test_an_upheld_online_objection_returns_the_application_through_the_api(worl
     objection = PublicObjection.objects.get()
     api = APIClient()
     api.force_authenticate(world.office)
+    # the office finds it pending in the API; a unit's account never sees it
+    listed = api.get("/api/v1/public-objections/", {"status": "PENDING"}).json()["results"]
+    assert [(o["id"], o["application"], o["phone"]) for o in listed] == [
+        (objection.pk, notice.application_id, CITIZEN_PHONE)
+    ]
+    unit_api = APIClient()
+    unit_api.force_authenticate(world.reporter)
+    assert unit_api.get("/api/v1/public-objections/").json()["results"] == []
     url = f"/api/v1/closeouts/{notice.application_id}/objection/"
     body = {"public_objection": objection.pk, "upheld": True, "handling": "核查属实"}
     response = api.post(url, body, format="json")

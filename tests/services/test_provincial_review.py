@@ -7,6 +7,7 @@ without the document does not complete the acceptance chain. Through the service
 and the API alike.
 """
 
+import re
 from datetime import date
 
 import pytest
@@ -216,6 +217,14 @@ def test_page_refuses_the_county_office_and_a_city_office_without_the_document(
     assert response.status_code == 302
     page = _client(world.office).get(reverse("task_detail", args=[world.task.pk])).content
     assert "依据省级复核文件 示环督办函〔2020〕12号（2020-02-10）" in page.decode()
+    # and so does the decision page of the acceptance, with the step passed in its chain
+    decide = _client(world.office).get(reverse("closeout_accept", args=[in_review.pk]))
+    html = decide.content.decode()
+    assert "依据省级复核文件 示环督办函〔2020〕12号（2020-02-10）" in html
+    review = CloseoutReview.objects.get(level="PROVINCIAL")
+    assert reverse("attachment_download", args=[review.document_id]) in html
+    chain = re.search(r'data-testid="decide-chain">.*?</ol>', html, re.S)[0]
+    assert re.search(r"省级复核（[^）]*）\s*<span class=\"badge text-bg-success\">已通过", chain)
 
 
 def test_page_provincial_office_records_without_a_document(world, in_review, provincial_office):

@@ -147,6 +147,8 @@ SCOPE: dict[str, Rule] = {
     "rectification.CloseoutApplication": Rule(via="task"),
     "rectification.CloseoutReview": Rule(via="application"),
     "rectification.PublicNotice": Rule(via="application"),
+    # A citizen's objection (name, phone): the office and leaders of the task's region only.
+    "rectification.PublicObjection": Rule(region=("notice__application__task__region",)),
     "rectification.Warning": Rule(via="task"),
     "rectification.LookBackCheck": Rule(via="task"),
     "rectification.Event": Rule(via="task"),

@@ -23,6 +23,7 @@ router.register("attachments", views.AttachmentViewSet, basename="attachment")
 router.register("extensions", views.ExtensionViewSet, basename="extension")
 router.register("closeouts", views.CloseoutViewSet, basename="closeout")
 router.register("closeout-reviews", views.CloseoutReviewViewSet, basename="closeout-review")
+router.register("public-objections", views.PublicObjectionViewSet, basename="public-objection")
 router.register("warnings", views.WarningViewSet, basename="warning")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register(

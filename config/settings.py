@@ -277,6 +277,12 @@ NOTICE_MIN_WORKING_DAYS = env_int("NOTICE_MIN_WORKING_DAYS", 5)
 # The objection phone printed on a notice, prefilled in the accept form; unset: the office
 # unit's own phone (Unit.phone).
 NOTICE_OBJECTION_PHONE = env_str("NOTICE_OBJECTION_PHONE", "")
+# The objection form on /public/ (services.objections): a citizen may submit an objection to a
+# task in its notice period; at most PER_SOURCE_HOUR from one address in an hour and
+# PER_NOTICE_DAY on one notice in a day (no captcha).
+PUBLIC_OBJECTION_FORM = env_bool("PUBLIC_OBJECTION_FORM", True)
+PUBLIC_OBJECTION_PER_SOURCE_HOUR = env_int("PUBLIC_OBJECTION_PER_SOURCE_HOUR", 3)
+PUBLIC_OBJECTION_PER_NOTICE_DAY = env_int("PUBLIC_OBJECTION_PER_NOTICE_DAY", 20)
 # A 督办函 / 挂牌督办 without a typed reply deadline must be answered in writing within this
 # many working days of its issue (限N个工作日书面回复).
 SUPERVISION_REPLY_WORKING_DAYS = env_int("SUPERVISION_REPLY_WORKING_DAYS", 10)

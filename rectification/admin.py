@@ -32,6 +32,7 @@ from rectification.models import (
     ProgressReport,
     ProgressReportRevision,
     PublicNotice,
+    PublicObjection,
     ReportingPeriod,
     SupervisionNotice,
     TallyDay,
@@ -317,6 +318,14 @@ class PublicNoticeAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_filter = ["result", "channel"]
     search_fields = ["application__task__code", "application__task__name"]
     list_select_related = ["application__task"]
+
+
+@admin.register(PublicObjection)
+class PublicObjectionAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    list_display = ["notice", "submitted_at", "status", "handled_by", "handled_at"]
+    list_filter = ["status"]
+    search_fields = ["notice__application__task__code", "content"]
+    list_select_related = ["notice__application__task", "handled_by"]
 
 
 @admin.register(Warning)

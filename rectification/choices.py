@@ -135,7 +135,14 @@ class ObjectionChannel(models.TextChoices):
     PHONE = "PHONE", _("来电")
     LETTER = "LETTER", _("来信")
     VISIT = "VISIT", _("来访")
+    ONLINE = "ONLINE", _("网上提交")  # the public form on /public/ (PublicObjection)
     OTHER = "OTHER", _("其他")
+
+
+class PublicObjectionStatus(models.TextChoices):
+    PENDING = "PENDING", _("待核查")
+    UPHELD = "UPHELD", _("异议成立")
+    REJECTED = "REJECTED", _("异议不成立")
 
 
 class WarningLevel(models.TextChoices):
@@ -227,6 +234,7 @@ class NotificationKind(models.TextChoices):
     CLOSEOUT_APPLIED = "closeout_applied", _("销号申请待自验")
     CLOSEOUT_SELF_CHECKED = "closeout_self_checked", _("销号申请待验收")
     CLOSEOUT_RETURNED = "closeout_returned", _("销号申请被退回")
+    PUBLIC_OBJECTION = "public_objection", _("公示收到网上异议")
     CLOSED = "closed", _("任务已销号")
     REOPENED = "reopened", _("任务重启整改")
     EXTENSION_REQUEST = "extension_request", _("延期申请待审批")

@@ -77,7 +77,7 @@ def acceptance_chain(round_, sector_units: Iterable) -> list[Step]:
     if round_.requires_sector_review:
         steps += [Step(ReviewLevel.SECTOR, SECTOR_STEP, u.display_name, u.pk) for u in sector_units]
     if round_.requires_provincial_review:
-        steps.append(Step(ReviewLevel.PROVINCIAL, PROVINCIAL_STEP, "环督办凭省级复核文件登记"))
+        steps.append(Step(ReviewLevel.PROVINCIAL, PROVINCIAL_STEP, PROVINCIAL_WHO))
     steps.append(Step(ReviewLevel.CITY, CITY_STEP, "环督办"))
     return steps
 
@@ -89,13 +89,54 @@ def chain_text(steps: list[Step]) -> str:
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# 省级复核: who may record it (docs/domain.md §1.2: provincial rounds are reviewed by the province)
+
+PROVINCIAL_WHO = "省级环督办登记，或市级环督办凭省级复核文件登记"
+PROVINCIAL_RULE = (
+    "省级复核须由省级环督办本单位账号登记，或由市级环督办凭省级复核文件（文号、日期、扫描件）登记"
+)
+
+
+def provincial_review_refusal(unit) -> str | None:
+    """Why an account of `unit` (region loaded) may not record a 省级复核; None if it may.
+
+    A provincial office (a 环督办 whose region is the province) records it in its own name; a
+    city office records it on receipt of the province's document (provincial_needs_document).
+    A county office, a unit or an account without a unit may not."""
+    if unit is None or unit.kind != UnitKind.COORD_OFFICE:
+        return f"{PROVINCIAL_RULE}：本单位不能登记省级复核"
+    if unit.region.level in (RegionLevel.PROVINCE, RegionLevel.CITY):
+        return None
+    return f"{PROVINCIAL_RULE}：县级环督办不能登记省级复核"
+
+
+def provincial_needs_document(unit) -> bool:
+    """Whether a 省级复核 recorded by `unit` needs the province's document (the city office)."""
+    return unit.region.level != RegionLevel.PROVINCE
+
+
+def provincial_review_valid(review) -> bool:
+    """Whether a recorded 省级复核 counts: by a provincial office, or by a city office with the
+    province's document number, date and scan (review.unit and its region loaded)."""
+    unit = review.unit
+    if unit is None or provincial_review_refusal(unit) is not None:
+        return False
+    if not provincial_needs_document(unit):
+        return True
+    return (
+        bool(review.document_no) and review.document_date is not None and bool(review.document_id)
+    )
+
+
 def _recorded_by_right_unit(review, step: Step) -> bool:
     if review.level != step.level:
         return False
     if step.level == ReviewLevel.SECTOR:
         return review.unit_id == step.unit_id
-    # 市级验收 and 省级复核 are recorded by an office (the city office on receipt of the
-    # province's document, or a provincial office's own account).
+    if step.level == ReviewLevel.PROVINCIAL:
+        return provincial_review_valid(review)
+    # 市级验收 is recorded by an office.
     return review.unit is not None and review.unit.kind == UnitKind.COORD_OFFICE
 
 
@@ -209,7 +250,7 @@ def next_step(
         for step in missing_steps(task.round, sector_units, reviews, skip_city=True):
             if step.level == ReviewLevel.SECTOR:
                 return f"待 {step.who} 单位审核人 {SECTOR_STEP}"
-            return f"待 {office_name} 登记{PROVINCIAL_STEP}意见"
+            return f"待 省级环督办 登记{PROVINCIAL_STEP}意见（或 {office_name} 凭省级复核文件登记）"
         return f"待 {office_name} {CITY_STEP}"
     if status == TaskStatus.PUBLICIZING:
         notice = getattr(open_app, "notice", None)

@@ -560,6 +560,7 @@ class PublicEntry:
     notice_end: date
     closed_on: date | None
     contact_phone: str
+    notice_id: int | None = None
 
     @property
     def is_closed(self) -> bool:
@@ -632,4 +633,5 @@ def public_entry(app: CloseoutApplication) -> PublicEntry:
         notice_end=app.notice.end_date,
         closed_on=closed_on if app.status == CloseoutStatus.APPROVED else None,
         contact_phone=app.notice.contact_phone,
+        notice_id=app.notice.pk,
     )

@@ -22,6 +22,7 @@ from rectification.choices import (
     AttachmentKind,
     CloseoutStatus,
     ExtensionStatus,
+    PublicObjectionStatus,
     ReviewLevel,
     ReviewResult,
     ScheduleStatus,
@@ -39,6 +40,7 @@ from rectification.models import (
     Extension,
     Notification,
     ProgressReport,
+    PublicObjection,
     SupervisionNotice,
     Task,
     Warning,
@@ -188,6 +190,19 @@ class CloseoutFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = CloseoutApplication
+        fields: list[str] = []
+
+
+class PublicObjectionFilterSet(django_filters.FilterSet):
+    notice = IdFilter(field_name="notice_id", label=_("公示"))
+    application = IdFilter(field_name="notice__application_id", label=_("销号申请"))
+    task = IdFilter(field_name="notice__application__task_id", label=_("任务"))
+    status = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=PublicObjectionStatus.choices, label=_("核查状态")
+    )
+
+    class Meta:
+        model = PublicObjection
         fields: list[str] = []
 
 

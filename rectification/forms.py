@@ -2,6 +2,7 @@
 whose InvalidInput errors the views attach back onto these forms."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import clock
@@ -192,9 +193,23 @@ class ReturnForm(VersionedForm):
 
 
 class ObjectionForm(VersionedForm):
-    channel = forms.ChoiceField(label=_("异议来源"), choices=ObjectionChannel.choices)
-    received_on = forms.DateField(label=_("收到日期"), widget=DATE_WIDGET)
-    content = forms.CharField(label=_("异议内容"), widget=forms.Textarea(attrs={"rows": 3}))
+    # An objection submitted on /public/ and still pending (services.pending_objections): its
+    # channel, date and content are taken from it; the fields below are then left empty.
+    public_objection = forms.TypedChoiceField(
+        label=_("网上异议（待核查）"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
+    # Not required here: the service asks for them unless a 网上异议 is chosen.
+    channel = forms.ChoiceField(
+        label=_("异议来源"), choices=ObjectionChannel.choices, required=False
+    )
+    received_on = forms.DateField(label=_("收到日期"), widget=DATE_WIDGET, required=False)
+    content = forms.CharField(
+        label=_("异议内容"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     upheld = forms.TypedChoiceField(
         label=_("核查结论"),
         choices=[("", "——请选择——"), ("1", _("异议成立（退回申请）")), ("0", _("异议不成立"))],
@@ -202,6 +217,36 @@ class ObjectionForm(VersionedForm):
         empty_value=None,
     )
     handling = forms.CharField(label=_("核查处理意见"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, pending=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["public_objection"]
+        if not pending:
+            del self.fields["public_objection"]
+            return
+        field.choices = [("", "（登记电话、来信、来访等其他途径收到的异议）")] + [
+            (
+                o.pk,
+                f"{timezone.localtime(o.submitted_at):%Y-%m-%d %H:%M} "
+                f"{o.name or '匿名'} {o.phone}：{o.content}",
+            )
+            for o in pending
+        ]
+
+
+class PublicObjectionForm(forms.Form):
+    """The public's objection form on /public/ (services.public_objection_submit checks it)."""
+
+    # Not required here: the service asks for phone and text, in its own words.
+    name = forms.CharField(label=_("姓名（选填）"), required=False, max_length=32)
+    phone = forms.CharField(label=_("联系电话"), required=False, max_length=32)
+    content = forms.CharField(
+        label=_("异议内容"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("请写明发现的问题、地点和时间；您的姓名和电话仅用于核查，不会公开"),
+    )
 
 
 class CloseForm(VersionedForm):
@@ -342,7 +387,7 @@ class EvidenceForm(VersionedForm):
 # Reviews made outside this system and recorded by the office (closeout_record_review).
 # What the office records; 行业部门认定 is the sector department's own form (SectorReviewForm).
 RECORDED_REVIEW_LEVELS = [
-    (ReviewLevel.PROVINCIAL, "省级复核（凭省级复核文件登记）"),
+    (ReviewLevel.PROVINCIAL, "省级复核（省级环督办登记，或市级环督办凭省级复核文件登记）"),
     (ReviewLevel.CITY, ReviewLevel.CITY.label),
 ]
 
@@ -358,6 +403,19 @@ class ReviewRecordForm(forms.Form):
     actual_date = forms.DateField(label=_("验收日期"), widget=DATE_WIDGET)
     reviewers = forms.CharField(label=_("验收人员"), required=False, max_length=200)
     opinion = forms.CharField(label=_("验收意见"), widget=forms.Textarea(attrs={"rows": 3}))
+    # Required by the service when a city office records a 省级复核 (closeout_rules).
+    document_no = forms.CharField(
+        label=_("省级复核文件文号"),
+        required=False,
+        max_length=64,
+        help_text=_("市级环督办凭省级复核文件登记时必填，如“X环督办函〔2020〕12号”"),
+    )
+    document_date = forms.DateField(label=_("省级复核文件日期"), required=False, widget=DATE_WIDGET)
+    document = forms.FileField(
+        label=_("省级复核文件扫描件（PDF）"),
+        required=False,
+        help_text=_("市级环督办凭省级复核文件登记时必传；省级环督办本单位账号登记时可不传"),
+    )
 
 
 class SupervisionReplyForm(forms.Form):

@@ -28,6 +28,7 @@ from rectification.choices import (
     NotificationKind,
     NotificationStatus,
     PeriodKind,
+    PublicObjectionStatus,
     ReportReviewStatus,
     ReviewLevel,
     ReviewMethod,
@@ -642,6 +643,19 @@ class CloseoutReview(models.Model):
     actual_date = models.DateField(_("实际验收日期"), null=True, blank=True)
     result = models.CharField(_("验收结论"), max_length=16, choices=ReviewResult.choices)
     opinion = models.TextField(_("验收意见"), blank=True)
+    # 省级复核 recorded by the city office on receipt of the province's document: its number,
+    # date and scan (closeout_rules.provincial_review_refusal). A provincial office recording
+    # in its own name needs none of them.
+    document_no = models.CharField(_("复核文件文号"), max_length=64, blank=True)
+    document_date = models.DateField(_("复核文件日期"), null=True, blank=True)
+    document = models.ForeignKey(
+        "Attachment",
+        verbose_name=_("复核文件"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = ClockDateTimeField(_("记录时间"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -701,6 +715,65 @@ class PublicNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application.task.code} 公示"
+
+
+class PublicObjection(models.Model):
+    """An objection a citizen submitted on the public notice page during a 公示 (网上异议).
+
+    Pending until the office records the outcome of its check (notice_objection_record with
+    this row); only the office and leaders see it, never the units, never the public."""
+
+    notice = models.ForeignKey(
+        PublicNotice,
+        verbose_name=_("公示"),
+        on_delete=models.PROTECT,
+        related_name="public_objections",
+    )
+    name = models.CharField(_("姓名"), max_length=32, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=32)
+    content = models.TextField(_("异议内容"))
+    submitted_at = ClockDateTimeField(_("提交时间"), auto_now_add=True)
+    # HMAC-SHA256 of the submitter's IP address keyed with SECRET_KEY: what the per-address rate
+    # limit counts on (services.objections); the address itself is not stored.
+    source = models.CharField(_("来源标识"), max_length=64, editable=False)
+    status = models.CharField(
+        _("核查状态"),
+        max_length=16,
+        choices=PublicObjectionStatus.choices,
+        default=PublicObjectionStatus.PENDING,
+    )
+    handled_by = models.ForeignKey(
+        USER,
+        verbose_name=_("核查登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField(_("核查登记时间"), null=True, blank=True)
+    handling = models.TextField(_("核查处理意见"), blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("网上公示异议")
+        verbose_name_plural = _("网上公示异议")
+        ordering = ["submitted_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=PublicObjectionStatus.values),
+                name="public_objection_status_valid",
+            ),
+        ]
+        indexes = [
+            # the per-address rate limit: this source's submissions in the last hour
+            models.Index(fields=["source", "submitted_at"], name="public_objection_source"),
+            # the per-notice rate limit and the office's pending list of a notice
+            models.Index(fields=["notice", "submitted_at"], name="public_objection_notice"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice} 网上异议"
 
 
 class Warning(models.Model):

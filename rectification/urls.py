@@ -18,6 +18,7 @@ urlpatterns = [
     path("dispatch/", dispatch.dispatch_list, name="dispatch_list"),
     path("dispatch/<int:pk>/", dispatch.dispatch_detail, name="dispatch_detail"),
     path("public/", dashboard.public_notices, name="public_notices"),
+    path("public/objection/<int:notice_id>/", dashboard.public_objection, name="public_objection"),
     # Tasks: 我的任务 / 任务台账 and the task page with its forms.
     path("tasks/", tasks.task_list, name="task_list"),
     path("tasks/export.csv", tasks.task_export, name="task_export"),

@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.choices import RegionLevel, Role, UnitKind
 from rectification.services import EvidenceFile
 from tests.factories import (
+    PDF_BYTES,
     CategoryFactory,
     ProblemFactory,
     RegionFactory,
@@ -26,6 +27,7 @@ from tests.factories import (
     UnitFactory,
     UserFactory,
 )
+from tests.factories import provincial_document as provincial_document_kwargs
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must be allowed there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -266,6 +268,34 @@ def before_after(png_file):
         ]
 
     return make
+
+
+@pytest.fixture
+def pdf_file():
+    def make(name="scan.pdf"):
+        return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+    return make
+
+
+@pytest.fixture
+def provincial_document():
+    """What a city office records a 省级复核 on (tests.factories.provincial_document)."""
+    return provincial_document_kwargs
+
+
+@pytest.fixture
+def provincial_office(world):
+    """An account of the provincial office (a 环督办 whose region is the province)."""
+    unit = UnitFactory(
+        name="示范省生态环境保护督察整改工作领导小组办公室",
+        short_name="省环督办",
+        kind=UnitKind.COORD_OFFICE,
+        region=world.province,
+    )
+    return UserFactory(
+        username="province_office", role=Role.OFFICE, unit=unit, last_name="省", first_name="督办"
+    )
 
 
 def _demo_namespace():

@@ -128,3 +128,21 @@ class TaskFactory(factory.django.DjangoModelFactory):
             from rectification import tally
 
             tally.recount(self)
+
+
+# A minimal PDF: what the upload check recognises as a PDF scan.
+PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
+
+
+def provincial_document(no: str = "示环督办函〔2020〕12号", on: date | None = None) -> dict:
+    """The province's document a city office records a 省级复核 on: the keyword arguments
+    of services.closeout_record_review (number, date and a fresh PDF scan)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "document_no": no,
+        "document_date": on or date(2020, 2, 10),
+        "document": SimpleUploadedFile(
+            "省级复核意见.pdf", PDF_BYTES, content_type="application/pdf"
+        ),
+    }

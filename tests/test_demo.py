@@ -279,7 +279,7 @@ def test_loading_twice_changes_nothing(demo_city):
 
 def test_every_demo_user_can_log_in(demo_city, client):
     users = User.objects.all()
-    assert users.count() == 28
+    assert users.count() == 29
     assert users.get(username="admin").is_superuser
     assert users.get(username="admin").role == Role.ADMIN
     assert users.get(username="office").unit.short_name == "市环督办"

@@ -240,6 +240,16 @@ UNITS: tuple[UnitSpec, ...] = (
         aliases=("青林县人民政府", "青林县"),
         person=("郑明", "副县长"),
     ),
+    # The provincial office: it records the 省级复核 of the provincial round on its own account
+    # (closeout_rules.provincial_review_refusal). Last, so that the city units keep their sort.
+    UnitSpec(
+        "省环督办",
+        "示范省生态环境保护督察整改工作领导小组办公室",
+        UnitKind.COORD_OFFICE,
+        region="province",
+        aliases=("示范省督察整改办",),
+        person=("钱正", "专职副主任"),
+    ),
 )
 
 # City leaders (titles only, as docs/domain.md §5 gives them): key → (name, title).
@@ -276,6 +286,7 @@ def _pair(prefix: str, unit: str, reporter: str) -> tuple[UserSpec, UserSpec]:
 USERS: tuple[UserSpec, ...] = (
     UserSpec("admin", Role.ADMIN, None, "赵", "管理员"),
     UserSpec("office", Role.OFFICE, "市环督办", "王", "建国"),
+    UserSpec("province_office", Role.OFFICE, "省环督办", "钱", "立新"),
     UserSpec("leader", Role.LEADER, "市政府办", "孙", "立军"),
     UserSpec("duban", Role.REPORTER, "市环督办", "杨", "帆"),
     *_pair("dongcheng", "东城区政府", "张晓明"),

@@ -139,6 +139,7 @@ class _Loader:
         self.beats: list[_Beat] = []  # a heap, earliest first
         self.order = 0
         self.doc_numbers: dict[int, int] = {}
+        self.review_letters = 0  # the province's 复核 letters the city office records
         self.petitions_of: dict[str, list[Petition]] = {}  # task code -> petitions about it
 
     # -----------------------------------------------------------------------------------------
@@ -206,6 +207,7 @@ class _Loader:
             if spec.unit and spec.role == Role.UNIT_HEAD:
                 self.heads.setdefault(spec.unit, user)
         self.office = self.users["office"]
+        self.province_office = self.users["province_office"]
 
     # -----------------------------------------------------------------------------------------
     # The story as dated beats
@@ -564,16 +566,36 @@ class _Loader:
 
     def _accept(self, story: _TaskStory, step: Step) -> None:
         if story.task.round.requires_provincial_review:
-            # The province's 复核 document arrived; the office records it before its own
-            # acceptance starts 公示 (the round's acceptance chain).
+            # The round's acceptance chain needs the 省级复核 before the office's acceptance
+            # starts 公示. The provincial round's is recorded by the provincial office on its
+            # own account; the Yangtze warning-film problems' by the city office on receipt of
+            # the province's document (number, date and its PDF scan).
+            if story.task.round.code == "SD2019":
+                actor, document = self.province_office, {}
+            else:
+                self.review_letters += 1
+                no = f"示省环督办函〔{step.day.year}〕{self.review_letters}号"
+                scan = report_pdf(
+                    [
+                        f"Provincial review letter {step.day.year}-{self.review_letters}",
+                        f"{story.spec.code}: rectification reviewed, close-out agreed",
+                    ]
+                )
+                actor = self.office
+                document = {
+                    "document_no": no,
+                    "document_date": step.day,
+                    "document": SimpleUploadedFile(f"{story.spec.code}_省级复核文件.pdf", scan),
+                }
             services.closeout_record_review(
                 application=story.application,
-                actor=self.office,
+                actor=actor,
                 level=ReviewLevel.PROVINCIAL,
                 result=ReviewResult.PASS,
                 opinion=PROVINCIAL_OPINION,
                 reviewers="示范省生态环境保护督察整改工作领导小组办公室",
                 method=ReviewMethod.DOCS,
+                **document,
             )
         start = step.day + timedelta(days=1)
         services.closeout_accept(

@@ -39,6 +39,7 @@ from rectification.models import (
     Notification,
     ProgressReport,
     PublicNotice,
+    PublicObjection,
     SupervisionNotice,
     Task,
     Warning,
@@ -490,6 +491,29 @@ class PublicNoticeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PublicObjectionSerializer(serializers.ModelSerializer):
+    """A 网上异议 as the office sees it (never the units: accounts.scope)."""
+
+    application = serializers.IntegerField(source="notice.application_id", read_only=True)
+
+    class Meta:
+        model = PublicObjection
+        fields = [
+            "id",
+            "notice",
+            "application",
+            "name",
+            "phone",
+            "content",
+            "submitted_at",
+            "status",
+            "handled_by",
+            "handled_at",
+            "handling",
+        ]
+        read_only_fields = fields
+
+
 class CloseoutReviewSerializer(serializers.ModelSerializer):
     level_display = serializers.CharField(source="get_level_display", read_only=True)
     result_display = serializers.CharField(source="get_result_display", read_only=True)
@@ -510,6 +534,9 @@ class CloseoutReviewSerializer(serializers.ModelSerializer):
             "result",
             "result_display",
             "opinion",
+            "document_no",
+            "document_date",
+            "document",
             "created_at",
         ]
         read_only_fields = fields
@@ -577,10 +604,22 @@ class ReturnInput(serializers.Serializer):
 
 
 class ObjectionInput(serializers.Serializer):
-    channel = serializers.ChoiceField(
-        choices=ObjectionChannel.choices, help_text="异议来源：来电、来信、来访或其他"
+    public_objection = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="网上异议的 id（公示页面提交、待核查）：来源、日期和内容取自该异议",
     )
-    content = serializers.CharField(help_text="异议内容")
+    channel = serializers.ChoiceField(
+        choices=ObjectionChannel.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="异议来源：来电、来信、来访或其他（登记网上异议时不填）",
+    )
+    content = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="异议内容（登记网上异议时不填）"
+    )
     upheld = serializers.BooleanField(help_text="核查结论：true=异议成立（退回申请），false=不成立")
     handling = serializers.CharField(help_text="核查处理意见")
     received_on = serializers.DateField(
@@ -594,13 +633,24 @@ class ObjectionInput(serializers.Serializer):
 class RecordReviewInput(serializers.Serializer):
     level = serializers.ChoiceField(
         choices=ReviewLevel.choices,
-        help_text="市级验收或省级复核（环督办）；行业部门认定（仅限该任务的行业主管部门单位审核人）",
+        help_text="市级验收（环督办）；省级复核（省级环督办，或市级环督办凭省级复核文件）；"
+        "行业部门认定（仅限该任务的行业主管部门单位审核人）",
     )
     result = serializers.ChoiceField(choices=ReviewResult.choices)
     opinion = serializers.CharField()
     actual_date = serializers.DateField(required=False, allow_null=True, default=None)
     reviewers = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     method = serializers.ChoiceField(choices=ReviewMethod.choices, default=ReviewMethod.BOTH)
+    # 省级复核 by a city office: the province's document (multipart/form-data for the scan).
+    document_no = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=64, help_text="省级复核文件文号"
+    )
+    document_date = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="省级复核文件日期"
+    )
+    document = serializers.FileField(
+        required=False, allow_null=True, default=None, help_text="省级复核文件扫描件（PDF）"
+    )
 
 
 class CloseInput(serializers.Serializer):

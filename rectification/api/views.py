@@ -43,6 +43,7 @@ from rectification.filtersets import (
     ExtensionFilterSet,
     NotificationFilterSet,
     ProgressReportFilterSet,
+    PublicObjectionFilterSet,
     SupervisionNoticeFilterSet,
     TaskFilterSet,
     WarningFilterSet,
@@ -55,6 +56,7 @@ from rectification.models import (
     Extension,
     Notification,
     ProgressReport,
+    PublicObjection,
     SupervisionNotice,
     Task,
     Warning,
@@ -608,11 +610,17 @@ class CloseoutViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
         return self._run(s.ObjectionInput, services.notice_objection_record)
 
     @extend_schema(
-        summary="登记验收意见：省级复核（环督办）或行业部门认定（该任务的行业主管部门）",
-        request=s.RecordReviewInput,
+        summary="登记验收意见：省级复核（省级环督办，或市级环督办凭省级复核文件）、"
+        "行业部门认定（该任务的行业主管部门）",
+        description="市级环督办登记省级复核须以 multipart/form-data 提交 document_no、"
+        "document_date 和 document（PDF 扫描件）。",
+        request={
+            "application/json": s.RecordReviewInput,
+            "multipart/form-data": s.RecordReviewInput,
+        },
         responses={201: s.CloseoutReviewSerializer, **errors(400, 401, 403, 404, 409)},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
     def review(self, request, pk=None):
         app = self.get_object()
         serializer = s.RecordReviewInput(data=request.data)
@@ -628,6 +636,16 @@ class CloseoutReviewViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
     queryset = CloseoutReview.objects.all()
     serializer_class = s.CloseoutReviewSerializer
     filterset_class = CloseoutReviewFilterSet
+
+
+@_read_only_schema("网上公示异议", s.PublicObjectionSerializer)
+class PublicObjectionViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Objections submitted on /public/; the office records its check through
+    closeouts/{id}/objection/ with `public_objection`."""
+
+    queryset = PublicObjection.objects.select_related("notice")
+    serializer_class = s.PublicObjectionSerializer
+    filterset_class = PublicObjectionFilterSet
 
 
 @_read_only_schema("预警", s.WarningSerializer)

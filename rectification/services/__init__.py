@@ -31,6 +31,13 @@ from rectification.services.closeouts import (
     task_apply_closeout,
     task_record_lookback,
 )
+from rectification.services.objections import (
+    TooManyObjections,
+    notice_open_for_objections,
+    pending_objections,
+    public_objection_enabled,
+    public_objection_submit,
+)
 from rectification.services.supervision import (
     notification_mark_read,
     supervision_notice_close,
@@ -72,6 +79,7 @@ __all__ = [
     "EvidenceFile",
     "Message",
     "PlanDeadline",
+    "TooManyObjections",
     "UnitRole",
     "closeout_accept",
     "closeout_close",
@@ -89,11 +97,15 @@ __all__ = [
     "notice_default_phone",
     "notice_earliest_end",
     "notice_objection_record",
+    "notice_open_for_objections",
     "notification_mark_read",
     "notify",
     "notify_many",
     "notify_select",
+    "pending_objections",
     "period_for",
+    "public_objection_enabled",
+    "public_objection_submit",
     "refresh_schedule",
     "report_review",
     "suggests_closeout",

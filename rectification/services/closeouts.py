@@ -7,10 +7,11 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from accounts import clock, events
 from accounts.choices import Role
-from accounts.errors import InvalidInput, InvalidState, NotFound, StaleVersion
+from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound, StaleVersion
 from accounts.events import EventVerb
 from accounts.models import Unit, User
 from inspections import workdays
@@ -24,6 +25,7 @@ from rectification.choices import (
     NoticeResult,
     NotificationKind,
     ObjectionChannel,
+    PublicObjectionStatus,
     ReviewLevel,
     ReviewMethod,
     ReviewResult,
@@ -39,6 +41,7 @@ from rectification.models import (
     Event,
     LookBackCheck,
     PublicNotice,
+    PublicObjection,
     Task,
     Warning,
 )
@@ -54,7 +57,9 @@ from rectification.services.base import (
     _unit_users,
     notify,
 )
+from rectification.services.objections import pending_objections
 from rectification.services.supervision import issue_warning
+from rectification.uploads import check_upload
 
 # The five close-out standards (docs/domain.md §1.2, [S8]); an application must confirm each.
 CLOSEOUT_CHECKLIST: dict[str, str] = {
@@ -89,7 +94,7 @@ def _check_chain(app: CloseoutApplication, task: Task, *, before: str) -> None:
     move being made) or "close"."""
     sector_units = _sector_units(task)
     reviews = list(
-        CloseoutReview.objects.filter(application=app).select_related("unit").order_by("id")
+        CloseoutReview.objects.filter(application=app).select_related("unit__region").order_by("id")
     )
     missing = closeout_rules.missing_steps(
         task.round, sector_units, reviews, skip_city=before == "accept"
@@ -511,12 +516,14 @@ def notice_objection_record(
     upheld: bool,
     handling: str,
     received_on: date | None = None,
+    public_objection: int | None = None,
     expected_version: int | None = None,
 ) -> PublicNotice:
     """登记公示异议: the office records an objection received during the notice (a call, a
-    letter, a visit) with the outcome of its check. An upheld objection returns the
-    application (验收退回, the objection attached) and tells the applicant unit; one found
-    groundless is counted on the notice, which runs on."""
+    letter, a visit, or one submitted on the public page: `public_objection`, whose channel,
+    date and content are taken from it) with the outcome of its check. An upheld objection
+    returns the application (验收退回, the objection attached) and tells the applicant unit;
+    one found groundless is counted on the notice, which runs on."""
     app, task = _load_application(application, actor)
     move = MOVES["notice_objection"]
     _check_actor(actor, task, move)
@@ -525,6 +532,22 @@ def notice_objection_record(
         raise InvalidState(f"该申请当前为“{app.get_status_display()}”，只能在公示期间登记异议")
     notice = PublicNotice.objects.select_for_update().get(application=app)
     today = clock.today()
+    online = None
+    if public_objection:
+        online = (
+            PublicObjection.objects.select_for_update()
+            .filter(pk=public_objection, notice=notice)
+            .first()
+        )
+        if online is None:
+            raise InvalidInput("该网上异议不属于本次公示", field="public_objection")
+        if online.status != PublicObjectionStatus.PENDING:
+            raise InvalidState("该网上异议已登记核查结果")
+        # The citizen's words; their name and phone stay with the office (the line below is
+        # also the return reason the applicant unit reads).
+        channel = ObjectionChannel.ONLINE
+        content = online.content
+        received_on = timezone.localdate(online.submitted_at)
     received_on = received_on or today
     if channel not in ObjectionChannel.values:
         raise InvalidInput("请选择异议来源（来电、来信、来访或其他）", field="channel")
@@ -545,6 +568,13 @@ def notice_objection_record(
         f"{received_on:%Y-%m-%d} {ObjectionChannel(channel).label}：{content.strip()}"
         f"（核查：{verdict}，{handling.strip()}）"
     )
+    if online is not None:
+        PublicObjection.objects.filter(pk=online.pk).update(
+            status=PublicObjectionStatus.UPHELD if upheld else PublicObjectionStatus.REJECTED,
+            handled_by=actor,
+            handled_at=clock.now(),
+            handling=handling.strip(),
+        )
     if not upheld:
         # counted here; an upheld one is counted and attached by the return below
         PublicNotice.objects.filter(pk=notice.pk).update(
@@ -580,6 +610,29 @@ def notice_objection_record(
     return notice
 
 
+def _check_provincial_document(
+    document_no: str, document_date: date | None, document
+) -> EvidenceFile:
+    """The province's document a city office records a 省级复核 on: number, date, PDF scan."""
+    rule = "市级环督办凭省级复核文件登记省级复核"
+    if not document_no.strip():
+        raise InvalidInput(
+            f"请填写省级复核文件文号（如“X环督办函〔2020〕12号”）：{rule}", field="document_no"
+        )
+    if document_date is None:
+        raise InvalidInput(f"请填写省级复核文件日期：{rule}", field="document_date")
+    if document_date > clock.today():
+        raise InvalidInput("省级复核文件日期不能晚于今天", field="document_date")
+    if document is None:
+        raise InvalidInput(f"请上传省级复核文件扫描件（PDF）：{rule}", field="document")
+    if not isinstance(document, EvidenceFile):
+        document = EvidenceFile(document, AttachmentKind.NOTICE)
+    info = check_upload(document.file)
+    if info.extension != ".pdf":
+        raise InvalidInput("省级复核文件扫描件须为PDF文件", field="document")
+    return EvidenceFile(document.file, AttachmentKind.NOTICE, f"省级复核文件 {document_no.strip()}")
+
+
 @transaction.atomic
 def closeout_record_review(
     *,
@@ -591,12 +644,26 @@ def closeout_record_review(
     actual_date: date | None = None,
     reviewers: str = "",
     method: str = ReviewMethod.BOTH,
+    document_no: str = "",
+    document_date: date | None = None,
+    document=None,
 ) -> CloseoutReview:
-    """Record an acceptance step without a move: the office records 市级验收 or 省级复核 (on
-    receipt of the province's document); 行业部门认定 is recorded by a head of the sector unit
-    assigned to the task, on its own account (the office cannot record it for them)."""
+    """Record an acceptance step without a move: the office records 市级验收; 省级复核 is
+    recorded by a provincial office in its own name, or by the city office on receipt of the
+    province's document (document_no, document_date and document, a PDF scan, required);
+    行业部门认定 is recorded by a head of the sector unit assigned to the task, on its own
+    account (the office cannot record it for them)."""
     app, task = _load_application(application, actor)
     move = MOVES["sector_review" if level == ReviewLevel.SECTOR else "review"]
+    actor_unit = None
+    if level == ReviewLevel.PROVINCIAL:
+        # Before the role check: a unit's account is told the 省级复核 rule, not only that
+        # the move is the office's.
+        if actor.unit_id:
+            actor_unit = Unit.objects.select_related("region").get(pk=actor.unit_id)
+        refused = closeout_rules.provincial_review_refusal(actor_unit)
+        if refused:
+            raise NotAllowed(refused)
     _check_actor(actor, task, move, application=app)
     if app.status not in (CloseoutStatus.SELF_CHECKED, CloseoutStatus.ACCEPTED):
         raise InvalidState("只能为验收中或公示中的申请登记验收意见")
@@ -608,6 +675,15 @@ def closeout_record_review(
         raise InvalidInput("请选择验收方式", field="method")
     if not opinion or not opinion.strip():
         raise InvalidInput("请填写验收意见", field="opinion")
+    scan = None
+    document_no = (document_no or "").strip()
+    if level != ReviewLevel.PROVINCIAL:
+        document_no, document_date = "", None
+    elif closeout_rules.provincial_needs_document(actor_unit):
+        scan = _check_provincial_document(document_no, document_date, document)
+    if len(document_no) > 64:
+        raise InvalidInput("省级复核文件文号不能超过64个字符", field="document_no")
+    saved = _save_evidence(task=task, actor=actor, files=[scan], closeout=app) if scan else []
     review = CloseoutReview.objects.create(
         application=app,
         level=level,
@@ -618,14 +694,19 @@ def closeout_record_review(
         actual_date=actual_date or clock.today(),
         result=result,
         opinion=opinion.strip(),
+        document_no=document_no,
+        document_date=document_date,
+        document=saved[0] if saved else None,
     )
+    label = closeout_rules.review_level_label(level, None)
+    basis = f"（依据 {document_no}）" if document_no else ""
     events.record(
         Event,
         task=task,
         target=review,
         verb=EventVerb.REVIEW,
         actor=actor,
-        note=f"{review.get_level_display()}：{review.get_result_display()} {opinion}",
+        note=f"{label}：{review.get_result_display()}{basis} {opinion}"[:500],
     )
     return review
 
@@ -655,6 +736,11 @@ def closeout_close(
         raise InvalidState(refused)
     if objections and not objection_note.strip():
         raise InvalidInput("有异议时请填写异议处理情况", field="objection_note")
+    pending = pending_objections(notice).count()
+    if pending:
+        raise InvalidState(
+            f"公示期间收到的网上异议尚有{pending}件未登记核查结果，请先登记公示异议的核查结果再销号"
+        )
     _check_chain(app, task, before="close")
     kinds = _evidence_kinds(task)
     if AttachmentKind.BEFORE not in kinds or AttachmentKind.AFTER not in kinds:

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -13,7 +13,13 @@ from accounts import clock
 from accounts.choices import Role
 from accounts.scope import get_visible_or_404
 from rectification import closeout_rules, services
-from rectification.choices import AssignmentRole, AttachmentKind, CloseoutStatus, TaskStatus
+from rectification.choices import (
+    AssignmentRole,
+    AttachmentKind,
+    CloseoutStatus,
+    PublicObjectionStatus,
+    TaskStatus,
+)
 from rectification.forms import (
     AcceptForm,
     CloseForm,
@@ -24,7 +30,13 @@ from rectification.forms import (
     SectorReviewForm,
     SelfCheckForm,
 )
-from rectification.models import Assignment, Attachment, CloseoutApplication, CloseoutReview, Task
+from rectification.models import (
+    Assignment,
+    Attachment,
+    CloseoutApplication,
+    CloseoutReview,
+    Task,
+)
 from rectification.services import CLOSEOUT_CHECKLIST
 from rectification.views.common import form_page, require_move, require_office
 
@@ -50,7 +62,7 @@ def _decision_context(app: CloseoutApplication, heading: str) -> dict:
     ]
     reviews = list(
         CloseoutReview.objects.filter(application=app)
-        .select_related("unit", "reviewer")
+        .select_related("unit__region", "reviewer", "document")
         .order_by("id")
     )
     lead_unit = task.lead_unit
@@ -160,7 +172,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     to_review = list(
         base.filter(status=CloseoutStatus.SELF_CHECKED)
         .prefetch_related(
-            Prefetch("reviews", queryset=CloseoutReview.objects.select_related("unit")),
+            Prefetch("reviews", queryset=CloseoutReview.objects.select_related("unit__region")),
             Prefetch(
                 "task__assignments",
                 queryset=Assignment.objects.filter(role=AssignmentRole.SECTOR).select_related(
@@ -184,6 +196,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         # 销号 is offered from the day after the notice's last day (services.notice_close_refusal)
         "publicizing": base.filter(status=CloseoutStatus.ACCEPTED)
         .select_related("notice")
+        # 网上异议 not yet checked: 销号 waits for them (services.closeout_close)
+        .annotate(
+            pending_objections=Count(
+                "notice__public_objections",
+                filter=Q(notice__public_objections__status=PublicObjectionStatus.PENDING),
+            )
+        )
         .order_by("notice__end_date", "id"),
         "today": clock.today(),
     }
@@ -285,6 +304,7 @@ def closeout_objection(request: HttpRequest, pk: int) -> HttpResponse:
             "content": d["content"],
             "upheld": d["upheld"],
             "handling": d["handling"],
+            "public_objection": d.get("public_objection"),
             "expected_version": d["version"],
         },
         lambda notice: (
@@ -293,7 +313,16 @@ def closeout_objection(request: HttpRequest, pk: int) -> HttpResponse:
             else "已登记异议（不成立），公示继续"
         ),
         initial=lambda app: {"version": app.task.version, "received_on": clock.today()},
+        form_kwargs=lambda app: {"pending": _pending_objections(request, app)},
     )
+
+
+def _pending_objections(request: HttpRequest, app: CloseoutApplication) -> list:
+    """The application's online objections not yet checked, as the user may see them."""
+    notice = getattr(app, "notice", None)
+    if notice is None:
+        return []
+    return list(services.pending_objections(notice, user=request.user))
 
 
 @login_required
@@ -335,6 +364,9 @@ def closeout_review(request: HttpRequest, pk: int) -> HttpResponse:
             "opinion": d["opinion"],
             "actual_date": d["actual_date"],
             "reviewers": d["reviewers"],
+            "document_no": d["document_no"],
+            "document_date": d["document_date"],
+            "document": d["document"],
         },
         lambda review: f"已登记{review.get_level_display()}意见：{review.get_result_display()}",
         initial={"actual_date": clock.today()},

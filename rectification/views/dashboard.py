@@ -1,13 +1,17 @@
 """The leader dashboard (read-only, scoped) and the public notice page (no login)."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import clock
+from accounts.errors import InvalidInput, InvalidState, NotFound
+from rectification import services
 from rectification.dashboard import (
     PUBLIC_RECENT_DAYS,
     can_view_dashboard,
@@ -16,6 +20,8 @@ from rectification.dashboard import (
     public_entry,
     task_list_url,
 )
+from rectification.forms import PublicObjectionForm
+from rectification.models import PublicNotice
 
 PUBLIC_PAGE_SIZE = 20
 
@@ -53,5 +59,60 @@ def public_notices(request: HttpRequest) -> HttpResponse:
             "entries": entries,
             "today": today,
             "recent_days": PUBLIC_RECENT_DAYS,
+            "objection_form": services.public_objection_enabled(),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def public_objection(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """提交公示异议: a citizen's objection to a close-out in its notice period, no login.
+
+    Unscoped like public_notices, and like it shows only public columns, only for a notice
+    running today; the submission goes through services.public_objection_submit (period,
+    rate limits). The submitter's name and phone are never shown back on a public page."""
+    if not services.public_objection_enabled():
+        raise Http404("网上提交公示异议未开放")
+    notice = get_object_or_404(
+        PublicNotice.objects.select_related("application__task"), pk=notice_id
+    )
+    running = services.notice_open_for_objections(notice)
+    status = 200
+    if request.method == "POST":
+        form = PublicObjectionForm(request.POST)
+        if form.is_valid():
+            status = _submit_objection(request, form, notice)
+            if not status:
+                messages.success(
+                    request, "已收到您的异议，环督办将核查处理，必要时通过您留下的电话与您联系"
+                )
+                return redirect(reverse("public_notices"))
+        else:
+            status = 400
+    elif not running:
+        # Not public (not started, ended, returned): nothing about it is shown.
+        raise Http404("该任务不在公示期内")
+    else:
+        form = PublicObjectionForm()
+    context = {"notice": notice, "task": notice.application.task, "running": running, "form": form}
+    return render(request, "public/objection.html", context, status=status)
+
+
+def _submit_objection(request: HttpRequest, form: PublicObjectionForm, notice) -> int:
+    """Submit through the service; 0, or the status of the refusal put on the form."""
+    try:
+        services.public_objection_submit(
+            notice=notice.pk, address=request.META.get("REMOTE_ADDR", ""), **form.cleaned_data
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except services.TooManyObjections as exc:
+        form.add_error(None, exc.message)
+        return 429
+    except InvalidState as exc:
+        form.add_error(None, exc.message)
+        return 409
+    except InvalidInput as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return 400
+    return 0

@@ -508,7 +508,9 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .prefetch_related(
                 Prefetch(
                     "reviews",
-                    queryset=CloseoutReview.objects.select_related("unit").order_by("created_at"),
+                    queryset=CloseoutReview.objects.select_related(
+                        "unit__region", "document"
+                    ).order_by("created_at"),
                 )
             )
             .order_by("-applied_at", "-id")
@@ -533,6 +535,10 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         self_check_label=self_check_label,
     )
     allowed = page_moves(request.user, task, assignments, open_app)
+    public_objections = []
+    if "notice_objection" in allowed and getattr(open_app, "notice", None) is not None:
+        # 网上异议 waiting for the office's check (services.objections)
+        public_objections = list(services.pending_objections(open_app.notice, user=request.user))
     context = {
         "task": task,
         "problem": task.problem,
@@ -546,6 +552,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "gallery": gallery,
         "applications": applications,
         "open_app": open_app,
+        "public_objections": public_objections,
         "last_return": last_return if task.status in WORKING_STATUSES else None,
         "extensions": (
             list(task.extensions.select_related("requested_by").order_by("-created_at"))

@@ -27,6 +27,7 @@ LISTS = [
     "extensions",
     "closeouts",
     "closeout-reviews",
+    "public-objections",
     "warnings",
     "notifications",
     "supervision-notices",

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 from rectification.choices import AssignmentRole, CloseoutStatus, TaskStatus
 from rectification.models import Assignment, Attachment, CloseoutApplication, Task
 from tests.conftest import _png_bytes
+from tests.factories import PDF_BYTES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -128,6 +129,12 @@ def test_closeout_journey_reporter_head_office_and_outsider(
         expect(row).to_contain_text("待省级复核")
         row.get_by_role("link", name="登记验收意见").click()
         page.get_by_label("验收意见").fill("省级复核合格（示范省环督办复核意见）")
+        # the city office records it on the province's document: number, date and scan
+        page.get_by_label("省级复核文件文号").fill("示省环督办函〔2020〕9号")
+        page.get_by_label("省级复核文件日期").fill("2020-02-14")
+        scan = tmp_path / "省级复核文件.pdf"
+        scan.write_bytes(PDF_BYTES)
+        page.get_by_label("省级复核文件扫描件（PDF）").set_input_files(str(scan))
         page.get_by_role("button", name="确定").click()
         expect(page.get_by_text("已登记省级验收意见：通过")).to_be_visible()
         page.goto(f"{live_server.url}/review/")

@@ -239,10 +239,14 @@ def test_formula_like_text_is_neutralised(client, jobs_world):
 
 def test_demo_city_january_2020(demo_city):
     result = dispatch.run(FEB_1)
-    assert result.created == 1
-    report = _report()
+    # the city's 通报, and the provincial office's for its province (the same tasks)
+    assert result.created == 2
+    report = DispatchReport.objects.get(region__name="示范市")
+    assert (
+        DispatchReport.objects.get(region__name="示范省").figures["headline"]
+        == (report.figures["headline"])
+    )
     f = report.figures
-    assert report.region.name == "示范市"
     h = f["headline"]
     # Overdue counts the original deadline: SD-11-2, and SD-5-1 (2019-12-31, extended by the
     # office on 2020-01-21 after its deadline to 2020-04-30) — issue 11.
@@ -295,4 +299,4 @@ def test_demo_city_january_2020(demo_city):
             "recipient__username", flat=True
         )
     )
-    assert told == {"office", "leader"}
+    assert told == {"office", "leader", "province_office"}

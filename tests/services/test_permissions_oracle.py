@@ -35,11 +35,19 @@ from rectification.models import (
     Extension,
     Milestone,
     ProgressReport,
+    PublicNotice,
+    PublicObjection,
     Task,
 )
 from rectification.services import CLOSEOUT_CHECKLIST, UnitRole
 from rectification.services.base import period_for
-from tests.factories import ProblemFactory, RoundFactory, TaskFactory, UnitFactory, UserFactory
+from tests.factories import (
+    ProblemFactory,
+    RoundFactory,
+    TaskFactory,
+    UnitFactory,
+    UserFactory,
+)
 from tests.services.factories_extra import (
     MilestoneFactory,
     PetitionFactory,
@@ -194,6 +202,8 @@ def oracle(label: str, row, w: Who) -> bool:
         return region_only(row.target_unit.region_id, w)
     if name in ("DispatchReport", "DailyTally", "TallyTrend"):
         return region_only(row.region_id, w)
+    if name == "PublicObjection":  # a citizen's name and phone: offices and leaders only
+        return region_only(row.notice.application.task.region_id, w)
     if name == "AccountabilityRecord":
         if w.kind == "unit":
             return row.task is not None and task_reaches(row.task, w)
@@ -267,6 +277,12 @@ def filled(world, flow, before_after):
         target_id=held.pk,
         verb="create",
         created_at=Event.objects.values_list("created_at", flat=True).first(),
+    )
+    PublicObjection.objects.create(
+        notice=PublicNotice.objects.get(application__task=world.task),
+        phone="13900000000",
+        content="排口夜间仍有污水",
+        source="x" * 64,
     )
     for region in (world.city, world.dongcheng, far_region):
         DispatchReport.objects.create(region=region, month=date(2020, 1, 1), as_of=date(2020, 2, 1))
@@ -490,8 +506,10 @@ def move_call(verb: str, task, actor, before_after, world):
     if verb == "review":
         if app is None:
             raise NoApplication
+        # The move itself (市级验收 recorded without a move); who may record a 省级复核 is
+        # narrower and has its own tests (tests/services/test_provincial_review.py).
         return services.closeout_record_review(
-            application=app, actor=actor, level="PROVINCIAL", result="PASS", opinion="合格"
+            application=app, actor=actor, level="CITY", result="PASS", opinion="合格"
         )
     if verb == "sector_review":
         if app is None:

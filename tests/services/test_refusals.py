@@ -15,6 +15,7 @@ from rectification import services
 from rectification.choices import AssignmentRole
 from rectification.models import Task
 from rectification.services import CLOSEOUT_CHECKLIST, EvidenceFile, UnitRole
+from tests.factories import provincial_document
 from tests.services.factories_extra import MilestoneFactory
 from tests.services.snapshot import assert_db_unchanged
 
@@ -84,6 +85,7 @@ def review(w, ctx, **kw):
         "level": "PROVINCIAL",
         "result": "PASS",
         "opinion": "合格",
+        **provincial_document(),
     }
     return services.closeout_record_review(**{**args, **kw})
 

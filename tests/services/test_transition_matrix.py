@@ -14,6 +14,7 @@ from rectification import services
 from rectification.choices import AssignmentRole, TaskStatus
 from rectification.models import Event, Extension, Task
 from rectification.services import UnitRole
+from tests.factories import provincial_document
 from tests.services.factories_extra import MilestoneFactory
 from tests.services.snapshot import assert_db_unchanged
 
@@ -111,6 +112,7 @@ def _record_review(w, ctx, actor):
         level="PROVINCIAL",
         result="PASS",
         opinion="省级验收合格",
+        **provincial_document(),
     )
 
 

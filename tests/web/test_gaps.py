@@ -27,7 +27,7 @@ from rectification.models import (
     Task,
 )
 from rectification.services import CLOSEOUT_CHECKLIST, EvidenceFile
-from tests.factories import TaskFactory
+from tests.factories import TaskFactory, provincial_document
 
 PERSONAS = ["reporter", "unit_head", "coop_reporter", "outsider", "office", "leader"]
 OFFICE_ONLY = [403, 403, 403, 403, 200, 403]
@@ -314,6 +314,8 @@ def _review_data(**extra):
         "actual_date": "2020-02-12",
         "reviewers": "省督察办 赵某、钱某",
         "opinion": "省级现场核查，整改到位",
+        # the city office records it on receipt of the province's document
+        **provincial_document(on=date(2020, 2, 12)),
     }
     data.update(extra)
     return data
@@ -375,11 +377,19 @@ def test_provincial_review_recorded_on_the_page_lets_the_task_reach_notice(
     )
     assert review.opinion == "省级现场核查，整改到位"
     assert review.reviewer == world.office
+    assert (review.document_no, review.document_date) == (
+        "示环督办函〔2020〕12号",
+        date(2020, 2, 12),
+    )
+    assert review.document.kind == "NOTICE"
+    assert review.document.extension == ".pdf"
     assert Event.objects.filter(task=task, verb="review", actor=world.office).count() == 1
     task.refresh_from_db()
     assert task.status == TaskStatus.IN_REVIEW
     page = office.get(response["Location"]).content.decode()
     assert "已登记省级验收意见：通过" in page
+    assert "依据省级复核文件 示环督办函〔2020〕12号（2020-02-12）" in page
+    assert reverse("attachment_download", args=[review.document.pk]) in page
     # and now the acceptance starts the notice
     accept = office.post(reverse("closeout_accept", args=[app.pk]), _accept_data(task))
     assert accept.status_code == 302

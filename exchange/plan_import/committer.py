@@ -1,4 +1,6 @@
-"""Create what a validated plan describes, all or nothing, through the services."""
+"""Create what a validated plan describes, all or nothing, through the (bulk) services."""
+
+from collections.abc import Callable
 
 from django.db import transaction
 
@@ -8,15 +10,24 @@ from exchange.plan_import.errors import AlreadyImported, ImportRefused, RowError
 from exchange.plan_import.validator import Plan
 from inspections import services
 from inspections.models import ImportBatch, InspectionRound
-from rectification.services import UnitRole, task_create
+from rectification.services import NewTask, UnitRole, tasks_create_bulk
 
 
-def commit_plan(plan: Plan, *, actor: User, sha256: str, file_name: str) -> ImportBatch:
-    """One transaction: rounds → aspects → categories → problems → tasks (task_create) → the
-    batch row. A service refusal rolls everything back and names the row it came from."""
+def commit_plan(
+    plan: Plan,
+    *,
+    actor: User,
+    sha256: str,
+    file_name: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportBatch:
+    """One transaction: rounds → aspects → categories → problems (problems_create_bulk) →
+    tasks (tasks_create_bulk, in batches) → the batch row. A service refusal rolls everything
+    back and names the row it came from. `progress(done, total)`: tasks written so far."""
     if ImportBatch.objects.filter(sha256=sha256).exists():
         raise AlreadyImported()
     row = None
+    rows_of: list[int] = []
     try:
         with transaction.atomic():
             rounds: dict[str, InspectionRound] = {}
@@ -38,50 +49,29 @@ def commit_plan(plan: Plan, *, actor: User, sha256: str, file_name: str) -> Impo
                     categories[id(category)] = category.existing or services.category_create(
                         actor=actor, aspect=aspects[key], seq=category.seq, title=category.title
                     )
-            created = 0
-            for planned in plan.problems.values():
-                row = planned.row
-                first = planned.tasks[0] if planned.tasks else None
-                dated = [t.deadline.deadline for t in planned.tasks if t.deadline.deadline]
-                problem = planned.existing or services.problem_create(
+            new_problems = [p for p in plan.problems.values() if p.existing is None]
+            problems: dict[int, object] = {
+                id(p): p.existing for p in plan.problems.values() if p.existing
+            }
+            for round_key in dict.fromkeys(p.round_key for p in new_problems):
+                batch = [p for p in new_problems if p.round_key == round_key]
+                rows_of = [p.row for p in batch]
+                made = services.problems_create_bulk(
                     actor=actor,
-                    round_=rounds[planned.round_key],
-                    category=categories.get(id(planned.category)) if planned.category else None,
-                    seq=planned.seq,
-                    code=planned.code,
-                    title=planned.title,
-                    original_text=planned.original_text,
-                    goal=planned.goal,
-                    measures=planned.measures,
-                    deadline_type=first.deadline.deadline_type if first else "DATED",
-                    deadline=max(dated) if dated else None,
-                    source=planned.source,
-                    leader=planned.leader,
+                    round_=rounds[round_key],
+                    problems=[_new_problem(p, categories) for p in batch],
                 )
-                for task in planned.tasks:
-                    row = task.row
-                    task_create(
-                        problem=problem,
-                        actor=actor,
-                        code=task.code,
-                        name=task.name,
-                        region=task.region,
-                        units=[UnitRole(u.unit, u.role, u.person) for u in task.units],
-                        deadline=task.deadline.deadline,
-                        deadline_type=task.deadline.deadline_type,
-                        is_ongoing=task.deadline.is_ongoing,
-                        is_point=task.is_point,
-                        site_type=task.site_type,
-                        goal=task.goal,
-                        measures=task.measures,
-                        address=task.address,
-                        water_body=task.water_body,
-                        lat=task.lat,
-                        lng=task.lng,
-                        leader=planned.leader,
-                    )
-                    created += 1
-            row = None
+                problems.update({id(p): m for p, m in zip(batch, made, strict=True)})
+            tasks = [(planned, t) for planned in plan.problems.values() for t in planned.tasks]
+            rows_of = [t.row for _, t in tasks]
+            created = len(
+                tasks_create_bulk(
+                    actor=actor,
+                    tasks=[_new_task(problems[id(planned)], planned, t) for planned, t in tasks],
+                    progress=progress,
+                )
+            )
+            rows_of = []
             only_round = (
                 next(iter({r.pk: r for r in rounds.values()}.values()))
                 if len({r.pk for r in rounds.values()}) == 1
@@ -99,6 +89,48 @@ def commit_plan(plan: Plan, *, actor: User, sha256: str, file_name: str) -> Impo
     except ServiceError as exc:
         if ImportBatch.objects.filter(sha256=sha256).exists():
             raise AlreadyImported() from None
+        if exc.index is not None and exc.index < len(rows_of):
+            row = rows_of[exc.index]
         errors = [RowError(row, "", exc.message)] if row else []
         where = f"第{row}行：" if row else ""
         raise ImportRefused(f"导入失败，未导入任何数据。{where}{exc.message}", errors) from None
+
+
+def _new_problem(planned, categories) -> services.NewProblem:
+    first = planned.tasks[0] if planned.tasks else None
+    dated = [t.deadline.deadline for t in planned.tasks if t.deadline.deadline]
+    return services.NewProblem(
+        category=categories.get(id(planned.category)) if planned.category else None,
+        seq=planned.seq,
+        code=planned.code,
+        title=planned.title,
+        original_text=planned.original_text,
+        goal=planned.goal,
+        measures=planned.measures,
+        deadline_type=first.deadline.deadline_type if first else "DATED",
+        deadline=max(dated) if dated else None,
+        source=planned.source,
+        leader=planned.leader,
+    )
+
+
+def _new_task(problem, planned, task) -> NewTask:
+    return NewTask(
+        problem=problem,
+        code=task.code,
+        name=task.name,
+        region=task.region,
+        units=[UnitRole(u.unit, u.role, u.person) for u in task.units],
+        deadline=task.deadline.deadline,
+        deadline_type=task.deadline.deadline_type,
+        is_ongoing=task.deadline.is_ongoing,
+        is_point=task.is_point,
+        site_type=task.site_type,
+        goal=task.goal,
+        measures=task.measures,
+        address=task.address,
+        water_body=task.water_body,
+        lat=task.lat,
+        lng=task.lng,
+        leader=planned.leader,
+    )

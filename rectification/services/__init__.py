@@ -43,6 +43,7 @@ from rectification.services.supervision import (
 )
 from rectification.services.tasks import (
     TASK_EDITABLE_FIELDS,
+    NewTask,
     UnitRole,
     extension_decide,
     extension_grant_overdue,
@@ -58,6 +59,7 @@ from rectification.services.tasks import (
     task_request_extension,
     task_set_units,
     task_update,
+    tasks_create_bulk,
 )
 
 __all__ = [
@@ -65,6 +67,7 @@ __all__ = [
     "TASK_EDITABLE_FIELDS",
     "EvidenceFile",
     "Message",
+    "NewTask",
     "UnitRole",
     "closeout_accept",
     "closeout_close",
@@ -102,6 +105,7 @@ __all__ = [
     "task_request_extension",
     "task_set_units",
     "task_update",
+    "tasks_create_bulk",
     "unit_roles",
     "warning_clear",
     "warning_raise",

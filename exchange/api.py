@@ -6,6 +6,7 @@ The same pipeline, scope and FilterSet as the pages. Refusals are 400 with a Chi
 
 import django_filters
 from django.http import FileResponse, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -17,11 +18,14 @@ from rest_framework.views import APIView
 
 from accounts.scope import is_office
 from exchange.ledger import ledger_file
+from exchange.models import ImportJob
+from exchange.plan_import import jobs
 from exchange.plan_import.errors import AlreadyImported, ImportRefused
 from exchange.plan_import.pipeline import (
     commit_staged,
     preview_upload,
     read_upload,
+    staged_rows,
     target_from_data,
 )
 from exchange.plan_import.template import template_bytes
@@ -139,6 +143,29 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         ]
 
 
+class ImportJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="后台导入任务 id：GET /api/v1/imports/{id}/")
+    status = serializers.ChoiceField(choices=ImportJob.Status.choices)
+    status_label = serializers.CharField(help_text="排队中 / 导入中 / 已完成 / 失败")
+    phase = serializers.CharField(help_text="导入中：check（校验文件）或 write（写入）")
+    phase_label = serializers.CharField()
+    file_name = serializers.CharField()
+    rows = serializers.IntegerField(help_text="数据行数")
+    done = serializers.IntegerField(help_text="已写入的任务数")
+    total = serializers.IntegerField(help_text="要写入的任务数（校验完成后才知道）")
+    percent = serializers.IntegerField()
+    finished = serializers.BooleanField()
+    error = serializers.CharField(allow_blank=True, help_text="失败原因（中文）")
+    errors = RowErrorSerializer(many=True)
+    created_by = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    batch = serializers.IntegerField(allow_null=True, help_text="已完成：导入批次 id")
+    headline = serializers.CharField(allow_blank=True)
+    task_count = serializers.IntegerField(allow_null=True)
+
+
 def _office_only(request) -> None:
     if not is_office(request.user):
         raise PermissionDenied("只有环督办可以导入整改方案")
@@ -229,8 +256,10 @@ class ImportCommitView(APIView):
     @extend_schema(
         operation_id="imports_commit",
         summary="确认导入（全部成功或全部不导入）",
+        description="不超过 IMPORT_BACKGROUND_ROWS 行（默认 2000）的文件当场导入（201，导入批次）；"
+        "更大的文件转入后台导入（202，后台导入任务；用 GET /api/v1/imports/{id}/ 查询进度）。",
         request=CommitRequestSerializer,
-        responses={201: ImportBatchSerializer, **_ERRORS},
+        responses={201: ImportBatchSerializer, 202: ImportJobSerializer, **_ERRORS},
         tags=["imports"],
     )
     def post(self, request):
@@ -252,14 +281,24 @@ class ImportCommitView(APIView):
                 },
                 status=400,
             )
+        sha256 = body.validated_data["sha256"]
+        file_name = body.validated_data.get("file_name", "")
         try:
             target = target_from_data(request.data, actor=request.user)
-            batch, _plan = commit_staged(
-                body.validated_data["sha256"],
-                body.validated_data.get("file_name", ""),
-                actor=request.user,
-                target=target,
-            )
+            rows = staged_rows(sha256)
+            if jobs.is_big(rows):
+                job = jobs.enqueue(
+                    sha256,
+                    file_name,
+                    actor=request.user,
+                    target_data={k: request.data.get(k) for k in TargetSerializer().fields},
+                    rows=rows,
+                )
+                state = ImportJobSerializer(jobs.state(job)).data
+                return Response(
+                    state, status=202, headers={"Location": f"/api/v1/imports/{job.pk}/"}
+                )
+            batch, _plan = commit_staged(sha256, file_name, actor=request.user, target=target)
         except ImportRefused as exc:
             return _refused(exc)
         return Response(ImportBatchSerializer(batch).data, status=201)
@@ -278,6 +317,23 @@ class ImportBatchListView(APIView):
             created_by__unit_id=request.user.unit_id
         ).select_related("created_by")[:100]
         return Response(ImportBatchSerializer(batches, many=True).data)
+
+
+class ImportJobView(APIView):
+    @extend_schema(
+        operation_id="imports_job",
+        summary="后台导入任务的状态和进度",
+        description="状态（排队中/导入中/已完成/失败）、已写入/总任务数、失败原因。"
+        "只有提交人所在辖区的环督办和领导可以查看，其他人 404。",
+        responses={200: ImportJobSerializer, 404: OpenApiResponse(RefusalSerializer)},
+        tags=["imports"],
+    )
+    def get(self, request, pk: int):
+        job = get_object_or_404(
+            ImportJob.objects.visible_to(request.user).select_related("created_by", "batch"),
+            pk=pk,
+        )
+        return Response(ImportJobSerializer(jobs.state(job)).data)
 
 
 class ImportTemplateView(APIView):

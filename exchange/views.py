@@ -12,14 +12,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Region
-from accounts.scope import is_office, scope_of
+from accounts.scope import get_visible_or_404, is_office, scope_of
 from exchange.dispatch_workbook import workbook_bytes
 from exchange.ledger import ledger_file
+from exchange.models import ImportJob
+from exchange.plan_import import jobs
 from exchange.plan_import.errors import ImportRefused
 from exchange.plan_import.pipeline import (
     commit_staged,
     preview_upload,
     read_upload,
+    staged_rows,
     target_from_data,
 )
 from exchange.plan_import.template import template_bytes
@@ -73,10 +76,23 @@ def _page(request, form, *, errors=None, message="", status=200):
     batches = ImportBatch.objects.filter(created_by__unit_id=request.user.unit_id).select_related(
         "round", "created_by"
     )[:20]
+    # Background imports still running or failed (a finished one is in the history below).
+    pending = (
+        ImportJob.objects.visible_to(request.user)
+        .filter(created_by__unit_id=request.user.unit_id)
+        .exclude(status=ImportJob.Status.DONE)
+        .select_related("created_by")[:10]
+    )
     return render(
         request,
         "imports/import_form.html",
-        {"form": form, "errors": errors or [], "refusal": message, "batches": batches},
+        {
+            "form": form,
+            "errors": errors or [],
+            "refusal": message,
+            "batches": batches,
+            "jobs": pending,
+        },
         status=status,
     )
 
@@ -102,6 +118,7 @@ def plan_import(request):
             "file_name": filename,
             "target": _target_data(request.POST),
             "counts": plan.counts(),
+            "background": jobs.is_big(plan.rows),
         },
     )
 
@@ -111,11 +128,20 @@ def plan_import(request):
 def plan_import_commit(request):
     _office_only(request)
     file_name = request.POST.get("file_name", "")[:255]
+    sha256 = request.POST.get("sha256", "")
     try:
         target = target_from_data(_target_data(request.POST), actor=request.user)
-        _batch, plan = commit_staged(
-            request.POST.get("sha256", ""), file_name, actor=request.user, target=target
-        )
+        rows = staged_rows(sha256)
+        if jobs.is_big(rows):
+            job = jobs.enqueue(
+                sha256,
+                file_name,
+                actor=request.user,
+                target_data=_target_data(request.POST),
+                rows=rows,
+            )
+            return redirect("plan_import_job", pk=job.pk)
+        _batch, plan = commit_staged(sha256, file_name, actor=request.user, target=target)
     except ImportRefused as exc:
         form = ImportForm(user=request.user, initial=_target_data(request.POST))
         return _page(request, form, errors=exc.errors, message=exc.message, status=400)
@@ -125,6 +151,20 @@ def plan_import_commit(request):
         f"导入成功：{plan.headline()}，新建任务{counts['tasks']}个、责任分工{counts['assignments']}条。",
     )
     return redirect("plan_import")
+
+
+@login_required
+@require_GET
+def plan_import_job(request, pk: int):
+    """A background import: the page, and (asked by htmx every second until it ends) its
+    progress fragment."""
+    job = get_visible_or_404(
+        ImportJob.objects.select_related("created_by", "batch"), request.user, pk=pk
+    )
+    context = {"job": job, "state": jobs.state(job)}
+    if request.htmx:
+        return render(request, "imports/_job_progress.html", context)
+    return render(request, "imports/import_job.html", context)
 
 
 @login_required

@@ -195,8 +195,30 @@ def clear_round(round_) -> None:
 class ImportTimes:
     rows: int
     tasks: int
-    preview_s: float
-    commit_s: float
+    preview_s: float  # the preview request's work: safety checks, read, validate
+    commit_s: float  # the background job, start to end (validate_s + write_s)
+    validate_s: float  # the job re-reads and re-validates the staged file
+    write_s: float  # the one transaction that writes everything
+    cpu_s: float  # CPU time of this process over the job (the machine may be shared)
+    target_s: float = 30.0
+
+    @property
+    def met(self) -> bool:
+        return self.commit_s <= self.target_s
+
+    def as_json(self) -> dict:
+        return {
+            "key": "import_20k",
+            "rows": self.rows,
+            "tasks": self.tasks,
+            "preview_s": round(self.preview_s, 2),
+            "commit_s": round(self.commit_s, 2),
+            "validate_s": round(self.validate_s, 2),
+            "write_s": round(self.write_s, 2),
+            "cpu_s": round(self.cpu_s, 2),
+            "target_s": self.target_s,
+            "met": self.met,
+        }
 
 
 def run(rows: int = 20_000, *, log=print) -> ImportTimes:
@@ -211,29 +233,51 @@ def run(rows: int = 20_000, *, log=print) -> ImportTimes:
     clear_round(world.round)
     data = plan_workbook(rows, counties=world.counties, departments=world.departments)
     target = Target("existing", round=world.round)
-    saved = settings.IMPORT_MAX_ROWS
-    settings.IMPORT_MAX_ROWS = max(saved, rows)
+    saved = settings.IMPORT_MAX_ROWS, jobs._set_progress
+    settings.IMPORT_MAX_ROWS = max(saved[0], rows)
+    write_started: list[float] = []
+
+    def timed_progress(job, phase, done=0, total=0):
+        if phase == jobs.PHASE_WRITE and not write_started:
+            write_started.append(time.perf_counter())
+        saved[1](job, phase, done, total)
+
+    jobs._set_progress = timed_progress
     try:
         t0 = time.perf_counter()
         sha256, _plan = pipeline.preview_upload(
             data, "import_20k.xlsx", actor=world.office, target=target
         )
         preview_s = time.perf_counter() - t0
-        log(f"  import: preview of {rows:,} rows {preview_s:.1f}s")
-        t0 = time.perf_counter()
+        log(f"  import_20k: preview of {rows:,} rows {preview_s:.1f}s")
         job = jobs.enqueue(
             sha256,
             "import_20k.xlsx",
             actor=world.office,
             target_data={"mode": "existing", "round": world.round.pk},
+            rows=rows,
         )
-        jobs.run(job.pk)
-        commit_s = time.perf_counter() - t0
-        job.refresh_from_db()
+        cpu0, t0 = time.process_time(), time.perf_counter()
+        job = jobs.run(job.pk)
+        end = time.perf_counter()
+        cpu_s = time.process_time() - cpu0
         if job.status != job.Status.DONE:
             raise RuntimeError(f"import failed: {job.error}")
-        log(f"  import: commit of {job.total:,} tasks {commit_s:.1f}s")
-        return ImportTimes(rows, job.total, preview_s, commit_s)
+        times = ImportTimes(
+            rows=rows,
+            tasks=job.total,
+            preview_s=preview_s,
+            commit_s=end - t0,
+            validate_s=write_started[0] - t0,
+            write_s=end - write_started[0],
+            cpu_s=cpu_s,
+        )
+        log(
+            f"  import_20k: commit of {job.total:,} tasks {times.commit_s:.1f}s "
+            f"(validate {times.validate_s:.1f}s, write {times.write_s:.1f}s, "
+            f"CPU {cpu_s:.1f}s), target ≤ {times.target_s:g}s: {'met' if times.met else 'MISSED'}"
+        )
+        return times
     finally:
-        settings.IMPORT_MAX_ROWS = saved
+        settings.IMPORT_MAX_ROWS, jobs._set_progress = saved
         clear_round(world.round)

@@ -77,6 +77,10 @@ print(json.dumps({
 """
 
 
+@pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="a SQLite file's behaviour; the PostgreSQL pass needs no second copy",
+)
 def test_reads_and_logins_work_while_an_import_commits_on_sqlite(tmp_path):
     env = _clean_env(
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -113,5 +117,20 @@ def test_reads_and_logins_work_while_an_import_commits_on_sqlite(tmp_path):
     assert (result["job"], result["tasks"]) == ("DONE", 300), result
 
 
-if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-    pytestmark = pytest.mark.skip("a SQLite file's behaviour; the PostgreSQL pass needs no copy")
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [("/tasks/", "text/plain; charset=utf-8"), ("/api/v1/tasks/", "application/json")],
+)
+def test_a_write_that_waited_out_the_lock_gets_an_explicit_message(path, content_type, rf):
+    from django.db import OperationalError
+
+    from config.middleware import DatabaseBusyMiddleware
+
+    middleware = DatabaseBusyMiddleware(lambda request: None)
+    response = middleware.process_exception(rf.post(path), OperationalError("database is locked"))
+    assert response.status_code == 503 and response["Retry-After"] == "10"
+    assert response["Content-Type"] == content_type
+    assert "数据库正忙" in response.content.decode() and "没有保存" in response.content.decode()
+    # any other database error stays an error
+    other = middleware.process_exception(rf.post(path), OperationalError("no such table: x"))
+    assert other is None

@@ -343,3 +343,63 @@ def test_run_imports_command_runs_the_queue(queued_job):
     assert "done=1" in out.getvalue() and time.monotonic() - started < 60
     queued_job.refresh_from_db()
     assert queued_job.status == ImportJob.Status.DONE
+
+
+def test_tasks_create_bulk_writes_exactly_what_task_create_writes(plan_units):
+    """The same tasks through task_create one at a time and through tasks_create_bulk give the
+    same task, assignment and event rows (ids and times aside) and the same tally."""
+    from dataclasses import fields
+
+    from django.db import transaction
+
+    from rectification import tally
+    from rectification.models import DailyTally
+    from rectification.services import NewTask, UnitRole, task_create, tasks_create_bulk
+
+    w = plan_units
+    new = [
+        NewTask(
+            problem=w.problem,
+            code=f"B-{i}",
+            name=f"点位{i}",
+            region=w.dongcheng if i % 2 else w.xicheng,
+            units=[
+                UnitRole(w.dc_gov if i % 2 else w.xc_gov, "LEAD"),
+                UnitRole(w.housing, "COOP"),
+                UnitRole(w.eco, "SECTOR"),
+            ][: 1 + i % 3],
+            deadline=[None, *[__import__("datetime").date(2020, m, 28) for m in (1, 3, 12)]][i % 4],
+            deadline_type="ONGOING" if i % 4 == 0 else "DATED",
+            leader=w.vice_mayor if i == 3 else None,
+        )
+        for i in range(8)
+    ]
+
+    def snapshot():
+        tasks = Task.objects.filter(code__startswith="B-").order_by("code")
+        drop = {"id", "created_at", "updated_at"}
+        return (
+            [{k: v for k, v in row.items() if k not in drop} for row in tasks.values()],
+            sorted(
+                Assignment.objects.filter(task__in=tasks).values_list(
+                    "task__code", "unit_id", "role", "sort"
+                )
+            ),
+            sorted(
+                Event.objects.filter(task__in=tasks).values_list(
+                    "task__code", "verb", "actor_id", "to_status", "note", "target_type_id"
+                )
+            ),
+            sorted(
+                DailyTally.objects.values_list("region_id", "round_id", "lead_unit_id", "total")
+            ),
+        )
+
+    with transaction.atomic():
+        for t in new:
+            task_create(actor=w.office, **{f.name: getattr(t, f.name) for f in fields(t)})
+        one_by_one = snapshot()
+        transaction.set_rollback(True)
+    tasks_create_bulk(actor=w.office, tasks=new, batch_size=3)
+    assert snapshot() == one_by_one
+    assert tally.verify() == []

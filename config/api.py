@@ -33,6 +33,7 @@ router.register(
 # The spreadsheet endpoints are plain views (uploads and file downloads), not viewsets.
 spreadsheet_urls = [
     path("imports/", exchange_views.ImportBatchListView.as_view(), name="import-list"),
+    path("imports/<int:pk>/", exchange_views.ImportJobView.as_view(), name="import-job"),
     path("imports/preview/", exchange_views.ImportPreviewView.as_view(), name="import-preview"),
     path("imports/commit/", exchange_views.ImportCommitView.as_view(), name="import-commit"),
     path(

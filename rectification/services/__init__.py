@@ -51,6 +51,7 @@ from rectification.services.supervision import (
 from rectification.services.tasks import (
     PLAN_REVISION_FIELDS,
     TASK_EDITABLE_FIELDS,
+    NewTask,
     PlanDeadline,
     UnitRole,
     describe_deadline,
@@ -70,6 +71,7 @@ from rectification.services.tasks import (
     task_request_extension,
     task_set_units,
     task_update,
+    tasks_create_bulk,
 )
 
 __all__ = [
@@ -78,6 +80,7 @@ __all__ = [
     "TASK_EDITABLE_FIELDS",
     "EvidenceFile",
     "Message",
+    "NewTask",
     "PlanDeadline",
     "TooManyObjections",
     "UnitRole",
@@ -124,6 +127,7 @@ __all__ = [
     "task_request_extension",
     "task_set_units",
     "task_update",
+    "tasks_create_bulk",
     "unit_roles",
     "warning_clear",
     "warning_raise",

@@ -291,6 +291,28 @@ def task_colour(task: Task, *, today: date) -> tuple[str, str]:
             "planned_date", "weight", "done_date"
         )
     ]
+    rank = {WarningLevel.BLUE: 1, WarningLevel.YELLOW: 2, WarningLevel.RED: 3}
+    manual: dict[str, str] = {}
+    for reason, level in Warning.objects.filter(
+        task_id=task.pk, auto=False, resolved_at__isnull=True, level__in=list(rank)
+    ).values_list("reason", "level"):
+        if rank[level] > rank.get(manual.get(reason), 0):
+            manual[reason] = level
+    reported = ProgressReport.objects.filter(
+        task_id=task.pk, period__kind=PeriodKind.MONTHLY, period__code=f"{today:%Y-%m}"
+    ).exists
+    return _colour(task, today=today, milestones=milestones, manual=manual, reported=reported)
+
+
+def new_task_colour(task: Task, *, today: date) -> tuple[str, str]:
+    """task_colour of a task not yet saved (the bulk import): no milestones, no warnings, no
+    reports, so no query."""
+    return _colour(task, today=today, milestones=[], manual={}, reported=lambda: False)
+
+
+def _colour(task: Task, *, today: date, milestones, manual, reported) -> tuple[str, str]:
+    if task.status == TaskStatus.CLOSED:
+        return ScheduleStatus.NA, WarningLevel.NONE
     verdict = schedule.evaluate(
         status=task.status,
         start_date=task.start_date,
@@ -299,21 +321,12 @@ def task_colour(task: Task, *, today: date) -> tuple[str, str]:
         today=today,
         milestones=milestones,
     )
-    rank = {WarningLevel.BLUE: 1, WarningLevel.YELLOW: 2, WarningLevel.RED: 3}
-    manual: dict[str, str] = {}
-    for reason, level in Warning.objects.filter(
-        task_id=task.pk, auto=False, resolved_at__isnull=True, level__in=list(rank)
-    ).values_list("reason", "level"):
-        if rank[level] > rank.get(manual.get(reason), 0):
-            manual[reason] = level
     cutoff = periods.report_cutoff(today)
     report_missing = (
         today > cutoff
         and task.status in WORKING_STATUSES
         and (task.start_date is None or task.start_date <= cutoff)
-        and not ProgressReport.objects.filter(
-            task_id=task.pk, period__kind=PeriodKind.MONTHLY, period__code=f"{today:%Y-%m}"
-        ).exists()
+        and not reported()
     )
     colour = schedule.decide(
         status=task.status,

@@ -1,6 +1,7 @@
 """Pages: import a rectification plan (office only), the blank template, the ledger export,
 the monthly dispatch workbook."""
 
+from itertools import islice
 from urllib.parse import quote
 
 from django import forms
@@ -145,6 +146,9 @@ def _state(sha256: str, file_name: str, target: dict, options: ImportOptions) ->
     }
 
 
+PREVIEW_TASKS = 500
+
+
 def _preview(request, plan, state: dict):
     groups = [
         {
@@ -165,6 +169,10 @@ def _preview(request, plan, state: dict):
             "has_choices": any(g.modes_allowed for g in plan.groups.values()),
             "diff": plan.diff if plan.diff is not None and plan.diff.overlaps else None,
             "background": jobs.is_big(plan.rows),
+            # A 20,000-row plan would be a 10 MB page: the first tasks show the reading.
+            "shown_tasks": list(
+                islice(((p, t) for p in plan.problems.values() for t in p.tasks), PREVIEW_TASKS)
+            ),
             **state,
         },
     )

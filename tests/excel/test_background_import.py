@@ -403,3 +403,19 @@ def test_tasks_create_bulk_writes_exactly_what_task_create_writes(plan_units):
     tasks_create_bulk(actor=w.office, tasks=new, batch_size=3)
     assert snapshot() == one_by_one
     assert tally.verify() == []
+
+
+def test_the_preview_page_of_a_big_plan_lists_its_first_tasks_only(
+    plan_units, office_client, monkeypatch
+):
+    # given a plan of 12 tasks and a preview that lists at most 5
+    monkeypatch.setattr("exchange.views.PREVIEW_TASKS", 5)
+    page = office_client.post(
+        "/imports/",
+        {"file": upload(big_plan(plan_units)), "mode": "existing", "round": plan_units.round.pk},
+    )
+    body = page.content.decode()
+    # then the table has 5 rows and says that the commit takes all 12
+    assert page.context["counts"]["tasks"] == 12
+    assert len(page.context["shown_tasks"]) == 5
+    assert "以上仅列出前 5 个任务（共 12 个）" in body

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so CommonMiddleware (APPEND_SLASH), sessions and CSRF still see its pages.
+    "config.errors.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -134,6 +134,10 @@ STORAGES = {
     },
 }
 
+# WhiteNoise reads the files from the finders instead of STATIC_ROOT: the local demo served
+# with DEBUG off (scripts/serve.sh) needs no collectstatic; production collects them.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
+
 # Uploads: evidence files are limited in size and checked by content (rectification/uploads.py).
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

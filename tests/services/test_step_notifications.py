@@ -111,9 +111,7 @@ def test_a_letter_issued_tells_the_target_unit_once_with_a_link(world):
 
     assert _told(NotificationKind.SUPERVISION) == {"dc_reporter": 1, "dc_head": 1}
     assert set(
-        Notification.objects.filter(kind=NotificationKind.SUPERVISION).values_list(
-            "url", flat=True
-        )
+        Notification.objects.filter(kind=NotificationKind.SUPERVISION).values_list("url", flat=True)
     ) == {"/supervision/inbox/"}
 
 

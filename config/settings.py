@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # SQLite only ever: a write that waited out the busy timeout answers 503 in Chinese.
     "config.middleware.DatabaseBusyMiddleware",
+    # Last, so CommonMiddleware (APPEND_SLASH), sessions and CSRF still see its pages.
+    "config.errors.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -145,6 +147,10 @@ STORAGES = {
         )
     },
 }
+
+# WhiteNoise reads the files from the finders instead of STATIC_ROOT: the local demo served
+# with DEBUG off (scripts/serve.sh) needs no collectstatic; production collects them.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 
 # Uploads: evidence files are limited in size and checked by content (rectification/uploads.py).
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)

@@ -78,6 +78,7 @@ urlpatterns = [
     # Everyone.
     path("notifications/", notifications.notification_list, name="notification_list"),
     path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),
+    path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),
     path(
         "notifications/read-all/", notifications.notification_read_all, name="notification_read_all"
     ),

@@ -10,6 +10,7 @@ through this package (`from rectification import services`).
 from rectification.services.base import (
     EvidenceFile,
     Message,
+    channels_for,
     notify,
     notify_many,
     notify_select,
@@ -84,6 +85,7 @@ __all__ = [
     "PlanDeadline",
     "TooManyObjections",
     "UnitRole",
+    "channels_for",
     "closeout_accept",
     "closeout_close",
     "closeout_record_review",

@@ -158,6 +158,13 @@ def _bump_version(
     return task
 
 
+def channels_for(email: str) -> tuple[str, ...]:
+    """The channels a person is told on: in-app always, mail when they have an address."""
+    if email:
+        return (NotificationChannel.INAPP, NotificationChannel.MAIL)
+    return (NotificationChannel.INAPP,)
+
+
 def notify(
     *,
     recipients: Iterable[User],
@@ -167,16 +174,21 @@ def notify(
     task: Task | None = None,
     key: str,
     url: str = "",
-    channels: Sequence[str] = (NotificationChannel.INAPP,),
+    channels: Sequence[str] | None = None,
 ) -> int:
     """Write notification rows for the delivery job. `key` makes repeats no-ops.
 
-    Web requests only write rows here; they never talk to the broker.
+    The in-app row is the message; the mail row, for a recipient with an address, is the same
+    message (kind, title, body, link, key) on another channel (channels_for, as the jobs'
+    messages_for), so what the inbox shows and what the mail says cannot drift apart.
+    `channels` names them explicitly instead. Web requests only write rows here; they never
+    talk to the broker.
     """
+    kind = NotificationKind(kind)
     rows = [
         Notification(
             recipient=user,
-            kind=NotificationKind(kind),
+            kind=kind,
             task=task,
             title=title,
             body=body,
@@ -185,7 +197,7 @@ def notify(
             unique_key=f"{key}:{user.pk}:{channel}"[:200],
         )
         for user in recipients
-        for channel in channels
+        for channel in (channels if channels is not None else channels_for(user.email))
     ]
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return len(created)

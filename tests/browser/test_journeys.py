@@ -202,9 +202,22 @@ def test_office_returns_and_reporter_sees_reason(
     page.goto(f"{live_server.url}/tasks/{task.pk}/")
     expect(page.get_by_test_id("return-reason")).to_contain_text("辅助设施和设备调试尚未完成")
     shoot(page, "task-returned")
-    page.goto(f"{live_server.url}/notifications/")
-    expect(page.get_by_test_id("notification").first).to_contain_text("销号申请被退回")
+    page.goto(f"{live_server.url}/notifications/?unread=1")
+    expect(page.get_by_test_id("filter-unread")).to_have_class(re.compile(r"\bactive\b"))
+    expect(page.get_by_test_id("filter-all")).not_to_have_class(re.compile(r"\bactive\b"))
+    returned = page.get_by_test_id("notification").filter(has_text="销号申请被退回").first
+    expect(returned).to_contain_text("未读")
     shoot(page, "notifications")
+    # opening it leads to the task and marks it read: it leaves the unread view
+    returned.get_by_test_id("notification-open").click()
+    expect(page.get_by_test_id("return-reason")).to_contain_text("辅助设施和设备调试尚未完成")
+    page.goto(f"{live_server.url}/notifications/?unread=1")
+    expect(page.get_by_test_id("notification").filter(has_text="销号申请被退回")).to_have_count(0)
+    page.get_by_test_id("filter-all").click()
+    expect(page.get_by_test_id("filter-all")).to_have_class(re.compile(r"\bactive\b"))
+    expect(
+        page.get_by_test_id("notification").filter(has_text="销号申请被退回").first
+    ).to_be_visible()
     latest = CloseoutApplication.objects.filter(task=task).order_by("-applied_at").first()
     assert latest.status == CloseoutStatus.RETURNED
 

@@ -117,13 +117,20 @@ def test_a_clean_month_says_so_and_asks_only_for_the_routine():
 
 @pytest.mark.parametrize(
     ("delta", "expected"),
-    [(2, "已销号任务增加2个，完成率提高10个百分点"), (-1, "已销号任务减少1个，完成率下降10个百分点")],
+    [
+        (2, "已销号任务增加2个，完成率提高10个百分点"),
+        (-1, "已销号任务减少1个，完成率下降10个百分点"),
+    ],
 )
 def test_the_change_since_last_month(delta, expected):
     f = figures()
     f["previous"] = {
         "month": "2019-12",
-        "headline": {"closed": delta, "completion_rate": 10.0 * (1 if delta > 0 else -1), "overdue": 0},
+        "headline": {
+            "closed": delta,
+            "completion_rate": 10.0 * (1 if delta > 0 else -1),
+            "overdue": 0,
+        },
         "units": {"1": {"rank": 2}, "4": {"rank": -1}},
     }
     sections = dispatch_narrative(f)

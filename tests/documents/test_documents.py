@@ -10,9 +10,11 @@ from io import BytesIO
 
 import pytest
 from django.conf import settings
+from django.urls import resolve
 from docx import Document as WordDocument
 from pypdf import PdfReader
 
+from exchange.documents.views import DOCX
 from inspections.models import Petition
 from rectification.choices import SupervisionKind, SupervisionStatus, TaskStatus
 from rectification.jobs import dispatch as dispatch_job
@@ -308,8 +310,9 @@ def test_api_downloads_with_the_same_scope(as_user, demo_city):
     own = SupervisionNotice.objects.get(doc_no="示环督办函〔2020〕3号")
     other = SupervisionNotice.objects.get(doc_no="示环督办提〔2020〕2号")
     client = as_user("nanjiang")
-    response = client.get(f"/api/v1/documents/supervision/{own.pk}.pdf")
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    response = client.get(f"/api/v1/documents/supervision/{own.pk}.docx")
+    assert response.status_code == 200 and response["Content-Type"] == DOCX
+    assert "示环督办函〔2020〕3号" in docx_text(response.content)
     response = client.get(
         f"/api/v1/documents/supervision/{other.pk}.docx", HTTP_ACCEPT="application/pdf"
     )
@@ -326,12 +329,21 @@ def _links(html: str, prefix: str) -> list[str]:
 
 
 def _follow(client, page: str, prefix: str, expected: int) -> None:
+    """Every document link on the page: each Word file is downloaded; each PDF link must be
+    the PDF of a Word link on the page (rendering every PDF again would take a second or two
+    each; the tests above open each kind of PDF)."""
     html = client.get(page).content.decode()
     links = _links(html, prefix)
     assert len(links) >= expected, (page, links)
+    words = {link for link in links if link.endswith(".docx")}
     for link in links:
+        if link.endswith(".pdf"):
+            assert link.removesuffix(".pdf") + ".docx" in words, link
+            assert resolve(link).kwargs["ext"] == "pdf"
+            continue
         response = client.get(link)
         assert response.status_code == 200, link
+        assert response["Content-Type"] == DOCX
         assert len(response.content) > 1000
 
 

@@ -6,7 +6,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from exchange import api as exchange_views
-from exchange.documents.urls import API_URLS as document_urls
+from exchange.documents.routes import API_URLS as document_urls
 from inspections.api import views as inspection_views
 from rectification.api import views
 

@@ -4,7 +4,7 @@ endpoints are registered with the one router, config/api.py)."""
 from django.urls import path
 
 from exchange import views
-from exchange.documents.urls import PAGE_URLS
+from exchange.documents.routes import PAGE_URLS
 
 urlpatterns = [
     path("imports/", views.plan_import, name="plan_import"),

@@ -1,6 +1,6 @@
-"""The documents' download addresses: pages (PAGE_URLS, under /documents/) and the API
-(API_URLS, under /api/v1/documents/, registered by config/api.py). The same paths, ext is
-docx or pdf."""
+"""The documents' download addresses, included by exchange/urls.py (PAGE_URLS, under
+/documents/) and config/api.py (API_URLS, under /api/v1/documents/): the same paths, ext is
+docx or pdf. Not named urls.py: each app has one urls module."""
 
 from django.urls import path
 

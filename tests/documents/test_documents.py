@@ -364,3 +364,24 @@ def test_a_task_still_in_progress_shows_no_closeout_link(as_user, demo_city):
     task = Task.objects.filter(status=TaskStatus.IN_PROGRESS).order_by("code").first()
     html = as_user("office").get(f"/tasks/{task.pk}/").content.decode()
     assert "/documents/closeout/" not in html
+
+
+def test_word_layout_red_head_and_fonts(as_user, demo_city):
+    """公文 style in the Word file: the issuer in red 黑体, a red rule under the 文号, 仿宋 body."""
+    from docx.oxml.ns import qn
+
+    notice = SupervisionNotice.objects.get(doc_no="示环督办函〔2020〕3号")
+    content = as_user("office").get(f"/documents/supervision/{notice.pk}.docx").content
+    paragraphs = WordDocument(BytesIO(content)).paragraphs
+    head, number = paragraphs[0], paragraphs[1]
+    assert "环督办" in head.text or "办公室" in head.text
+    run = head.runs[0]
+    assert str(run.font.color.rgb) == "C00000"
+    assert run._element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+    assert number.text == "示环督办函〔2020〕3号"
+    assert number._p.pPr.find(qn("w:pBdr")) is not None  # the red rule
+    body = next(p for p in paragraphs if p.text.startswith("南江县第二污水处理厂"))
+    assert body.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
+    assert body.paragraph_format.first_line_indent is not None
+    signer = [p.text for p in paragraphs if p.text][-2:]
+    assert signer[0] == head.text and signer[1] == "2020年1月22日"

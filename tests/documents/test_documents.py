@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from datetime import date
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -21,7 +22,8 @@ from rectification.jobs import dispatch as dispatch_job
 from rectification.models import CloseoutApplication, DispatchReport, SupervisionNotice, Task
 from rectification.selectors import task_totals
 
-SCREENSHOTS = settings.VAR_DIR / "screenshots" / "documents"
+# Beside the browser tests' screenshots (tests/browser/conftest.py).
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots" / "documents"
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from exchange import api as exchange_views
+from exchange.documents.routes import API_URLS as document_urls
 from inspections.api import views as inspection_views
 from rectification.api import views
 
@@ -49,4 +50,4 @@ spreadsheet_urls = [
 ]
 
 app_name = "api"
-urlpatterns = spreadsheet_urls + router.urls
+urlpatterns = spreadsheet_urls + document_urls + router.urls

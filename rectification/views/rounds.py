@@ -115,7 +115,18 @@ def petition_list(request: HttpRequest) -> HttpResponse:
         .select_related("round", "region", "handling_unit")
         .order_by("-assigned_at", "-id")
     )
-    return render(request, "rounds/petition_list.html", {"petitions": petitions[:300]})
+    # The batches (交办批次) of the petitions in scope: each has its 公开情况一览表.
+    batches = (
+        Petition.objects.visible_to(request.user)
+        .order_by("round__code", "batch_no")
+        .values("round_id", "round__name", "batch_no")
+        .annotate(n=Count("*"))
+    )
+    return render(
+        request,
+        "rounds/petition_list.html",
+        {"petitions": petitions[:300], "batches": batches},
+    )
 
 
 @login_required

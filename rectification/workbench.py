@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import IntegerField, QuerySet, Subquery
+from django.db.models import Case, IntegerField, QuerySet, Subquery, Value, When
 from django.urls import reverse
 
 from accounts import clock
@@ -171,9 +171,18 @@ def _querysets(user, keys) -> dict[str, QuerySet]:
 
 def latest_dispatch(user) -> DispatchReport | None:
     """The newest 月调度通报 of the user's own region (else the newest they may read)."""
-    reports = DispatchReport.objects.visible_to(user).only("id", "month", "region_id", "figures")
-    own = reports.filter(region_id=getattr(user.unit, "region_id", None)).order_by("-month")
-    return own.first() or reports.order_by("-month", "region_id").first()
+    own_region = Case(
+        When(region_id=getattr(user.unit, "region_id", None), then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        DispatchReport.objects.visible_to(user)
+        .only("id", "month", "region_id", "figures")
+        .alias(own_region=own_region)
+        .order_by("own_region", "-month", "region_id")
+        .first()
+    )
 
 
 def ranking_moves(report: DispatchReport | None) -> int:

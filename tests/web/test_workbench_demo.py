@@ -42,6 +42,8 @@ def test_the_demo_gives_the_workbench_work_to_show(demo_city, login):
             totals[key] = totals.get(key, 0) + count
     assert totals["overdue"] > 0
     assert totals["unreported"] > 0
+    assert totals["returned"] > 0
+    assert totals["selfcheck"] > 0
     assert totals["red_yellow"] > 0
     assert totals["leader_overdue"] > 0
     assert sum(totals[k] for k in ("review", "expired", "extensions", "proposals", "petitions"))

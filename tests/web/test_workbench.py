@@ -246,3 +246,31 @@ def test_ledger_puts_overdue_and_due_soon_before_old_closed_items(world, login):
     # sorting by deadline is still on offer
     by_deadline = login(world.office).get(reverse("task_list"), {"sort": "deadline"})
     assert next(t.code for t in by_deadline.context["tasks"]) == closed_2019.code
+
+
+# ---------------------------------------------------------------------------------------------
+# The leader's 本月排名变化: from the last two dispatch reports
+
+
+def test_leader_ranking_changes_come_from_the_last_dispatch_report(world, login):
+    from rectification.jobs.dispatch import make_report
+
+    # given: January's report, whose units moved against December (stored deltas)
+    report, _ = make_report(world.city, date(2020, 1, 1))
+    units = report.figures["units"]
+    assert len(units) == 2
+    report.figures["previous"] = {
+        "month": "2019-12",
+        "headline": {},
+        "units": {
+            str(units[0]["unit_id"]): {"rank": 1, "completion_rate": 5.0, "closed": 1},
+            str(units[1]["unit_id"]): {"rank": 0, "completion_rate": 0.0, "closed": 0},
+        },
+    }
+    report.save(update_fields=["figures"])
+    # when / then: one unit moved; the card links to the report's ranking, which shows one move
+    client = login(world.leader)
+    url, count = cards(client)["ranking"]
+    assert count == 1
+    assert url == reverse("dispatch_detail", args=[report.pk]) + "#ranking"
+    assert list_length(client, "ranking", url) == 1

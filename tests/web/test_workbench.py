@@ -274,3 +274,14 @@ def test_leader_ranking_changes_come_from_the_last_dispatch_report(world, login)
     assert count == 1
     assert url == reverse("dispatch_detail", args=[report.pk]) + "#ranking"
     assert list_length(client, "ranking", url) == 1
+
+
+@pytest.mark.parametrize("key", ["unreported", "due_soon", "returned"])
+def test_the_task_list_form_keeps_the_workbench_filter(world, login, key):
+    # The list a count opens carries its filter in the form, so pressing 筛选 keeps it.
+    client = login(world.reporter)
+    url, _count = cards(client)[key]
+    body = client.get(url).content.decode()
+    param = url.split("?", 1)[1].split("=")
+    checked = re.search(rf'name="{param[0]}" value="{param[1]}" id="[^"]+" checked', body)
+    assert checked, (key, url)

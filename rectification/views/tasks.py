@@ -68,7 +68,7 @@ from rectification.views.common import flash_errors, form_page, require_move
 
 PAGE_SIZE = 50
 SORTS = {
-    "urgent": "待办优先（逾期、即将到期、被退回）",
+    "urgent": "待办优先",  # overdue, due soon, returned first (urgent_order)
     "deadline": "截止时间由近到远",
     "-deadline": "截止时间由远到近",
 }

@@ -76,5 +76,6 @@ def test_my_tasks_on_a_phone_shows_actionable_tasks_first(
     shoot(page, "workbench/nanjiang-phone-my-tasks")
     # opening the filters shows the form
     page.get_by_test_id("filters-toggle").click()
+    expect(page.locator("#task-filters")).to_have_class(re.compile(r"\bcollapse show\b"))
     expect(page.get_by_label("搜索")).to_be_visible()
     shoot(page, "workbench/nanjiang-phone-my-tasks-filters")

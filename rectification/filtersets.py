@@ -45,7 +45,7 @@ from rectification.models import (
     Task,
     Warning,
 )
-from rectification.selectors import colour_q, overdue_q
+from rectification.selectors import colour_q, overdue_q, returned_q, unreported_q
 
 
 class TaskFilterSet(django_filters.FilterSet):
@@ -75,6 +75,9 @@ class TaskFilterSet(django_filters.FilterSet):
         field_name="deadline", lookup_expr="lte", label=_("时限不晚于")
     )
     reopened = django_filters.BooleanFilter(method="filter_reopened", label=_("重启整改"))
+    # The workbench's queues (rectification.workbench): the same Q as its counts.
+    unreported = django_filters.BooleanFilter(method="filter_unreported", label=_("本月未报"))
+    returned = django_filters.BooleanFilter(method="filter_returned", label=_("被退回"))
     q = django_filters.CharFilter(method="filter_text", label=_("搜索"))
 
     class Meta:
@@ -117,6 +120,13 @@ class TaskFilterSet(django_filters.FilterSet):
 
     def filter_reopened(self, queryset, name, value):
         return queryset.filter(reopen_count__gt=0) if value else queryset.filter(reopen_count=0)
+
+    def filter_unreported(self, queryset, name, value):
+        unreported = unreported_q(clock.today())
+        return queryset.filter(unreported) if value else queryset.exclude(unreported)
+
+    def filter_returned(self, queryset, name, value):
+        return queryset.filter(returned_q()) if value else queryset.exclude(returned_q())
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

@@ -3,10 +3,22 @@
 import csv
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -50,12 +62,16 @@ from rectification.models import (
     Task,
     Warning,
 )
-from rectification.selectors import standing_warnings
+from rectification.selectors import due_soon_q, overdue_q, returned_q, standing_warnings
 from rectification.services.base import unit_roles
 from rectification.views.common import flash_errors, form_page, require_move
 
 PAGE_SIZE = 50
-SORTS = {"deadline": "截止时间由近到远", "-deadline": "截止时间由远到近"}
+SORTS = {
+    "urgent": "待办优先",  # overdue, due soon, returned first (urgent_order)
+    "deadline": "截止时间由近到远",
+    "-deadline": "截止时间由远到近",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -81,12 +97,30 @@ def filtered_tasks(request: HttpRequest) -> tuple[TaskFilterSet, object]:
             del data[key]
     filterset = TaskFilterSet(data or None, queryset=base)
     qs = base.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
-    sort = request.GET.get("sort", "deadline")
+    sort = request.GET.get("sort") or "urgent"
     if sort == "-deadline":
         qs = qs.order_by(F("deadline").desc(nulls_last=True), "-id")
-    else:
+    elif sort == "deadline":
         qs = qs.order_by(F("deadline").asc(nulls_last=True), "id")
+    else:
+        qs = urgent_order(qs)
     return filterset, qs
+
+
+def urgent_order(qs):
+    """Open, urgent work first: overdue, due soon, returned, the rest being worked on, then
+    the close-outs under way, closed tasks last; by deadline within each group."""
+    today = clock.today()
+    urgency = Case(
+        When(overdue_q(today), then=Value(0)),
+        When(due_soon_q(today, settings.WARNING_DUE_SOON_DAYS), then=Value(1)),
+        When(returned_q(), then=Value(2)),
+        When(status__in=WORKING_STATUSES, then=Value(3)),
+        When(status=TaskStatus.CLOSED, then=Value(5)),
+        default=Value(4),
+        output_field=IntegerField(),
+    )
+    return qs.alias(urgency=urgency).order_by("urgency", F("deadline").asc(nulls_last=True), "id")
 
 
 @login_required

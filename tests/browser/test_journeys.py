@@ -59,6 +59,10 @@ def _reporter_applies(page, live_server, demo, task, tmp_path, shoot, prefix):
     page.get_by_role("link", name="我的任务").click()
     expect(page.get_by_role("heading", name="我的任务")).to_be_visible()
     shoot(page, f"{prefix}my-tasks")
+    # on a phone the filters are folded away behind one button
+    toggle = page.get_by_test_id("filters-toggle")
+    if toggle.is_visible():
+        toggle.click()
     page.get_by_label("搜索").fill(task.code)
     page.get_by_test_id("filter-submit").click()
     expect(page.get_by_test_id("task-row")).to_have_count(1)

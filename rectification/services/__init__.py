@@ -31,6 +31,7 @@ from rectification.services.closeouts import (
     task_apply_closeout,
     task_record_lookback,
 )
+from rectification.services.petitions import petition_convert_to_task
 from rectification.services.supervision import (
     notification_mark_read,
     supervision_notice_close,
@@ -78,6 +79,7 @@ __all__ = [
     "milestone_edit",
     "notice_close_refusal",
     "notice_default_phone",
+    "petition_convert_to_task",
     "notice_earliest_end",
     "notice_objection_record",
     "notification_mark_read",

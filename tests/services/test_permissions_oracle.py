@@ -180,7 +180,11 @@ def oracle(label: str, row, w: Who) -> bool:
         return problem_reaches(row, w)
     if name == "Petition":
         return region_only(row.region_id, w) or (
-            w.kind == "unit" and row.handling_unit_id == w.unit_id
+            w.kind == "unit"
+            and (
+                row.handling_unit_id == w.unit_id
+                or row.cooperating_units.filter(pk=w.unit_id).exists()
+            )
         )
     if name == "Task":
         return task_reaches(row, w)
@@ -248,6 +252,10 @@ def filled(world, flow, before_after):
         WarningFactory(task=task, unit=unit)
         SupervisionNoticeFactory(target_unit=unit, title=f"督办{no}")
         PetitionFactory(round=task.round, accept_no=f"XF-{no}", region=region, handling_unit=unit)
+    # A petition handed to 东城区政府 with 市住建局 cooperating: both units see it, 西城区 not.
+    PetitionFactory(
+        round=world.round, accept_no="XF-004", region=world.dongcheng, handling_unit=world.dc_gov
+    ).cooperating_units.add(world.housing)
     SupervisionNoticeFactory(target_unit=world.housing, title="督办住建")
     SupervisionNoticeFactory(target_unit=world.dc_gov, title="拟发", status="PROPOSED")
     # A problem held by 市政府办 alone, with no task yet.

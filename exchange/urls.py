@@ -8,6 +8,8 @@ from exchange import views
 urlpatterns = [
     path("imports/", views.plan_import, name="plan_import"),
     path("imports/commit/", views.plan_import_commit, name="plan_import_commit"),
+    path("imports/petitions/", views.petition_import, name="petition_import"),
+    path("imports/petitions/commit/", views.petition_import_commit, name="petition_import_commit"),
     path("imports/template.xlsx", views.plan_import_template, name="plan_import_template"),
     path("imports/ledger.xlsx", views.ledger_export, name="ledger_export"),
     path("dispatch/<int:pk>/xlsx/", views.dispatch_xlsx, name="dispatch_xlsx"),

@@ -19,6 +19,7 @@ urlpatterns = [
     path("dispatch/", dispatch.dispatch_list, name="dispatch_list"),
     path("dispatch/<int:pk>/", dispatch.dispatch_detail, name="dispatch_detail"),
     path("public/", dashboard.public_notices, name="public_notices"),
+    path("public/petitions/", petitions.petitions_public, name="petitions_public"),
     # Tasks: 我的任务 / 任务台账 and the task page with its forms.
     path("tasks/", tasks.task_list, name="task_list"),
     path("tasks/export.csv", tasks.task_export, name="task_export"),
@@ -74,6 +75,7 @@ urlpatterns = [
     path("problems/<int:pk>/", rounds.problem_detail, name="problem_detail"),
     path("problems/<int:pk>/tasks/new/", office.problem_task_create, name="problem_task_create"),
     path("petitions/", petitions.petition_list, name="petition_list"),
+    path("petitions/figures/", petitions.petition_figures_page, name="petition_figures"),
     path("petitions/<int:pk>/", petitions.petition_detail, name="petition_detail"),
     path("petitions/<int:pk>/<slug:verb>/", petitions.petition_move, name="petition_move"),
     # Everyone.

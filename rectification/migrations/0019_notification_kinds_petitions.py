@@ -5,24 +5,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rectification', '0018_event_verbs_petition_workflow'),
+        ("rectification", "0018_event_verbs_petition_workflow"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='notification',
-            name='notification_kind_valid',
+            model_name="notification",
+            name="notification_kind_valid",
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('closeout_applied', '销号申请待自验'), ('closeout_self_checked', '销号申请待验收'), ('closeout_returned', '销号申请被退回'), ('closed', '任务已销号'), ('reopened', '任务重启整改'), ('extension_request', '延期申请待审批'), ('extension_approve', '延期已批准'), ('extension_reject', '延期未批准'), ('report_returned', '进展报告退回补充'), ('recheck_chase', '长期坚持阶段复查提醒'), ('supervision', '督办'), ('supervision_replied', '督办已回复'), ('letter_proposed', '拟发督办函'), ('interview_proposed', '拟约谈'), ('warning', '预警'), ('reminder_due_7', '7天后到期'), ('reminder_due_3', '3天后到期'), ('reminder_due_1', '1天后到期'), ('reminder_overdue', '已逾期'), ('reminder_escalation', '逾期上报'), ('report_chase', '进展报送提醒'), ('report_missing', '进展逾期未报送'), ('petition_due', '信访件临期'), ('petition_overdue', '信访件逾期'), ('dispatch_report', '月调度通报')], max_length=32, verbose_name='类型'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("closeout_applied", "销号申请待自验"),
+                    ("closeout_self_checked", "销号申请待验收"),
+                    ("closeout_returned", "销号申请被退回"),
+                    ("closed", "任务已销号"),
+                    ("reopened", "任务重启整改"),
+                    ("extension_request", "延期申请待审批"),
+                    ("extension_approve", "延期已批准"),
+                    ("extension_reject", "延期未批准"),
+                    ("report_returned", "进展报告退回补充"),
+                    ("recheck_chase", "长期坚持阶段复查提醒"),
+                    ("supervision", "督办"),
+                    ("supervision_replied", "督办已回复"),
+                    ("letter_proposed", "拟发督办函"),
+                    ("interview_proposed", "拟约谈"),
+                    ("warning", "预警"),
+                    ("reminder_due_7", "7天后到期"),
+                    ("reminder_due_3", "3天后到期"),
+                    ("reminder_due_1", "1天后到期"),
+                    ("reminder_overdue", "已逾期"),
+                    ("reminder_escalation", "逾期上报"),
+                    ("report_chase", "进展报送提醒"),
+                    ("report_missing", "进展逾期未报送"),
+                    ("petition_due", "信访件临期"),
+                    ("petition_overdue", "信访件逾期"),
+                    ("dispatch_report", "月调度通报"),
+                ],
+                max_length=32,
+                verbose_name="类型",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['closeout_applied', 'closeout_self_checked', 'closeout_returned', 'closed', 'reopened', 'extension_request', 'extension_approve', 'extension_reject', 'report_returned', 'recheck_chase', 'supervision', 'supervision_replied', 'letter_proposed', 'interview_proposed', 'warning', 'reminder_due_7', 'reminder_due_3', 'reminder_due_1', 'reminder_overdue', 'reminder_escalation', 'report_chase', 'report_missing', 'petition_due', 'petition_overdue', 'dispatch_report'])), name='notification_kind_valid'),
+            model_name="notification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "closeout_applied",
+                            "closeout_self_checked",
+                            "closeout_returned",
+                            "closed",
+                            "reopened",
+                            "extension_request",
+                            "extension_approve",
+                            "extension_reject",
+                            "report_returned",
+                            "recheck_chase",
+                            "supervision",
+                            "supervision_replied",
+                            "letter_proposed",
+                            "interview_proposed",
+                            "warning",
+                            "reminder_due_7",
+                            "reminder_due_3",
+                            "reminder_due_1",
+                            "reminder_overdue",
+                            "reminder_escalation",
+                            "report_chase",
+                            "report_missing",
+                            "petition_due",
+                            "petition_overdue",
+                            "dispatch_report",
+                        ],
+                    )
+                ),
+                name="notification_kind_valid",
+            ),
         ),
     ]

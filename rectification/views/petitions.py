@@ -20,8 +20,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import clock
 from accounts.models import Unit
 from accounts.scope import get_visible_or_404, is_office
-from inspections import petition_lifecycle, petition_services
-from inspections.choices import PetitionStatus
+from inspections import petition_figures, petition_lifecycle, petition_services
+from inspections.choices import (
+    PETITION_HANDLED_STATUSES,
+    PetitionStatus,
+    PollutionType,
+    VerifyResult,
+)
 from inspections.models import InspectionEvent, Petition, Problem
 from rectification import services
 from rectification.forms import (
@@ -225,3 +230,83 @@ def petition_move(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     if isinstance(result, Task):
         return redirect("task_detail", result.pk)
     return redirect("petition_detail", pet.pk)
+
+
+# The 边督边改公开情况一览表 columns, in order: the only fields the public page reads.
+PUBLIC_COLUMNS = (
+    "受理编号",
+    "交办批次",
+    "行政区域",
+    "污染类型",
+    "调查核实情况",
+    "处理和整改情况",
+    "是否属实",
+    "问责情况",
+)
+
+
+def public_petitions(today):
+    """Handled petitions whose handling has been published (公开日期 on or before today),
+    as rows of the public columns only: never the petitioner, never internal fields."""
+    labels = dict(VerifyResult.choices)
+    pollution = dict(PollutionType.choices)
+    rows = (
+        Petition.objects.filter(
+            status__in=PETITION_HANDLED_STATUSES,
+            published_at__isnull=False,
+            published_at__lte=today,
+        )
+        .order_by("round_id", "batch_no", "accept_no")
+        .values(
+            "accept_no",
+            "batch_no",
+            "region__name",
+            "pollution_types",
+            "findings",
+            "handling",
+            "verify_result",
+            "accountability",
+            "status",
+        )
+    )
+    return [
+        {
+            "accept_no": r["accept_no"],
+            "batch": f"第{r['batch_no']}批",
+            "region": r["region__name"],
+            "pollution": "、".join(str(pollution.get(c, c)) for c in r["pollution_types"]),
+            "findings": r["findings"],
+            "handling": r["handling"],
+            "verify": str(labels.get(r["verify_result"], "")),
+            "accountability": r["accountability"] or "无",
+            "status": str(PetitionStatus(r["status"]).label),
+        }
+        for r in rows
+    ]
+
+
+def petitions_public(request: HttpRequest) -> HttpResponse:
+    """边督边改公开: anyone, no login (public by design, like /public/)."""
+    today = clock.today()
+    return render(
+        request,
+        "public/petitions.html",
+        {"rows": public_petitions(today), "columns": PUBLIC_COLUMNS, "today": today},
+    )
+
+
+@login_required
+def petition_figures_page(request: HttpRequest) -> HttpResponse:
+    """信访件办理情况: the figures per batch, region and lead unit, within the user's scope
+    (the dashboard's petitions page; the same figures as the 月调度's petition tables)."""
+    today = clock.today()
+    figures = petition_figures.compute(Petition.objects.visible_to(request.user), today)
+    tables = [
+        (title, figures[key])
+        for key, title in (("batches", "分批次"), ("counties", "分区域"), ("units", "分承办单位"))
+    ]
+    return render(
+        request,
+        "petitions/figures.html",
+        {"figures": figures, "tables": tables, "today": today},
+    )

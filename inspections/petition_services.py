@@ -162,7 +162,7 @@ def _check(pet: Petition, actor: User, verb: str) -> lifecycle.Move:
     if reason:
         raise NotAllowed(reason)
     if pet.status not in move.sources:
-        raise InvalidState(f"信访件当前为“{pet.get_status_display()}”，不能{move.label}")
+        raise InvalidState(f"信访件当前为“{pet.get_status_display()}”，不能执行“{move.label}”")
     return move
 
 

@@ -76,7 +76,7 @@ def test_petition_transition_matrix(world, verb, source):
         with pytest.raises(InvalidState) as refused:
             call_move(world, verb, pet, actor)
         label = PetitionStatus(source).label
-        assert refused.value.message == f"信访件当前为“{label}”，不能{move.label}"
+        assert refused.value.message == f"信访件当前为“{label}”，不能执行“{move.label}”"
     if source not in move.sources:
         assert _row(pet) == before
         assert not InspectionEvent.objects.exists()

@@ -234,3 +234,40 @@ def test_figures_count_handled_on_time_and_true(world, received):
         "overdue": 0,
     }
     assert [row["name"] for row in figures["batches"]] == ["第1批"]
+
+
+def test_the_office_converts_a_petition_into_a_task_on_its_page(client, world, received):
+    from rectification.models import Task
+
+    petition_services.petition_assign(
+        actor=world.office,
+        petition=received,
+        lead_unit=world.dc_gov,
+        cooperating_units=[world.housing],
+    )
+    client.force_login(world.office)
+    page = client.get(f"/petitions/{received.pk}/").content.decode()
+    assert "petition_convert" in _forms(page)
+
+    response = _post(
+        client,
+        received,
+        "petition_convert",
+        {
+            "problem": world.problem.pk,
+            "code": "XF-101-1",
+            "name": "和平路烧烤店油烟整治",
+            "deadline": "2020-06-30",
+            "measures": "安装油烟净化设施",
+        },
+    )
+
+    # then the new task's page opens, and the two link each other
+    task = Task.objects.get(code="XF-101-1")
+    assert response.status_code == 302 and response["Location"] == f"/tasks/{task.pk}/"
+    assert list(task.petitions.all()) == [received]
+    page = client.get(f"/petitions/{received.pk}/").content.decode()
+    assert "XF-101-1" in page
+    task_page = client.get(f"/tasks/{task.pk}/").content.decode()
+    assert "关联信访件" in task_page and "SD2019-XF-101" in task_page
+    assert InspectionEvent.objects.filter(verb="petition_convert", target_id=received.pk).exists()

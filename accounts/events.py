@@ -86,6 +86,7 @@ class EventVerb(models.TextChoices):
     PETITION_RETURN = "petition_return", _("环督办审核退回")
     PETITION_REOPEN = "petition_reopen", _("重新办理")
     PETITION_CLOSE = "petition_close", _("信访件销号")
+    PETITION_EVIDENCE = "petition_evidence", _("上传信访件佐证材料")
     PETITION_PUBLISH = "petition_publish", _("公开办理情况")
     PETITION_CONVERT = "petition_convert", _("转为整改任务")
     PETITION_OVERDUE = "petition_overdue", _("信访件逾期预警")

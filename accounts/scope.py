@@ -146,6 +146,7 @@ SCOPE: dict[str, Rule] = {
     "rectification.ProgressReport": Rule(via="task"),
     "rectification.ProgressReportRevision": Rule(via="report"),
     "rectification.Attachment": Rule(via="task"),
+    "rectification.PetitionAttachment": Rule(via="petition"),
     "rectification.Extension": Rule(via="task"),
     "rectification.CloseoutApplication": Rule(via="task"),
     "rectification.CloseoutReview": Rule(via="application"),

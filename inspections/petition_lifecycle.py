@@ -96,6 +96,13 @@ MOVES: dict[str, Move] = {
         ),
         _move("petition_close", {S.DONE}, S.CLOSED, Actor.OFFICE),
         # Moves that change no status.
+        _move(
+            "petition_evidence",
+            {S.ASSIGNED, S.HANDLING, S.REPORTED, S.CHECKED, S.STAGE_DONE, S.DONE},
+            None,
+            Actor.OFFICE,
+            Actor.ASSIGNED_UNIT,
+        ),
         _move("petition_publish", {S.STAGE_DONE, S.DONE, S.CLOSED}, None, Actor.OFFICE),
         _move(
             "petition_convert",

@@ -398,6 +398,15 @@ def petition_record_conversion(
     return _apply(pet, actor, move, {}, note=f"转为整改任务 {task_label}")
 
 
+@transaction.atomic
+def petition_record_evidence(*, actor: User, petition: Petition | int, names: str) -> Petition:
+    """The petition's half of adding evidence (rectification.services.petition_add_evidence
+    stores the files): the move's checks and its event."""
+    pet = _load(petition, actor)
+    move = _check(pet, actor, "petition_evidence")
+    return _apply(pet, actor, move, {}, note=names[:500])
+
+
 PETITION_EDITABLE = (
     "content",
     "address",

@@ -299,6 +299,11 @@ class PetitionReasonForm(forms.Form):
     )
 
 
+class PetitionEvidenceForm(forms.Form):
+    files = forms.FileField(label=_("佐证材料（照片、文书、监测报告）"))
+    title = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
 class PetitionPublishForm(forms.Form):
     published_at = forms.DateField(label=_("公开日期"), widget=DATE_WIDGET)
     publish_url = forms.URLField(label=_("公开链接"), required=False, assume_scheme="https")

@@ -77,6 +77,11 @@ urlpatterns = [
     path("petitions/", petitions.petition_list, name="petition_list"),
     path("petitions/figures/", petitions.petition_figures_page, name="petition_figures"),
     path("petitions/<int:pk>/", petitions.petition_detail, name="petition_detail"),
+    path(
+        "petitions/attachments/<int:pk>/",
+        petitions.petition_attachment_download,
+        name="petition_attachment",
+    ),
     path("petitions/<int:pk>/<slug:verb>/", petitions.petition_move, name="petition_move"),
     # Everyone.
     path("notifications/", notifications.notification_list, name="notification_list"),

@@ -31,7 +31,7 @@ from rectification.services.closeouts import (
     task_apply_closeout,
     task_record_lookback,
 )
-from rectification.services.petitions import petition_convert_to_task
+from rectification.services.petitions import petition_add_evidence, petition_convert_to_task
 from rectification.services.supervision import (
     notification_mark_read,
     supervision_notice_close,
@@ -86,6 +86,7 @@ __all__ = [
     "notify_many",
     "notify_select",
     "period_for",
+    "petition_add_evidence",
     "petition_convert_to_task",
     "refresh_schedule",
     "report_review",

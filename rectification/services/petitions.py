@@ -7,8 +7,10 @@ created by task_create like any other, and linked through Task.petitions (the pe
 lists its tasks, the task page its petitions).
 """
 
+from collections.abc import Sequence
 from datetime import date
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from accounts.errors import InvalidInput
@@ -16,8 +18,9 @@ from accounts.models import User
 from inspections import petition_services
 from inspections.models import Petition, Problem
 from rectification.choices import AssignmentRole
-from rectification.models import Task
+from rectification.models import PetitionAttachment, Task
 from rectification.services.tasks import UnitRole, task_create
+from rectification.uploads import check_upload
 
 
 @transaction.atomic
@@ -57,3 +60,35 @@ def petition_convert_to_task(
     )
     task.petitions.add(pet)
     return task
+
+
+@transaction.atomic
+def petition_add_evidence(
+    *, actor: User, petition: Petition | int, files: Sequence[UploadedFile], title: str = ""
+) -> list[PetitionAttachment]:
+    """佐证材料 of a petition's handling, by its lead or cooperating units or the office: every
+    file checked like task evidence before any is saved; one event."""
+    if not files:
+        raise InvalidInput("请选择要上传的文件", field="file")
+    checked = [(upload, check_upload(upload)) for upload in files]
+    pet = petition_services.petition_record_evidence(
+        actor=actor,
+        petition=petition,
+        names="、".join((upload.name or "file") for upload, _ in checked),
+    )
+    saved = []
+    for upload, info in checked:
+        attachment = PetitionAttachment(
+            petition=pet,
+            title=title.strip()[:200],
+            original_name=(upload.name or "file")[:255],
+            extension=info.extension,
+            content_type=info.content_type,
+            size=info.size,
+            sha256=info.sha256,
+            uploaded_by=actor,
+        )
+        attachment.file.save(f"upload{info.extension}", upload, save=False)
+        attachment.save()
+        saved.append(attachment)
+    return saved

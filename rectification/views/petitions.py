@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -32,11 +32,12 @@ from rectification import services
 from rectification.forms import (
     PetitionAssignForm,
     PetitionConvertForm,
+    PetitionEvidenceForm,
     PetitionPublishForm,
     PetitionReasonForm,
     PetitionReportForm,
 )
-from rectification.models import Task
+from rectification.models import PetitionAttachment, Task
 from rectification.views.common import call_service
 
 
@@ -98,6 +99,12 @@ MOVE_FORMS: dict[str, MoveForm] = {
     "petition_close": MoveForm(
         PetitionReasonForm,
         lambda pet, user, d: petition_services.petition_close(actor=user, petition=pet),
+    ),
+    "petition_evidence": MoveForm(
+        PetitionEvidenceForm,
+        lambda pet, user, d: services.petition_add_evidence(
+            actor=user, petition=pet, files=[d["files"]], title=d["title"]
+        ),
     ),
     "petition_publish": MoveForm(
         PetitionPublishForm,
@@ -167,6 +174,7 @@ def _page(request, pet: Petition, bound: tuple[str, forms.Form] | None = None, s
         "history": history,
         "move_forms": move_forms,
         "cooperating": pet.cooperating_units.all(),
+        "attachments": PetitionAttachment.objects.visible_to(user).filter(petition=pet),
         "duplicates": pet.duplicates.visible_to(user),
         "overdue": pet.is_overdue(clock.today()),
         # The petitioner's personal data is the office's only.
@@ -219,7 +227,7 @@ def petition_move(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     if verb not in MOVE_FORMS:
         raise Http404("没有这个办理操作")
     spec = MOVE_FORMS[verb]
-    form = spec.form(request.POST, **_form_kwargs(verb, pet, request.user))
+    form = spec.form(request.POST, request.FILES, **_form_kwargs(verb, pet, request.user))
     if not form.is_valid():
         return _page(request, pet, (verb, form), status=400)
     result, status = call_service(form, spec.call, pet=pet, user=request.user, d=form.cleaned_data)
@@ -227,7 +235,7 @@ def petition_move(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
         return _page(request, _load(request, pk), (verb, form), status=status)
     label = petition_lifecycle.MOVES[verb].label
     messages.success(request, f"已{label}" if not label.startswith("审核") else label)
-    if isinstance(result, Task):
+    if isinstance(result, Task):  # 转为整改任务: on to the new task
         return redirect("task_detail", result.pk)
     return redirect("petition_detail", pet.pk)
 
@@ -310,3 +318,22 @@ def petition_figures_page(request: HttpRequest) -> HttpResponse:
         "petitions/figures.html",
         {"figures": figures, "tables": tables, "today": today},
     )
+
+
+@login_required
+def petition_attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A petition's evidence, only through this scope-checked view (never web-served)."""
+    attachment = get_visible_or_404(PetitionAttachment, request.user, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("文件已不存在") from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -8,13 +8,16 @@ import re
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts import clock
 from inspections import petition_services
 from inspections.choices import PetitionChannel, PetitionStatus
 from inspections.models import InspectionEvent, Petition
+from rectification import services
 from rectification.jobs import petitions as petition_jobs
-from rectification.models import Notification
+from rectification.models import Notification, PetitionAttachment
+from tests.services.petition_flow import PNG
 
 DAY = date(2020, 2, 14)
 
@@ -73,8 +76,16 @@ def test_a_unit_handles_a_petition_through_its_pages(client, world, received):
     assert "SD2019-XF-101" in listing
     page = client.get(f"/petitions/{pet.pk}/").content.decode()
     assert "王某某" not in page and "13900001111" not in page
-    assert _forms(page) == ["petition_start", "petition_report"]
+    assert _forms(page) == ["petition_start", "petition_report", "petition_evidence"]
     assert _post(client, pet, "petition_start", {}).status_code == 302
+
+    # it files a site photo as evidence; the unit reads it back, another county cannot
+    photo = SimpleUploadedFile("现场照片.png", PNG, content_type="image/png")
+    uploaded = _post(client, pet, "petition_evidence", {"files": photo, "title": "整改后现场"})
+    assert uploaded.status_code == 302
+    attachment = PetitionAttachment.objects.get(petition=pet)
+    assert client.get(f"/petitions/attachments/{attachment.pk}/").status_code == 200
+    assert "整改后现场" in client.get(f"/petitions/{pet.pk}/").content.decode()
 
     # a report without findings is refused on the form, nothing changes
     bad = _post(client, pet, "petition_report", {"verify_result": "TRUE", "outcome": "DONE"})
@@ -119,6 +130,7 @@ def test_a_unit_handles_a_petition_through_its_pages(client, world, received):
         "petition_receive",
         "petition_assign",
         "petition_start",
+        "petition_evidence",
         "petition_report",
         "petition_check_pass",
         "petition_finish",
@@ -135,8 +147,15 @@ def test_a_unit_handles_a_petition_through_its_pages(client, world, received):
 
 def test_an_outsider_never_sees_the_petition(client, world, received):
     petition_services.petition_assign(actor=world.office, petition=received, lead_unit=world.dc_gov)
+    services.petition_add_evidence(
+        actor=world.reporter,
+        petition=received,
+        files=[SimpleUploadedFile("现场照片.png", PNG, content_type="image/png")],
+    )
     client.force_login(world.outsider)
     assert client.get(f"/petitions/{received.pk}/").status_code == 404
+    attachment = PetitionAttachment.objects.get()
+    assert client.get(f"/petitions/attachments/{attachment.pk}/").status_code == 404
     assert _post(client, received, "petition_start", {}).status_code == 404
     assert "SD2019-XF-101" not in client.get("/petitions/").content.decode()
 
@@ -154,7 +173,7 @@ def test_a_unit_handles_a_petition_through_the_api(as_persona, world, received):
     assert response.json()["due_date"] == "2020-02-28"  # ten working days after 02-14
 
     detail = reporter.get(path).json()
-    assert detail["allowed_moves"] == ["petition_report", "petition_start"]
+    assert detail["allowed_moves"] == ["petition_evidence", "petition_report", "petition_start"]
     assert "petitioner_name" not in detail and "petitioner_phone" not in detail
 
     refused = reporter.post(path + "report/", {"verify_result": "TRUE"}, format="json")

@@ -1,12 +1,20 @@
 """Petitions in any status and each workflow move made with valid inputs, shared by the
 petition matrix tests and the event vocabulary test."""
 
+import base64
 from datetime import date
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from inspections import petition_services
 from inspections.choices import PetitionChannel, PetitionStatus, VerifyResult
 from inspections.models import Petition
 from rectification import services
+
+# The smallest valid PNG (1×1), so the evidence move passes the upload checks.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
 
 
 def make_petition(world, status: str, **extra) -> Petition:
@@ -87,6 +95,9 @@ def call_move(world, verb: str, petition: Petition, actor):
                 name="和平路烧烤店油烟整治",
                 deadline=date(2020, 6, 30),
             )
+        case "petition_evidence":
+            photo = SimpleUploadedFile("现场照片.png", PNG, content_type="image/png")
+            return services.petition_add_evidence(actor=actor, petition=petition, files=[photo])
         case "petition_edit":
             return petition_services.petition_edit(
                 actor=actor, petition=petition, address="和平路12号"

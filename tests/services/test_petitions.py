@@ -100,6 +100,7 @@ ALLOWED = {
     "petition_close": {"office"},
     "petition_publish": {"office"},
     "petition_convert": {"office"},
+    "petition_evidence": {"office", "reporter", "unit_head", "coop_reporter"},
     "petition_edit": {"office"},
 }
 ACTOR_CASES = [(v, p) for v in VERBS for p in PERSONAS]

@@ -76,14 +76,30 @@ class EventVerb(models.TextChoices):
     FEEDBACK_TREE = "feedback_tree", _("调整反馈问题分类")
     PROBLEM_CREATE = "problem_create", _("新增反馈问题")
     PROBLEM_EDIT = "problem_edit", _("修改反馈问题")
-    PETITION_EDIT = "petition_edit", _("登记信访件办理情况")
-    PETITION_STATUS = "petition_status", _("信访件办理状态变更")
+    # Petitions (信访件): the moves of inspections.petition_lifecycle.MOVES, and the rest
+    PETITION_RECEIVE = "petition_receive", _("受理信访件")
+    PETITION_ASSIGN = "petition_assign", _("交办信访件")
+    PETITION_START = "petition_start", _("签收办理")
+    PETITION_REPORT = "petition_report", _("上报办理结果")
+    PETITION_CHECK_PASS = "petition_check_pass", _("单位审核通过")
+    PETITION_CHECK_RETURN = "petition_check_return", _("单位审核退回")
+    PETITION_FINISH = "petition_finish", _("审核通过，办结")
+    PETITION_FINISH_STAGE = "petition_finish_stage", _("审核通过，阶段性办结")
+    PETITION_RETURN = "petition_return", _("环督办审核退回")
+    PETITION_REOPEN = "petition_reopen", _("重新办理")
+    PETITION_CLOSE = "petition_close", _("信访件销号")
+    PETITION_EVIDENCE = "petition_evidence", _("上传信访件佐证材料")
+    PETITION_PUBLISH = "petition_publish", _("公开办理情况")
+    PETITION_CONVERT = "petition_convert", _("转为整改任务")
+    PETITION_OVERDUE = "petition_overdue", _("信访件逾期预警")
+    PETITION_EDIT = "petition_edit", _("修改信访件信息")
     # Units the office names from the plan import's preview (inspections.InspectionEvent)
     UNIT_ALIAS = "unit_alias", _("添加单位别名")
     UNIT_CREATE = "unit_create", _("新建单位")
 
 
-# The verbs about rounds, petitions and the units the office adds from an import, stored in inspections.InspectionEvent; every other
+# The verbs about rounds, petitions and the units the office adds from an import, stored in
+# inspections.InspectionEvent; every other
 # verb is about a task (or its notices) and stored in rectification.Event.
 INSPECTION_VERBS: tuple[str, ...] = tuple(
     v.value
@@ -94,12 +110,10 @@ INSPECTION_VERBS: tuple[str, ...] = tuple(
         EventVerb.FEEDBACK_TREE,
         EventVerb.PROBLEM_CREATE,
         EventVerb.PROBLEM_EDIT,
-        EventVerb.PETITION_EDIT,
-        EventVerb.PETITION_STATUS,
         EventVerb.UNIT_ALIAS,
         EventVerb.UNIT_CREATE,
     )
-)
+) + tuple(v.value for v in EventVerb if v.value.startswith("petition_"))
 TASK_VERBS: tuple[str, ...] = tuple(v for v in EventVerb.values if v not in INSPECTION_VERBS)
 
 

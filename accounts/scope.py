@@ -136,13 +136,17 @@ SCOPE: dict[str, Rule] = {
         region=("round__region", "tasks__region"),
         unit=("tasks__assignments__unit", "assignments__unit"),
     ),
-    "inspections.Petition": Rule(region=("region",), unit=("handling_unit",)),
+    # A unit sees the petitions handed to it, as lead (承办) or cooperating unit (配合).
+    "inspections.Petition": Rule(
+        region=("region",), unit=("handling_unit", "cooperating_units__pk")
+    ),
     "rectification.Task": Rule(region=("region",), unit=("assignments__unit",)),
     "rectification.Assignment": Rule(via="task"),
     "rectification.Milestone": Rule(via="task"),
     "rectification.ProgressReport": Rule(via="task"),
     "rectification.ProgressReportRevision": Rule(via="report"),
     "rectification.Attachment": Rule(via="task"),
+    "rectification.PetitionAttachment": Rule(via="petition"),
     "rectification.Extension": Rule(via="task"),
     "rectification.CloseoutApplication": Rule(via="task"),
     "rectification.CloseoutReview": Rule(via="application"),

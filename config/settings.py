@@ -325,6 +325,8 @@ PUBLIC_OBJECTION_PER_NOTICE_DAY = env_int("PUBLIC_OBJECTION_PER_NOTICE_DAY", 20)
 # A 督办函 / 挂牌督办 without a typed reply deadline must be answered in writing within this
 # many working days of its issue (限N个工作日书面回复).
 SUPERVISION_REPLY_WORKING_DAYS = env_int("SUPERVISION_REPLY_WORKING_DAYS", 10)
+# A petition handed to a unit (交办) is due this many working days later (办理结果上报).
+PETITION_DUE_WORKING_DAYS = env_int("PETITION_DUE_WORKING_DAYS", 10)
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,7 @@ from accounts.choices import UnitKind
 from accounts.errors import ServiceError
 from accounts.models import Region
 from accounts.scope import get_visible_or_404, is_office, scope_of
+from exchange import petition_import as petition_import_module
 from exchange.dispatch_workbook import workbook_bytes
 from exchange.ledger import ledger_file
 from exchange.models import ImportJob
@@ -397,3 +398,81 @@ def dispatch_xlsx(request, pk: int):
         f"attachment; filename=\"dispatch-{report.month:%Y-%m}.xlsx\"; filename*=UTF-8''{quote(filename)}"
     )
     return response
+
+
+# ---------------------------------------------------------------------------------------------
+# The petitions' 交办 list (信访件交办清单): the same preview / commit shape as the plan import.
+
+
+class PetitionImportForm(forms.Form):
+    file = forms.FileField(label="信访件交办清单 Excel 文件（.xlsx）")
+    round = forms.ModelChoiceField(label="督察轮次", queryset=InspectionRound.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["round"].queryset = InspectionRound.objects.visible_to(user)
+
+
+def _petition_round(request) -> InspectionRound:
+    round_id = request.POST.get("round", "")
+    found = InspectionRound.objects.visible_to(request.user).filter(
+        pk=int(round_id) if round_id.isdigit() else 0
+    )
+    if not found:
+        raise ImportRefused("请选择督察轮次")
+    return found.get()
+
+
+def _petition_page(request, form, *, errors=None, message="", status=200):
+    return render(
+        request,
+        "imports/petition_import.html",
+        {"form": form, "errors": errors or [], "refusal": message},
+        status=status,
+    )
+
+
+@login_required
+def petition_import(request):
+    if not is_office(request.user):
+        raise PermissionDenied("只有环督办可以导入信访件交办清单")
+    if request.method != "POST":
+        return _petition_page(request, PetitionImportForm(user=request.user))
+    form = PetitionImportForm(request.POST, request.FILES, user=request.user)
+    try:
+        data, filename = read_upload(request.FILES.get("file"))
+        round_ = _petition_round(request)
+        sha256, plan = petition_import_module.preview(
+            data, filename, actor=request.user, round_=round_
+        )
+    except ImportRefused as exc:
+        return _petition_page(request, form, errors=exc.errors, message=exc.message, status=400)
+    return render(
+        request,
+        "imports/petition_preview.html",
+        {"plan": plan, "sha256": sha256, "file_name": filename, "round": round_},
+    )
+
+
+@login_required
+@require_POST
+def petition_import_commit(request):
+    if not is_office(request.user):
+        raise PermissionDenied("只有环督办可以导入信访件交办清单")
+    try:
+        round_ = _petition_round(request)
+        plan = petition_import_module.commit(
+            request.POST.get("sha256", ""),
+            request.POST.get("file_name", "")[:255],
+            actor=request.user,
+            round_=round_,
+        )
+    except ImportRefused as exc:
+        form = PetitionImportForm(user=request.user)
+        return _petition_page(request, form, errors=exc.errors, message=exc.message, status=400)
+    messages.success(
+        request,
+        f"导入成功：信访件{len(plan.rows)}件（第{'、'.join(map(str, plan.batches()))}批），"
+        f"其中重复件{plan.repeats()}件，待交办。",
+    )
+    return redirect("petition_list")

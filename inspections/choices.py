@@ -59,26 +59,37 @@ class VerifyResult(models.TextChoices):
 
 
 class PetitionStatus(models.TextChoices):
+    RECEIVED = "RECEIVED", _("待交办")
     ASSIGNED = "ASSIGNED", _("已交办")
     HANDLING = "HANDLING", _("正在办理")
+    REPORTED = "REPORTED", _("待单位审核")
+    CHECKED = "CHECKED", _("待环督办审核")
     STAGE_DONE = "STAGE_DONE", _("阶段性办结")
     DONE = "DONE", _("已办结")
     CLOSED = "CLOSED", _("已销号")
 
 
-# The petition moves, declared once (DOMAIN §1.3: 交办 → 办理 → 阶段性办结 / 办结 → 销号):
-# from each status, the statuses the office may set next. Staying in a status is always
-# allowed (recording findings without a move); 已销号 is final: a rebound or a repeated
-# complaint is a new petition. inspections.services.petition_update enforces this.
-PETITION_MOVES: dict[str, frozenset[str]] = {
-    PetitionStatus.ASSIGNED: frozenset(
-        {PetitionStatus.HANDLING, PetitionStatus.STAGE_DONE, PetitionStatus.DONE}
-    ),
-    PetitionStatus.HANDLING: frozenset({PetitionStatus.STAGE_DONE, PetitionStatus.DONE}),
-    PetitionStatus.STAGE_DONE: frozenset({PetitionStatus.HANDLING, PetitionStatus.DONE}),
-    PetitionStatus.DONE: frozenset({PetitionStatus.HANDLING, PetitionStatus.CLOSED}),
-    PetitionStatus.CLOSED: frozenset(),
-}
+class PetitionOutcome(models.TextChoices):
+    """What the unit proposes when it reports its handling result (办理结果上报)."""
+
+    DONE = "DONE", _("办结")
+    STAGE_DONE = "STAGE_DONE", _("阶段性办结")
+
+
+# The statuses in which a petition is still being handled by its units: these are past due
+# (逾期) once their due date has gone by.
+PETITION_OPEN_STATUSES: tuple[str, ...] = (
+    PetitionStatus.ASSIGNED,
+    PetitionStatus.HANDLING,
+    PetitionStatus.REPORTED,
+    PetitionStatus.CHECKED,
+)
+# Handled (办结 or 阶段性办结, then possibly 销号): what 公开 lists and the 办结 figures count.
+PETITION_HANDLED_STATUSES: tuple[str, ...] = (
+    PetitionStatus.STAGE_DONE,
+    PetitionStatus.DONE,
+    PetitionStatus.CLOSED,
+)
 
 
 class PollutionType(models.TextChoices):

@@ -12,8 +12,10 @@ from accounts.events import INSPECTION_VERBS, EventVerb
 from accounts.models import Person, Region, Unit
 from accounts.scope import ScopedQuerySet
 from inspections.choices import (
+    PETITION_OPEN_STATUSES,
     DeadlineType,
     PetitionChannel,
+    PetitionOutcome,
     PetitionStatus,
     PollutionType,
     ProblemSource,
@@ -239,8 +241,32 @@ class Petition(models.Model):
     # A short list of PollutionType codes; petitions are few (dozens per round), so a JSON
     # list is simpler than a join table and filters fine in Python.
     pollution_types = models.JSONField(_("污染类型"), default=list, blank=True)
+    complained_object = models.CharField(_("被投诉对象"), max_length=200, blank=True)
+    # The petitioner's personal data: shown to the inspection office only, never to units
+    # nor on the public page, never exported (PETITIONER_FIELDS).
+    petitioner_name = models.CharField(_("信访人姓名"), max_length=64, blank=True)
+    petitioner_phone = models.CharField(_("信访人联系方式"), max_length=64, blank=True)
+    # 重复件: the first petition about the same object at the same place (same region).
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("重复件首件"),
+        null=True,
+        blank=True,
+        # A first petition is an official record: it is never deleted under its repeats.
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+    # The lead unit (牵头承办); empty until the office hands the petition over (交办).
     handling_unit = models.ForeignKey(
-        Unit, verbose_name=_("承办单位"), on_delete=models.PROTECT, related_name="petitions"
+        Unit,
+        verbose_name=_("承办单位"),
+        on_delete=models.PROTECT,
+        related_name="petitions",
+        null=True,
+        blank=True,
+    )
+    cooperating_units = models.ManyToManyField(
+        Unit, verbose_name=_("配合单位"), blank=True, related_name="cooperating_petitions"
     )
     due_date = models.DateField(_("办理期限"), null=True, blank=True)
     verify_result = models.CharField(
@@ -249,12 +275,39 @@ class Petition(models.Model):
     findings = models.TextField(_("调查核实情况"), blank=True)
     handling = models.TextField(_("处理整改情况"), blank=True)
     accountability = models.TextField(_("问责情况"), blank=True)
+    ordered_count = models.PositiveIntegerField(_("责令整改（家）"), default=0)
+    penalty_count = models.PositiveIntegerField(_("立案处罚（件）"), default=0)
+    fine_wan = models.DecimalField(_("罚款（万元）"), max_digits=12, decimal_places=2, default=0)
+    accountable_count = models.PositiveIntegerField(_("问责（人）"), default=0)
+    outcome = models.CharField(
+        _("拟办结方式"), max_length=16, choices=PetitionOutcome.choices, blank=True
+    )
     status = models.CharField(
         _("办理状态"),
         max_length=16,
         choices=PetitionStatus.choices,
         default=PetitionStatus.ASSIGNED,
     )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上报人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reported_on = models.DateField(_("办理结果上报日期"), null=True, blank=True)
+    self_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("单位审核人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    finished_on = models.DateField(_("办结日期"), null=True, blank=True)
+    # Set by the warnings job the first day the petition is overdue (one 逾期预警 each).
+    overdue_warned_on = models.DateField(_("逾期预警日期"), null=True, blank=True)
     published_at = models.DateField(_("公开日期"), null=True, blank=True)
     publish_url = models.URLField(_("公开链接"), blank=True, max_length=500)
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
@@ -276,10 +329,31 @@ class Petition(models.Model):
                 condition=Q(verify_result__in=[*VerifyResult.values, ""]),
                 name="petition_verify_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=[*PetitionOutcome.values, ""]),
+                name="petition_outcome_valid",
+            ),
+            # Handed over (交办) means a lead unit.
+            models.CheckConstraint(
+                condition=Q(status="RECEIVED") | Q(handling_unit__isnull=False),
+                name="petition_assigned_has_unit",
+            ),
+        ]
+        indexes = [
+            # The reminders and the warnings job: open petitions by due date.
+            models.Index(fields=["status", "due_date"], name="petition_status_due"),
         ]
 
     def __str__(self) -> str:
         return self.accept_no
+
+    def is_overdue(self, on) -> bool:
+        """逾期 on `on` (as petition_services.overdue_q, for one loaded row)."""
+        if not self.due_date or self.status not in PETITION_OPEN_STATUSES:
+            return False
+        if self.status in ("REPORTED", "CHECKED"):
+            return bool(self.reported_on and self.reported_on > self.due_date)
+        return self.due_date < on
 
     def pollution_type_labels(self) -> list[str]:
         labels = dict(PollutionType.choices)

@@ -12,28 +12,23 @@ from datetime import date
 
 from django.db import IntegrityError, transaction
 
-from accounts import clock, events
+from accounts import events
 from accounts.choices import UnitKind
 from accounts.errors import (
     InvalidInput,
-    InvalidState,
     NotAllowed,
     NotFound,
-    StaleVersion,
     database_refusal,
 )
 from accounts.events import EventVerb
 from accounts.models import Person, Region, Unit, User
 from accounts.scope import is_office, sees_region
 from inspections.choices import (
-    PETITION_MOVES,
     DeadlineType,
-    PetitionStatus,
     ProblemSource,
     RoundKind,
     RoundLevel,
     RoundStatus,
-    VerifyResult,
 )
 from inspections.models import (
     FeedbackAspect,
@@ -41,7 +36,6 @@ from inspections.models import (
     ImportBatch,
     InspectionEvent,
     InspectionRound,
-    Petition,
     Problem,
 )
 
@@ -494,97 +488,6 @@ def problem_update(*, actor: User, problem: Problem | int, reason: str = "", **c
     prefix = f"{reason}：修改问题{obj.code}" if reason else f"修改问题{obj.code}"
     _record_edit(obj, EventVerb.PROBLEM_EDIT, actor, before, prefix=prefix)
     return obj
-
-
-# ---------------------------------------------------------------------------------------------
-# Petitions (信访件): the office records verification, handling and publication, and moves the
-# status along inspections.choices.PETITION_MOVES.
-
-PETITION_DONE = (PetitionStatus.STAGE_DONE, PetitionStatus.DONE, PetitionStatus.CLOSED)
-
-
-def petition_moves(petition: Petition) -> list[str]:
-    """The statuses the petition may be set to now: its own and its allowed moves, in the
-    order of PetitionStatus (the form's choices)."""
-    allowed = PETITION_MOVES[petition.status] | {petition.status}
-    return [s for s in PetitionStatus.values if s in allowed]
-
-
-@transaction.atomic
-def petition_update(
-    *,
-    petition: Petition | int,
-    actor: User,
-    verify_result: str,
-    findings: str,
-    handling: str,
-    status: str,
-    published_at: date | None = None,
-    publish_url: str = "",
-) -> Petition:
-    """The office records a petition's verification, handling result and publication, and
-    moves its status where PETITION_MOVES allows (a conditional update on the old status).
-
-    One event: PETITION_STATUS (from → to) when the status moves, else PETITION_EDIT when
-    anything else changed; nothing when nothing changed."""
-    pet_id = petition.pk if isinstance(petition, Petition) else petition
-    pet = (
-        Petition.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=pet_id).first()
-    )
-    if pet is None:
-        raise NotFound("信访件不存在或不在您的权限范围内")
-    if not is_office(actor):
-        raise NotAllowed("只有环督办可以更新信访件办理情况")
-    if verify_result and verify_result not in VerifyResult.values:
-        raise InvalidInput("请选择核实情况", field="verify_result")
-    if status not in PetitionStatus.values:
-        raise InvalidInput("请选择办理状态", field="status")
-    if status != pet.status and status not in PETITION_MOVES[pet.status]:
-        raise InvalidState(
-            f"信访件当前为“{pet.get_status_display()}”，不能改为“{PetitionStatus(status).label}”"
-        )
-    if status in PETITION_DONE and not handling.strip():
-        raise InvalidInput("办结前请填写处理整改情况", field="handling")
-    if published_at is not None and published_at > clock.today():
-        raise InvalidInput("公开日期不能晚于今天", field="published_at")
-    fields = {
-        "verify_result": verify_result,
-        "findings": findings.strip(),
-        "handling": handling.strip(),
-        "published_at": published_at,
-        "publish_url": publish_url.strip(),
-    }
-    edited = [name for name, value in fields.items() if getattr(pet, name) != value]
-    if status == pet.status and not edited:
-        return pet
-    changed = Petition.objects.filter(pk=pet.pk, status=pet.status).update(status=status, **fields)
-    if changed != 1:
-        raise StaleVersion("该信访件刚刚被他人处理，请刷新页面后重试（您的修改未保存）")
-    from_status = pet.status
-    pet.refresh_from_db()
-    labels = "、".join(str(Petition._meta.get_field(f).verbose_name) for f in edited)
-    if status != from_status:
-        events.record(
-            InspectionEvent,
-            target=pet,
-            verb=EventVerb.PETITION_STATUS,
-            actor=actor,
-            from_status=from_status,
-            to_status=status,
-            note=f"{PetitionStatus(from_status).label} → {pet.get_status_display()}"
-            + (f"；修改：{labels}" if labels else ""),
-        )
-    else:
-        events.record(
-            InspectionEvent,
-            target=pet,
-            verb=EventVerb.PETITION_EDIT,
-            actor=actor,
-            from_status=status,
-            to_status=status,
-            note=f"修改：{labels}",
-        )
-    return pet
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from rectification.models import (
     LookBackCheck,
     Milestone,
     Notification,
+    PetitionAttachment,
     ProgressReport,
     ProgressReportRevision,
     PublicNotice,
@@ -245,6 +246,22 @@ class ProgressReportRevisionAdmin(ViewOnlyMixin, admin.ModelAdmin):
     search_fields = ["report__task__code", "progress_text"]
     list_select_related = ["report__task", "report__period", "submitted_by__unit"]
     show_full_result_count = False
+
+
+@admin.register(PetitionAttachment)
+class PetitionAttachmentAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    list_display = [
+        "original_name",
+        "petition",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    search_fields = ["original_name", "title", "sha256", "petition__accept_no"]
+    list_select_related = ["petition", "uploaded_by__unit"]
+    # The file itself is served only through the scope-checking download view.
+    exclude = ["file"]
 
 
 @admin.register(Attachment)

@@ -259,4 +259,6 @@ class NotificationKind(models.TextChoices):
     REMINDER_ESCALATION = "reminder_escalation", _("逾期上报")
     REPORT_CHASE = "report_chase", _("进展报送提醒")
     REPORT_MISSING = "report_missing", _("进展逾期未报送")
+    PETITION_DUE = "petition_due", _("信访件临期")
+    PETITION_OVERDUE = "petition_overdue", _("信访件逾期")
     DISPATCH_REPORT = "dispatch_report", _("月调度通报")

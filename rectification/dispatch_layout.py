@@ -30,6 +30,15 @@ FIGURES = (
     Column("red", "本月红灯", 9),
     Column("yellow", "本月黄牌", 9),
 )
+# The petitions' figures (inspections.petition_figures), per batch, region and lead unit.
+PETITION_FIGURES = (
+    Column("assigned", "交办", 7),
+    Column("handled", "办结", 7),
+    Column("on_time_rate", "按时办结率(%)", 12),
+    Column("true_rate", "属实率(%)", 10),
+    Column("repeats", "重复件", 8),
+    Column("overdue", "逾期", 7),
+)
 TASK_COLUMNS = (
     Column("code", "任务编号", 12),
     Column("name", "点位/任务名称", 30),
@@ -71,6 +80,21 @@ TABLES = (
         ),
     ),
     Table("red_tasks", "红灯任务清单", (*TASK_COLUMNS, Column("reasons", "亮灯原因", 24))),
+    Table(
+        "petition_batches",
+        "信访件办理情况（分批次）",
+        (Column("name", "交办批次", 10), *PETITION_FIGURES),
+    ),
+    Table(
+        "petition_counties",
+        "信访件办理情况（分区域）",
+        (Column("name", "行政区域", 12), *PETITION_FIGURES),
+    ),
+    Table(
+        "petition_units",
+        "信访件办理情况（分承办单位）",
+        (Column("name", "承办单位", 18), *PETITION_FIGURES),
+    ),
 )
 
 

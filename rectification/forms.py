@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import clock
 from accounts.models import Region, Unit
-from inspections.choices import PetitionStatus, VerifyResult
+from inspections.choices import PetitionOutcome, VerifyResult
+from inspections.models import Problem
 from inspections.workdays import CalendarMissing
 from rectification import services
 from rectification.choices import (
@@ -302,26 +303,70 @@ class SupervisionForm(forms.Form):
             self.fields["target_unit"].queryset = units
 
 
-class PetitionForm(forms.Form):
-    verify_result = forms.ChoiceField(
-        label=_("核实情况"), required=False, choices=[("", "—"), *VerifyResult.choices]
+class PetitionAssignForm(forms.Form):
+    lead_unit = forms.ModelChoiceField(label=_("承办单位（牵头）"), queryset=Unit.objects.none())
+    cooperating_units = forms.ModelMultipleChoiceField(
+        label=_("配合单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
     )
-    findings = forms.CharField(
-        label=_("调查核实情况"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    assigned_on = forms.DateField(
+        label=_("交办日期"), required=False, widget=DATE_WIDGET, help_text=_("留空为今天")
     )
-    handling = forms.CharField(
-        label=_("处理整改情况"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["lead_unit"].queryset = units
+            self.fields["cooperating_units"].queryset = units
+
+
+class PetitionReportForm(forms.Form):
+    verify_result = forms.ChoiceField(label=_("调查核实结果"), choices=VerifyResult.choices)
+    findings = forms.CharField(label=_("调查核实情况"), widget=forms.Textarea(attrs={"rows": 3}))
+    handling = forms.CharField(label=_("处理和整改情况"), widget=forms.Textarea(attrs={"rows": 3}))
+    ordered_count = forms.IntegerField(label=_("责令整改（家）"), min_value=0, initial=0)
+    penalty_count = forms.IntegerField(label=_("立案处罚（件）"), min_value=0, initial=0)
+    fine_wan = forms.DecimalField(
+        label=_("罚款（万元）"), min_value=0, max_digits=12, decimal_places=2, initial=0
     )
-    status = forms.ChoiceField(label=_("办理状态"), choices=PetitionStatus.choices)
-    published_at = forms.DateField(label=_("公开日期"), required=False, widget=DATE_WIDGET)
+    accountable_count = forms.IntegerField(label=_("问责（人）"), min_value=0, initial=0)
+    accountability = forms.CharField(
+        label=_("问责情况"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    outcome = forms.ChoiceField(label=_("拟办结方式"), choices=PetitionOutcome.choices)
+
+
+class PetitionReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("意见或理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PetitionEvidenceForm(forms.Form):
+    files = forms.FileField(label=_("佐证材料（照片、文书、监测报告）"))
+    title = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class PetitionPublishForm(forms.Form):
+    published_at = forms.DateField(label=_("公开日期"), widget=DATE_WIDGET)
     publish_url = forms.URLField(label=_("公开链接"), required=False, assume_scheme="https")
 
-    def __init__(self, *args, statuses=None, **kwargs):
+
+class PetitionConvertForm(forms.Form):
+    problem = forms.ModelChoiceField(label=_("归入问题"), queryset=Problem.objects.none())
+    code = forms.CharField(label=_("任务编号"), max_length=32)
+    name = forms.CharField(label=_("点位/任务名称"), max_length=300)
+    deadline = forms.DateField(label=_("整改时限"), widget=DATE_WIDGET)
+    measures = forms.CharField(
+        label=_("整改措施"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, problems=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if statuses is not None:  # the petition's own status and its allowed moves
-            self.fields["status"].choices = [
-                (value, label) for value, label in PetitionStatus.choices if value in statuses
-            ]
+        if problems is not None:
+            self.fields["problem"].queryset = problems
 
 
 class TaskUnitsForm(forms.Form):

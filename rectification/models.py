@@ -506,6 +506,37 @@ class Attachment(models.Model):
         return self.title or self.original_name
 
 
+class PetitionAttachment(models.Model):
+    """Evidence of a petition's handling (调查核实、处理整改的佐证材料), uploaded by its units or
+    the office. Stored like task evidence (under its hash, never web-served: only the
+    scope-checked download hands it out)."""
+
+    petition = models.ForeignKey(
+        Petition, verbose_name=_("信访件"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    title = models.CharField(_("标题"), max_length=200, blank=True)
+    file = models.FileField(_("文件"), upload_to=attachment_upload_to, max_length=255)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    extension = models.CharField(_("扩展名"), max_length=8)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        USER, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = ClockDateTimeField(_("上传时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("信访件佐证材料")
+        verbose_name_plural = _("信访件佐证材料")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title or self.original_name
+
+
 class Extension(models.Model):
     """A request to extend a task's deadline (延期申请) and the office's decision."""
 

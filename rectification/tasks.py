@@ -11,7 +11,8 @@ from datetime import date
 
 from celery import shared_task
 
-from rectification.jobs import delivery, dispatch, reminders, report_chase, warning_sweep
+from accounts import clock
+from rectification.jobs import delivery, dispatch, petitions, reminders, report_chase, warning_sweep
 
 
 def _day(on: str | None) -> date | None:
@@ -25,12 +26,18 @@ def _summary(result) -> dict:
 @shared_task(name="jobs.reminders")
 def send_reminders(on: str | None = None) -> dict:
     """The day's reminders in one go: a handful of set-based statements, no fan-out."""
-    return _summary(reminders.run(_day(on)))
+    day = _day(on)
+    summary = _summary(reminders.run(day))
+    summary["petition_rows"] = petitions.remind(day or clock.today())
+    return summary
 
 
 @shared_task(name="jobs.warnings")
 def sweep_warnings(on: str | None = None) -> dict:
-    return _summary(warning_sweep.run(_day(on)))
+    day = _day(on)
+    summary = _summary(warning_sweep.run(day))
+    summary["petitions_overdue"] = petitions.sweep(day or clock.today())
+    return summary
 
 
 @shared_task(name="jobs.report_chase")

@@ -7,6 +7,7 @@ from rectification.views import (
     milestones,
     notifications,
     office,
+    petitions,
     rounds,
     supervision,
     tasks,
@@ -22,6 +23,7 @@ urlpatterns = [
     path("dispatch/<int:pk>/", dispatch.dispatch_detail, name="dispatch_detail"),
     path("public/", dashboard.public_notices, name="public_notices"),
     path("public/objection/<int:notice_id>/", dashboard.public_objection, name="public_objection"),
+    path("public/petitions/", petitions.petitions_public, name="petitions_public"),
     # Tasks: 我的任务 / 任务台账 and the task page with its forms.
     path("tasks/", tasks.task_list, name="task_list"),
     path("tasks/export.csv", tasks.task_export, name="task_export"),
@@ -76,8 +78,15 @@ urlpatterns = [
     path("rounds/<int:pk>/", rounds.round_detail, name="round_detail"),
     path("problems/<int:pk>/", rounds.problem_detail, name="problem_detail"),
     path("problems/<int:pk>/tasks/new/", office.problem_task_create, name="problem_task_create"),
-    path("petitions/", rounds.petition_list, name="petition_list"),
-    path("petitions/<int:pk>/", rounds.petition_detail, name="petition_detail"),
+    path("petitions/", petitions.petition_list, name="petition_list"),
+    path("petitions/figures/", petitions.petition_figures_page, name="petition_figures"),
+    path("petitions/<int:pk>/", petitions.petition_detail, name="petition_detail"),
+    path(
+        "petitions/attachments/<int:pk>/",
+        petitions.petition_attachment_download,
+        name="petition_attachment",
+    ),
+    path("petitions/<int:pk>/<slug:verb>/", petitions.petition_move, name="petition_move"),
     # Everyone.
     path("notifications/", notifications.notification_list, name="notification_list"),
     path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),

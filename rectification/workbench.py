@@ -40,7 +40,8 @@ from rectification.selectors import (
 )
 
 # Petitions the office still has to see through (交办 → 办理); 阶段性办结 and later are done.
-OPEN_PETITION_STATUSES = (PetitionStatus.ASSIGNED, PetitionStatus.HANDLING)
+# 待办信访: the petitions waiting for the office, to hand over (待交办) or to review (待环督办审核).
+OPEN_PETITION_STATUSES = (PetitionStatus.RECEIVED, PetitionStatus.CHECKED)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from accounts.choices import Role
 from accounts.models import User
 from devtools.demo import DEMO_PASSWORD, SNAPSHOT_DATE
 from inspections import workdays
-from inspections.models import InspectionRound, Petition, Problem
+from inspections.models import InspectionEvent, InspectionRound, Petition, Problem
 from rectification import schedule
 from rectification.choices import (
     CLOSING_STATUSES,
@@ -255,6 +255,30 @@ def test_petitions(demo_city):
     assert key.is_key and key.pollution_types == ["ECOLOGY"]
     assert list(key.tasks.values_list("code", flat=True)) == ["SD-11-2"]
     assert Petition.objects.get(accept_no="SD2019-XF-018").pollution_types == ["WATER", "SOIL"]
+    # DOMAIN §5: each petition's 核实 and 状态, reached through the workflow's services
+    rows = Petition.objects.order_by("accept_no").values_list(
+        "accept_no", "verify_result", "status"
+    )
+    assert list(rows) == [
+        ("SD2019-XF-001", "TRUE", "DONE"),
+        ("SD2019-XF-007", "TRUE", "DONE"),
+        ("SD2019-XF-012", "PARTLY", "STAGE_DONE"),
+        ("SD2019-XF-018", "TRUE", "STAGE_DONE"),
+        ("SD2019-XF-023", "TRUE", "HANDLING"),
+        ("SD2019-XF-031", "FALSE", "DONE"),
+    ]
+    # the key petition about the villas is long past its ten working days, and flagged
+    assert key.due_date == date(2019, 5, 30) and key.is_overdue(date(2020, 2, 15))
+    assert key.overdue_warned_on is not None
+    verbs = InspectionEvent.objects.filter(target_id=key.pk, verb__startswith="petition_")
+    assert list(verbs.order_by("created_at", "id").values_list("verb", flat=True)) == [
+        "petition_receive",
+        "petition_assign",
+        "petition_start",
+        "petition_report",
+        "petition_check_return",
+        "petition_overdue",
+    ]
 
 
 def _row_counts() -> dict[str, int]:

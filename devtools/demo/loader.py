@@ -31,6 +31,8 @@ from accounts.models import Person, Region, Unit, User
 from devtools.demo import data
 from devtools.demo.data import ProblemSpec, RoundSpec, Step, TaskSpec
 from devtools.demo.evidence import photo_png, report_pdf
+from inspections import petition_services
+from inspections.choices import PetitionOutcome, PetitionStatus
 from inspections.models import FeedbackAspect, FeedbackCategory, InspectionRound, Petition, Problem
 from inspections.services import provincial_review_by_default
 from rectification import services
@@ -44,6 +46,7 @@ from rectification.choices import (
     SiteType,
     WarningLevel,
 )
+from rectification.jobs import petitions as petition_jobs
 from rectification.jobs import warning_sweep
 from rectification.models import (
     AccountabilityRecord,
@@ -92,6 +95,7 @@ STEP_TIMES = {
 SELF_CHECK_OPINION = "经现场核查和资料审查，整改措施已落实，同意申请销号。"
 ACCEPT_OPINION = "经现场核查和资料审查，整改到位，验收合格，同意公示。"
 EXTENSION_NOTE = "同意延期，请倒排工期，确保按新时限完成。"
+PETITION_HOLD_REASON = "别墅尚未拆除完毕，拆除完成后再报办理结果。"
 
 
 def _workday(day: date) -> date:
@@ -251,12 +255,11 @@ class _Loader:
                 self._beat(self._at(spec.day, "warning"), partial(self._warning, spec))
         sweep_days = {w.day for w in data.WARNINGS if w.auto} | {data.SNAPSHOT_DATE}
         for day in sorted(sweep_days):
-            self._beat(self._at(day, "sweep"), partial(warning_sweep.run, day))
+            self._beat(self._at(day, "sweep"), partial(self._sweep, day))
         for spec in data.SUPERVISIONS:
             self._beat(self._at(spec.issued_on, "notice"), partial(self._notice, spec))
         for spec in data.PETITIONS:
-            assigned = spec.received_at + timedelta(days=1)
-            self._beat(self._at(assigned, "petition"), partial(self._petition, spec))
+            self._plan_petition(spec)
         decided_on = data.ACCOUNTABILITY["decided_on"]
         self._beat(self._at(decided_on, "notice"), self._accountability)
 
@@ -359,38 +362,117 @@ class _Loader:
                 for i, (key, role) in enumerate(rows)
             )
 
-    def _petition(self, spec) -> None:
-        round_ = self.rounds["SD2019"]
-        assigned = spec.received_at + timedelta(days=1)
-        published = assigned + timedelta(days=9) if spec.status != "HANDLING" else None
-        petition = Petition.objects.create(
-            round=round_,
-            batch_no=spec.batch_no,
+    def _sweep(self, day: date) -> None:
+        """The warnings job of that morning: the tasks' colours, then overdue petitions."""
+        warning_sweep.run(day)
+        petition_jobs.sweep(day)
+
+    def _plan_petition(self, spec) -> None:
+        """A petition's story through the workflow's services (DOMAIN §1.3): received, handed
+        over the next day, taken up, its result reported a week later, checked by the unit's
+        head, then closed (办结 / 阶段性办结) by the office and published; the key petition
+        about the villas is still being handled (its head sent the result back)."""
+        received = spec.received_at
+        assigned = received + timedelta(days=1)
+        steps = [
+            (received, time(18, 0), partial(self._petition_receive, spec)),
+            (assigned, time(9, 0), partial(self._petition_assign, spec)),
+            (assigned, time(15, 0), partial(self._petition_move, spec, "start")),
+            (assigned + timedelta(days=7), time(16, 0), partial(self._petition_report, spec)),
+        ]
+        if spec.status == PetitionStatus.HANDLING:
+            steps.append(
+                (
+                    assigned + timedelta(days=8),
+                    time(10, 0),
+                    partial(self._petition_move, spec, "hold"),
+                )
+            )
+        else:
+            steps += [
+                (
+                    assigned + timedelta(days=8),
+                    time(10, 0),
+                    partial(self._petition_move, spec, "check"),
+                ),
+                (
+                    assigned + timedelta(days=9),
+                    time(9, 0),
+                    partial(self._petition_move, spec, "review"),
+                ),
+                (
+                    assigned + timedelta(days=9),
+                    time(11, 0),
+                    partial(self._petition_move, spec, "publish"),
+                ),
+            ]
+        for day, at, act in steps:
+            self._beat(clock.at(day, at.hour, at.minute), act)
+
+    def _petition_receive(self, spec) -> None:
+        petition = petition_services.petition_receive(
+            actor=self.office,
+            round_=self.rounds["SD2019"],
             accept_no=spec.accept_no,
+            batch_no=spec.batch_no,
             channel=spec.channel,
-            is_key=spec.is_key,
-            received_at=spec.received_at,
-            assigned_at=assigned,
             region=self.regions[spec.region],
             content=spec.content,
-            pollution_types=list(spec.pollution_types),
-            handling_unit=self.units[spec.unit],
-            due_date=assigned + timedelta(days=10),
-            verify_result=spec.verify_result,
-            findings=spec.findings,
-            handling=spec.handling,
-            accountability=spec.accountability,
-            status=spec.status,
-            published_at=published,
-            publish_url=(
-                f"https://www.shifan.example/bdbg/{spec.accept_no.lower()}.html"
-                if published
-                else ""
-            ),
+            received_at=spec.received_at,
+            pollution_types=spec.pollution_types,
+            is_key=spec.is_key,
         )
         for code in spec.tasks:
             # Linked when the plan lists the task (the petition came in during the stay).
             self.petitions_of.setdefault(code, []).append(petition)
+
+    def _petition_of(self, spec) -> Petition:
+        return Petition.objects.get(accept_no=spec.accept_no)
+
+    def _petition_assign(self, spec) -> None:
+        petition_services.petition_assign(
+            actor=self.office, petition=self._petition_of(spec), lead_unit=self.units[spec.unit]
+        )
+
+    def _petition_report(self, spec) -> None:
+        petition_services.petition_report(
+            actor=self.reporters[spec.unit],
+            petition=self._petition_of(spec),
+            verify_result=spec.verify_result,
+            findings=spec.findings,
+            handling=spec.handling,
+            outcome=(
+                PetitionOutcome.DONE
+                if spec.status == PetitionStatus.DONE
+                else PetitionOutcome.STAGE_DONE
+            ),
+            accountable_count=1 if spec.accountability else 0,
+            accountability=spec.accountability,
+        )
+
+    def _petition_move(self, spec, step: str) -> None:
+        petition = self._petition_of(spec)
+        head = self.heads[spec.unit]
+        if step == "start":
+            petition_services.petition_start(actor=self.reporters[spec.unit], petition=petition)
+        elif step == "check":
+            petition_services.petition_self_check(actor=head, petition=petition, passed=True)
+        elif step == "hold":
+            petition_services.petition_self_check(
+                actor=head, petition=petition, passed=False, reason=PETITION_HOLD_REASON
+            )
+        elif step == "review":
+            decision = "finish" if spec.status == PetitionStatus.DONE else "finish_stage"
+            petition_services.petition_review(
+                actor=self.office, petition=petition, decision=decision
+            )
+        elif step == "publish":
+            petition_services.petition_publish(
+                actor=self.office,
+                petition=petition,
+                published_at=clock.today(),
+                publish_url=f"https://www.shifan.example/bdbg/{spec.accept_no.lower()}.html",
+            )
 
     def _accountability(self) -> None:
         record = dict(data.ACCOUNTABILITY)

@@ -2,9 +2,10 @@
 
 from rest_framework import serializers
 
+from accounts import clock
 from inspections.choices import (
     DeadlineType,
-    PetitionStatus,
+    PetitionOutcome,
     ProblemSource,
     RoundKind,
     RoundLevel,
@@ -138,6 +139,9 @@ class ProblemWriteInput(serializers.Serializer):
 
 
 class PetitionSerializer(serializers.ModelSerializer):
+    """A petition as the office and its units see it; the petitioner's personal data is never
+    part of it."""
+
     region_name = serializers.CharField(source="region.name", read_only=True)
     handling_unit_name = serializers.CharField(source="handling_unit.display_name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -149,6 +153,10 @@ class PetitionSerializer(serializers.ModelSerializer):
         choices=VerifyResult.choices, allow_blank=True, read_only=True
     )
     publish_url = serializers.CharField(read_only=True)
+    outcome = serializers.ChoiceField(
+        choices=PetitionOutcome.choices, allow_blank=True, read_only=True
+    )
+    is_overdue = serializers.SerializerMethodField()
 
     class Meta:
         model = Petition
@@ -174,6 +182,17 @@ class PetitionSerializer(serializers.ModelSerializer):
             "findings",
             "handling",
             "accountability",
+            "complained_object",
+            "duplicate_of",
+            "cooperating_units",
+            "ordered_count",
+            "penalty_count",
+            "fine_wan",
+            "accountable_count",
+            "outcome",
+            "reported_on",
+            "finished_on",
+            "is_overdue",
             "status",
             "status_display",
             "published_at",
@@ -182,13 +201,54 @@ class PetitionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_is_overdue(self, obj) -> bool:
+        return obj.is_overdue(clock.today())
 
-class PetitionUpdateInput(serializers.Serializer):
-    verify_result = serializers.ChoiceField(
-        choices=VerifyResult.choices, required=False, allow_blank=True
+
+class PetitionAssignInput(serializers.Serializer):
+    lead_unit = serializers.IntegerField()
+    cooperating_units = serializers.ListField(child=serializers.IntegerField(), required=False)
+    assigned_on = serializers.DateField(required=False, allow_null=True)
+
+
+class PetitionReportInput(serializers.Serializer):
+    verify_result = serializers.ChoiceField(choices=VerifyResult.choices)
+    findings = serializers.CharField()
+    handling = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=PetitionOutcome.choices)
+    ordered_count = serializers.IntegerField(min_value=0, required=False, default=0)
+    penalty_count = serializers.IntegerField(min_value=0, required=False, default=0)
+    fine_wan = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, default=0
     )
-    findings = serializers.CharField(required=False, allow_blank=True)
-    handling = serializers.CharField(required=False, allow_blank=True)
-    status = serializers.ChoiceField(choices=PetitionStatus.choices, required=False)
-    published_at = serializers.DateField(required=False, allow_null=True)
-    publish_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    accountable_count = serializers.IntegerField(min_value=0, required=False, default=0)
+    accountability = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PetitionSelfCheckInput(serializers.Serializer):
+    passed = serializers.BooleanField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PetitionReviewInput(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["finish", "finish_stage", "return"])
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PetitionReasonInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PetitionPublishInput(serializers.Serializer):
+    published_at = serializers.DateField()
+    publish_url = serializers.URLField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class PetitionDetailSerializer(PetitionSerializer):
+    """One petition with the moves the caller may make now (the page's forms)."""
+
+    allowed_moves = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta(PetitionSerializer.Meta):
+        fields = [*PetitionSerializer.Meta.fields, "allowed_moves"]
+        read_only_fields = fields

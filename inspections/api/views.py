@@ -9,12 +9,14 @@ of their own: they are visible with their round.
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.api_errors import LIST_ERRORS, READ_ERRORS, errors
 from accounts.errors import InvalidInput
-from accounts.models import Region
+from accounts.models import Region, Unit
 from accounts.scope import ScopedViewMixin
+from inspections import petition_services
 from inspections import services as inspection_services
 from inspections.api import serializers as s
 from inspections.choices import RoundKind, RoundLevel
@@ -218,40 +220,121 @@ class ProblemViewSet(ScopedViewMixin, _WritableViewSet):
         return self._updated(obj)
 
 
+MOVE_ERRORS = errors(400, 401, 403, 404, 409)
+
+
+def _move_schema(summary: str, request):
+    return extend_schema(
+        summary=summary, request=request, responses={200: s.PetitionDetailSerializer, **MOVE_ERRORS}
+    )
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="信访件列表", responses={200: s.PetitionSerializer(many=True), **LIST_ERRORS}
     ),
     retrieve=extend_schema(
-        summary="信访件详情", responses={200: s.PetitionSerializer, **READ_ERRORS}
-    ),
-    partial_update=extend_schema(
-        summary="登记信访件核实、办理和公开情况（环督办）",
-        request=s.PetitionUpdateInput,
-        responses={200: s.PetitionSerializer, **UPDATE_ERRORS},
+        summary="信访件详情（含当前可执行的办理操作）",
+        responses={200: s.PetitionDetailSerializer, **READ_ERRORS},
     ),
 )
 class PetitionViewSet(
     ScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    queryset = Petition.objects.select_related("region", "handling_unit")
+    """Petitions and their workflow (inspections.petition_lifecycle): each move is a POST
+    action calling the same service as the petition page."""
+
+    queryset = Petition.objects.select_related("region", "handling_unit").prefetch_related(
+        "cooperating_units"
+    )
     serializer_class = s.PetitionSerializer
     filterset_class = PetitionFilterSet
 
-    def partial_update(self, request, *args, **kwargs):
-        petition = self.get_object()
-        serializer = s.PetitionUpdateInput(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        current = {
-            "verify_result": petition.verify_result,
-            "findings": petition.findings,
-            "handling": petition.handling,
-            "status": petition.status,
-            "published_at": petition.published_at,
-            "publish_url": petition.publish_url,
-        }
-        inspection_services.petition_update(
-            petition=petition.pk, actor=request.user, **{**current, **serializer.validated_data}
-        )
+    def retrieve(self, request, *args, **kwargs):
+        return self._done(self.get_object())
+
+    def _done(self, petition):
         fresh = self.get_queryset().get(pk=petition.pk)
-        return Response(s.PetitionSerializer(fresh).data)
+        data = s.PetitionDetailSerializer(fresh).data
+        data["allowed_moves"] = sorted(petition_services.allowed_moves(self.request.user, fresh))
+        return Response(data)
+
+    def _input(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @_move_schema("交办（环督办）", s.PetitionAssignInput)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        petition = self.get_object()
+        data = self._input(s.PetitionAssignInput)
+        units = Unit.objects.visible_to(request.user)
+        lead = units.filter(pk=data["lead_unit"]).first()
+        if lead is None:
+            raise InvalidInput("承办单位不存在或不在您的辖区内", field="lead_unit")
+        coop = list(units.filter(pk__in=data.get("cooperating_units") or []))
+        if len(coop) != len(set(data.get("cooperating_units") or [])):
+            raise InvalidInput("配合单位不存在或不在您的辖区内", field="cooperating_units")
+        petition_services.petition_assign(
+            actor=request.user,
+            petition=petition,
+            lead_unit=lead,
+            cooperating_units=coop,
+            assigned_on=data.get("assigned_on"),
+        )
+        return self._done(petition)
+
+    @_move_schema("签收办理（承办或配合单位）", None)
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        petition = self.get_object()
+        petition_services.petition_start(actor=request.user, petition=petition)
+        return self._done(petition)
+
+    @_move_schema("上报办理结果（承办单位）", s.PetitionReportInput)
+    @action(detail=True, methods=["post"])
+    def report(self, request, pk=None):
+        petition = self.get_object()
+        data = self._input(s.PetitionReportInput)
+        petition_services.petition_report(actor=request.user, petition=petition, **data)
+        return self._done(petition)
+
+    @_move_schema("单位审核（承办单位审核人）", s.PetitionSelfCheckInput)
+    @action(detail=True, methods=["post"], url_path="self-check")
+    def self_check(self, request, pk=None):
+        petition = self.get_object()
+        data = self._input(s.PetitionSelfCheckInput)
+        petition_services.petition_self_check(actor=request.user, petition=petition, **data)
+        return self._done(petition)
+
+    @_move_schema("环督办审核：办结、阶段性办结或退回", s.PetitionReviewInput)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        petition = self.get_object()
+        data = self._input(s.PetitionReviewInput)
+        petition_services.petition_review(actor=request.user, petition=petition, **data)
+        return self._done(petition)
+
+    @_move_schema("重新办理（环督办，须填理由）", s.PetitionReasonInput)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        petition = self.get_object()
+        data = self._input(s.PetitionReasonInput)
+        petition_services.petition_reopen(actor=request.user, petition=petition, **data)
+        return self._done(petition)
+
+    @_move_schema("销号（环督办）", None)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        petition = self.get_object()
+        petition_services.petition_close(actor=request.user, petition=petition)
+        return self._done(petition)
+
+    @_move_schema("登记公开情况（环督办）", s.PetitionPublishInput)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        petition = self.get_object()
+        data = self._input(s.PetitionPublishInput)
+        petition_services.petition_publish(actor=request.user, petition=petition, **data)
+        return self._done(petition)

@@ -37,6 +37,8 @@ from django.db.models.functions import Coalesce
 from accounts import clock
 from accounts.choices import Role, UnitKind
 from accounts.models import Region, Unit
+from inspections import petition_figures
+from inspections.models import Petition
 from rectification.choices import (
     WORKING_STATUSES,
     NotificationKind,
@@ -246,6 +248,13 @@ def compute(region: Region, month: date) -> dict:
         "red_tasks": red,
         "previous": None,
     }
+    petitions = petition_figures.compute(
+        Petition.objects.filter(region__path__startswith=region.path), as_of
+    )
+    figures["petitions"] = petitions["total"]
+    figures["petition_batches"] = petitions["batches"]
+    figures["petition_counties"] = petitions["counties"]
+    figures["petition_units"] = petitions["units"]
     previous = DispatchReport.objects.filter(
         region=region, month=periods.previous_month_start(month)
     ).first()

@@ -39,6 +39,7 @@ from rectification.services.objections import (
     public_objection_enabled,
     public_objection_submit,
 )
+from rectification.services.petitions import petition_add_evidence, petition_convert_to_task
 from rectification.services.supervision import (
     notification_mark_read,
     supervision_notice_close,
@@ -109,6 +110,8 @@ __all__ = [
     "notify_select",
     "pending_objections",
     "period_for",
+    "petition_add_evidence",
+    "petition_convert_to_task",
     "public_objection_enabled",
     "public_objection_submit",
     "refresh_schedule",

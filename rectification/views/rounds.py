@@ -5,21 +5,16 @@ dependencies point rectification → inspections, never back.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
-from django.views.decorators.http import require_http_methods
 
 from accounts.scope import get_visible_or_404
-from inspections import services as inspection_services
-from inspections.models import InspectionEvent, InspectionRound, Petition, Problem
-from rectification import selectors, workbench
+from inspections.models import InspectionRound, Problem
+from rectification import selectors
 from rectification.choices import TaskStatus
-from rectification.forms import PetitionForm
 from rectification.models import Task
-from rectification.views.common import form_page, require_office
+from rectification.views.common import require_office
 
 
 @login_required
@@ -104,59 +99,4 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rollup_label": selectors.problem_rollup_label(problem),
             "rollup_status": selectors.problem_status(problem),
         },
-    )
-
-
-@login_required
-def petition_list(request: HttpRequest) -> HttpResponse:
-    require_office(request)
-    # ?open=1 (the workbench's 待办信访): only those still being handled.
-    open_only = request.GET.get("open") == "1"
-    petitions = (
-        workbench.open_petitions(request.user)
-        if open_only
-        else Petition.objects.visible_to(request.user)
-    )
-    petitions = petitions.select_related("round", "region", "handling_unit").order_by(
-        "-assigned_at", "-id"
-    )
-    # The batches (交办批次) of the petitions in scope: each has its 公开情况一览表.
-    batches = (
-        Petition.objects.visible_to(request.user)
-        .order_by("round__code", "batch_no")
-        .values("round_id", "round__name", "batch_no")
-        .annotate(n=Count("*"))
-    )
-    return render(
-        request,
-        "rounds/petition_list.html",
-        {"petitions": petitions[:300], "batches": batches, "open_only": open_only},
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    require_office(request)
-    petition = get_visible_or_404(
-        Petition.objects.select_related("round", "region", "handling_unit"), request.user, pk=pk
-    )
-    tasks = (
-        Task.objects.visible_to(request.user).filter(petitions=petition).select_related("region")
-    )
-    history = InspectionEvent.objects.filter(
-        target_type=ContentType.objects.get_for_model(Petition), target_id=petition.pk
-    ).select_related("actor")
-    fields = ("verify_result", "findings", "handling", "status", "published_at", "publish_url")
-    return form_page(
-        request,
-        form_class=PetitionForm,
-        template="rounds/petition_detail.html",
-        context={"petition": petition, "tasks": tasks, "history": history},
-        initial={field: getattr(petition, field) for field in fields},
-        form_kwargs={"statuses": inspection_services.petition_moves(petition)},
-        service=inspection_services.petition_update,
-        inputs=lambda d: {"petition": petition, "actor": request.user, **d},
-        success="信访件办理情况已保存",
-        done=reverse("petition_detail", args=[petition.pk]),
     )

@@ -454,6 +454,8 @@ TASK_PAGE_SECTIONS = {
     "has_warnings": Exists(standing_warnings(Warning.objects.filter(task_id=OuterRef("pk")))),
     "has_extensions": Exists(Extension.objects.filter(task_id=OuterRef("pk"))),
     "has_lookbacks": Exists(LookBackCheck.objects.filter(task_id=OuterRef("pk"))),
+    # 关联信访件: the petitions this task came from or answers (link both ways).
+    "has_petitions": Exists(Task.petitions.through.objects.filter(task_id=OuterRef("pk"))),
 }
 
 
@@ -598,6 +600,11 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "lookbacks": (
             list(task.lookbacks.select_related("closeout").order_by("-check_date"))
             if task.has_lookbacks
+            else []
+        ),
+        "petitions": (
+            list(task.petitions.visible_to(request.user).order_by("accept_no"))
+            if task.has_petitions
             else []
         ),
         "events": events,

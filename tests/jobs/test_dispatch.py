@@ -208,6 +208,9 @@ def test_workbook_is_print_ready_with_one_sheet_per_table(client, jobs_world, re
         "牵头单位排名",
         "逾期任务清单",
         "红灯任务清单",
+        "信访件办理情况（分批次）",
+        "信访件办理情况（分区域）",
+        "信访件办理情况（分承办单位）",
     ]
     ws = wb["牵头单位排名"]
     assert [c.value for c in ws[3]][:4] == ["排名", "牵头单位", "任务总数", "已销号"]
@@ -300,3 +303,52 @@ def test_demo_city_january_2020(demo_city):
         )
     )
     assert told == {"office", "leader", "province_office"}
+
+
+def test_the_report_carries_the_petition_figures(jobs_world):
+    from inspections.models import Petition
+
+    # given two petitions of the first batch: one 办结 on time (属实), one still handled and
+    # past its due date at the month's end, plus a third received after it
+    common = {
+        "round": jobs_world.round,
+        "channel": "PHONE",
+        "region": jobs_world.dongcheng,
+        "content": "油烟扰民",
+        "handling_unit": jobs_world.dc_gov,
+        "assigned_at": date(2020, 1, 6),
+        "due_date": date(2020, 1, 20),
+    }
+    Petition.objects.create(
+        accept_no="XF-1",
+        batch_no=1,
+        received_at=date(2020, 1, 5),
+        status="DONE",
+        verify_result="TRUE",
+        reported_on=date(2020, 1, 15),
+        finished_on=date(2020, 1, 16),
+        **common,
+    )
+    Petition.objects.create(
+        accept_no="XF-2", batch_no=1, received_at=date(2020, 1, 5), status="HANDLING", **common
+    )
+    Petition.objects.create(
+        accept_no="XF-3", batch_no=2, received_at=date(2020, 2, 3), status="HANDLING", **common
+    )
+
+    dispatch.run(FEB_1)
+
+    # then January's report counts the first batch only
+    figures = _report().figures
+    assert figures["petition_batches"] == [
+        {
+            "name": "第1批",
+            "assigned": 2,
+            "handled": 1,
+            "on_time_rate": 100.0,
+            "true_rate": 100.0,
+            "repeats": 0,
+            "overdue": 1,
+        }
+    ]
+    assert figures["petition_units"][0]["name"] == jobs_world.dc_gov.name

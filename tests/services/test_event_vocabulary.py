@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from accounts import clock
 from accounts.events import INSPECTION_VERBS, TASK_VERBS, EventVerb
+from inspections import petition_lifecycle, petition_services
 from inspections import services as inspection_services
 from inspections.choices import PetitionChannel, PetitionStatus, RoundStatus
-from inspections.models import InspectionEvent, Petition
+from inspections.models import InspectionEvent
 from rectification import lifecycle, services
 from rectification.choices import (
     AssignmentRole,
@@ -30,36 +31,9 @@ from rectification.choices import (
 from rectification.jobs import warning_sweep
 from rectification.models import Event, Notification, SupervisionNotice, Task, Warning
 from rectification.services import UnitRole
+from tests.services.petition_flow import MOVER, call_move, make_petition
 
 DAY = date(2020, 2, 15)
-
-
-def _petition(w, status=PetitionStatus.ASSIGNED) -> Petition:
-    return Petition.objects.create(
-        round=w.round,
-        batch_no=1,
-        accept_no=f"SD2019-XF-{Petition.objects.count() + 1:03d}",
-        channel=PetitionChannel.PHONE,
-        region=w.dongcheng,
-        content="小区楼下烧烤油烟扰民",
-        handling_unit=w.dc_gov,
-        status=status,
-        handling="已责令整改" if status != PetitionStatus.ASSIGNED else "",
-    )
-
-
-def _petition_update(w, petition, **changes):
-    current = {
-        "verify_result": petition.verify_result,
-        "findings": petition.findings,
-        "handling": petition.handling,
-        "status": petition.status,
-        "published_at": petition.published_at,
-        "publish_url": petition.publish_url,
-    }
-    return inspection_services.petition_update(
-        petition=petition, actor=w.office, **{**current, **changes}
-    )
 
 
 def _notice(w):
@@ -316,12 +290,20 @@ def _change(verb: EventVerb, w, flow) -> Callable[[], object]:
             return lambda: inspection_services.problem_update(
                 actor=office, problem=w.problem, deadline=date(2020, 10, 31)
             )
-        case EventVerb.PETITION_EDIT:
-            petition = _petition(w)
-            return lambda: _petition_update(w, petition, findings="经核实，油烟扰民属实")
-        case EventVerb.PETITION_STATUS:
-            petition = _petition(w)
-            return lambda: _petition_update(w, petition, status=PetitionStatus.HANDLING)
+        case EventVerb.PETITION_RECEIVE:
+            return lambda: petition_services.petition_receive(
+                actor=office,
+                round_=w.round,
+                accept_no="SD2019-XF-099",
+                batch_no=3,
+                channel=PetitionChannel.LETTER,
+                region=w.dongcheng,
+                content="洗车场污水排入雨水管",
+                received_at=date(2020, 2, 10),
+            )
+        case EventVerb.PETITION_OVERDUE:
+            make_petition(w, PetitionStatus.HANDLING, due_date=date(2020, 2, 10))
+            return lambda: petition_services.petition_overdue_sweep(DAY)
         case EventVerb.UNIT_ALIAS:
             return lambda: inspection_services.unit_alias_add(
                 actor=office, unit=w.housing, alias="市建设局"
@@ -330,6 +312,11 @@ def _change(verb: EventVerb, w, flow) -> Callable[[], object]:
             return lambda: inspection_services.unit_create(
                 actor=office, name="示范市应急管理局", kind="DEPT", region=w.city
             )
+    if verb in petition_lifecycle.MOVES:
+        move = petition_lifecycle.MOVES[verb]
+        petition = make_petition(w, sorted(move.sources)[0], reported_by=office)
+        actor = getattr(w, MOVER.get(verb, "office"))
+        return lambda: call_move(w, verb, petition, actor)
     raise AssertionError(f"no change writes {verb!r}: add one here")
 
 

@@ -25,7 +25,7 @@ from accounts.choices import Role, UnitKind
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from accounts.models import Region, Unit
 from exchange.models import ImportJob
-from inspections.models import InspectionRound, Problem
+from inspections.models import InspectionRound, Petition, Problem
 from rectification import lifecycle, services
 from rectification.models import (
     AccountabilityRecord,
@@ -35,6 +35,7 @@ from rectification.models import (
     Event,
     Extension,
     Milestone,
+    PetitionAttachment,
     ProgressReport,
     PublicNotice,
     PublicObjection,
@@ -187,9 +188,15 @@ def oracle(label: str, row, w: Who) -> bool:
         return round_reaches(row.aspect.round, w)
     if name == "Problem":
         return problem_reaches(row, w)
+    if name == "PetitionAttachment":
+        return oracle("inspections.Petition", row.petition, w)
     if name == "Petition":
         return region_only(row.region_id, w) or (
-            w.kind == "unit" and row.handling_unit_id == w.unit_id
+            w.kind == "unit"
+            and (
+                row.handling_unit_id == w.unit_id
+                or row.cooperating_units.filter(pk=w.unit_id).exists()
+            )
         )
     if name == "Task":
         return task_reaches(row, w)
@@ -259,6 +266,22 @@ def filled(world, flow, before_after):
         WarningFactory(task=task, unit=unit)
         SupervisionNoticeFactory(target_unit=unit, title=f"督办{no}")
         PetitionFactory(round=task.round, accept_no=f"XF-{no}", region=region, handling_unit=unit)
+    # A petition handed to 东城区政府 with 市住建局 cooperating: both units see it, 西城区 not.
+    shared = PetitionFactory(
+        round=world.round, accept_no="XF-004", region=world.dongcheng, handling_unit=world.dc_gov
+    )
+    shared.cooperating_units.add(world.housing)
+    for petition in Petition.objects.all():
+        PetitionAttachment.objects.create(
+            petition=petition,
+            file="evidence/00/x.png",
+            original_name="现场照片.png",
+            extension=".png",
+            content_type="image/png",
+            size=1,
+            sha256="0" * 64,
+            uploaded_by=world.office,
+        )
     SupervisionNoticeFactory(target_unit=world.housing, title="督办住建")
     SupervisionNoticeFactory(target_unit=world.dc_gov, title="拟发", status="PROPOSED")
     # A problem held by 市政府办 alone, with no task yet.

@@ -28,7 +28,10 @@ MATRIX = [
     ("round_detail", lambda w: [w.round.pk], OFFICE_ONLY[1:]),
     ("problem_detail", lambda w: [w.problem.pk], OFFICE_ONLY[1:]),
     ("problem_task_create", lambda w: [w.problem.pk], OFFICE_ONLY[1:]),
-    ("petition_list", lambda w: [], OFFICE_ONLY[1:]),
+    # Everyone's petitions are read through the scope: a unit lists those handed to it.
+    ("petition_list", lambda w: [], EVERYONE),
+    ("petition_figures", lambda w: [], EVERYONE),
+    ("petition_import", lambda w: [], OFFICE_ONLY[1:]),
     ("task_lookback", lambda w: [w.task.pk], OFFICE_ONLY[1:]),
     ("task_units", lambda w: [w.task.pk], OFFICE_ONLY[1:]),
 ]

@@ -368,7 +368,7 @@ def test_lookback_reopens_with_link_to_earlier_closure(world, login, png_file, s
     assert Task.objects.get(pk=task.pk).status == TaskStatus.IN_PROGRESS
 
 
-def test_petition_update_by_office(world, login):
+def test_petition_publish_by_office(world, login):
     from inspections.models import Petition
 
     petition = Petition.objects.create(
@@ -379,25 +379,17 @@ def test_petition_update_by_office(world, login):
         region=world.dongcheng,
         content="河道有异味",
         handling_unit=world.dc_gov,
+        status="DONE",
+        verify_result="TRUE",
+        handling="已清淤",
+        assigned_at=date(2020, 2, 1),
     )
     office = login(world.office)
-    r = office.post(
-        reverse("petition_detail", args=[petition.pk]),
-        {
-            "verify_result": "TRUE",
-            "findings": "属实",
-            "handling": "已清淤",
-            "status": "DONE",
-            "published_at": "2020-02-10",
-            "publish_url": "",
-        },
-    )
+    publish = reverse("petition_move", args=[petition.pk, "petition_publish"])
+    r = office.post(publish, {"published_at": "2020-02-10", "publish_url": ""})
     assert r.status_code == 302
     petition.refresh_from_db()
-    assert petition.status == "DONE" and petition.handling == "已清淤"
-    # a done status needs the handling result
-    r = office.post(
-        reverse("petition_detail", args=[petition.pk]),
-        {"verify_result": "TRUE", "findings": "", "handling": "", "status": "DONE"},
-    )
-    assert r.status_code == 400 and "办结前请填写处理整改情况" in r.content.decode()
+    assert petition.published_at == date(2020, 2, 10)
+    # a publication before the petition was handed over is refused on the form
+    r = office.post(publish, {"published_at": "2020-01-10", "publish_url": ""})
+    assert r.status_code == 400 and "公开日期不能早于交办日期" in r.content.decode()

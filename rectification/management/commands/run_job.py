@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts import clock
 from rectification import tally
-from rectification.jobs import delivery, dispatch, reminders, report_chase, warning_sweep
+from rectification.jobs import delivery, dispatch, petitions, reminders, report_chase, warning_sweep
 
 
 @dataclass(frozen=True)
@@ -29,9 +29,20 @@ def _tally(on: date) -> TallyRun:
     return TallyRun(on, cells, len(tally.verify(on)))
 
 
+def _warnings(on: date):
+    """The tasks' sweep, then the petitions' overdue flags (the same job)."""
+    result = warning_sweep.run(on)
+    return {**asdict(result), "petitions_overdue": petitions.sweep(on)}
+
+
+def _reminders(on: date):
+    result = reminders.run(on)
+    return {**asdict(result), "petition_rows": petitions.remind(on)}
+
+
 JOBS = {
-    "warnings": ("预警研判", lambda on: warning_sweep.run(on)),
-    "reminders": ("到期提醒", lambda on: reminders.run(on)),
+    "warnings": ("预警研判", _warnings),
+    "reminders": ("到期提醒", _reminders),
     "report_chase": ("进展催报", lambda on: report_chase.run(on)),
     "dispatch": ("月调度通报", lambda on: dispatch.run(on)),
     "delivery": ("通知发送", lambda on: delivery.run()),
@@ -58,6 +69,7 @@ class Command(BaseCommand):
             raise CommandError(f"--date 应为 YYYY-MM-DD 格式：{on}") from exc
         for job in [j for j in JOBS if j != "tally"] if name == "all" else [name]:
             label, run = JOBS[job]
-            result = asdict(run(day))
+            outcome = run(day)
+            result = outcome if isinstance(outcome, dict) else asdict(outcome)
             summary = ", ".join(f"{k}={v}" for k, v in result.items())
             self.stdout.write(f"{label}（{job}，{day:%Y-%m-%d}）：{summary}")

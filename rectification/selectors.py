@@ -7,7 +7,7 @@ another unit's tasks.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, F, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from accounts import clock
 from inspections.models import FeedbackAspect, FeedbackCategory, InspectionRound, Problem
@@ -19,6 +19,13 @@ from rectification.choices import (
     WarningLevel,
 )
 from rectification.models import Task
+
+
+def tasks_hidden_from(user, tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """The tasks of `tasks` outside `user`'s scope: one correlated EXISTS per task, so it
+    reads only the tasks of `tasks` (a problem's, a round's), never the whole scope. Empty
+    means the user sees them all (who may take a problem's or a round's archive bundle)."""
+    return tasks.exclude(Exists(Task.objects.visible_to(user).filter(pk=OuterRef("pk"))))
 
 
 def standing_warnings(warnings: QuerySet) -> QuerySet:

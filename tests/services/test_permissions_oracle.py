@@ -24,6 +24,7 @@ from accounts import clock, scope
 from accounts.choices import Role, UnitKind
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from accounts.models import Region, Unit
+from exchange.models import ArchiveJob
 from inspections.models import InspectionRound, Problem
 from rectification import lifecycle, services
 from rectification.models import (
@@ -202,6 +203,8 @@ def oracle(label: str, row, w: Who) -> bool:
         return region_only(row.target_unit.region_id, w)
     if name in ("DispatchReport", "DailyTally", "TallyTrend"):
         return region_only(row.region_id, w)
+    if name == "ArchiveJob":  # a round's bundle: offices and leaders of the round's region
+        return region_only(row.round.region_id, w)
     if name == "PublicObjection":  # a citizen's name and phone: offices and leaders only
         return region_only(row.notice.application.task.region_id, w)
     if name == "AccountabilityRecord":
@@ -286,6 +289,8 @@ def filled(world, flow, before_after):
     )
     for region in (world.city, world.dongcheng, far_region):
         DispatchReport.objects.create(region=region, month=date(2020, 1, 1), as_of=date(2020, 2, 1))
+    for round_ in (world.round, far_round):
+        ArchiveJob.objects.create(round=round_, requested_by=world.office)
     from rectification import tally
 
     tally.build()
@@ -298,7 +303,7 @@ SCOPED = sorted(scope.SCOPE)
 def test_every_model_is_in_the_table_or_declared_unscoped():
     labels = {
         m._meta.label
-        for app in ("accounts", "inspections", "rectification")
+        for app in ("accounts", "inspections", "rectification", "exchange")
         for m in apps.get_app_config(app).get_models()
     }
     assert labels == set(scope.SCOPE) | scope.UNSCOPED

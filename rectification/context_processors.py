@@ -1,7 +1,9 @@
-"""Template context shared by every page: the navigation's unread-notification badge."""
+"""Template context shared by every page: the navigation's unread-notification badge and the
+print header's date."""
 
 from django.http import HttpRequest
 
+from accounts import clock
 from rectification.choices import NotificationChannel
 from rectification.models import Notification
 
@@ -14,7 +16,7 @@ def nav(request: HttpRequest) -> dict:
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_unread": 0}
+        return {"nav_unread": 0, "print_time": clock.now}
 
     def unread() -> int:
         cached = getattr(request, "_nav_unread", None)
@@ -25,4 +27,5 @@ def nav(request: HttpRequest) -> dict:
             request._nav_unread = cached
         return cached
 
-    return {"nav_unread": unread}
+    # A callable too: read by the clock only when the page renders its print header.
+    return {"nav_unread": unread, "print_time": clock.now}

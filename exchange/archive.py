@@ -222,7 +222,9 @@ def write_round_bundle(
             ),
         )
         bundle.add_documents(round_, folder=DOCUMENTS_DIR)
-        for problem in Problem.objects.filter(round=round_).order_by("seq", "pk").iterator():
+        # A list (a round has at most a few hundred problems): each one's files are read
+        # while it is written, and a server-side cursor should not stay open across them.
+        for problem in list(Problem.objects.filter(round=round_).order_by("seq", "pk")):
             bundle.add_problem(problem, folder=_clean(f"问题{problem.code} {problem.title}"))
     return bundle.summary
 

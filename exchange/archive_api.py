@@ -80,7 +80,11 @@ class ArchiveJobCreateView(APIView):
         description="环督办申请生成整轮档案（zip：档案索引、整改台账、操作记录、文书、全部佐证材料及其 SHA-256）。"
         "该轮次已有排队或生成中的任务时返回该任务（200）。",
         request=ArchiveRequestSerializer,
-        responses={201: ArchiveJobSerializer, 200: ArchiveJobSerializer, **errors(400, 403, 404)},
+        responses={
+            201: ArchiveJobSerializer,
+            200: ArchiveJobSerializer,
+            **errors(400, 401, 403, 404),
+        },
         tags=["archives"],
     )
     def post(self, request):

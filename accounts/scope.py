@@ -118,8 +118,8 @@ class Rule:
     hidden_from_units: tuple[tuple[str, object], ...] = ()
 
 
-# Keyed by model label; accounts imports neither app, so the lookups are strings. Every model
-# of inspections and rectification is here or in UNSCOPED (tests/services/test_permissions_
+# Keyed by model label; accounts imports no other app, so the lookups are strings. Every model
+# of inspections, rectification and exchange is here or in UNSCOPED (tests/services/test_permissions_
 # oracle.py checks both, and compares every persona's rows with a hand-written oracle).
 SCOPE: dict[str, Rule] = {
     "accounts.Region": Rule(region=("pk",)),
@@ -172,6 +172,9 @@ SCOPE: dict[str, Rule] = {
     "rectification.TallyTrend": Rule(region=("region",)),
     # A background plan import: the offices (and leaders) of its submitter's region subtree.
     "exchange.ImportJob": Rule(region=("region",)),
+    # A round's archive bundle: offices and leaders whose region holds the round's (the
+    # pages and the download add: the office only, seeing every task of the round).
+    "exchange.ArchiveJob": Rule(region=("round__region",)),
 }
 
 # Models whose rows are not anyone's in particular: reference data and bookkeeping.

@@ -6,6 +6,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from exchange import api as exchange_views
+from exchange import archive_api
 from exchange.documents.routes import API_URLS as document_urls
 from inspections.api import views as inspection_views
 from rectification.api import views
@@ -47,6 +48,8 @@ spreadsheet_urls = [
     ),
     path("imports/template/", exchange_views.ImportTemplateView.as_view(), name="import-template"),
     path("ledger/", exchange_views.LedgerExportView.as_view(), name="ledger-export"),
+    path("archives/", archive_api.ArchiveJobCreateView.as_view(), name="archive-create"),
+    path("archives/<int:pk>/", archive_api.ArchiveJobDetailView.as_view(), name="archive-detail"),
 ]
 
 app_name = "api"

@@ -46,5 +46,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         # A delivery that waited longer than its interval is superseded by the next one.
         "options": {"expires": 55},
     },
+    "archives: round bundles (一案一档) the office asked for, every minute": {
+        "task": "jobs.archives",
+        "schedule": 60.0,
+        # A bundle may take longer than the interval: the beats queued meanwhile expire.
+        "options": {"expires": 55},
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from exchange.models import ImportJob
+from exchange.models import ArchiveJob, ImportJob
 from inspections.admin import ViewOnlyMixin
 
 
@@ -13,3 +13,13 @@ class ImportJobAdmin(ViewOnlyMixin, admin.ModelAdmin):
     search_fields = ["file_name", "sha256"]
     list_select_related = ["created_by"]
     date_hierarchy = "created_at"
+
+
+@admin.register(ArchiveJob)
+class ArchiveJobAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """Written by the office's request and the archives job only."""
+
+    list_display = ["created_at", "round", "status", "done_items", "total_items", "requested_by"]
+    list_filter = ["status"]
+    list_select_related = ["round", "requested_by"]
+    search_fields = ["round__code", "round__name"]

@@ -11,3 +11,11 @@ class ExchangeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "exchange"
     verbose_name = "表格导入导出"
+
+    def ready(self) -> None:
+        # The archive bundle files each task's Word documents (exchange/documents/archive.py).
+        from exchange.archive import ARCHIVE_DOCUMENTS
+        from exchange.documents.archive import task_documents
+
+        if task_documents not in ARCHIVE_DOCUMENTS:
+            ARCHIVE_DOCUMENTS.append(task_documents)

@@ -1,4 +1,6 @@
-"""Celery entry point of the background plan import (exchange/plan_import/jobs.py).
+"""Celery entry points of the exchange app: the background plan import
+(exchange/plan_import/jobs.py) and the `archives` job (exchange.archive_jobs), which builds
+every round bundle the office has asked for since its last run.
 
 The beat runs it every few seconds (config/celery.py); web requests never call it, they
 write an ImportJob row that this picks up.
@@ -8,6 +10,7 @@ from dataclasses import asdict
 
 from celery import shared_task
 
+from exchange import archive_jobs
 from exchange.plan_import import jobs
 
 
@@ -15,3 +18,8 @@ from exchange.plan_import import jobs
 def run_imports() -> dict:
     """Every queued plan import, oldest first."""
     return asdict(jobs.run_queued())
+
+
+@shared_task(name="jobs.archives")
+def build_archives() -> dict:
+    return asdict(archive_jobs.run_pending())

@@ -1,9 +1,9 @@
-"""Pages: the plan import under /imports/, the ledger and dispatch workbooks (the API's
-endpoints are registered with the one router, config/api.py)."""
+"""Pages: the plan import under /imports/, the ledger and dispatch workbooks, the archive
+bundles (一案一档) (the API's endpoints are registered with the one router, config/api.py)."""
 
 from django.urls import path
 
-from exchange import views
+from exchange import archive_views, views
 from exchange.documents.routes import PAGE_URLS
 
 urlpatterns = [
@@ -18,5 +18,18 @@ urlpatterns = [
     path("imports/template.xlsx", views.plan_import_template, name="plan_import_template"),
     path("imports/ledger.xlsx", views.ledger_export, name="ledger_export"),
     path("dispatch/<int:pk>/xlsx/", views.dispatch_xlsx, name="dispatch_xlsx"),
+    path("problems/<int:pk>/archive.zip", archive_views.problem_archive, name="problem_archive"),
+    path("rounds/<int:pk>/archives/", archive_views.round_archives, name="round_archives"),
+    path(
+        "rounds/<int:pk>/archives/new/",
+        archive_views.round_archive_request,
+        name="round_archive_request",
+    ),
+    path("archives/<int:pk>/", archive_views.archive_job_detail, name="archive_job_detail"),
+    path(
+        "archives/<int:pk>/download/",
+        archive_views.archive_job_download,
+        name="archive_job_download",
+    ),
     *PAGE_URLS,
 ]

@@ -1,8 +1,9 @@
-"""Template context shared by every page: the navigation's unread-notification badge and its
-queue badges (the workbench's counts)."""
+"""Template context shared by every page: the navigation's unread-notification badge, its
+queue badges (the workbench's counts) and the print header's date."""
 
 from django.http import HttpRequest
 
+from accounts import clock
 from rectification import workbench
 from rectification.choices import NotificationChannel
 from rectification.models import Notification
@@ -18,7 +19,7 @@ def nav(request: HttpRequest) -> dict:
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_unread": 0, "nav_counts": {}}
+        return {"nav_unread": 0, "nav_counts": {}, "print_time": clock.now}
 
     def unread() -> int:
         cached = getattr(request, "_nav_unread", None)
@@ -39,4 +40,5 @@ def nav(request: HttpRequest) -> dict:
             + found.get("petitions", 0),
         }
 
-    return {"nav_unread": unread, "nav_counts": counts}
+    # print_time: a callable too, read by the clock only when the page renders its print header.
+    return {"nav_unread": unread, "nav_counts": counts, "print_time": clock.now}

@@ -24,6 +24,13 @@ from rectification.choices import (
 from rectification.models import CloseoutApplication, ProgressReport, Task
 
 
+def tasks_hidden_from(user, tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """The tasks of `tasks` outside `user`'s scope: one correlated EXISTS per task, so it
+    reads only the tasks of `tasks` (a problem's, a round's), never the whole scope. Empty
+    means the user sees them all (who may take a problem's or a round's archive bundle)."""
+    return tasks.exclude(Exists(Task.objects.visible_to(user).filter(pk=OuterRef("pk"))))
+
+
 def standing_warnings(warnings: QuerySet) -> QuerySet:
     """The warnings that stand today, for the 预警 list and the task page: the office's manual
     ones not cleared, and the reasons behind each task's colour from the last sweep where that

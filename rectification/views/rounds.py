@@ -98,5 +98,9 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tasks": tasks,
             "rollup_label": selectors.problem_rollup_label(problem),
             "rollup_status": selectors.problem_status(problem),
+            # The 一案一档 bundle is for whoever sees every task of the problem.
+            "archive_allowed": not selectors.tasks_hidden_from(
+                request.user, Task.objects.filter(problem=problem)
+            ).exists(),
         },
     )

@@ -62,7 +62,13 @@ from rectification.models import (
     Task,
     Warning,
 )
-from rectification.selectors import due_soon_q, overdue_q, returned_q, standing_warnings
+from rectification.selectors import (
+    due_soon_q,
+    overdue_q,
+    returned_q,
+    standing_warnings,
+    tasks_hidden_from,
+)
 from rectification.services.base import unit_roles
 from rectification.views.common import flash_errors, form_page, require_move
 
@@ -472,6 +478,13 @@ def _task_page_task(request: HttpRequest, pk: int) -> Task:
             "round", "problem__category__aspect", "region", "leader", "lead_unit__region"
         ).annotate(
             visible=Exists(Task.objects.visible_to(request.user).filter(pk=OuterRef("pk"))),
+            # Whether the problem's 一案一档 bundle is the user's to take (they see all its
+            # tasks): a column of the same query, not one more.
+            problem_partly_hidden=Exists(
+                tasks_hidden_from(
+                    request.user, Task.objects.filter(problem_id=OuterRef("problem_id"))
+                )
+            ),
             **TASK_PAGE_SECTIONS,
         ),
         pk=pk,

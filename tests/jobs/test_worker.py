@@ -105,3 +105,18 @@ def test_mail_delivery_reaches_the_outbox_once(worker, jobs_world):
     deliver_notifications.delay().get(timeout=30)
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["zhang@dongcheng.example"]
     assert Notification.objects.get(kind="reminder_due_7").status == NotificationStatus.SENT
+
+
+def test_round_archive_is_built_by_the_worker(worker, jobs_world, settings, tmp_path):
+    from exchange.archive_jobs import archive_job_request
+    from exchange.models import ArchiveJob
+    from exchange.tasks import build_archives
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    job, created = archive_job_request(round_=jobs_world.round, actor=jobs_world.office)
+    assert created
+    summary = build_archives.delay().get(timeout=120)
+    assert summary == {"built": 1, "failed": 0, "abandoned": 0}
+    job = ArchiveJob.objects.get(pk=job.pk)
+    assert job.status == "DONE" and job.percent == 100
+    assert (tmp_path / "media" / job.file.name).stat().st_size == job.size

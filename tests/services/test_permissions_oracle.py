@@ -24,7 +24,7 @@ from accounts import clock, scope
 from accounts.choices import Role, UnitKind
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from accounts.models import Region, Unit
-from exchange.models import ImportJob
+from exchange.models import ArchiveJob, ImportJob
 from inspections.models import InspectionRound, Petition, Problem
 from rectification import lifecycle, services
 from rectification.models import (
@@ -210,6 +210,8 @@ def oracle(label: str, row, w: Who) -> bool:
         return region_only(row.target_unit.region_id, w)
     if name in ("DispatchReport", "DailyTally", "TallyTrend", "ImportJob"):
         return region_only(row.region_id, w)
+    if name == "ArchiveJob":  # a round's bundle: offices and leaders of the round's region
+        return region_only(row.round.region_id, w)
     if name == "PublicObjection":  # a citizen's name and phone: offices and leaders only
         return region_only(row.notice.application.task.region_id, w)
     if name == "AccountabilityRecord":
@@ -316,6 +318,8 @@ def filled(world, flow, before_after):
             region=region,
             created_by=world.office,
         )
+    for round_ in (world.round, far_round):
+        ArchiveJob.objects.create(round=round_, requested_by=world.office)
     from rectification import tally
 
     tally.build()

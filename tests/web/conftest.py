@@ -19,3 +19,12 @@ def login():
 def _fast_password_hasher(settings):
     # The world creates seven users; PBKDF2 at full strength dominates these tests' runtime.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def html_index(monkeypatch):
+    """Archive bundles with the HTML index instead of the PDF: WeasyPrint spends a second or
+    two per PDF subsetting the CJK font, which only the tests of the PDF itself need."""
+    from exchange import archive
+
+    monkeypatch.setattr(archive, "weasyprint_available", lambda: False)

@@ -48,6 +48,14 @@ spreadsheet_urls = [
     ),
     path("imports/template/", exchange_views.ImportTemplateView.as_view(), name="import-template"),
     path("ledger/", exchange_views.LedgerExportView.as_view(), name="ledger-export"),
+    path(
+        "petitions/<str:pk>/evidence/",
+        views.PetitionEvidenceView.as_view(),
+        name="petition-evidence",
+    ),
+    path(
+        "petitions/<str:pk>/convert/", views.PetitionConvertView.as_view(), name="petition-convert"
+    ),
     path("archives/", archive_api.ArchiveJobCreateView.as_view(), name="archive-create"),
     path("archives/<int:pk>/", archive_api.ArchiveJobDetailView.as_view(), name="archive-detail"),
 ]

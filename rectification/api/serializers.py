@@ -789,3 +789,33 @@ class SupervisionNoticeInput(serializers.Serializer):
     tasks = serializers.ListField(
         child=serializers.IntegerField(min_value=1), required=False, default=list
     )
+
+
+class PetitionEvidenceInput(serializers.Serializer):
+    file = serializers.FileField(help_text="照片或文件（与任务佐证材料同样的检查）")
+    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class PetitionAttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    petition = serializers.IntegerField(source="petition_id")
+    title = serializers.CharField()
+    original_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+
+
+class PetitionConvertInput(serializers.Serializer):
+    problem = serializers.IntegerField(help_text="该信访件所属督察轮次中的问题 id")
+    code = serializers.CharField(max_length=32, help_text="新任务（点位）编号")
+    name = serializers.CharField(max_length=300, help_text="新任务（点位）名称")
+    deadline = serializers.DateField(help_text="整改时限")
+    measures = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PetitionConvertedSerializer(serializers.Serializer):
+    task = serializers.IntegerField(source="pk")
+    code = serializers.CharField()
+    name = serializers.CharField()
+    status = serializers.CharField()

@@ -25,12 +25,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.api_errors import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, errors
 from accounts.errors import InvalidInput, NotFound
 from accounts.models import Region, Unit
 from accounts.scope import ScopedViewMixin
-from inspections.models import Problem
+from inspections.models import Petition, Problem
 from rectification import services
 from rectification.api import serializers as s
 from rectification.api.exceptions import PreconditionFailed
@@ -773,3 +774,57 @@ class SupervisionNoticeViewSet(
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
         return self._decide(services.supervision_notice_dismiss, s.ReasonInput)
+
+
+# ---------------------------------------------------------------------------------------------
+# A petition's evidence and its conversion to a task: rectification services (the petition
+# moves themselves are inspections' PetitionViewSet), under the same /petitions/{id}/ path.
+
+
+def _visible_petition(request, pk: str) -> Petition:
+    # any path segment reaches here, so that a bad id is the API's JSON 404, not a page
+    petition = (
+        Petition.objects.visible_to(request.user).filter(pk=pk).first() if pk.isdigit() else None
+    )
+    if petition is None:
+        raise NotFound("信访件不存在或不在您的权限范围内")
+    return petition
+
+
+class PetitionEvidenceView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        summary="上传信访件佐证材料（承办、配合单位或环督办）",
+        request={"multipart/form-data": s.PetitionEvidenceInput},
+        responses={201: s.PetitionAttachmentSerializer(many=True), **WRITE_ERRORS},
+    )
+    def post(self, request, pk: str):
+        petition = _visible_petition(request, pk)
+        body = s.PetitionEvidenceInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        saved = services.petition_add_evidence(
+            actor=request.user,
+            petition=petition,
+            files=[body.validated_data["file"]],
+            title=body.validated_data["title"],
+        )
+        return Response(s.PetitionAttachmentSerializer(saved, many=True).data, status=201)
+
+
+class PetitionConvertView(APIView):
+    @extend_schema(
+        summary="信访件转为整改任务（环督办）",
+        request=s.PetitionConvertInput,
+        responses={201: s.PetitionConvertedSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request, pk: str):
+        petition = _visible_petition(request, pk)
+        body = s.PetitionConvertInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        data["problem"] = (
+            Problem.objects.visible_to(request.user).filter(pk=data["problem"]).first()
+        )
+        task = services.petition_convert_to_task(actor=request.user, petition=petition, **data)
+        return Response(s.PetitionConvertedSerializer(task).data, status=201)

@@ -290,3 +290,57 @@ def test_the_office_converts_a_petition_into_a_task_on_its_page(client, world, r
     task_page = client.get(f"/tasks/{task.pk}/").content.decode()
     assert "关联信访件" in task_page and "SD2019-XF-101" in task_page
     assert InspectionEvent.objects.filter(verb="petition_convert", target_id=received.pk).exists()
+
+
+def test_a_petitions_evidence_and_conversion_through_the_api(as_persona, world, received):
+    from rectification.models import Task
+
+    path = f"/api/v1/petitions/{received.pk}/"
+    office, reporter, outsider = (
+        as_persona("office"),
+        as_persona("reporter"),
+        as_persona("outsider"),
+    )
+    assert (
+        office.post(
+            path + "assign/",
+            {"lead_unit": world.dc_gov.pk, "cooperating_units": [world.housing.pk]},
+            format="json",
+        ).status_code
+        == 200
+    )
+
+    # the lead unit's reporter uploads evidence: checked like task evidence, one event
+    photo = SimpleUploadedFile("现场.png", PNG, content_type="image/png")
+    response = reporter.post(
+        path + "evidence/", {"file": photo, "title": "整改后"}, format="multipart"
+    )
+    assert response.status_code == 201, response.content.decode()
+    (saved,) = response.json()
+    attachment = PetitionAttachment.objects.get(pk=saved["id"])
+    assert (attachment.petition_id, saved["original_name"]) == (received.pk, "现场.png")
+    assert saved["sha256"] == attachment.sha256
+    assert InspectionEvent.objects.filter(verb="petition_evidence", target_id=received.pk).exists()
+    # a disguised file and a unit the petition was not handed to are refused, nothing saved
+    fake = SimpleUploadedFile("x.png", b"<html>", content_type="image/png")
+    assert reporter.post(path + "evidence/", {"file": fake}, format="multipart").status_code == 400
+    other = SimpleUploadedFile("y.png", PNG, content_type="image/png")
+    assert outsider.post(path + "evidence/", {"file": other}, format="multipart").status_code == 404
+    assert PetitionAttachment.objects.filter(petition=received).count() == 1
+
+    # only the office converts it, into a task of the petition's round, linked both ways
+    body = {
+        "problem": world.problem.pk,
+        "code": "XF-101-9",
+        "name": "和平路烧烤店油烟整治",
+        "deadline": "2020-06-30",
+    }
+    assert reporter.post(path + "convert/", body, format="json").status_code == 403
+    assert outsider.post(path + "convert/", body, format="json").status_code == 404
+    missing = office.post(path + "convert/", {**body, "problem": 0}, format="json")
+    assert missing.status_code == 400 and not Task.objects.filter(code="XF-101-9").exists()
+    converted = office.post(path + "convert/", body, format="json")
+    assert converted.status_code == 201, converted.content.decode()
+    task = Task.objects.get(pk=converted.json()["task"])
+    assert task.code == "XF-101-9" and list(task.petitions.all()) == [received]
+    assert {a.unit_id for a in task.assignments.all()} == {world.dc_gov.pk, world.housing.pk}

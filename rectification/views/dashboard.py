@@ -11,6 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import clock
 from accounts.errors import InvalidInput, InvalidState, NotFound
+from inspections import petition_figures
+from inspections.models import Petition
 from rectification import services
 from rectification.dashboard import (
     PUBLIC_RECENT_DAYS,
@@ -33,10 +35,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not can_view_dashboard(request.user):
         raise PermissionDenied("只有领导、环督办和系统管理员可以查看领导驾驶舱")
     board = dashboard_for(request.user, round_id=request.GET.get("round"))
+    # 信访件 (边督边改): the totals of the petitions in scope (of the round picked), one query.
+    petitions = Petition.objects.visible_to(request.user)
+    if board.round_id:
+        petitions = petitions.filter(round_id=board.round_id)
     return render(
         request,
         "dashboard/dashboard.html",
-        {"board": board, "task_list_url": task_list_url()},
+        {
+            "board": board,
+            "task_list_url": task_list_url(),
+            "petitions": petition_figures.compute(petitions, board.today)["total"],
+        },
     )
 
 

@@ -315,8 +315,8 @@ def _queries_for(client, django_assert_num_queries, n):
 # session, user (with its unit and region: the scope and the scope label need no query); the
 # day's tally is built (one query); figures from the tally: totals by round, rounds with
 # headlines, totals, cells by region, counties above them, unit ranking, trend; from the
-# tasks: the scatter; page: the header's unread badge.
-LEADER_QUERIES = 12
+# tasks: the scatter; the petitions in scope (the 信访件 panel); page: the header's unread badge.
+LEADER_QUERIES = 13
 # The first dashboard of a day the nightly job has not reached builds the day's tally first:
 # savepoint, (PostgreSQL: the build lock), is it built now? (another request may have built it
 # meanwhile), the build's savepoint, (its lock again), delete the day's and old cells, trend
@@ -357,3 +357,32 @@ def test_kpi_links_open_a_task_list_of_that_size(client, world, board_tasks):
         # then the task list page counts exactly the KPI's figure
         assert response.status_code == 200, kpi.key
         assert response.context["total"] == kpi.value, kpi.key
+
+
+def test_the_dashboard_shows_the_petition_figures_of_its_scope(client, world):
+    from inspections import petition_services
+    from inspections.choices import PetitionChannel
+
+    # given one petition received in 东城区 and handed to its government, due 10 working days on
+    with clock.travel(clock.at(date(2020, 2, 3), 9, 0)):
+        petition = petition_services.petition_receive(
+            actor=world.office,
+            round_=world.round,
+            accept_no="SD2019-XF-201",
+            batch_no=1,
+            channel=PetitionChannel.PHONE,
+            region=world.dongcheng,
+            content="夜间施工噪声扰民",
+            received_at=date(2020, 2, 3),
+        )
+        petition_services.petition_assign(
+            actor=world.office, petition=petition, lead_unit=world.dc_gov, cooperating_units=[]
+        )
+    # when the leader opens the dashboard on 2020-02-15
+    client.force_login(world.leader)
+    page = client.get(DASHBOARD).content.decode()
+    # then the panel counts it, and its links open the petitions
+    assert 'data-testid="dashboard-petitions"' in page
+    assert "受理 1 件" in page and "交办 1 件" in page and "办结 0 件" in page
+    assert client.get("/petitions/").status_code == 200
+    assert client.get("/petitions/figures/").status_code == 200

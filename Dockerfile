@@ -11,9 +11,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATIC_ROOT=/app/staticfiles \
     DEBUG=0
 
-# gettext compiles the project's translation catalogs at build time (msgfmt).
+# gettext compiles the project's translation catalogs at build time (msgfmt); pango and a CJK
+# font let WeasyPrint print the PDF documents (督办函, 通报, 销号审批表 …) in Chinese.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
+    && apt-get install -y --no-install-recommends gettext libpango-1.0-0 libpangoft2-1.0-0 \
+        fonts-wqy-microhei \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 1000 ducha \

@@ -1,9 +1,10 @@
 # The README's commands. CI (.ci/run) calls the same targets, so the README, CI and a
 # developer's shell run the same thing.
 #
-#   make run      first run: install, migrate, load the demo city, serve on http://127.0.0.1:8000
+#   make run      first run: install (without the dev extra), migrate, load the demo city, serve
+#                 on http://127.0.0.1:8000 with DEBUG off
 #   make serve    serve only (no install, no migrate)
-#   make test     the whole test suite
+#   make test     the whole test suite (installs the dev extra)
 #   make lint     ruff check + ruff format --check
 #   make check    Django system checks, migrations up to date, production (--deploy) checks
 
@@ -20,7 +21,7 @@ DEMO_TODAY ?= 2020-02-15
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install var-dir run serve migrate demo test lint format check verify-static messages clean
+.PHONY: help install install-serve var-dir run serve migrate demo test lint format check verify-static messages clean
 
 help:
 	@echo "make run            install, migrate, load the demo, serve http://$(HOST):$(PORT) (+ Celery worker)"
@@ -31,26 +32,41 @@ help:
 	@echo "make check          system checks, makemigrations --check, check --deploy"
 	@echo "make verify-static  verify vendored front-end files against their checksums"
 
-# The venv is (re)installed when pyproject.toml changes; the stamp file records the last install.
-$(BIN)/.installed: pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (set PYTHON=python3.11)")'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+# The venv is (re)installed when pyproject.toml changes; a stamp file records each install.
+# Serving needs only the project's dependencies (`make run`); the tests and the linters need
+# the dev extra as well (Playwright, schemathesis, ruff …: `make test`, `make lint`, CI).
+CHECK_PYTHON := $(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (set PYTHON=python3.11)")'
+# A venv without pip (Debian's python3 without python3-venv leaves one behind) is made again.
+ENSURE_VENV := $(BIN)/python -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv $(VENV) \
+	|| { echo "make: could not create $(VENV); on Debian/Ubuntu: sudo apt-get install python3-venv" >&2; exit 1; }
+
+$(BIN)/.installed-serve: pyproject.toml
+	@$(CHECK_PYTHON)
+	@$(ENSURE_VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(BIN)/.installed-dev: pyproject.toml
+	@$(CHECK_PYTHON)
+	@$(ENSURE_VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
-install: $(BIN)/.installed
+install-serve: $(BIN)/.installed-serve
+
+install: $(BIN)/.installed-dev
 
 # SQLite's file, Celery's folders and uploads live under VAR_DIR (default var/, not in git).
 var-dir:
 	@mkdir -p "$${VAR_DIR:-var}"
 
-migrate: install var-dir
+migrate: install-serve var-dir
 	$(MANAGE) migrate --noinput
 
-demo: install
+demo: install-serve
 	TRACKER_TODAY=$(DEMO_TODAY) $(MANAGE) load_demo
 
-run: install var-dir
+run: install-serve var-dir
 	$(MANAGE) migrate --noinput
 	TRACKER_TODAY=$(DEMO_TODAY) $(MANAGE) load_demo
 	@# One pass of every job on the demo's day, so its warnings, reminders and the January

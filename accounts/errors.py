@@ -8,10 +8,12 @@ StaleVersion → 409 on pages / 412 on the API, InvalidInput → 400 (form error
 class ServiceError(Exception):
     """Base class. `message` is shown to the user as is."""
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message: str, *, field: str | None = None, index: int | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        # A bulk service (…_create_bulk) names the item it refused by its position in the input.
+        self.index = index
 
 
 class NotFound(ServiceError):

@@ -14,10 +14,12 @@ through the two writers below:
 
 - `record(model, ...)`: one event about one object (services);
 - `record_select(model, select, params, columns=...)`: one INSERT … SELECT for a batch
-  (set-based jobs such as the warning sweep), no row passing through Python.
+  (set-based jobs such as the warning sweep), no row passing through Python;
+- `record_many(model, entries)`: the events of many objects a bulk service has just created
+  (the plan import), written with bulk INSERTs.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
@@ -126,6 +128,33 @@ def record(
         created_at=clock.now(),
         **columns,
     )
+
+
+def record_many(model: type[Model], entries: Iterable[dict], *, batch_size: int = 1000) -> int:
+    """record() for many objects at once, in bulk INSERTs of `batch_size` rows, all stamped
+    with one clock time. Each entry holds record()'s keywords: `target`, `verb`, and any of
+    `actor`, `from_status`, `to_status`, `note` and the table's own columns. Returns the number
+    of rows written."""
+    now = clock.now()
+    types: dict[type[Model], ContentType] = {}
+    rows = []
+    for entry in entries:
+        entry = dict(entry)
+        target = entry.pop("target")
+        kind = type(target)
+        if kind not in types:
+            types[kind] = ContentType.objects.get_for_model(target)
+        rows.append(
+            model(
+                target_type=types[kind],
+                target_id=target.pk,
+                verb=EventVerb(entry.pop("verb")),
+                created_at=now,
+                **entry,
+            )
+        )
+    model.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)
 
 
 # Columns a batch may leave out, and what they are then.

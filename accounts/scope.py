@@ -166,6 +166,8 @@ SCOPE: dict[str, Rule] = {
     "rectification.DispatchReport": Rule(region=("region",)),
     "rectification.DailyTally": Rule(region=("region",)),
     "rectification.TallyTrend": Rule(region=("region",)),
+    # A background plan import: the offices (and leaders) of its submitter's region subtree.
+    "exchange.ImportJob": Rule(region=("region",)),
 }
 
 # Models whose rows are not anyone's in particular: reference data and bookkeeping.

@@ -6,10 +6,10 @@ from django.urls import NoReverseMatch, reverse
 from accounts.choices import Role
 
 
-def _dashboard_url() -> str | None:
-    # The leader dashboard lives in another module; the site works without it.
+def _url_or_none(name: str) -> str | None:
+    # The pages live in rectification, which accounts may not import (docs/adr/0004).
     try:
-        return reverse("dashboard")
+        return reverse(name)
     except NoReverseMatch:
         return None
 
@@ -20,11 +20,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_superuser or user.role == Role.ADMIN:
         return redirect("/admin/")
-    if user.role == Role.LEADER:
-        return redirect(_dashboard_url() or reverse("task_list"))
-    if user.role == Role.OFFICE:
-        return redirect("task_list")
-    return redirect("task_list")
+    # 工作台 (rectification) when it is installed; the site works without it.
+    return redirect(_url_or_none("workbench") or reverse("task_list"))
 
 
 @login_required

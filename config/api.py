@@ -6,6 +6,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from exchange import api as exchange_views
+from exchange.documents.routes import API_URLS as document_urls
 from inspections.api import views as inspection_views
 from rectification.api import views
 
@@ -33,6 +34,7 @@ router.register(
 # The spreadsheet endpoints are plain views (uploads and file downloads), not viewsets.
 spreadsheet_urls = [
     path("imports/", exchange_views.ImportBatchListView.as_view(), name="import-list"),
+    path("imports/<int:pk>/", exchange_views.ImportJobView.as_view(), name="import-job"),
     path("imports/preview/", exchange_views.ImportPreviewView.as_view(), name="import-preview"),
     path("imports/commit/", exchange_views.ImportCommitView.as_view(), name="import-commit"),
     path(
@@ -48,4 +50,4 @@ spreadsheet_urls = [
 ]
 
 app_name = "api"
-urlpatterns = spreadsheet_urls + router.urls
+urlpatterns = spreadsheet_urls + document_urls + router.urls

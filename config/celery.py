@@ -34,6 +34,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "jobs.report_chase",
         "schedule": crontab(hour=18, minute=0),
     },
+    "imports: big plan imports the office submitted, every 5 seconds": {
+        "task": "jobs.imports",
+        "schedule": 5.0,
+        # A run that waited longer than its interval is superseded by the next one.
+        "options": {"expires": 4},
+    },
     "delivery: pending notifications, every minute": {
         "task": "jobs.delivery",
         "schedule": 60.0,

@@ -57,6 +57,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # SQLite only ever: a write that waited out the busy timeout answers 503 in Chinese.
+    "config.middleware.DatabaseBusyMiddleware",
+    # Last, so CommonMiddleware (APPEND_SLASH), sessions and CSRF still see its pages.
+    "config.errors.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -91,7 +95,19 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # Seconds a writer waits for another writer's lock before "database is locked".
+            "timeout": 20,
+            # WAL: readers never wait for a writer (a big plan import commits while others
+            # read); synchronous=NORMAL is WAL's usual durability level.
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
+            # BEGIN IMMEDIATE: a transaction takes the write lock when it starts and so waits
+            # (up to `timeout`) for a running import, instead of failing at once when it
+            # later upgrades a read to a write (SQLITE_BUSY, which skips the timeout).
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -131,6 +147,10 @@ STORAGES = {
         )
     },
 }
+
+# WhiteNoise reads the files from the finders instead of STATIC_ROOT: the local demo served
+# with DEBUG off (scripts/serve.sh) needs no collectstatic; production collects them.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 
 # Uploads: evidence files are limited in size and checked by content (rectification/uploads.py).
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
@@ -185,6 +205,22 @@ else:
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DIR / "beat-schedule")
+
+# Caches. `progress` carries a background import's progress from the worker to the polling
+# page while the import's transaction is still open (exchange/plan_import/jobs.py): Redis when
+# configured, else files under VAR_DIR, which every process on the machine (the web server
+# and the worker of `make run`, or containers sharing the var volume) reads and writes.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "progress": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache" / "progress"),
+        }
+    ),
+}
 
 REST_FRAMEWORK = {
     # Token first: an anonymous call then gets 401 with WWW-Authenticate (session auth alone
@@ -270,6 +306,9 @@ MONTHLY_REPORT_CHASE_DAYS = env_int("MONTHLY_REPORT_CHASE_DAYS", 3)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20_000)
 IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024)
+# A plan with more data rows than this is committed by a background job (Celery, the beat's
+# `imports` entry) with a progress bar, not inside the web request.
+IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 2_000)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # 公示 (README "The 销号 chain as enforced"): a close-out's public notice lasts at least this many
 # working days (inspections.workdays), counted from its first day to its last.

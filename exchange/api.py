@@ -9,6 +9,7 @@ and `diff`; committing it as new is 409, committing it with `mode=update` applie
 
 import django_filters
 from django.http import FileResponse, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -24,6 +25,8 @@ from accounts.errors import NotFound
 from accounts.models import Region
 from accounts.scope import is_office
 from exchange.ledger import ledger_file
+from exchange.models import ImportJob
+from exchange.plan_import import jobs
 from exchange.plan_import.diff import DiffChanged, OverlapsExisting
 from exchange.plan_import.errors import AlreadyImported, ImportRefused
 from exchange.plan_import.groups import MODES
@@ -33,6 +36,7 @@ from exchange.plan_import.pipeline import (
     preview_staged,
     preview_upload,
     read_upload,
+    staged_rows,
     target_from_data,
     wants_update,
 )
@@ -336,6 +340,29 @@ class ImportBatchSerializer(serializers.ModelSerializer):
         ]
 
 
+class ImportJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="后台导入任务 id：GET /api/v1/imports/{id}/")
+    status = serializers.ChoiceField(choices=ImportJob.Status.choices)
+    status_label = serializers.CharField(help_text="排队中 / 导入中 / 已完成 / 失败")
+    phase = serializers.CharField(help_text="导入中：check（校验文件）或 write（写入）")
+    phase_label = serializers.CharField()
+    file_name = serializers.CharField()
+    rows = serializers.IntegerField(help_text="数据行数")
+    done = serializers.IntegerField(help_text="已写入的任务数")
+    total = serializers.IntegerField(help_text="要写入的任务数（校验完成后才知道）")
+    percent = serializers.IntegerField()
+    finished = serializers.BooleanField()
+    error = serializers.CharField(allow_blank=True, help_text="失败原因（中文）")
+    errors = RowErrorSerializer(many=True)
+    created_by = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    batch = serializers.IntegerField(allow_null=True, help_text="已完成：导入批次 id")
+    headline = serializers.CharField(allow_blank=True)
+    task_count = serializers.IntegerField(allow_null=True)
+
+
 def _office_only(request) -> None:
     if not is_office(request.user):
         raise PermissionDenied("只有环督办可以导入整改方案")
@@ -478,9 +505,11 @@ class ImportCommitView(APIView):
     @extend_schema(
         operation_id="imports_commit",
         summary="确认导入（全部成功或全部不导入）",
-        description="按预览确认导入。预览返回 existing（文件中的问题已导入该轮次）时，只能以 mode=update 更新已导入的整改方案（按 diff 新增和修改，不删除；已销号任务的时限和责任单位不更新），否则 409。",
+        description="按预览确认导入。预览返回 existing（文件中的问题已导入该轮次）时，只能以 mode=update 更新已导入的整改方案（按 diff 新增和修改，不删除；已销号任务的时限和责任单位不更新），否则 409。"
+        "不超过 IMPORT_BACKGROUND_ROWS 行（默认 2000）的新方案当场导入（201，导入批次）；"
+        "更大的转入后台导入（202，后台导入任务；用 GET /api/v1/imports/{id}/ 查询进度）。",
         request=CommitRequestSerializer,
-        responses={201: ImportBatchSerializer, **_ERRORS},
+        responses={201: ImportBatchSerializer, 202: ImportJobSerializer, **_ERRORS},
         tags=["imports"],
     )
     def post(self, request):
@@ -502,16 +531,34 @@ class ImportCommitView(APIView):
                 },
                 status=400,
             )
+        sha256 = body.validated_data["sha256"]
+        file_name = body.validated_data.get("file_name", "")
         try:
             target = target_from_data(request.data, actor=request.user)
+            options = options_from_api(request.data)
+            update = wants_update(request.data)
+            rows = staged_rows(sha256)
+            if not update and jobs.is_big(rows):
+                job = jobs.enqueue(
+                    sha256,
+                    file_name,
+                    actor=request.user,
+                    target_data={k: request.data.get(k) for k in TargetSerializer().fields},
+                    options=options,
+                    rows=rows,
+                )
+                state = ImportJobSerializer(jobs.state(job)).data
+                return Response(
+                    state, status=202, headers={"Location": f"/api/v1/imports/{job.pk}/"}
+                )
             batch, _plan = commit_staged(
-                body.validated_data["sha256"],
-                body.validated_data.get("file_name", ""),
+                sha256,
+                file_name,
                 actor=request.user,
                 target=target,
-                update=wants_update(request.data),
+                update=update,
                 diff_token=body.validated_data.get("diff_token", ""),
-                options=options_from_api(request.data),
+                options=options,
             )
         except ImportRefused as exc:
             return _refused(exc)
@@ -615,6 +662,23 @@ class ImportBatchListView(APIView):
             created_by__unit_id=request.user.unit_id
         ).select_related("created_by")[:100]
         return Response(ImportBatchSerializer(batches, many=True).data)
+
+
+class ImportJobView(APIView):
+    @extend_schema(
+        operation_id="imports_job",
+        summary="后台导入任务的状态和进度",
+        description="状态（排队中/导入中/已完成/失败）、已写入/总任务数、失败原因。"
+        "只有提交人所在辖区的环督办和领导可以查看，其他人 404。",
+        responses={200: ImportJobSerializer, 404: OpenApiResponse(RefusalSerializer)},
+        tags=["imports"],
+    )
+    def get(self, request, pk: int):
+        job = get_object_or_404(
+            ImportJob.objects.visible_to(request.user).select_related("created_by", "batch"),
+            pk=pk,
+        )
+        return Response(ImportJobSerializer(jobs.state(job)).data)
 
 
 class ImportTemplateView(APIView):

@@ -1,6 +1,7 @@
 """Pages: import a rectification plan (office only), the blank template, the ledger export,
 the monthly dispatch workbook."""
 
+from itertools import islice
 from urllib.parse import quote
 
 from django import forms
@@ -14,9 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.choices import UnitKind
 from accounts.errors import ServiceError
 from accounts.models import Region
-from accounts.scope import is_office, scope_of
+from accounts.scope import get_visible_or_404, is_office, scope_of
 from exchange.dispatch_workbook import workbook_bytes
 from exchange.ledger import ledger_file
+from exchange.models import ImportJob
+from exchange.plan_import import jobs
 from exchange.plan_import.errors import ImportRefused
 from exchange.plan_import.groups import MODES as GROUP_MODES
 from exchange.plan_import.options import ImportOptions, options_from_form
@@ -25,6 +28,7 @@ from exchange.plan_import.pipeline import (
     preview_staged,
     preview_upload,
     read_upload,
+    staged_rows,
     target_from_data,
     wants_update,
 )
@@ -82,7 +86,20 @@ def _page(request, form, *, errors=None, message="", status=200, fix=None):
     batches = ImportBatch.objects.filter(created_by__unit_id=request.user.unit_id).select_related(
         "round", "created_by"
     )[:20]
-    context = {"form": form, "errors": errors or [], "refusal": message, "batches": batches}
+    # Background imports still running or failed (a finished one is in the history below).
+    pending = (
+        ImportJob.objects.visible_to(request.user)
+        .filter(created_by__unit_id=request.user.unit_id)
+        .exclude(status=ImportJob.Status.DONE)
+        .select_related("created_by")[:10]
+    )
+    context = {
+        "form": form,
+        "errors": errors or [],
+        "refusal": message,
+        "batches": batches,
+        "jobs": pending,
+    }
     if fix is not None and any(getattr(e, "name", "") for e in errors or ()):
         context.update(fix)
         context["unit_kinds"] = [
@@ -128,6 +145,9 @@ def _state(sha256: str, file_name: str, target: dict, options: ImportOptions) ->
     }
 
 
+PREVIEW_TASKS = 500
+
+
 def _preview(request, plan, state: dict):
     groups = [
         {
@@ -147,6 +167,11 @@ def _preview(request, plan, state: dict):
             "modes": list(GROUP_MODES.items()),
             "has_choices": any(g.modes_allowed for g in plan.groups.values()),
             "diff": plan.diff if plan.diff is not None and plan.diff.overlaps else None,
+            "background": jobs.is_big(plan.rows),
+            # A 20,000-row plan would be a 10 MB page: the first tasks show the reading.
+            "shown_tasks": list(
+                islice(((p, t) for p in plan.problems.values() for t in p.tasks), PREVIEW_TASKS)
+            ),
             **state,
         },
     )
@@ -262,6 +287,17 @@ def plan_import_commit(request):
         options = options_from_form(request.POST)
         target = target_from_data(target_data, actor=request.user)
         update = wants_update(request.POST)
+        rows = staged_rows(sha256)
+        if not update and jobs.is_big(rows):
+            job = jobs.enqueue(
+                sha256,
+                file_name,
+                actor=request.user,
+                target_data=target_data,
+                options=options,
+                rows=rows,
+            )
+            return redirect("plan_import_job", pk=job.pk)
         _batch, plan = commit_staged(
             sha256,
             file_name,
@@ -299,6 +335,20 @@ def plan_import_commit(request):
         f"导入成功：{plan.headline()}，新建任务{counts['tasks']}个、责任分工{counts['assignments']}条。",
     )
     return redirect("plan_import")
+
+
+@login_required
+@require_GET
+def plan_import_job(request, pk: int):
+    """A background import: the page, and (asked by htmx every second until it ends) its
+    progress fragment."""
+    job = get_visible_or_404(
+        ImportJob.objects.select_related("created_by", "batch"), request.user, pk=pk
+    )
+    context = {"job": job, "state": jobs.state(job)}
+    if request.htmx:
+        return render(request, "imports/_job_progress.html", context)
+    return render(request, "imports/import_job.html", context)
 
 
 @login_required

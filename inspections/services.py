@@ -6,6 +6,8 @@ transaction, Chinese messages on refusal. Changes to rounds and petitions write 
 InspectionEvent (accounts.events.record).
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -187,6 +189,84 @@ def problem_create(
         ) from None
     _record(problem, EventVerb.PROBLEM_CREATE, actor, f"{problem.code} {problem.title[:80]}")
     return problem
+
+
+@dataclass(frozen=True)
+class NewProblem:
+    """One problem for problems_create_bulk: problem_create's arguments."""
+
+    category: FeedbackCategory | None
+    seq: int
+    code: str
+    title: str
+    original_text: str = ""
+    goal: str = ""
+    measures: str = ""
+    deadline_type: str = DeadlineType.DATED
+    deadline: date | None = None
+    source: str = ProblemSource.FEEDBACK
+    leader: Person | None = None
+
+
+@transaction.atomic
+def problems_create_bulk(
+    *, actor: User, round_: InspectionRound, problems: Sequence[NewProblem], batch_size: int = 1000
+) -> list[Problem]:
+    """problem_create for many problems of one round (the plan import): the same checks and
+    the same rows and events, written with bulk INSERTs. A refusal names the item
+    (ServiceError.index) and writes nothing."""
+    _check_office(actor, round_.region)
+    taken = Problem.objects.filter(round=round_).values_list("code", "seq")
+    codes = {code for code, _ in taken}
+    seqs = {seq for _, seq in taken}
+    rows = []
+    for i, new in enumerate(problems):
+        code, title = (new.code or "").strip(), (new.title or "").strip()
+        if new.category is not None and new.category.aspect.round_id != round_.pk:
+            raise InvalidInput("类别不属于该督察轮次", field="category", index=i)
+        if not title:
+            raise InvalidInput("请填写具体问题", field="title", index=i)
+        if not code:
+            raise InvalidInput("请填写问题编号", field="code", index=i)
+        if new.deadline_type not in DeadlineType.values:
+            raise InvalidInput("请选择时限类型", field="deadline_type", index=i)
+        if code in codes or new.seq in seqs:
+            raise InvalidInput(
+                f"问题编号“{code}”或序号{new.seq}在本轮督察中已存在", field="code", index=i
+            )
+        codes.add(code)
+        seqs.add(new.seq)
+        rows.append(
+            Problem(
+                round=round_,
+                category=new.category,
+                seq=new.seq,
+                code=code,
+                title=title,
+                original_text=new.original_text,
+                goal=new.goal,
+                measures=new.measures,
+                deadline_type=new.deadline_type,
+                deadline=new.deadline,
+                source=new.source,
+                leader=new.leader,
+            )
+        )
+    created = Problem.objects.bulk_create(rows, batch_size=batch_size)
+    events.record_many(
+        InspectionEvent,
+        (
+            {
+                "target": p,
+                "verb": EventVerb.PROBLEM_CREATE,
+                "actor": actor,
+                "note": f"{p.code} {p.title[:80]}",
+            }
+            for p in created
+        ),
+        batch_size=batch_size,
+    )
+    return created
 
 
 def import_batch_record(

@@ -233,6 +233,9 @@ class NotificationKind(models.TextChoices):
     # Close-out and extensions (services)
     CLOSEOUT_APPLIED = "closeout_applied", _("销号申请待自验")
     CLOSEOUT_SELF_CHECKED = "closeout_self_checked", _("销号申请待验收")
+    # To the applicant: the step they wait on is done.
+    SELF_CHECK_PASSED = "self_check_passed", _("自验已通过")
+    NOTICE_STARTED = "notice_started", _("验收通过，公示中")
     CLOSEOUT_RETURNED = "closeout_returned", _("销号申请被退回")
     PUBLIC_OBJECTION = "public_objection", _("公示收到网上异议")
     CLOSED = "closed", _("任务已销号")

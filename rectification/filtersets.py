@@ -49,7 +49,7 @@ from rectification.models import (
     Task,
     Warning,
 )
-from rectification.selectors import colour_q, overdue_q
+from rectification.selectors import colour_q, overdue_q, returned_q, unreported_q
 from rectification.tally import local_midnight
 
 
@@ -80,6 +80,9 @@ class TaskFilterSet(django_filters.FilterSet):
         field_name="deadline", lookup_expr="lte", label=_("时限不晚于")
     )
     reopened = django_filters.BooleanFilter(method="filter_reopened", label=_("重启整改"))
+    # The workbench's queues (rectification.workbench): the same Q as its counts.
+    unreported = django_filters.BooleanFilter(method="filter_unreported", label=_("本月未报"))
+    returned = django_filters.BooleanFilter(method="filter_returned", label=_("被退回"))
     # The dashboard's trend drills into one month: tasks closed (last) on these local dates.
     closed_from = django_filters.DateFilter(method="filter_closed_from", label=_("销号不早于"))
     closed_to = django_filters.DateFilter(method="filter_closed_to", label=_("销号不晚于"))
@@ -125,6 +128,13 @@ class TaskFilterSet(django_filters.FilterSet):
 
     def filter_reopened(self, queryset, name, value):
         return queryset.filter(reopen_count__gt=0) if value else queryset.filter(reopen_count=0)
+
+    def filter_unreported(self, queryset, name, value):
+        unreported = unreported_q(clock.today())
+        return queryset.filter(unreported) if value else queryset.exclude(unreported)
+
+    def filter_returned(self, queryset, name, value):
+        return queryset.filter(returned_q()) if value else queryset.exclude(returned_q())
 
     def filter_closed_from(self, queryset, name, value):
         return queryset.filter(closed_at__gte=local_midnight(value))

@@ -5,20 +5,23 @@ another unit's tasks.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Count, F, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from accounts import clock
 from inspections.models import FeedbackAspect, FeedbackCategory, InspectionRound, Problem
 from rectification.choices import (
     CLOSING_STATUSES,
     WORKING_STATUSES,
+    CloseoutStatus,
+    PeriodKind,
+    ReportReviewStatus,
     ScheduleStatus,
     TaskStatus,
     WarningLevel,
 )
-from rectification.models import Task
+from rectification.models import CloseoutApplication, ProgressReport, Task
 
 
 def standing_warnings(warnings: QuerySet) -> QuerySet:
@@ -182,3 +185,43 @@ def problem_status(problem: Problem) -> str:
 def problem_rollup_label(problem: Problem) -> str:
     """ "已销号 3/5"."""
     return f"已销号 {problem.task_closed}/{problem.task_total}"
+
+
+def unreported_q(today: date) -> Q:
+    """本月未报: a task still being worked on, started by `today`, with no monthly progress
+    report for `today`'s month (the monthly chase's rule, jobs.report_chase.missing)."""
+    reported = ProgressReport.objects.filter(
+        task_id=OuterRef("pk"), period__kind=PeriodKind.MONTHLY, period__code=f"{today:%Y-%m}"
+    )
+    return (
+        Q(status__in=WORKING_STATUSES)
+        & (Q(start_date__isnull=True) | Q(start_date__lte=today))
+        & ~Exists(reported)
+    )
+
+
+def due_soon_q(today: date, days: int) -> Q:
+    """即将到期: still being worked on, deadline within `days` days (the list's due_within)."""
+    return Q(
+        status__in=WORKING_STATUSES,
+        deadline__gte=today,
+        deadline__lte=today + timedelta(days=days),
+    )
+
+
+def returned_q() -> Q:
+    """被退回: a task whose last close-out application was returned and that is back in the
+    units' hands, or whose progress report the office returned for more (退回补充) and the
+    unit has not amended yet."""
+    last_application = CloseoutApplication.objects.filter(task_id=OuterRef(OuterRef("pk")))
+    last_returned = CloseoutApplication.objects.filter(
+        task_id=OuterRef("pk"),
+        status=CloseoutStatus.RETURNED,
+        pk=Subquery(last_application.order_by("-id").values("pk")[:1]),
+    )
+    report_returned = ProgressReport.objects.filter(
+        task_id=OuterRef("pk"), review_status=ReportReviewStatus.RETURNED
+    )
+    return Q(status__in=WORKING_STATUSES) & Exists(last_returned) | ~Q(
+        status=TaskStatus.CLOSED
+    ) & Exists(report_returned)

@@ -10,9 +10,12 @@ from rectification.views import (
     rounds,
     supervision,
     tasks,
+    workbench,
 )
 
 urlpatterns = [
+    # 工作台: every role's landing page (accounts.views.home sends them here).
+    path("workbench/", workbench.workbench_page, name="workbench"),
     # Leaders and the office: the dashboard, the monthly dispatch report; the public notice page.
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dispatch/", dispatch.dispatch_list, name="dispatch_list"),
@@ -78,6 +81,7 @@ urlpatterns = [
     # Everyone.
     path("notifications/", notifications.notification_list, name="notification_list"),
     path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),
+    path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),
     path(
         "notifications/read-all/", notifications.notification_read_all, name="notification_read_all"
     ),

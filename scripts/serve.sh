@@ -17,6 +17,31 @@ if [[ ! -x "$BIN/python" ]]; then
   exit 1
 fi
 
+# The demo is served as a deployment would be, with Django's debug pages off (DEBUG=1 in the
+# environment turns them back on), but over plain http on this machine: the settings'
+# production defaults stay strict and only this local run relaxes them, through the env.
+export DEBUG="${DEBUG:-0}"
+if [[ "$DEBUG" == "0" ]]; then
+  var_dir="${VAR_DIR:-var}"
+  mkdir -p "$var_dir"
+  key_file="$var_dir/secret_key"
+  if [[ ! -s "$key_file" ]]; then
+    # Generated once and kept, so sessions survive a restart; never committed (var/ is ignored).
+    (umask 077 && "$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(64))' >"$key_file")
+  fi
+  export SECRET_KEY="${SECRET_KEY:-$(<"$key_file")}"
+  mkdir -p "${STATIC_ROOT:-$var_dir/staticfiles}"  # WhiteNoise warns when it is missing
+  export ALLOWED_HOSTS="${ALLOWED_HOSTS:-localhost,127.0.0.1,[::1]${HOST:+,$HOST}}"
+  export SECURE_SSL_REDIRECT="${SECURE_SSL_REDIRECT:-0}"
+  export SESSION_COOKIE_SECURE="${SESSION_COOKIE_SECURE:-0}"
+  export CSRF_COOKIE_SECURE="${CSRF_COOKIE_SECURE:-0}"
+  export SECURE_HSTS_SECONDS="${SECURE_HSTS_SECONDS:-0}"
+  # WhiteNoise serves the static files from the source folders: no collectstatic (a minute
+  # of hashing and compressing) before each start of a local demo.
+  export STATICFILES_STORAGE="${STATICFILES_STORAGE:-django.contrib.staticfiles.storage.StaticFilesStorage}"
+  export WHITENOISE_USE_FINDERS="${WHITENOISE_USE_FINDERS:-1}"
+fi
+
 worker_pid=""
 server_pid=""
 
@@ -80,7 +105,7 @@ PY
   fi
 fi
 
-echo "serve: http://$HOST:$PORT/  (business date TRACKER_TODAY=${TRACKER_TODAY:-today})"
+echo "serve: http://$HOST:$PORT/  (business date TRACKER_TODAY=${TRACKER_TODAY:-today}, DEBUG=$DEBUG)"
 # runserver runs as a child the script waits on, so Ctrl-C or a TERM sent to the script stops
 # the site and the worker together.
 "$BIN/python" manage.py runserver "$HOST:$PORT" &

@@ -12,6 +12,7 @@ import os
 from datetime import date
 from io import BytesIO
 
+import hypothesis
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -31,6 +32,15 @@ from tests.factories import provincial_document as provincial_document_kwargs
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must be allowed there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Property tests: the machine that runs CI runs other work too, so a slow example is not a
+# failure (the properties still run every example; only the timing health check is off).
+hypothesis.settings.register_profile(
+    "shared-machine",
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow],
+)
+hypothesis.settings.load_profile("shared-machine")
 
 # CI sets this so that a missing browser, database or broker fails instead of skipping.
 STRICT_SERVICES = os.environ.get("TRACKER_REQUIRE_SERVICES") == "1"

@@ -84,7 +84,7 @@ def admin_client(client, world):
 def test_every_model_of_the_project_is_in_the_admin():
     project_models = [
         model
-        for app in ("accounts", "inspections", "rectification")
+        for app in ("accounts", "inspections", "rectification", "exchange")
         for model in apps.get_app_config(app).get_models()
     ]
 

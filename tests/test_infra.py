@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
+import urllib.error
 import urllib.request
 from datetime import date
 from pathlib import Path
@@ -310,11 +312,52 @@ def _make_dry_run(target: str) -> str:
 def test_make_run_installs_migrates_loads_the_demo_and_serves_the_snapshot_day():
     commands = _make_dry_run("run")
 
-    assert 'pip install --quiet --disable-pip-version-check -e ".[dev]"' in commands
+    assert "pip install --quiet --disable-pip-version-check -e ." in commands
     assert "manage.py migrate --noinput" in commands
     assert "TRACKER_TODAY=2020-02-15 .venv/bin/python manage.py load_demo" in commands
     assert commands.index("migrate") < commands.index("load_demo")
     assert "TRACKER_TODAY=2020-02-15 bash scripts/serve.sh" in _make_dry_run("serve")
+
+
+def _pip_installs(commands: str) -> list[str]:
+    """The requirement each `pip install` line of a dry run installs (its last word)."""
+    return [
+        line.split()[-1].strip("\"'") for line in commands.splitlines() if "-m pip install" in line
+    ]
+
+
+def test_make_run_installs_only_what_serving_needs_and_make_test_the_dev_extra():
+    # given the dev extra of pyproject.toml (test runners, browsers, linters)
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    dev = {
+        re.split(r"[=<>\[ ]", req)[0].lower()
+        for req in pyproject["project"]["optional-dependencies"]["dev"]
+    }
+    assert {"pytest", "playwright", "ruff"} <= dev
+    runtime = {
+        re.split(r"[=<>\[ ]", req)[0].lower() for req in pyproject["project"]["dependencies"]
+    }
+    assert not dev & runtime  # nothing the site needs hides in the dev extra
+
+    # when make run and make test are dry-run
+    run, test = _make_dry_run("run"), _make_dry_run("test")
+
+    # then make run installs the project alone, make test with the dev extra, each with its
+    # own stamp (a serve-only venv is not taken for a test venv)
+    assert _pip_installs(run) == ["."]
+    assert "[dev]" not in run
+    assert _pip_installs(test) == [".[dev]"]
+    assert ".installed-serve" in run and ".installed-dev" in test
+    for target in ("lint", "check"):
+        assert _pip_installs(_make_dry_run(target)) == [".[dev]"]
+
+
+def test_readme_names_the_one_system_package_debian_needs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+
+    assert "python3-venv" in readme
+    assert "make run" in readme and "make test" in readme
+    assert "python3-venv" in _make_dry_run("run")  # the hint when the venv cannot be made
 
 
 def test_make_check_runs_the_deploy_checks_with_production_settings():
@@ -383,6 +426,24 @@ def test_make_serve_runs_site_and_worker_and_stops_both(tmp_path):
                 return False
 
         assert _wait_for(healthy, 60), out.read_text()
+
+        # it serves the demo with the debug pages off: a 404 is the site's Chinese page, the
+        # static files come through WhiteNoise, the generated key is kept private in VAR_DIR
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/no-such-page/", timeout=5)
+            pytest.fail("a missing page answered 200")
+        except urllib.error.HTTPError as error:
+            page = error.read().decode()
+            assert error.code == 404
+            assert "页面不存在（404）" in page and "URLconf" not in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/css/app.css", timeout=5) as r:
+            assert r.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/favicon.ico", timeout=5) as r:
+            assert r.status == 200
+        key = tmp_path / "secret_key"
+        assert len(key.read_text().strip()) > 50
+        assert key.stat().st_mode & 0o077 == 0
+        assert "DEBUG=0" in out.read_text()
         worker = re.search(r"Celery worker with beat started \(pid (\d+)\)", out.read_text())
         assert worker, out.read_text()
         worker_pid = int(worker.group(1))

@@ -500,7 +500,8 @@ def build(province: Province, log=print) -> list[Scenario]:
     # county) and the province office (whose filter form lists every unit of the province).
     def html_page(client):
         def product(check: bool):
-            response = _get(client, html, county_filter)
+            # By deadline, as the raw query reads it (the list's default puts urgent work first).
+            response = _get(client, html, {**county_filter, "sort": "deadline"})
             if not check:
                 return None
             return {

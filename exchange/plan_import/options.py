@@ -26,6 +26,16 @@ class ImportOptions:
         fields += [("unit_map", f"{pk}:{name}") for name, pk in self.unit_map.items()]
         return fields
 
+    def as_api(self) -> dict:
+        """The API's fields for these options (options_from_api reads them back): how a
+        background import job keeps the office's choices."""
+        return {
+            "group_mode": self.group_mode,
+            "group_overrides": {str(row): mode for row, mode in self.group_overrides.items()},
+            "unit_map": dict(self.unit_map),
+            "fingerprint": self.fingerprint,
+        }
+
 
 def _mode(value: object, where: str) -> str:
     mode = str(value or "").strip()

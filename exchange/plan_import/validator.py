@@ -415,6 +415,12 @@ class PlanBuilder:
         self.problem_codes: dict[tuple[str, str], tuple[str, int]] = {}
         self._existing_task_codes: dict[str, set[str]] = {}
         self._existing_problem_codes: dict[str, set[str]] = {}
+        # Per round: the seqs and codes the round's problems hold, read once, plus those the
+        # file plans (kept up to date as problems are planned: no scan per row).
+        self._round_seqs: dict[str, set[int]] = {}
+        self._existing_problems: dict[str, dict[str, Problem]] = {}
+        self._unit_people: dict[tuple[str, int], Person | None] = {}
+        self._planned_codes: dict[str, set[str]] = {}
         self._people = {}
         self._file_rounds = {}
         for record in sheet.round_sheet:
@@ -795,7 +801,7 @@ class PlanBuilder:
         person_name = self.cell(row, "person")
         if person_name:
             lead = next(u for u in units if u.role == AssignmentRole.LEAD)
-            lead.person = Person.objects.filter(name=person_name, unit=lead.unit).first()
+            lead.person = self._person(person_name, lead.unit)
             if lead.person is None:
                 self.warnings.append(
                     f"第{row.number}行：责任人“{person_name}”不在{lead.unit}的人员表中，已忽略"
@@ -862,7 +868,7 @@ class PlanBuilder:
         if rnd.existing:
             # Another title under an existing code is a revision of that problem: the
             # re-import diff (exchange.plan_import.diff) shows it and the office decides.
-            existing = Problem.objects.filter(round=rnd.existing, code=code).first()
+            existing = self._round_problems(rnd).get(code)
         seq = existing.seq if existing else self._seq_for(rnd, numbered.seq)
         source = self.source_for(row, rnd)
         problem = PlannedProblem(
@@ -881,13 +887,34 @@ class PlanBuilder:
             code_given=code_given,
         )
         self.problems[key] = problem
+        self._taken_seqs(rnd).add(problem.seq)
+        self._planned_codes.setdefault(rnd.key, set()).add(problem.code)
         return problem
 
+    def _person(self, name: str, unit: Unit) -> Person | None:
+        """The person of that name in the unit (one query per distinct pair, not per row)."""
+        key = (name, unit.pk)
+        if key not in self._unit_people:
+            self._unit_people[key] = Person.objects.filter(name=name, unit=unit).first()
+        return self._unit_people[key]
+
+    def _round_problems(self, rnd: PlannedRound) -> dict[str, Problem]:
+        """The existing round's problems by code, read once."""
+        if rnd.key not in self._existing_problems:
+            self._existing_problems[rnd.key] = {
+                p.code: p for p in Problem.objects.filter(round=rnd.existing)
+            }
+        return self._existing_problems[rnd.key]
+
     def _taken_seqs(self, rnd: PlannedRound) -> set[int]:
-        taken = {p.seq for p in self.problems.values() if p.round_key == rnd.key}
-        if rnd.existing:
-            taken |= set(Problem.objects.filter(round=rnd.existing).values_list("seq", flat=True))
-        return taken
+        """The seqs of the round's problems and of those the file plans in it (live set)."""
+        if rnd.key not in self._round_seqs:
+            self._round_seqs[rnd.key] = (
+                set(Problem.objects.filter(round=rnd.existing).values_list("seq", flat=True))
+                if rnd.existing
+                else set()
+            )
+        return self._round_seqs[rnd.key]
 
     def _free_problem_code(self, rnd: PlannedRound) -> str:
         """The next number in the round that no problem (in the file or the round) uses as
@@ -899,10 +926,8 @@ class PlanBuilder:
                 if rnd.existing
                 else set()
             )
-        taken = self._existing_problem_codes[rnd.key] | {
-            p.code for p in self.problems.values() if p.round_key == rnd.key
-        }
-        while str(n) in taken:
+        planned = self._planned_codes.get(rnd.key, set())
+        while str(n) in self._existing_problem_codes[rnd.key] or str(n) in planned:
             n += 1
         return str(n)
 

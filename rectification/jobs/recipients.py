@@ -13,7 +13,7 @@ from accounts.choices import Role
 from accounts.models import Unit, User
 from rectification.choices import AssignmentRole, NotificationChannel, NotificationKind
 from rectification.jobs.sql import listed
-from rectification.services import Message
+from rectification.services import Message, channels_for
 
 # Units whose reporters and unit heads are reminded about a task (sector units only review).
 TOLD_ROLES = (AssignmentRole.LEAD, AssignmentRole.COOP, AssignmentRole.TERRITORIAL)
@@ -82,11 +82,10 @@ def messages_for(
     task_id: int | None = None,
     url: str = "",
 ) -> Iterator[Message]:
-    """In-app for everyone, plus mail for those with an address."""
+    """In-app for everyone, plus mail for those with an address (services.channels_for)."""
     for user_id, email in recipients:
-        yield Message(user_id, kind, title, key, NotificationChannel.INAPP, task_id, body, url)
-        if email:
-            yield Message(user_id, kind, title, key, NotificationChannel.MAIL, task_id, body, url)
+        for channel in channels_for(email):
+            yield Message(user_id, kind, title, key, channel, task_id, body, url)
 
 
 def robot_message(

@@ -10,6 +10,7 @@ through this package (`from rectification import services`).
 from rectification.services.base import (
     EvidenceFile,
     Message,
+    channels_for,
     notify,
     notify_many,
     notify_select,
@@ -51,6 +52,7 @@ from rectification.services.supervision import (
 from rectification.services.tasks import (
     PLAN_REVISION_FIELDS,
     TASK_EDITABLE_FIELDS,
+    NewTask,
     PlanDeadline,
     UnitRole,
     describe_deadline,
@@ -70,6 +72,7 @@ from rectification.services.tasks import (
     task_request_extension,
     task_set_units,
     task_update,
+    tasks_create_bulk,
 )
 
 __all__ = [
@@ -78,9 +81,11 @@ __all__ = [
     "TASK_EDITABLE_FIELDS",
     "EvidenceFile",
     "Message",
+    "NewTask",
     "PlanDeadline",
     "TooManyObjections",
     "UnitRole",
+    "channels_for",
     "closeout_accept",
     "closeout_close",
     "closeout_record_review",
@@ -124,6 +129,7 @@ __all__ = [
     "task_request_extension",
     "task_set_units",
     "task_update",
+    "tasks_create_bulk",
     "unit_roles",
     "warning_clear",
     "warning_raise",

@@ -158,6 +158,13 @@ def _bump_version(
     return task
 
 
+def channels_for(email: str) -> tuple[str, ...]:
+    """The channels a person is told on: in-app always, mail when they have an address."""
+    if email:
+        return (NotificationChannel.INAPP, NotificationChannel.MAIL)
+    return (NotificationChannel.INAPP,)
+
+
 def notify(
     *,
     recipients: Iterable[User],
@@ -167,16 +174,21 @@ def notify(
     task: Task | None = None,
     key: str,
     url: str = "",
-    channels: Sequence[str] = (NotificationChannel.INAPP,),
+    channels: Sequence[str] | None = None,
 ) -> int:
     """Write notification rows for the delivery job. `key` makes repeats no-ops.
 
-    Web requests only write rows here; they never talk to the broker.
+    The in-app row is the message; the mail row, for a recipient with an address, is the same
+    message (kind, title, body, link, key) on another channel (channels_for, as the jobs'
+    messages_for), so what the inbox shows and what the mail says cannot drift apart.
+    `channels` names them explicitly instead. Web requests only write rows here; they never
+    talk to the broker.
     """
+    kind = NotificationKind(kind)
     rows = [
         Notification(
             recipient=user,
-            kind=NotificationKind(kind),
+            kind=kind,
             task=task,
             title=title,
             body=body,
@@ -185,7 +197,7 @@ def notify(
             unique_key=f"{key}:{user.pk}:{channel}"[:200],
         )
         for user in recipients
-        for channel in channels
+        for channel in (channels if channels is not None else channels_for(user.email))
     ]
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return len(created)
@@ -291,6 +303,28 @@ def task_colour(task: Task, *, today: date) -> tuple[str, str]:
             "planned_date", "weight", "done_date"
         )
     ]
+    rank = {WarningLevel.BLUE: 1, WarningLevel.YELLOW: 2, WarningLevel.RED: 3}
+    manual: dict[str, str] = {}
+    for reason, level in Warning.objects.filter(
+        task_id=task.pk, auto=False, resolved_at__isnull=True, level__in=list(rank)
+    ).values_list("reason", "level"):
+        if rank[level] > rank.get(manual.get(reason), 0):
+            manual[reason] = level
+    reported = ProgressReport.objects.filter(
+        task_id=task.pk, period__kind=PeriodKind.MONTHLY, period__code=f"{today:%Y-%m}"
+    ).exists
+    return _colour(task, today=today, milestones=milestones, manual=manual, reported=reported)
+
+
+def new_task_colour(task: Task, *, today: date) -> tuple[str, str]:
+    """task_colour of a task not yet saved (the bulk import): no milestones, no warnings, no
+    reports, so no query."""
+    return _colour(task, today=today, milestones=[], manual={}, reported=lambda: False)
+
+
+def _colour(task: Task, *, today: date, milestones, manual, reported) -> tuple[str, str]:
+    if task.status == TaskStatus.CLOSED:
+        return ScheduleStatus.NA, WarningLevel.NONE
     verdict = schedule.evaluate(
         status=task.status,
         start_date=task.start_date,
@@ -299,21 +333,12 @@ def task_colour(task: Task, *, today: date) -> tuple[str, str]:
         today=today,
         milestones=milestones,
     )
-    rank = {WarningLevel.BLUE: 1, WarningLevel.YELLOW: 2, WarningLevel.RED: 3}
-    manual: dict[str, str] = {}
-    for reason, level in Warning.objects.filter(
-        task_id=task.pk, auto=False, resolved_at__isnull=True, level__in=list(rank)
-    ).values_list("reason", "level"):
-        if rank[level] > rank.get(manual.get(reason), 0):
-            manual[reason] = level
     cutoff = periods.report_cutoff(today)
     report_missing = (
         today > cutoff
         and task.status in WORKING_STATUSES
         and (task.start_date is None or task.start_date <= cutoff)
-        and not ProgressReport.objects.filter(
-            task_id=task.pk, period__kind=PeriodKind.MONTHLY, period__code=f"{today:%Y-%m}"
-        ).exists()
+        and not reported()
     )
     colour = schedule.decide(
         status=task.status,

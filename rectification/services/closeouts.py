@@ -194,6 +194,17 @@ def task_apply_closeout(
     return application
 
 
+def _applicant_side(app: CloseoutApplication, task: Task) -> list[User]:
+    """Who waits on the office's acceptance and 销号: the applicant and the unit heads of the
+    applying unit and of the lead unit (who self-checked), each once."""
+    people = {app.applied_by_id: app.applied_by}
+    for unit_id in dict.fromkeys((app.unit_id, task.lead_unit_id)):
+        if unit_id is not None:
+            for head in _unit_users(unit_id, [Role.UNIT_HEAD]):
+                people.setdefault(head.pk, head)
+    return [user for user in people.values() if user.is_active]
+
+
 def _load_application(application: CloseoutApplication | int, actor: User):
     app_id = application.pk if isinstance(application, CloseoutApplication) else application
     task_id = (
@@ -265,6 +276,15 @@ def closeout_self_check(
         note=f"{label}：{opinion.strip()}",
     )
     if passed:
+        notify(
+            recipients=[app.applied_by],
+            kind=NotificationKind.SELF_CHECK_PASSED,
+            task=task,
+            title=f"{task.code} {label}已通过，待环督办验收",
+            body=opinion.strip(),
+            url=_task_url(task),
+            key=f"self_check_passed:{app.pk}",
+        )
         notify(
             recipients=_office_users_for(task),
             kind=NotificationKind.CLOSEOUT_SELF_CHECKED,
@@ -418,6 +438,15 @@ def closeout_accept(
         expected_version=expected_version,
         target=app,
         note=f"{opinion.strip()}；公示 {notice_start:%Y-%m-%d} 至 {notice_end:%Y-%m-%d}",
+    )
+    notify(
+        recipients=_applicant_side(app, task),
+        kind=NotificationKind.NOTICE_STARTED,
+        task=task,
+        title=f"{task.code} 验收通过，公示 {notice_start:%Y-%m-%d} 至 {notice_end:%Y-%m-%d}",
+        body=opinion.strip(),
+        url=_task_url(task),
+        key=f"notice_started:{app.pk}",
     )
     return app
 
@@ -779,7 +808,7 @@ def closeout_close(
         schedule_status="NA",
     )
     notify(
-        recipients=[app.applied_by],
+        recipients=_applicant_side(app, task),
         kind=NotificationKind.CLOSED,
         task=task,
         title=f"{task.code} 已销号",

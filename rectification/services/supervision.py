@@ -122,6 +122,7 @@ def supervision_notice_create(
         kind=NotificationKind.SUPERVISION,
         title=f"{notice.get_kind_display()}：{notice.title}",
         body=notice.content[:500],
+        url="/supervision/inbox/",
         key=f"supervision:{notice.pk}",
     )
     return notice

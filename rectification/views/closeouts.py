@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import clock
 from accounts.choices import Role
 from accounts.scope import get_visible_or_404
-from rectification import closeout_rules, services
+from rectification import closeout_rules, services, workbench
 from rectification.choices import (
     AssignmentRole,
     AttachmentKind,
@@ -40,11 +40,18 @@ from rectification.models import (
 from rectification.services import CLOSEOUT_CHECKLIST
 from rectification.views.common import form_page, require_move, require_office
 
+APPLICATION_RELATED = (
+    "task",
+    "task__region",
+    "task__lead_unit__region",
+    "task__round",
+    "unit",
+    "applied_by",
+)
+
 
 def _applications(request: HttpRequest):
-    return CloseoutApplication.objects.visible_to(request.user).select_related(
-        "task", "task__region", "task__lead_unit__region", "task__round", "unit", "applied_by"
-    )
+    return CloseoutApplication.objects.visible_to(request.user).select_related(*APPLICATION_RELATED)
 
 
 def _decision_context(app: CloseoutApplication, heading: str) -> dict:
@@ -105,9 +112,8 @@ def selfcheck_queue(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("只有单位审核人可以进行自验")
     unit_id = request.user.unit_id
     apps = (
-        _applications(request)
-        .filter(task__lead_unit_id=unit_id, status=CloseoutStatus.SUBMITTED)
-        .exclude(applied_by=request.user)
+        workbench.selfcheck_applications(request.user)
+        .select_related(*APPLICATION_RELATED)
         .order_by("applied_at", "id")
     )
     owed = [
@@ -168,9 +174,12 @@ def selfcheck_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Applications after self-check, oldest first, and those in their notice period."""
     require_office(request)
-    base = _applications(request)
+    # ?expired=1 (the workbench's 公示期满待销号): only the notices that have ended.
+    expired_only = request.GET.get("expired") == "1"
+    waiting = workbench.review_applications(request.user)
     to_review = list(
-        base.filter(status=CloseoutStatus.SELF_CHECKED)
+        (waiting.none() if expired_only else waiting)
+        .select_related(*APPLICATION_RELATED)
         .prefetch_related(
             Prefetch("reviews", queryset=CloseoutReview.objects.select_related("unit__region")),
             Prefetch(
@@ -194,8 +203,9 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     context = {
         "to_review": to_review,
         # 销号 is offered from the day after the notice's last day (services.notice_close_refusal)
-        "publicizing": base.filter(status=CloseoutStatus.ACCEPTED)
-        .select_related("notice")
+        "expired_only": expired_only,
+        "publicizing": workbench.publicizing_applications(request.user, expired_only=expired_only)
+        .select_related(*APPLICATION_RELATED, "notice")
         # 网上异议 not yet checked: 销号 waits for them (services.closeout_close)
         .annotate(
             pending_objections=Count(

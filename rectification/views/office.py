@@ -12,8 +12,8 @@ from accounts.choices import RegionLevel
 from accounts.models import Region, Unit
 from accounts.scope import get_visible_or_404
 from inspections.models import Problem
-from rectification import services
-from rectification.choices import AssignmentRole, ExtensionStatus, WarningLevel
+from rectification import services, workbench
+from rectification.choices import AssignmentRole, ExtensionStatus, SupervisionStatus, WarningLevel
 from rectification.forms import (
     ExtensionDecisionForm,
     OverdueExtensionForm,
@@ -58,7 +58,7 @@ def _counties_in_scope(user):
 def extension_queue(request: HttpRequest) -> HttpResponse:
     require_office(request)
     extensions = (
-        Extension.objects.visible_to(request.user)
+        Extension.objects.visible_to(request.user)  # pending: workbench.pending_extensions
         .select_related("task", "task__region", "unit", "requested_by", "decided_by")
         .order_by("status", "created_at")
     )
@@ -191,12 +191,18 @@ def warning_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def supervision_list(request: HttpRequest) -> HttpResponse:
     require_office(request)
-    notices = (
-        SupervisionNotice.objects.visible_to(request.user)
-        .select_related("target_unit", "issued_by", "leader")
-        .prefetch_related("tasks")
+    # ?status=PROPOSED (the workbench's 待处理预警与督办建议): only that status.
+    status = request.GET.get("status", "")
+    if status == SupervisionStatus.PROPOSED:
+        notices = workbench.proposed_supervision(request.user)
+    else:
+        notices = SupervisionNotice.objects.visible_to(request.user)
+    notices = notices.select_related("target_unit", "issued_by", "leader").prefetch_related("tasks")
+    return render(
+        request,
+        "office/supervision_list.html",
+        {"notices": notices[:200], "proposed_only": status == SupervisionStatus.PROPOSED},
     )
-    return render(request, "office/supervision_list.html", {"notices": notices[:200]})
 
 
 @login_required

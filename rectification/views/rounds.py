@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.scope import get_visible_or_404
 from inspections import services as inspection_services
 from inspections.models import InspectionEvent, InspectionRound, Petition, Problem
-from rectification import selectors
+from rectification import selectors, workbench
 from rectification.choices import TaskStatus
 from rectification.forms import PetitionForm
 from rectification.models import Task
@@ -110,12 +110,28 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def petition_list(request: HttpRequest) -> HttpResponse:
     require_office(request)
+    # ?open=1 (the workbench's 待办信访): only those still being handled.
+    open_only = request.GET.get("open") == "1"
     petitions = (
-        Petition.objects.visible_to(request.user)
-        .select_related("round", "region", "handling_unit")
-        .order_by("-assigned_at", "-id")
+        workbench.open_petitions(request.user)
+        if open_only
+        else Petition.objects.visible_to(request.user)
     )
-    return render(request, "rounds/petition_list.html", {"petitions": petitions[:300]})
+    petitions = petitions.select_related("round", "region", "handling_unit").order_by(
+        "-assigned_at", "-id"
+    )
+    # The batches (交办批次) of the petitions in scope: each has its 公开情况一览表.
+    batches = (
+        Petition.objects.visible_to(request.user)
+        .order_by("round__code", "batch_no")
+        .values("round_id", "round__name", "batch_no")
+        .annotate(n=Count("*"))
+    )
+    return render(
+        request,
+        "rounds/petition_list.html",
+        {"petitions": petitions[:300], "batches": batches, "open_only": open_only},
+    )
 
 
 @login_required

@@ -3,10 +3,22 @@
 import csv
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -55,12 +67,16 @@ from rectification.models import (
     Task,
     Warning,
 )
-from rectification.selectors import standing_warnings
+from rectification.selectors import due_soon_q, overdue_q, returned_q, standing_warnings
 from rectification.services.base import unit_roles
 from rectification.views.common import flash_errors, form_page, require_move
 
 PAGE_SIZE = 50
-SORTS = {"deadline": "截止时间由近到远", "-deadline": "截止时间由远到近"}
+SORTS = {
+    "urgent": "待办优先",  # overdue, due soon, returned first (urgent_order)
+    "deadline": "截止时间由近到远",
+    "-deadline": "截止时间由远到近",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -78,11 +94,13 @@ def filtered_tasks(request: HttpRequest) -> tuple[TaskFilterSet, object]:
     data = task_filter_data(request.GET)
     filterset = TaskFilterSet(data or None, queryset=base)
     qs = base.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
-    sort = data.get("sort", "deadline")
+    sort = data.get("sort") or "urgent"
     if sort == "-deadline":
         qs = qs.order_by(F("deadline").desc(nulls_last=True), "-id")
-    else:
+    elif sort == "deadline":
         qs = qs.order_by(F("deadline").asc(nulls_last=True), "id")
+    else:
+        qs = urgent_order(qs)
     return filterset, qs
 
 
@@ -97,7 +115,10 @@ def invalid_filter_response(request: HttpRequest, filterset: TaskFilterSet) -> H
 
 # Filters the list's form shows as its own controls; any other filter in the query (from a
 # drill-down) is carried as a hidden field and shown as a removable chip.
-FORM_FILTERS = {"q", "round", "status", "schedule_status", "warning_level", "overdue", "due_within"}
+FORM_FILTERS = {
+    *("q", "round", "status", "schedule_status", "warning_level", "overdue", "due_within"),
+    *("unreported", "returned"),
+}
 WIDE_FORM_FILTERS = {"unit", "county"}
 DUE_WITHIN_CHOICES = ("7", "30")
 
@@ -137,6 +158,22 @@ def _chip_names(data) -> dict[tuple[str, str], str]:
     for value in data.getlist("reopened"):
         names[("reopened", value)] = "是" if value in ("true", "True", "1") else "否"
     return names
+
+
+def urgent_order(qs):
+    """Open, urgent work first: overdue, due soon, returned, the rest being worked on, then
+    the close-outs under way, closed tasks last; by deadline within each group."""
+    today = clock.today()
+    urgency = Case(
+        When(overdue_q(today), then=Value(0)),
+        When(due_soon_q(today, settings.WARNING_DUE_SOON_DAYS), then=Value(1)),
+        When(returned_q(), then=Value(2)),
+        When(status__in=WORKING_STATUSES, then=Value(3)),
+        When(status=TaskStatus.CLOSED, then=Value(5)),
+        default=Value(4),
+        output_field=IntegerField(),
+    )
+    return qs.alias(urgency=urgency).order_by("urgency", F("deadline").asc(nulls_last=True), "id")
 
 
 @login_required

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.choices import RegionLevel
 from rectification.filtersets import TaskFilterSet
+from rectification.models import CloseoutApplication
 from tests.factories import ProblemFactory, RegionFactory, RoundFactory, TaskFactory, UnitFactory
 
 
@@ -55,6 +56,15 @@ def test_every_taskfilterset_parameter(varied, as_persona):
     world, t, water, township = varied
     office = as_persona("office")
     every = set(t.values())
+    # a returned close-out application (被退回) on the task behind schedule
+    CloseoutApplication.objects.create(
+        task_id=t["behind"],
+        unit=world.dc_gov,
+        applied_by=world.reporter,
+        applied_at=timezone.now(),
+        summary="已完成",
+        status="RETURNED",
+    )
     cases = {
         "round": (f"round={world.round.pk}", every - {t["jsp"]}),
         "problem": (f"problem={world.problem.pk}", every - {t["jsp"]}),
@@ -75,6 +85,9 @@ def test_every_taskfilterset_parameter(varied, as_persona):
         # the local date the closed task was closed on (its closed_at is now)
         "closed_from": (f"closed_from={timezone.localdate()}", {t["closed"]}),
         "closed_to": (f"closed_to={timezone.localdate()}", {t["closed"]}),
+        # the workbench's queues: working tasks with no report this month; returned ones
+        "unreported": ("unreported=true", every - {t["closed"]}),
+        "returned": ("returned=true", {t["behind"]}),
     }
     # every parameter of the shared FilterSet is exercised here (a new one must be added)
     assert set(cases) == set(TaskFilterSet.base_filters)

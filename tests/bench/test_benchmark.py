@@ -101,3 +101,23 @@ def test_benchmark_reuses_a_generated_province(tmp_path):
     # then it used that province rather than generating another
     assert "300 tasks" in out.getvalue()
     assert "generating" not in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_benchmark_import_scenario_commits_a_generated_plan_and_cleans_up(tmp_path):
+    from inspections.models import InspectionRound
+
+    # when the import scenario runs alone, at a small size
+    out = StringIO()
+    path = tmp_path / "import.json"
+    call_command(
+        "benchmark", "--only", "import_20k", "--import-rows", "40", "--json", str(path), stdout=out
+    )
+    # then it reports the preview and the background commit of every row
+    (scenario,) = json.loads(path.read_text(encoding="utf-8"))["scenarios"]
+    assert (scenario["key"], scenario["rows"], scenario["tasks"]) == ("import_20k", 40, 40)
+    assert scenario["commit_s"] >= scenario["write_s"] > 0
+    assert "import_20k: commit of 40 tasks" in out.getvalue()
+    # and leaves its round empty again
+    round_ = InspectionRound.objects.get(code="IMPORT-BENCH")
+    assert not round_.problems.exists() and not round_.import_batches.exists()

@@ -59,6 +59,10 @@ def _reporter_applies(page, live_server, demo, task, tmp_path, shoot, prefix):
     page.get_by_role("link", name="我的任务").click()
     expect(page.get_by_role("heading", name="我的任务")).to_be_visible()
     shoot(page, f"{prefix}my-tasks")
+    # on a phone the filters are folded away behind one button
+    toggle = page.get_by_test_id("filters-toggle")
+    if toggle.is_visible():
+        toggle.click()
     page.get_by_label("搜索").fill(task.code)
     page.get_by_test_id("filter-submit").click()
     expect(page.get_by_test_id("task-row")).to_have_count(1)
@@ -202,9 +206,22 @@ def test_office_returns_and_reporter_sees_reason(
     page.goto(f"{live_server.url}/tasks/{task.pk}/")
     expect(page.get_by_test_id("return-reason")).to_contain_text("辅助设施和设备调试尚未完成")
     shoot(page, "task-returned")
-    page.goto(f"{live_server.url}/notifications/")
-    expect(page.get_by_test_id("notification").first).to_contain_text("销号申请被退回")
+    page.goto(f"{live_server.url}/notifications/?unread=1")
+    expect(page.get_by_test_id("filter-unread")).to_have_class(re.compile(r"\bactive\b"))
+    expect(page.get_by_test_id("filter-all")).not_to_have_class(re.compile(r"\bactive\b"))
+    returned = page.get_by_test_id("notification").filter(has_text="销号申请被退回").first
+    expect(returned).to_contain_text("未读")
     shoot(page, "notifications")
+    # opening it leads to the task and marks it read: it leaves the unread view
+    returned.get_by_test_id("notification-open").click()
+    expect(page.get_by_test_id("return-reason")).to_contain_text("辅助设施和设备调试尚未完成")
+    page.goto(f"{live_server.url}/notifications/?unread=1")
+    expect(page.get_by_test_id("notification").filter(has_text="销号申请被退回")).to_have_count(0)
+    page.get_by_test_id("filter-all").click()
+    expect(page.get_by_test_id("filter-all")).to_have_class(re.compile(r"\bactive\b"))
+    expect(
+        page.get_by_test_id("notification").filter(has_text="销号申请被退回").first
+    ).to_be_visible()
     latest = CloseoutApplication.objects.filter(task=task).order_by("-applied_at").first()
     assert latest.status == CloseoutStatus.RETURNED
 

@@ -104,14 +104,17 @@ class ImportApi:
     def wait(self, response, *, polls: int = 50) -> dict:
         """The finished batch of a background commit (202 + id), polled through the API."""
         assert response.status_code == 202, (response.status_code, response.json())
+        from exchange.plan_import import jobs
+
         batch_id = response.json()["id"]
         for _ in range(polls):
             status = self.client.get(f"/api/v1/imports/{batch_id}/")
             assert status.status_code == 200, status.json()
             body = status.json()
-            assert "progress" in body, body
+            assert {"done", "total"} <= set(body), body
             if str(body.get("status")).upper() in DONE_STATUSES:
                 return body
+            jobs.run_queued()  # what the worker's beat does every few seconds
         raise AssertionError(f"background import not finished: {body}")
 
     # -- reading a preview -----------------------------------------------------------------

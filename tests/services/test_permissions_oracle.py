@@ -24,6 +24,7 @@ from accounts import clock, scope
 from accounts.choices import Role, UnitKind
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from accounts.models import Region, Unit
+from exchange.models import ImportJob
 from inspections.models import InspectionRound, Problem
 from rectification import lifecycle, services
 from rectification.models import (
@@ -200,7 +201,7 @@ def oracle(label: str, row, w: Who) -> bool:
         if w.kind == "unit":
             return row.target_unit_id == w.unit_id and row.status != "PROPOSED"
         return region_only(row.target_unit.region_id, w)
-    if name in ("DispatchReport", "DailyTally", "TallyTrend"):
+    if name in ("DispatchReport", "DailyTally", "TallyTrend", "ImportJob"):
         return region_only(row.region_id, w)
     if name == "PublicObjection":  # a citizen's name and phone: offices and leaders only
         return region_only(row.notice.application.task.region_id, w)
@@ -286,6 +287,12 @@ def filled(world, flow, before_after):
     )
     for region in (world.city, world.dongcheng, far_region):
         DispatchReport.objects.create(region=region, month=date(2020, 1, 1), as_of=date(2020, 2, 1))
+        ImportJob.objects.create(
+            sha256=f"{region.pk:064d}",
+            file_name="plan.xlsx",
+            region=region,
+            created_by=world.office,
+        )
     from rectification import tally
 
     tally.build()
@@ -298,7 +305,7 @@ SCOPED = sorted(scope.SCOPE)
 def test_every_model_is_in_the_table_or_declared_unscoped():
     labels = {
         m._meta.label
-        for app in ("accounts", "inspections", "rectification")
+        for app in ("accounts", "inspections", "rectification", "exchange")
         for m in apps.get_app_config(app).get_models()
     }
     assert labels == set(scope.SCOPE) | scope.UNSCOPED

@@ -34,8 +34,9 @@ def _add_tasks(world, n, region=None, lead=None):
 # session, user, header badge, rounds filter, status counts, page rows
 REPORTER_LIST_QUERIES = 6
 # + units and counties for the filters (the office's scope comes with the user: the session's
-# user is loaded with its unit and region, accounts.backends)
-OFFICE_LIST_QUERIES = 8
+# user is loaded with its unit and region, accounts.backends), + the navigation's queue badges
+# (one statement: rectification.workbench.counts)
+OFFICE_LIST_QUERIES = 9
 
 
 @pytest.mark.parametrize("extra", [5, 30])
@@ -90,8 +91,9 @@ def test_the_unit_filter_never_lists_thousands_of_units(world, login, monkeypatc
 # session, user, the task (with its scope check and which of the usually empty sections have
 # rows), units, timeline, latest reports, header badge
 REPORTER_TASK_PAGE_QUERIES = 7
-# the office's scope comes with the user (loaded with its unit and region, accounts.backends)
-OFFICE_TASK_PAGE_QUERIES = 7
+# the office's scope comes with the user (loaded with its unit and region, accounts.backends);
+# + the navigation's queue badges (one statement)
+OFFICE_TASK_PAGE_QUERIES = 8
 
 
 def _add_history(task, actor, n: int) -> None:

@@ -65,9 +65,10 @@ def test_forbidden_page_explains_in_chinese(world, login):
 @pytest.mark.parametrize(
     ("persona", "target"),
     [
-        ("reporter", "/tasks/"),
-        ("unit_head", "/tasks/"),
-        ("office", "/tasks/"),
+        ("reporter", "/workbench/"),
+        ("unit_head", "/workbench/"),
+        ("office", "/workbench/"),
+        ("leader", "/workbench/"),
         ("admin", "/admin/"),
     ],
 )
@@ -75,17 +76,6 @@ def test_home_redirects_by_role(world, login, persona, target):
     response = login(getattr(world, persona)).get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"] == target
-
-
-def test_leader_home_goes_to_dashboard_when_it_exists(world, login):
-    from django.urls import NoReverseMatch
-
-    try:
-        expected = reverse("dashboard")
-    except NoReverseMatch:
-        expected = reverse("task_list")
-    response = login(world.leader).get(reverse("home"))
-    assert response["Location"] == expected
 
 
 def test_profile_shows_unit_role_and_region(world, login):

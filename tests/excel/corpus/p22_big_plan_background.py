@@ -3,7 +3,6 @@ points. With the background threshold set to 50 rows for the test, the commit ru
 whose progress the API reports, and ends with every task created."""
 
 from tests.excel.corpus.expect import (
-    BACKGROUND,
     COUNTIES,
     COUNTY_REGIONS,
     CorpusPlan,
@@ -69,7 +68,6 @@ PLAN = CorpusPlan(
     kind="PROV_SPECIAL",
     level="PROVINCIAL",
     build=build,
-    needs=(BACKGROUND,),
     expected=Expected(
         headline="12项",
         problems=12,

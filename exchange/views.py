@@ -38,9 +38,8 @@ from inspections import services as inspection_services
 from inspections.choices import RoundKind, RoundLevel
 from inspections.models import ImportBatch, InspectionRound
 from rectification.dispatch_layout import report_title
-from rectification.filtersets import TaskFilterSet
-from rectification.models import Task
 from rectification.views.dispatch import readable_report
+from rectification.views.tasks import filtered_tasks, invalid_filter_response
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MODES = [
@@ -375,15 +374,10 @@ def ledger_title_region(user) -> str:
 @require_GET
 def ledger_export(request):
     """The 台账 of exactly what the task list shows: same scope, same FilterSet, same params."""
-    filterset = TaskFilterSet(request.GET, queryset=Task.objects.visible_to(request.user))
-    if not filterset.is_valid():
-        return HttpResponse(
-            "筛选条件无效："
-            + "；".join(f"{k}：{'、'.join(v)}" for k, v in filterset.errors.items()),
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    handle = ledger_file(filterset.qs, title_region=ledger_title_region(request.user))
+    filterset, tasks = filtered_tasks(request)
+    if filterset.is_bound and not filterset.is_valid():
+        return invalid_filter_response(request, filterset)
+    handle = ledger_file(tasks, title_region=ledger_title_region(request.user))
     return FileResponse(handle, as_attachment=True, filename="整改台账.xlsx", content_type=XLSX)
 
 

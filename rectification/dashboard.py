@@ -16,12 +16,10 @@ by region (1), the counties above those regions (1), unit ranking (1), closed-pe
 (1, from the tally's TallyTrend), scatter points (1, from the tasks).
 """
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from urllib.parse import urlencode
 
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -41,6 +39,7 @@ from rectification.choices import (
     TaskStatus,
     WarningLevel,
 )
+from rectification.filtersets import encode_filters
 from rectification.models import (
     Assignment,
     CloseoutApplication,
@@ -99,22 +98,11 @@ BUCKET_PARAMS: dict[str, Params] = {
 
 
 def task_list_url(params: Sequence[tuple[str, object]] = ()) -> str:
-    """The task list filtered by `params` (repeated keys allowed).
-
-    A province dashboard builds thousands of these: the path is reversed once per URLconf and
-    plain values (ids, status codes) skip percent-encoding, which gives the same string."""
+    """The task list filtered by `params` (repeated keys allowed), in the list's one filter
+    encoding (rectification.filtersets.encode_filters). The path is reversed once per URLconf."""
     base = _task_list_base(get_urlconf())
-    query = "&".join(_query_pair(k, str(v)) for k, v in params)
+    query = encode_filters(params)
     return f"{base}?{query}" if query else base
-
-
-_PLAIN = re.compile(r"[A-Za-z0-9_.\-]*")
-
-
-def _query_pair(key: str, value: str) -> str:
-    if _PLAIN.fullmatch(key) and _PLAIN.fullmatch(value):
-        return f"{key}={value}"
-    return urlencode([(key, value)])
 
 
 @lru_cache(maxsize=8)
@@ -386,8 +374,18 @@ def _trend(trend: QuerySet[TallyTrend], base: Params, today: date) -> list[dict]
     counts = dict(
         trend.order_by().values("month").annotate(n=Sum("closes")).values_list("month", "n")
     )
-    closed_url = task_list_url([*base, *BUCKET_PARAMS["closed"]])
-    return [{"month": f"{m:%Y-%m}", "closed": counts.get(m, 0), "url": closed_url} for m in months]
+    return [
+        {"month": f"{m:%Y-%m}", "closed": counts.get(m, 0), "url": _month_closed_url(base, m)}
+        for m in months
+    ]
+
+
+def _month_closed_url(base: Params, month: date) -> str:
+    """The tasks closed in that month (by their last close-out: a task closed twice is
+    listed in the month of its second close-out, and counted in both months' points)."""
+    last = date(month.year + month.month // 12, month.month % 12 + 1, 1) - timedelta(days=1)
+    closed_in = [("closed_from", month.isoformat()), ("closed_to", last.isoformat())]
+    return task_list_url([*base, *BUCKET_PARAMS["closed"], *closed_in])
 
 
 # Scopes up to this many tasks read their located tasks first and then sort them (see _points).

@@ -7,10 +7,14 @@ Choice filters use distinct=False: they test a column of the row itself, and dja
 default DISTINCT would make the list's COUNT and page queries scan every column (docs/performance.md).
 """
 
+import re
+from collections.abc import Iterable
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from accounts import clock
@@ -46,6 +50,7 @@ from rectification.models import (
     Warning,
 )
 from rectification.selectors import colour_q, overdue_q, returned_q, unreported_q
+from rectification.tally import local_midnight
 
 
 class TaskFilterSet(django_filters.FilterSet):
@@ -78,6 +83,9 @@ class TaskFilterSet(django_filters.FilterSet):
     # The workbench's queues (rectification.workbench): the same Q as its counts.
     unreported = django_filters.BooleanFilter(method="filter_unreported", label=_("本月未报"))
     returned = django_filters.BooleanFilter(method="filter_returned", label=_("被退回"))
+    # The dashboard's trend drills into one month: tasks closed (last) on these local dates.
+    closed_from = django_filters.DateFilter(method="filter_closed_from", label=_("销号不早于"))
+    closed_to = django_filters.DateFilter(method="filter_closed_to", label=_("销号不晚于"))
     q = django_filters.CharFilter(method="filter_text", label=_("搜索"))
 
     class Meta:
@@ -128,6 +136,12 @@ class TaskFilterSet(django_filters.FilterSet):
     def filter_returned(self, queryset, name, value):
         return queryset.filter(returned_q()) if value else queryset.exclude(returned_q())
 
+    def filter_closed_from(self, queryset, name, value):
+        return queryset.filter(closed_at__gte=local_midnight(value))
+
+    def filter_closed_to(self, queryset, name, value):
+        return queryset.filter(closed_at__lt=local_midnight(value + timedelta(days=1)))
+
     def filter_text(self, queryset, name, value):
         value = value.strip()
         if not value:
@@ -138,6 +152,60 @@ class TaskFilterSet(django_filters.FilterSet):
             | Q(problem__title__icontains=value)
             | Q(address__icontains=value)
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# The one encoding of a task list's filters: the list, its CSV, its Excel and every drill-down
+# link (dashboard, workbench) read and write the query string through these functions.
+
+# Not a filter, but part of what the list shows (and so of its exports).
+TASK_LIST_SORT = "sort"
+
+
+def task_filter_data(query: QueryDict) -> QueryDict:
+    """The task list's filters in a query: blank values dropped (a filter form sends its
+    "全部" selects as ""), and whatever is not a filter (page, htmx's keys) left out."""
+    keys = {*TaskFilterSet.base_filters, TASK_LIST_SORT}
+    data = QueryDict(mutable=True)
+    for key in query:
+        values = [v for v in query.getlist(key) if v.strip() != ""]
+        if key in keys and values:
+            data.setlist(key, values)
+    return data
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.\-]*")
+
+
+def encode_filters(pairs: Iterable[tuple[str, object]]) -> str:
+    """A query string of (key, value) pairs, repeated keys allowed, blank values dropped.
+
+    A province dashboard builds thousands of these: plain values (ids, status codes) skip
+    percent-encoding, which gives the same string."""
+    parts = []
+    for key, value in pairs:
+        text = "" if value is None else str(value)
+        if text == "":
+            continue
+        if _PLAIN.fullmatch(key) and _PLAIN.fullmatch(text):
+            parts.append(f"{key}={text}")
+        else:
+            parts.append(urlencode([(key, text)]))
+    return "&".join(parts)
+
+
+def encode_filter_data(data: QueryDict) -> str:
+    return encode_filters((key, value) for key in data for value in data.getlist(key))
+
+
+def filter_errors_message(filterset: django_filters.FilterSet) -> str:
+    """What is wrong with a filter, by the filters' Chinese labels."""
+    parts = []
+    for name, errors in filterset.errors.items():
+        field = filterset.form.fields.get(name)
+        label = field.label if field is not None and field.label else "筛选条件"
+        parts.append(f"{label}：{''.join(errors)}")
+    return "筛选条件无效：" + "；".join(parts)
 
 
 # ---------------------------------------------------------------------------------------------

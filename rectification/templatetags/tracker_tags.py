@@ -97,6 +97,12 @@ def filesize(size) -> str:
 def query_with(context, **changes) -> str:
     """The current query string with some parameters replaced (for paging and sorting links)."""
     params = context["request"].GET.copy()
+    for key in list(params):  # blank values are no filter (rectification.filtersets)
+        values = [v for v in params.getlist(key) if v != ""]
+        if values:
+            params.setlist(key, values)
+        else:
+            del params[key]
     for key, value in changes.items():
         if value is None or value == "":
             params.pop(key, None)

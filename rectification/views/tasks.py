@@ -39,7 +39,12 @@ from rectification.choices import (
     TaskStatus,
     WarningLevel,
 )
-from rectification.filtersets import TaskFilterSet
+from rectification.filtersets import (
+    TaskFilterSet,
+    encode_filter_data,
+    filter_errors_message,
+    task_filter_data,
+)
 from rectification.forms import (
     CloseoutForm,
     EvidenceForm,
@@ -92,18 +97,10 @@ def _wide_view(user) -> bool:
 def filtered_tasks(request: HttpRequest) -> tuple[TaskFilterSet, object]:
     """The scoped, filtered and sorted task queryset behind the list and its export."""
     base = Task.objects.visible_to(request.user)
-    # A filter form submits its blank selects ("全部") as empty values; drop them so that
-    # the multiple-choice filters do not reject "" as an invalid choice.
-    data = request.GET.copy()
-    for key in list(data.keys()):
-        values = [v for v in data.getlist(key) if v != ""]
-        if values:
-            data.setlist(key, values)
-        else:
-            del data[key]
+    data = task_filter_data(request.GET)
     filterset = TaskFilterSet(data or None, queryset=base)
     qs = base.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
-    sort = request.GET.get("sort") or "urgent"
+    sort = data.get("sort") or "urgent"
     if sort == "-deadline":
         qs = qs.order_by(F("deadline").desc(nulls_last=True), "-id")
     elif sort == "deadline":
@@ -111,6 +108,62 @@ def filtered_tasks(request: HttpRequest) -> tuple[TaskFilterSet, object]:
     else:
         qs = urgent_order(qs)
     return filterset, qs
+
+
+def invalid_filter_response(request: HttpRequest, filterset: TaskFilterSet) -> HttpResponse:
+    """An export asked for with a filter the list would not accept: say what, in Chinese."""
+    context = {
+        "message": filter_errors_message(filterset),
+        "list_url": reverse("task_list"),
+    }
+    return render(request, "tasks/filter_invalid.html", context, status=400)
+
+
+# Filters the list's form shows as its own controls; any other filter in the query (from a
+# drill-down) is carried as a hidden field and shown as a removable chip.
+FORM_FILTERS = {
+    *("q", "round", "status", "schedule_status", "warning_level", "overdue", "due_within"),
+    *("unreported", "returned"),
+}
+WIDE_FORM_FILTERS = {"unit", "county"}
+DUE_WITHIN_CHOICES = ("7", "30")
+
+
+def _filter_chips(request: HttpRequest, filterset: TaskFilterSet, data, wide: bool) -> list[dict]:
+    shown = FORM_FILTERS | (WIDE_FORM_FILTERS if wide else set()) | {"sort"}
+    names = _chip_names(data)
+    chips = []
+    for key in data:
+        if key in shown:
+            continue
+        label = filterset.filters[key].label
+        for value in data.getlist(key):
+            rest = data.copy()
+            rest.setlist(key, [v for v in data.getlist(key) if v != value])
+            chips.append(
+                {
+                    "key": key,
+                    "value": value,
+                    "text": f"{label}：{names.get((key, value), value)}",
+                    "remove_url": "?" + encode_filter_data(rest),
+                }
+            )
+    return chips
+
+
+def _chip_names(data) -> dict[tuple[str, str], str]:
+    """Names for the ids a chip shows (one query per kind present, none otherwise)."""
+    names: dict[tuple[str, str], str] = {}
+    kinds = (("lead_unit", Unit, "name"), ("unit", Unit, "name"), ("region", Region, "name"))
+    kinds += (("county", Region, "name"),)
+    for key, model, field in kinds:
+        ids = [v for v in data.getlist(key) if v.isdigit()]
+        if ids:
+            for pk, name in model.objects.filter(pk__in=ids).values_list("pk", field):
+                names[(key, str(pk))] = name
+    for value in data.getlist("reopened"):
+        names[("reopened", value)] = "是" if value in ("true", "True", "1") else "否"
+    return names
 
 
 def urgent_order(qs):
@@ -140,6 +193,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
     paginator.__dict__["count"] = total  # Paginator.count is a cached_property: skip a COUNT.
     page = paginator.get_page(request.GET.get("page"))
     wide = _wide_view(request.user)
+    data = task_filter_data(request.GET)
+    due_within = data.get("due_within", "")
     context = {
         "filterset": filterset,
         "page": page,
@@ -154,10 +209,15 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "warning_levels": [c for c in WarningLevel.choices if c[0] != WarningLevel.NONE],
         "sorts": SORTS,
         "selected": {
-            "status": request.GET.getlist("status"),
-            "schedule_status": request.GET.getlist("schedule_status"),
-            "warning_level": request.GET.getlist("warning_level"),
+            "status": data.getlist("status"),
+            "schedule_status": data.getlist("schedule_status"),
+            "warning_level": data.getlist("warning_level"),
+            "overdue": data.get("overdue", ""),
+            "due_within": due_within,
         },
+        "due_within_choices": sorted({*DUE_WITHIN_CHOICES, due_within} - {""}, key=_as_int),
+        "chips": _filter_chips(request, filterset, data, wide),
+        "filter_query": encode_filter_data(data),
     }
     if wide:
         units = Unit.objects.visible_to(request.user).filter(is_active=True)
@@ -194,6 +254,10 @@ def _unit_choices(request: HttpRequest, units, picked: dict) -> tuple[list[Unit]
     own = Q(region_id=request.user.unit.region_id) if request.user.unit_id else Q(pk__in=[])
     own_level = list(units.filter(own).exclude(first)[:room]) if room > 0 else []
     return chosen + own_level, True
+
+
+def _as_int(text: str) -> int:
+    return int(text) if text.isdigit() else 0
 
 
 EXPORT_COLUMNS = [
@@ -234,7 +298,9 @@ class _Echo:
 @login_required
 def task_export(request: HttpRequest) -> StreamingHttpResponse:
     """CSV of exactly the filtered list (all pages), through the same FilterSet and scope."""
-    _, qs = filtered_tasks(request)
+    filterset, qs = filtered_tasks(request)
+    if filterset.is_bound and not filterset.is_valid():
+        return invalid_filter_response(request, filterset)
     fields = [f for f, _ in EXPORT_COLUMNS]
     writer = csv.writer(_Echo())
 

@@ -1,6 +1,6 @@
 """The task list: every TaskFilterSet parameter, keyset pagination and pinned query counts."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -82,6 +82,9 @@ def test_every_taskfilterset_parameter(varied, as_persona):
         "deadline_before": ("deadline_before=2019-12-31", {t["closed"]}),
         "reopened": ("reopened=true", {t["reopened"]}),
         "q": ("q=滨江路", {t["jsp"]}),
+        # the local date the closed task was closed on (its closed_at is now)
+        "closed_from": (f"closed_from={timezone.localdate()}", {t["closed"]}),
+        "closed_to": (f"closed_to={timezone.localdate()}", {t["closed"]}),
         # the workbench's queues: working tasks with no report this month; returned ones
         "unreported": ("unreported=true", every - {t["closed"]}),
         "returned": ("returned=true", {t["behind"]}),
@@ -90,6 +93,8 @@ def test_every_taskfilterset_parameter(varied, as_persona):
     assert set(cases) == set(TaskFilterSet.base_filters)
     for name, (query, expected) in cases.items():
         assert _ids(office, query) == expected, name
+    day_before = timezone.localdate() - timedelta(days=1)
+    assert _ids(office, f"closed_to={day_before}") == set()
     # the county filter takes the subtree: 东城区 includes its township
     assert t["township"] in _ids(office, f"county={world.dongcheng.pk}")
     # multiple values of a choice filter are OR-ed

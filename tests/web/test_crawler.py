@@ -33,7 +33,13 @@ PER_ADMIN_VIEW = 2  # Django's own admin pages, one set per model: a sample of e
 LOGIN_PATH = "/login/"
 SKIP_PREFIXES = ("/logout/", "/static/", "/media-not-served/")
 # Downloads: the content type each one must carry.
-DOWNLOAD_TYPES = ("text/csv", "application/vnd.openxmlformats", "application/pdf", "image/")
+DOWNLOAD_TYPES = (
+    "text/csv",
+    "application/vnd.openxmlformats",
+    "application/pdf",
+    "application/zip",
+    "image/",
+)
 ANONYMOUS = "(anonymous)"
 
 

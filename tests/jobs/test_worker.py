@@ -64,7 +64,13 @@ def test_reminders_run_through_the_worker(worker, jobs_world):
     put(jobs_world.task, deadline=ON + timedelta(days=3))
     put(jobs_world.other_task, deadline=ON - timedelta(days=30))
     summary = send_reminders.delay(ON.isoformat()).get(timeout=30)
-    assert summary == {"day": "2020-02-15", "units": 3, "unit_rows": 8, "escalation_rows": 3}
+    assert summary == {
+        "day": "2020-02-15",
+        "units": 3,
+        "unit_rows": 8,
+        "escalation_rows": 3,
+        "petition_rows": 0,  # no petition is due or overdue in this world
+    }
     expected = {"dc_reporter", "dc_head", "zj_reporter", "xc_reporter", "office", "leader"}
     assert {u for u, _, _ in told()} == expected
     assert Notification.objects.filter(kind="reminder_escalation").count() == 3

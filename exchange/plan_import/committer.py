@@ -7,7 +7,7 @@ from django.db import DatabaseError, transaction
 from accounts.errors import ServiceError, database_refusal
 from accounts.models import User
 from exchange.plan_import.errors import AlreadyImported, ImportRefused, RowError
-from exchange.plan_import.validator import Plan
+from exchange.plan_import.validator import Plan, PlannedTask
 from inspections import services
 from inspections.models import (
     FeedbackAspect,
@@ -80,11 +80,9 @@ def commit_plan(
             )
             created = len(made_tasks)
             rows_of = []
-            # A staged or multi-year deadline: its stages, as the office would add them.
             for (_, planned_task), made in zip(tasks, made_tasks, strict=True):
                 row = planned_task.row
-                for stage in planned_task.deadline.milestones:
-                    milestone_add(task=made, actor=actor, name=stage.text, planned_date=stage.date)
+                add_stages(made, planned_task, actor)
             row = None
             only_round = (
                 next(iter({r.pk: r for r in rounds.values()}.values()))
@@ -112,6 +110,12 @@ def commit_plan(
         if ImportBatch.objects.filter(sha256=sha256).exists():
             raise AlreadyImported() from None
         raise _refused(row, database_refusal(exc, *_MODELS)) from None
+
+
+def add_stages(task: Task, planned: PlannedTask, actor: User) -> None:
+    """A staged or multi-year deadline's stages, as the office would add them."""
+    for stage in planned.deadline.milestones:
+        milestone_add(task=task, actor=actor, name=stage.text, planned_date=stage.date)
 
 
 def _refused(row: int | None, message: str) -> ImportRefused:

@@ -24,6 +24,7 @@ from django.db import transaction
 
 from accounts.errors import ServiceError
 from accounts.models import User
+from exchange.plan_import.committer import add_stages
 from exchange.plan_import.errors import AlreadyImported, ImportRefused, RowError
 from exchange.plan_import.validator import Plan, PlannedProblem, PlannedTask
 from inspections import services as inspection_services
@@ -665,7 +666,8 @@ def apply_update(
                 for td in pd.tasks:
                     row = td.planned.row
                     if td.existing is None:
-                        _create_task(td.planned, pd.planned, problem, actor)
+                        created = _create_task(td.planned, pd.planned, problem, actor)
+                        add_stages(created, td.planned, actor)
                     elif td.values or td.deadline or td.units is not None:
                         services.task_apply_plan_revision(
                             task=td.existing.pk,

@@ -517,3 +517,29 @@ def test_titles_compare_without_spaces_punctuation_or_width(a, b, same):
     from exchange.plan_import.diff import normalise
 
     assert (normalise(a) == normalise(b)) is same
+
+
+def test_a_task_added_by_an_update_gets_the_stages_of_its_deadline(plan_units, office_client):
+    from datetime import date
+
+    from rectification.models import Milestone
+
+    # given an imported plan, revised with a new point whose deadline is staged
+    first_import(office_client, plan_units, base_rows())
+    rows = base_rows()
+    rows.append(
+        dict(
+            rows[0],
+            point="城北片区新建管网",
+            deadline="2020年12月底前（阶段性目标），2021年底前全面完成",
+        )
+    )
+    body = preview_api(office_client, recommended_workbook(rows), round=plan_units.round.pk).json()
+    assert body["diff"]["counts"]["tasks"]["added"] == 1
+    # when the update is applied
+    commit = commit_api(office_client, body["sha256"], mode="update", round=plan_units.round.pk)
+    assert commit.status_code == 201, commit.json()
+    # then the new task has its stages as milestones, as a first import would give it
+    task = Task.objects.get(round=plan_units.round, name="城北片区新建管网")
+    planned = list(Milestone.objects.filter(task=task).values_list("planned_date", flat=True))
+    assert planned == [date(2020, 12, 31), date(2021, 12, 31)]

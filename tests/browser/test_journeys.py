@@ -111,6 +111,7 @@ def _head_self_checks(page, live_server, demo, shoot):
     page.get_by_label("自验意见/退回理由").fill("经现场核查，整改到位，同意报市级验收")
     page.get_by_role("button", name="确定").click()
     expect(page.get_by_text("县级自验通过")).to_be_visible()
+    page.goto("about:blank")  # no request of the last page may set a cookie after
     page.context.clear_cookies()
 
 
@@ -119,6 +120,7 @@ def test_closeout_journey_reporter_head_office_and_outsider(
 ):
     task = _journey_task(demo_city)
     _reporter_applies(page, live_server, demo_city, task, tmp_path, shoot, "")
+    page.goto("about:blank")  # no request of the last page may set a cookie after
     page.context.clear_cookies()
     _head_self_checks(page, live_server, demo_city, shoot)
 
@@ -169,6 +171,7 @@ def test_closeout_journey_reporter_head_office_and_outsider(
     expect(page.get_by_test_id("headline")).to_contain_text("项")
     shoot(page, "round-detail")
     assert Task.objects.get(pk=task.pk).status == TaskStatus.CLOSED
+    page.goto("about:blank")  # no request of the last page may set a cookie after
     page.context.clear_cookies()
 
     # (5) a reporter of another county gets 404 for the task and for its evidence
@@ -187,6 +190,7 @@ def test_office_returns_and_reporter_sees_reason(
 ):
     task = _journey_task(demo_city)
     _reporter_applies(page, live_server, demo_city, task, tmp_path, shoot, "r-")
+    page.goto("about:blank")  # no request of the last page may set a cookie after
     page.context.clear_cookies()
     _head_self_checks(page, live_server, demo_city, shoot)
 
@@ -199,6 +203,7 @@ def test_office_returns_and_reporter_sees_reason(
     page.get_by_label("退回理由").fill("辅助设施和设备调试尚未完成")
     page.get_by_role("button", name="确定").click()
     expect(page.get_by_test_id("task-status")).to_have_text("整改中")
+    page.goto("about:blank")  # no request of the last page may set a cookie after
     page.context.clear_cookies()
 
     _login(page, live_server, "dongcheng", demo_city.password)

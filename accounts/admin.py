@@ -1,10 +1,14 @@
 """Admin for regions, units, people and users: the reference data the system administrator keeps."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Person, Region, Unit, User
+from accounts import services
+from accounts.models import AccountEvent, Person, Region, Unit, User
 
 admin.site.site_header = _("督察整改台账 管理后台")
 admin.site.site_title = _("督察整改台账")
@@ -55,10 +59,18 @@ class UserAdmin(DjangoUserAdmin):
         "role",
         "phone",
         "is_active",
+        "must_change_password",
         "is_staff",
         "last_login",
     ]
-    list_filter = ["role", "is_active", "is_staff", "is_superuser", "unit__kind"]
+    list_filter = [
+        "role",
+        "is_active",
+        "must_change_password",
+        "is_staff",
+        "is_superuser",
+        "unit__kind",
+    ]
     search_fields = [
         "username",
         "last_name",
@@ -80,6 +92,7 @@ class UserAdmin(DjangoUserAdmin):
             {
                 "fields": [
                     "is_active",
+                    "must_change_password",
                     "is_staff",
                     "is_superuser",
                     "groups",
@@ -100,6 +113,68 @@ class UserAdmin(DjangoUserAdmin):
         (_("单位与角色"), {"fields": ["last_name", "first_name", "unit", "role", "person"]}),
     ]
 
+    actions = ["reset_passwords"]
+
     @admin.display(description=_("姓名"), ordering="last_name")
     def display_name(self, obj: User) -> str:
         return obj.get_full_name() or "—"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # The password typed in the new-user form is an initial one.
+            services.mark_password_temporary(user=obj, by=request.user, note="新建账号的初始密码")
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and isinstance(response, HttpResponseRedirect):
+            # The password form saved: a password the administrator typed for someone else
+            # is temporary too.
+            user = self.get_object(request, id)
+            services.mark_password_temporary(user=user, by=request.user, note="管理员设置的密码")
+        return response
+
+    @admin.action(description=_("重置密码（生成临时密码）"))
+    def reset_passwords(self, request, queryset):
+        done = [
+            (user, services.reset_password(user=user, by=request.user))
+            for user in queryset.order_by("username")
+            if user.pk != request.user.pk
+        ]
+        if not done:
+            self.message_user(request, "没有可重置的账号（不能重置自己的密码）。", messages.WARNING)
+            return None
+        # The temporary passwords are shown on this response only, never stored.
+        response = TemplateResponse(
+            request,
+            "admin/accounts/user/reset_passwords_done.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "临时密码",
+                "done": done,
+                "opts": self.model._meta,
+                "mailed": services.smtp_configured(),
+            },
+        )
+        add_never_cache_headers(response)
+        return response
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(admin.ModelAdmin):
+    """Read-only: rows written by accounts.services."""
+
+    list_display = ["created_at", "user", "verb", "actor", "note"]
+    list_filter = ["verb"]
+    search_fields = ["user__username", "actor__username", "note"]
+    list_select_related = ["user__unit", "actor__unit"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -150,6 +150,14 @@ class User(AbstractUser):
     )
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.REPORTER)
     phone = models.CharField(_("手机"), max_length=32, blank=True)
+    # Set when the office or the administrator created the account or reset its password: the
+    # user must choose a password of their own before anything else (ForcedPasswordChange
+    # middleware); cleared by accounts.services.password_change.
+    must_change_password = models.BooleanField(
+        _("须修改密码"),
+        default=False,
+        help_text=_("初始密码或重置后的临时密码，用户下次登录时须先修改"),
+    )
 
     class Meta:
         verbose_name = _("用户")
@@ -169,3 +177,44 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+
+class AccountEvent(models.Model):
+    """What happened to a login's password, and who did it (reset, change).
+
+    Logins and failed logins are recorded by django-axes (AccessLog, AccessAttempt,
+    AccessFailureLog); this table holds the changes the product itself makes to an account.
+    """
+
+    class Verb(models.TextChoices):
+        PASSWORD_RESET = "password_reset", _("重置密码")
+        PASSWORD_CHANGE = "password_change", _("修改密码")
+
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.PROTECT, related_name="account_events"
+    )
+    verb = models.CharField(_("操作"), max_length=32, choices=Verb.choices)
+    actor = models.ForeignKey(
+        User,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("账号记录")
+        verbose_name_plural = _("账号记录")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verb__in=["password_reset", "password_change"]),
+                name="account_event_verb_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_verb_display()}"

@@ -182,6 +182,8 @@ UNSCOPED: frozenset[str] = frozenset(
     {
         "accounts.Person",
         "accounts.User",
+        # Password resets and changes: read by the administrator only (admin, read-only).
+        "accounts.AccountEvent",
         "inspections.Holiday",
         "inspections.ImportBatch",
         # Read only through the round or petition it is about, once that row has been found

@@ -7,5 +7,17 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/", views.profile, name="profile"),
+    path("me/password/", views.password_change, name="password_change"),
+    path("accounts/", views.account_list, name="account_list"),
+    path(
+        "accounts/<int:pk>/reset-password/",
+        views.account_reset_password,
+        name="account_reset_password",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.ResetLinkConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("", views.home, name="home"),
 ]

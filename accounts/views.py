@@ -1,9 +1,19 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse, reverse_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
+from accounts import services
 from accounts.choices import Role
+from accounts.forms import PasswordChangeForm, ResetLinkSetPasswordForm
 
 
 def _url_or_none(name: str) -> str | None:
@@ -29,4 +39,84 @@ def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     unit = user.unit
     region = unit.region if unit else None
-    return render(request, "accounts/profile.html", {"unit": unit, "region": region})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"unit": unit, "region": region, "can_reset": services.can_reset_any(user)},
+    )
+
+
+@never_cache
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """修改密码, for every user; the only page a user with a temporary password reaches."""
+    forced = request.user.must_change_password
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        # The password is part of the session hash: keep this session, end the others.
+        update_session_auth_hash(request, form.user)
+        messages.success(request, "密码已修改。")
+        return redirect("home" if forced else "profile")
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "forced": forced, "password_min_length": settings.PASSWORD_MIN_LENGTH},
+    )
+
+
+@never_cache
+@login_required
+def account_list(request: HttpRequest) -> HttpResponse:
+    """账号管理: the users whose password the office (or the administrator) may reset."""
+    if not services.can_reset_any(request.user):
+        raise PermissionDenied("只有环督办和系统管理员可以重置密码。")
+    q = request.GET.get("q", "").strip()
+    users = services.resettable_users(request.user)
+    if q:
+        users = users.filter(
+            Q(username__icontains=q)
+            | Q(last_name__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(unit__name__icontains=q)
+        )
+    return render(request, "accounts/account_list.html", {"users": users[:500], "q": q})
+
+
+@never_cache
+@require_POST
+@login_required
+def account_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reset one user's password; the temporary password is shown on this response only."""
+    if not services.can_reset_any(request.user):
+        raise PermissionDenied("只有环督办和系统管理员可以重置密码。")
+    target = get_object_or_404(services.resettable_users(request.user), pk=pk)
+    password = services.reset_password(user=target, by=request.user)
+    return render(
+        request,
+        "accounts/password_reset_done.html",
+        {
+            "target": target,
+            "password": password,
+            "mailed": services.smtp_configured() and bool(target.email),
+        },
+    )
+
+
+class ResetLinkConfirmView(auth_views.PasswordResetConfirmView):
+    """The page the reset mail links to (sent only when SMTP is configured)."""
+
+    form_class = ResetLinkSetPasswordForm
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("login")
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "password_min_length": settings.PASSWORD_MIN_LENGTH,
+        }
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "密码已设置，请用新密码登录。")
+        return response

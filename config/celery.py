@@ -34,6 +34,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "jobs.report_chase",
         "schedule": crontab(hour=18, minute=0),
     },
+    "sessions: delete expired sessions (clearsessions), daily 03:30": {
+        "task": "jobs.clearsessions",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "imports: big plan imports the office submitted, every 5 seconds": {
         "task": "jobs.imports",
         "schedule": 5.0,

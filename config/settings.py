@@ -4,6 +4,7 @@ Defaults give the first run: SQLite under `var/`, no Redis (Celery on a filesyst
 DEBUG on. Production sets DEBUG=0, SECRET_KEY, DATABASE_URL, REDIS_URL and ALLOWED_HOSTS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "accounts",
     "inspections",
     "rectification",
@@ -55,10 +57,16 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle timeout and absolute lifetime, then the forced change of an initial password
+    # (accounts/middleware.py): both need the session, the user and messages.
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.ForcedPasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # SQLite only ever: a write that waited out the busy timeout answers 503 in Chinese.
     "config.middleware.DatabaseBusyMiddleware",
+    # Turns a login that axes locked out into the lockout page (accounts/lockout.py).
+    "axes.middleware.AxesMiddleware",
     # Last, so CommonMiddleware (APPEND_SLASH), sessions and CSRF still see its pages.
     "config.errors.ErrorPagesMiddleware",
 ]
@@ -111,14 +119,43 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-# Loads the session's user with its unit and region (accounts.backends).
-AUTHENTICATION_BACKENDS = ["accounts.backends.UserWithUnitBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked (django-axes).
+    "axes.backends.AxesStandaloneBackend",
+    # Loads the session's user with its unit and region (accounts.backends).
+    "accounts.backends.UserWithUnitBackend",
+]
+# The password policy (README 登录与密码): checked when a user sets their own password.
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login lockout (django-axes, accounts/lockout.py): an account is locked from one address
+# after AXES_FAILURE_LIMIT failed logins, an address for every account after
+# AXES_IP_FAILURE_LIMIT, for AXES_COOLOFF_MINUTES from the last failure. Every success and
+# failure is logged (admin: 访问记录 / 访问失败记录 / 访问尝试).
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 20)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "accounts.lockout.TieredLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Behind a reverse proxy REMOTE_ADDR is the proxy's: name the header the proxy sets
+# (e.g. HTTP_X_REAL_IP) so that axes counts per client (.env.example).
+AXES_IP_HEADER = env_str("AXES_IP_HEADER", "")
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+# Sessions: logged out after SESSION_IDLE_TIMEOUT seconds without a request, and in any case
+# SESSION_COOKIE_AGE seconds after login (accounts/middleware.py). `clearsessions` runs daily.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -12,6 +12,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import clock
+from accounts import jobs as account_jobs
 from rectification import tally
 from rectification.jobs import delivery, dispatch, petitions, reminders, report_chase, warning_sweep
 
@@ -46,6 +47,7 @@ JOBS = {
     "report_chase": ("进展催报", lambda on: report_chase.run(on)),
     "dispatch": ("月调度通报", lambda on: dispatch.run(on)),
     "delivery": ("通知发送", lambda on: delivery.run()),
+    "clearsessions": ("清理过期会话", lambda on: {"deleted": account_jobs.clear_sessions()}),
     # Not scheduled on its own (the warnings job builds it); for operators.
     "tally": ("驾驶舱每日汇总", _tally),
 }

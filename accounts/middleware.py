@@ -1,0 +1,97 @@
+"""Session controls: idle timeout, absolute lifetime, and the forced password change."""
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from accounts import clock
+
+# Session keys (seconds since the epoch, by accounts.clock).
+LAST_SEEN = "_tracker_last_seen"
+LOGGED_IN_AT = "_tracker_logged_in_at"
+# The last-seen stamp is rewritten at most once a minute: a session write on every request
+# would add an UPDATE to every page and API call.
+LAST_SEEN_RESOLUTION = 60
+
+TIMED_OUT = "会话已超时，请重新登录。"
+MUST_CHANGE = "您正在使用初始密码或管理员重置的临时密码，请先修改密码。"
+
+
+def _json(detail: str, status: int) -> JsonResponse:
+    return JsonResponse(
+        {"detail": detail}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def stamp_login(request: HttpRequest) -> None:
+    """At login (user_logged_in): the session's start and its first activity."""
+    now = int(clock.now().timestamp())
+    request.session[LOGGED_IN_AT] = now
+    request.session[LAST_SEEN] = now
+
+
+class SessionTimeoutMiddleware:
+    """Log out a session idle for SESSION_IDLE_TIMEOUT seconds or older than SESSION_COOKIE_AGE.
+
+    Django's own expiry moves with every session write (SESSION_COOKIE_AGE from the last
+    save), so the absolute lifetime is kept here, from the moment of login."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if SESSION_KEY not in session:
+            return self.get_response(request)
+        now = int(clock.now().timestamp())
+        last_seen = session.get(LAST_SEEN)
+        logged_in_at = session.get(LOGGED_IN_AT)
+        idle = last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT
+        too_old = logged_in_at is not None and now - logged_in_at > settings.SESSION_COOKIE_AGE
+        if idle or too_old:
+            logout(request)
+            if request.path.startswith("/api/"):
+                return _json(TIMED_OUT, 401)
+            messages.warning(request, TIMED_OUT)
+            login = reverse("login")
+            if request.method == "GET":
+                login += "?" + urlencode({"next": request.get_full_path()})
+            return redirect(login)
+        # A clock set back (a pinned business date past midnight) counts as activity too.
+        if last_seen is None or abs(now - last_seen) >= LAST_SEEN_RESOLUTION:
+            session[LAST_SEEN] = now
+        if logged_in_at is None:
+            session[LOGGED_IN_AT] = now
+        return self.get_response(request)
+
+
+class ForcedPasswordChangeMiddleware:
+    """A user with an initial or reset password reaches only the change page (and logout)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if not (user.is_authenticated and user.must_change_password) or self._exempt(request):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return _json(MUST_CHANGE, 403)
+        # The change page says why (its banner); no message piles up on each redirect.
+        return redirect("password_change")
+
+    @staticmethod
+    def _exempt(request: HttpRequest) -> bool:
+        path = request.path
+        return path in (
+            reverse("password_change"),
+            reverse("logout"),
+            "/favicon.ico",
+            "/healthz",
+        ) or path.startswith("/" + settings.STATIC_URL.lstrip("/"))

@@ -153,7 +153,7 @@ class UserAdmin(DjangoUserAdmin):
                 "title": "临时密码",
                 "done": done,
                 "opts": self.model._meta,
-                "mailed": services.smtp_configured(),
+                "mailed": services.mail_configured(),
             },
         )
         add_never_cache_headers(response)

@@ -74,9 +74,16 @@ def can_reset_any(by: User) -> bool:
     )
 
 
-def smtp_configured() -> bool:
-    """Mail leaves the machine only through the SMTP backend (.env.example: EMAIL_BACKEND)."""
-    return settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
+# Backends that deliver nothing: the first run's console (.env.example: EMAIL_BACKEND).
+_UNDELIVERED = (
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+)
+
+
+def mail_configured() -> bool:
+    """Whether mail reaches people: SMTP (or any backend but the console's and the dummy)."""
+    return settings.EMAIL_BACKEND not in _UNDELIVERED
 
 
 def _mail_reset_link(user: User) -> None:
@@ -96,7 +103,7 @@ def _mail_reset_link(user: User) -> None:
 def reset_password(*, user: User, by: User) -> str:
     """Give `user` a random temporary password and return it, to be shown once to `by`.
 
-    The user must change it at the next request; with SMTP configured and an address on
+    The user must change it at the next request; with mail configured (SMTP) and an address on
     file, the user is also mailed a link to set a new password."""
     if not can_reset_password(by=by, user=user):
         raise PermissionDenied("您无权重置该用户的密码。")
@@ -111,7 +118,7 @@ def reset_password(*, user: User, by: User) -> str:
         note="临时密码，须在下次登录时修改",
         created_at=clock.now(),
     )
-    if smtp_configured() and user.email:
+    if mail_configured() and user.email:
         transaction.on_commit(lambda: _mail_reset_link(user))
     return password
 

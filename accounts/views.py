@@ -98,7 +98,7 @@ def account_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "target": target,
             "password": password,
-            "mailed": services.smtp_configured() and bool(target.email),
+            "mailed": services.mail_configured() and bool(target.email),
         },
     )
 

@@ -126,3 +126,17 @@ def test_round_archive_is_built_by_the_worker(worker, jobs_world, settings, tmp_
     job = ArchiveJob.objects.get(pk=job.pk)
     assert job.status == "DONE" and job.percent == 100
     assert (tmp_path / "media" / job.file.name).stat().st_size == job.size
+
+
+def test_clearsessions_runs_through_the_worker(worker):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    from accounts.tasks import clear_sessions
+
+    expired = SessionStore()
+    expired.set_expiry(-60)
+    expired.create()
+    assert clear_sessions.delay().get(timeout=30) == {"deleted": 1}
+    assert not Session.objects.filter(session_key=expired.session_key).exists()
+    assert clear_sessions.delay().get(timeout=30) == {"deleted": 0}  # a second beat

@@ -9,10 +9,12 @@ from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts import clock
-
-# Session keys (seconds since the epoch, by accounts.clock).
+# Session keys: seconds since the epoch, real time. Not accounts.clock: a session's age is
+# elapsed wall time, like Django's own session expiry and axes' cool-off, whereas the clock is
+# the business date, which the demo pins (TRACKER_NOW would never let a session idle) and the
+# tests move by days between two requests of one login.
 LAST_SEEN = "_tracker_last_seen"
 LOGGED_IN_AT = "_tracker_logged_in_at"
 # The last-seen stamp is rewritten at most once a minute: a session write on every request
@@ -23,6 +25,10 @@ TIMED_OUT = "会话已超时，请重新登录。"
 MUST_CHANGE = "您正在使用初始密码或管理员重置的临时密码，请先修改密码。"
 
 
+def _now() -> int:
+    return int(timezone.now().timestamp())
+
+
 def _json(detail: str, status: int) -> JsonResponse:
     return JsonResponse(
         {"detail": detail}, status=status, json_dumps_params={"ensure_ascii": False}
@@ -31,7 +37,7 @@ def _json(detail: str, status: int) -> JsonResponse:
 
 def stamp_login(request: HttpRequest) -> None:
     """At login (user_logged_in): the session's start and its first activity."""
-    now = int(clock.now().timestamp())
+    now = _now()
     request.session[LOGGED_IN_AT] = now
     request.session[LAST_SEEN] = now
 
@@ -49,7 +55,7 @@ class SessionTimeoutMiddleware:
         session = request.session
         if SESSION_KEY not in session:
             return self.get_response(request)
-        now = int(clock.now().timestamp())
+        now = _now()
         last_seen = session.get(LAST_SEEN)
         logged_in_at = session.get(LOGGED_IN_AT)
         idle = last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT
@@ -63,7 +69,7 @@ class SessionTimeoutMiddleware:
             if request.method == "GET":
                 login += "?" + urlencode({"next": request.get_full_path()})
             return redirect(login)
-        # A clock set back (a pinned business date past midnight) counts as activity too.
+        # (abs: a clock moved back, e.g. by a test, counts as activity too)
         if last_seen is None or abs(now - last_seen) >= LAST_SEEN_RESOLUTION:
             session[LAST_SEEN] = now
         if logged_in_at is None:

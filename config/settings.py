@@ -139,7 +139,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login lockout (django-axes, accounts/lockout.py): an account is locked from one address
 # after AXES_FAILURE_LIMIT failed logins, an address for every account after
 # AXES_IP_FAILURE_LIMIT, for AXES_COOLOFF_MINUTES from the last failure. Every success and
-# failure is logged (admin: 访问记录 / 访问失败记录 / 访问尝试).
+# failure is logged (admin: 登录记录 / 登录失败记录 / 登录尝试).
 AXES_ENABLED = True
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 20)

@@ -6,7 +6,9 @@ from datetime import date
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -398,3 +400,42 @@ def test_api_batch_refuses_a_missing_opinion_and_an_oversized_list(world, applic
     )
     assert too_many.status_code == 400 and "一次最多处理 200 项" in too_many.json()["detail"]
     assert not CloseoutApplication.objects.filter(status=CloseoutStatus.SELF_CHECKED).exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Queries: a fixed cost per item (the per-item service), not growing with the batch
+
+# Queries one more item adds to a batch, through the page (measured on SQLite and PostgreSQL).
+SELF_CHECK_QUERIES_PER_ITEM = 29
+REMIND_QUERIES_PER_ITEM = 8
+
+
+def _queries(client, url, pairs) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = _send(client, url, pairs)
+    assert response.status_code == 302
+    return len(captured)
+
+
+def test_self_check_batch_costs_a_fixed_number_of_queries_per_item(
+    world, login, flow, before_after
+):
+    # given one application, then three more, each a fresh task of 东城区
+    apps = [flow.to(world.task, "APPLIED")]
+    apps += [
+        _apply(world, _dc_task(world, f"SD-9-{n}"), world.reporter, before_after) for n in range(3)
+    ]
+    client = login(world.unit_head)
+    url = reverse("selfcheck_batch")
+    one = _queries(client, url, [("opinion", OPINION), ("ids", str(apps[0].pk))])
+    three = _queries(client, url, [("opinion", OPINION)] + [("ids", str(a.pk)) for a in apps[1:]])
+    assert (three - one) / 2 == SELF_CHECK_QUERIES_PER_ITEM
+
+
+def test_remind_batch_costs_a_fixed_number_of_queries_per_item(world, login):
+    tasks = [world.task] + [_dc_task(world, f"SD-8-{n}") for n in range(3)]
+    client = login(world.office)
+    url = reverse("warning_batch_remind")
+    one = _queries(client, url, [("ids", str(tasks[0].pk))])
+    three = _queries(client, url, [("ids", str(t.pk)) for t in tasks[1:]])
+    assert (three - one) / 2 == REMIND_QUERIES_PER_ITEM

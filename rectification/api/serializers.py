@@ -787,7 +787,7 @@ class SupervisionNoticeInput(serializers.Serializer):
     doc_no = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     reply_due = serializers.DateField(required=False, allow_null=True, default=None)
     tasks = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, default=list
     )
 
 
@@ -827,7 +827,7 @@ class PetitionConvertedSerializer(serializers.Serializer):
 
 class BatchIdsInput(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         allow_empty=False,
         help_text="要处理的对象 ID，一次最多 200 个",
     )

@@ -25,6 +25,7 @@ from rectification.services.tasks import extension_decide
 # A batch is one request: beyond this many items the user is asked to split it.
 BATCH_LIMIT = 200
 OUT_OF_SCOPE = "无权处理"
+MAX_ID = 2**63 - 1  # the largest primary key (BigAutoField); beyond it the database refuses
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def clean_ids(ids: Iterable[Any]) -> list[int]:
             value = int(str(raw).strip())
         except ValueError:
             raise InvalidInput(f"无效的编号：{raw}", field="ids") from None
-        if value <= 0:
+        if not 0 < value <= MAX_ID:
             raise InvalidInput(f"无效的编号：{raw}", field="ids")
         cleaned.append(value)
     cleaned = list(dict.fromkeys(cleaned))

@@ -69,6 +69,7 @@ class EventVerb(models.TextChoices):
     SUPERVISION_CLOSE = "supervision_close", _("督办办结")
     SUPERVISION_DISMISS = "supervision_dismiss", _("不予签发（撤销拟发督办）")
     WARNING_CLEAR = "warning_clear", _("解除预警")
+    REMIND = "remind", _("催办提醒")
     # Rounds, their feedback tree and problems, petitions (inspections.InspectionEvent)
     ROUND_CREATE = "round_create", _("新建督察轮次")
     ROUND_EDIT = "round_edit", _("修改督察轮次信息")

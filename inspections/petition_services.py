@@ -6,7 +6,7 @@ Every status move is one of inspections.petition_lifecycle.MOVES, checked for th
 update on the old status, and written as one InspectionEvent whose verb is the move's.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -198,6 +198,20 @@ def _reason(reason: str, move: lifecycle.Move) -> str:
     return reason
 
 
+# Who hears of a 交办: inspections knows no notifications (docs/adr/0004-app-layers.md), so
+# the app that owns them registers here (rectification.apps) and is called inside the
+# assign's transaction, so the rows commit or roll back with the move itself.
+AssignListener = Callable[[Petition, User], None]
+_assign_listeners: list[AssignListener] = []
+
+
+def on_petition_assigned(listener: AssignListener) -> AssignListener:
+    """Register `listener(petition, actor)` to run after each 交办 (once per listener)."""
+    if listener not in _assign_listeners:
+        _assign_listeners.append(listener)
+    return listener
+
+
 @transaction.atomic
 def petition_assign(
     *,
@@ -233,6 +247,8 @@ def petition_assign(
         + f"；办理期限 {due:%Y-%m-%d}",
     )
     pet.cooperating_units.set(coop)
+    for listener in _assign_listeners:
+        listener(pet, actor)
     return pet
 
 

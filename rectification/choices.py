@@ -262,3 +262,7 @@ class NotificationKind(models.TextChoices):
     PETITION_DUE = "petition_due", _("信访件临期")
     PETITION_OVERDUE = "petition_overdue", _("信访件逾期")
     DISPATCH_REPORT = "dispatch_report", _("月调度通报")
+    # The office's 批量提醒 (services.task_remind), once per unit, task and day.
+    REMINDER_MANUAL = "reminder_manual", _("环督办催办提醒")
+    # Petitions: the receiving units hear of a 交办 (services.petitions.notify_petition_assigned).
+    PETITION_ASSIGNED = "petition_assigned", _("信访件已交办")

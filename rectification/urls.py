@@ -1,6 +1,7 @@
 from django.urls import path
 
 from rectification.views import (
+    batch,
     closeouts,
     dashboard,
     dispatch,
@@ -40,6 +41,7 @@ urlpatterns = [
     path("attachments/<int:pk>/download/", tasks.attachment_download, name="attachment_download"),
     # Close-out review.
     path("self-check/", closeouts.selfcheck_queue, name="selfcheck_queue"),
+    path("self-check/batch/", batch.selfcheck_batch, name="selfcheck_batch"),
     path("closeouts/<int:pk>/self-check/", closeouts.selfcheck_decide, name="selfcheck_decide"),
     path("review/", closeouts.review_queue, name="review_queue"),
     path("closeouts/<int:pk>/accept/", closeouts.closeout_accept, name="closeout_accept"),
@@ -54,6 +56,7 @@ urlpatterns = [
     ),
     # Office.
     path("extensions/", office.extension_queue, name="extension_queue"),
+    path("extensions/batch/", batch.extension_batch, name="extension_batch"),
     path("extensions/<int:pk>/decide/", office.extension_decide, name="extension_decide"),
     path(
         "tasks/<int:pk>/extension/overdue/",
@@ -62,6 +65,7 @@ urlpatterns = [
     ),
     path("reports/<int:pk>/review/", office.report_review, name="report_review"),
     path("warnings/", office.warning_list, name="warning_list"),
+    path("warnings/batch-remind/", batch.warning_batch_remind, name="warning_batch_remind"),
     path("supervision/", office.supervision_list, name="supervision_list"),
     path("supervision/new/", office.supervision_create, name="supervision_create"),
     path("supervision/<int:pk>/issue/", supervision.supervision_issue, name="supervision_issue"),

@@ -787,7 +787,7 @@ class SupervisionNoticeInput(serializers.Serializer):
     doc_no = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     reply_due = serializers.DateField(required=False, allow_null=True, default=None)
     tasks = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, default=list
     )
 
 
@@ -819,3 +819,55 @@ class PetitionConvertedSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     status = serializers.CharField()
+
+
+# ---------------------------------------------------------------------------------------------
+# Batch actions (services.batch): ids and one opinion in, one result per item out
+
+
+class BatchIdsInput(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        allow_empty=False,
+        help_text="要处理的对象 ID，一次最多 200 个",
+    )
+
+
+class BatchSelfCheckInput(BatchIdsInput):
+    opinion = serializers.CharField(max_length=500, help_text="自验意见（全部共用，必填）")
+
+
+class BatchExtensionDecideInput(BatchIdsInput):
+    approve = serializers.BooleanField(help_text="true=批量批准，false=批量不批准")
+    opinion = serializers.CharField(max_length=500, help_text="审批意见（全部共用，必填）")
+
+
+class BatchRemindInput(BatchIdsInput):
+    message = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default="", help_text="提醒内容（可选）"
+    )
+
+
+class BatchItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    label = serializers.CharField(help_text="任务编号；不在权限范围内的对象为“ID <id>”")
+    ok = serializers.BooleanField()
+    reason = serializers.CharField(help_text="未处理的原因（已处理时为空）")
+
+
+class BatchResultSerializer(serializers.Serializer):
+    done = serializers.IntegerField(help_text="已处理的项数")
+    refused = serializers.IntegerField(help_text="未处理的项数")
+    summary = serializers.CharField(help_text="已处理 N 项；M 项未处理：<编号>：<原因>")
+    items = BatchItemSerializer(many=True)
+
+
+def batch_result_data(result) -> dict:
+    return BatchResultSerializer(
+        {
+            "done": len(result.done),
+            "refused": len(result.refused),
+            "summary": result.summary(),
+            "items": result.items,
+        }
+    ).data

@@ -281,6 +281,21 @@ class TaskViewSet(ScopedViewMixin, mixins.RetrieveModelMixin, viewsets.GenericVi
         return _with_etag(Response(data, status=code), task_id)
 
     @extend_schema(
+        summary="批量提醒（环督办）：向每项任务的牵头单位发送催办提醒（每天一次），返回每项结果",
+        request=s.BatchRemindInput,
+        responses={200: s.BatchResultSerializer, **errors(400, 401, 403)},
+    )
+    @action(detail=False, methods=["post"], url_path="batch-remind")
+    def batch_remind(self, request):
+        serializer = s.BatchRemindInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = services.tasks_remind_batch(
+            actor=request.user, ids=data["ids"], message=data["message"]
+        )
+        return Response(s.batch_result_data(result))
+
+    @extend_schema(
         summary="上传佐证材料",
         request={"multipart/form-data": s.EvidenceInput},
         responses={201: s.AttachmentSerializer, **WRITE_ERRORS},
@@ -530,6 +545,21 @@ class ExtensionViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
         )
         return _with_etag(Response(s.ExtensionSerializer(decided).data), decided.task_id)
 
+    @extend_schema(
+        summary="批量审批延期申请（环督办）：逐项审批，返回每项结果",
+        request=s.BatchExtensionDecideInput,
+        responses={200: s.BatchResultSerializer, **errors(400, 401, 403)},
+    )
+    @action(detail=False, methods=["post"], url_path="batch-decide")
+    def batch_decide(self, request):
+        serializer = s.BatchExtensionDecideInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = services.extensions_decide_batch(
+            actor=request.user, ids=data["ids"], approve=data["approve"], opinion=data["opinion"]
+        )
+        return Response(s.batch_result_data(result))
+
 
 @_read_only_schema("销号申请", s.CloseoutSerializer)
 class CloseoutViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
@@ -569,6 +599,21 @@ class CloseoutViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], url_path="self-check")
     def self_check(self, request, pk=None):
         return self._run(s.SelfCheckInput, services.closeout_self_check)
+
+    @extend_schema(
+        summary="批量自验通过（牵头单位审核人）：逐项自验，申请人本人的申请不予处理，返回每项结果",
+        request=s.BatchSelfCheckInput,
+        responses={200: s.BatchResultSerializer, **errors(400, 401, 403)},
+    )
+    @action(detail=False, methods=["post"], url_path="batch-self-check")
+    def batch_self_check(self, request):
+        serializer = s.BatchSelfCheckInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = services.closeouts_self_check_batch(
+            actor=request.user, ids=data["ids"], opinion=data["opinion"]
+        )
+        return Response(s.batch_result_data(result))
 
     @extend_schema(
         summary="验收通过并开始公示（环督办）",

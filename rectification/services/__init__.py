@@ -18,6 +18,13 @@ from rectification.services.base import (
     refresh_schedule,
     unit_roles,
 )
+from rectification.services.batch import (
+    BATCH_LIMIT,
+    BatchResult,
+    closeouts_self_check_batch,
+    extensions_decide_batch,
+    tasks_remind_batch,
+)
 from rectification.services.closeouts import (
     CLOSEOUT_CHECKLIST,
     closeout_accept,
@@ -47,6 +54,7 @@ from rectification.services.supervision import (
     supervision_notice_dismiss,
     supervision_notice_issue,
     supervision_notice_reply,
+    task_remind,
     warning_clear,
     warning_raise,
 )
@@ -77,9 +85,11 @@ from rectification.services.tasks import (
 )
 
 __all__ = [
+    "BATCH_LIMIT",
     "CLOSEOUT_CHECKLIST",
     "PLAN_REVISION_FIELDS",
     "TASK_EDITABLE_FIELDS",
+    "BatchResult",
     "EvidenceFile",
     "Message",
     "NewTask",
@@ -92,10 +102,12 @@ __all__ = [
     "closeout_record_review",
     "closeout_return",
     "closeout_self_check",
+    "closeouts_self_check_batch",
     "describe_deadline",
     "describe_units",
     "extension_decide",
     "extension_grant_overdue",
+    "extensions_decide_batch",
     "milestone_add",
     "milestone_complete",
     "milestone_edit",
@@ -127,12 +139,14 @@ __all__ = [
     "task_apply_plan_revision",
     "task_create",
     "task_record_lookback",
+    "task_remind",
     "task_report_progress",
     "task_report_recheck",
     "task_request_extension",
     "task_set_units",
     "task_update",
     "tasks_create_bulk",
+    "tasks_remind_batch",
     "unit_roles",
     "warning_clear",
     "warning_raise",

@@ -12,13 +12,16 @@ from datetime import date
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 
+from accounts.choices import Role
 from accounts.errors import InvalidInput
 from accounts.models import User
 from inspections import petition_services
 from inspections.models import Petition, Problem
-from rectification.choices import AssignmentRole
+from rectification.choices import AssignmentRole, NotificationKind
 from rectification.models import PetitionAttachment, Task
+from rectification.services.base import notify
 from rectification.services.tasks import UnitRole, task_create
 from rectification.uploads import check_upload
 
@@ -92,3 +95,36 @@ def petition_add_evidence(
         attachment.save()
         saved.append(attachment)
     return saved
+
+
+def notify_petition_assigned(petition: Petition, actor: User) -> int:
+    """交办 tells the receiving units: the active reporters and unit heads of the lead unit
+    and of each cooperating unit, once each (in the app, and by mail when they have an
+    address). Registered with inspections.petition_services.on_petition_assigned; the key
+    names the unit and the day, so a repeated 交办 to the same unit the same day is not told
+    twice, while a hand-over to another unit is."""
+    lead = petition.handling_unit
+    coop = list(petition.cooperating_units.all())
+    due = f"，办理期限 {petition.due_date:%Y-%m-%d}" if petition.due_date else ""
+    body = f"{petition.content[:80]}（承办单位：{lead.name}{due}）"
+    url = reverse("petition_detail", args=[petition.pk])
+    told: set[int] = {actor.pk}
+    written = 0
+    for unit, part in [(lead, "承办"), *((u, "配合办理") for u in coop)]:
+        users = [
+            user
+            for user in User.objects.filter(
+                unit_id=unit.pk, role__in=(Role.REPORTER, Role.UNIT_HEAD), is_active=True
+            ).order_by("pk")
+            if user.pk not in told
+        ]
+        told.update(user.pk for user in users)
+        written += notify(
+            recipients=users,
+            kind=NotificationKind.PETITION_ASSIGNED,
+            title=f"【信访件交办】{petition.accept_no} 交由{unit.display_name}{part}{due}",
+            body=body,
+            url=url,
+            key=f"petition_assigned:{petition.pk}:{unit.pk}:{petition.assigned_at:%Y%m%d}",
+        )
+    return written

@@ -14,6 +14,8 @@ from accounts.models import Region, Unit, User
 from accounts.scope import is_office, is_unit_member
 from inspections import workdays
 from rectification.choices import (
+    WORKING_STATUSES,
+    NotificationChannel,
     NotificationKind,
     SupervisionKind,
     SupervisionStatus,
@@ -433,3 +435,74 @@ def notification_mark_read(*, actor: User, notification_id: int | None = None) -
             raise NotFound("通知不存在")
         mine = mine.filter(pk=notification_id)
     return mine.filter(read_at__isnull=True).update(read_at=clock.now())
+
+
+# ---------------------------------------------------------------------------------------------
+# 催办提醒: the office reminds a task's lead unit by hand (the 批量提醒 of the warning list)
+
+REMIND_TITLE = "【催办提醒】{code} {name}"
+REMIND_MESSAGE_MAX = 500
+REMIND_BODY = "环督办提醒：请抓紧推进整改，按时报送进展和佐证材料。"
+
+
+@transaction.atomic
+def task_remind(*, task: Task | int, actor: User, message: str = "") -> Task:
+    """The office reminds the task's lead unit (牵头单位): its active reporters and unit heads
+    hear of it in the app (and by mail when they have an address), its group robot once.
+
+    Like the daily reminder job, one reminder per unit, task and day: the key carries the
+    day, so a second reminder the same day is refused (InvalidState) and writes nothing.
+    Written as a REMIND event on the task, with the message."""
+    if not is_office(actor):
+        raise NotAllowed("只有环督办可以发送催办提醒")
+    task = _load_visible_task(task, actor, for_update=True)
+    if task.status not in WORKING_STATUSES:
+        raise InvalidState(f"任务当前为“{task.get_status_display()}”，无需催办")
+    if task.lead_unit_id is None:
+        raise InvalidState("任务尚未明确牵头单位，无法提醒")
+    message = (message or "").strip()
+    if len(message) > REMIND_MESSAGE_MAX:
+        raise InvalidInput(f"提醒内容不能超过{REMIND_MESSAGE_MAX}字", field="message")
+    members = _unit_users(task.lead_unit_id, [Role.REPORTER, Role.UNIT_HEAD])
+    if not members:
+        raise InvalidState("牵头单位没有可接收提醒的账号")
+    day = clock.today()
+    key = f"{NotificationKind.REMINDER_MANUAL.value}:{task.pk}:{day.isoformat()}"
+    title = REMIND_TITLE.format(code=task.code, name=task.name)[:200]
+    deadline = f"整改时限为{task.deadline:%Y年%m月%d日}。" if task.deadline else ""
+    body = f"{message or REMIND_BODY}{'' if message else deadline}"
+    # The task row is locked (select_for_update): two offices reminding at once are serialised,
+    # and the second finds the first's rows.
+    if Notification.objects.filter(task=task, unique_key__startswith=f"{key}:").exists():
+        raise InvalidState(f"今日（{day:%Y-%m-%d}）已提醒过牵头单位，请勿重复提醒")
+    notify(
+        recipients=members,
+        kind=NotificationKind.REMINDER_MANUAL,
+        task=task,
+        title=title,
+        body=body,
+        url=_task_url(task),
+        key=key,
+    )
+    unit = task.lead_unit
+    if unit.is_active and unit.webhook_url:
+        # The robot posts once per unit, through its lowest-id active member (recipients.
+        # robot_senders); its row carries no link, as the job's robot rows.
+        notify(
+            recipients=[min(members, key=lambda user: user.pk)],
+            kind=NotificationKind.REMINDER_MANUAL,
+            task=task,
+            title=title,
+            body=body,
+            key=f"{key}:unit{unit.pk}",
+            channels=[NotificationChannel.WEBHOOK],
+        )
+    events.record(
+        Event,
+        task=task,
+        target=task,
+        verb=EventVerb.REMIND,
+        actor=actor,
+        note=f"提醒{unit.display_name}" + (f"：{message}" if message else ""),
+    )
+    return task

@@ -108,8 +108,17 @@ def _visible_application(request: HttpRequest, pk: int) -> CloseoutApplication:
 def selfcheck_queue(request: HttpRequest) -> HttpResponse:
     """A unit head's queue: the applications for the tasks their unit LEADS (whichever unit
     applied), except their own, and the 行业部门认定 their unit owes as a task's sector unit."""
+    require_unit_head(request)
+    return render(request, "closeouts/selfcheck_queue.html", selfcheck_context(request))
+
+
+def require_unit_head(request: HttpRequest) -> None:
     if request.user.role != Role.UNIT_HEAD or not request.user.unit_id:
         raise PermissionDenied("只有单位审核人可以进行自验")
+
+
+def selfcheck_context(request: HttpRequest) -> dict:
+    """What the 自验队列 shows (also re-rendered by views.batch after a refused batch)."""
     unit_id = request.user.unit_id
     apps = (
         workbench.selfcheck_applications(request.user)
@@ -133,12 +142,12 @@ def selfcheck_queue(request: HttpRequest) -> HttpResponse:
             for r in app.reviews.all()
         )
     ]
-    context = {
+    return {
         "applications": apps,
         "sector_owed": owed,
         "self_check_label": closeout_rules.self_check_label(request.user.unit),
+        "batch_limit": services.BATCH_LIMIT,
     }
-    return render(request, "closeouts/selfcheck_queue.html", context)
 
 
 @login_required

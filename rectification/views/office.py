@@ -57,19 +57,21 @@ def _counties_in_scope(user):
 @login_required
 def extension_queue(request: HttpRequest) -> HttpResponse:
     require_office(request)
+    return render(request, "office/extension_queue.html", extension_context(request))
+
+
+def extension_context(request: HttpRequest) -> dict:
+    """What 延期审批 shows (also re-rendered by views.batch after a refused batch)."""
     extensions = (
         Extension.objects.visible_to(request.user)  # pending: workbench.pending_extensions
         .select_related("task", "task__region", "unit", "requested_by", "decided_by")
         .order_by("status", "created_at")
     )
-    return render(
-        request,
-        "office/extension_queue.html",
-        {
-            "pending": [e for e in extensions if e.status == ExtensionStatus.PENDING],
-            "decided": [e for e in extensions if e.status != ExtensionStatus.PENDING][:50],
-        },
-    )
+    return {
+        "pending": [e for e in extensions if e.status == ExtensionStatus.PENDING],
+        "decided": [e for e in extensions if e.status != ExtensionStatus.PENDING][:50],
+        "batch_limit": services.BATCH_LIMIT,
+    }
 
 
 @login_required
@@ -167,6 +169,11 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def warning_list(request: HttpRequest) -> HttpResponse:
     require_office(request)
+    return render(request, "office/warning_list.html", warning_context(request))
+
+
+def warning_context(request: HttpRequest) -> dict:
+    """What 预警 shows (also re-rendered by views.batch after a refused batch)."""
     level = request.GET.get("level", "")
     # What stands today (selectors.standing_warnings), as on the task page.
     standing = standing_warnings(Warning.objects.visible_to(request.user))
@@ -177,11 +184,12 @@ def warning_list(request: HttpRequest) -> HttpResponse:
         warnings = warnings.filter(level=level)
     counts = dict(standing.order_by().values_list("level").annotate(n=Count("*")))
     levels = [(v, label, counts.get(v, 0)) for v, label in WarningLevel.choices if v != "NONE"]
-    return render(
-        request,
-        "office/warning_list.html",
-        {"warnings": warnings[:200], "levels": levels, "level": level},
-    )
+    return {
+        "warnings": warnings[: services.BATCH_LIMIT],
+        "levels": levels,
+        "level": level,
+        "batch_limit": services.BATCH_LIMIT,
+    }
 
 
 # ---------------------------------------------------------------------------------------------

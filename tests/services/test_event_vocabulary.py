@@ -251,6 +251,8 @@ def _change(verb: EventVerb, w, flow) -> Callable[[], object]:
             return lambda: services.warning_clear(
                 warning=warning, actor=office, reason="媒体报道已核实整改"
             )
+        case EventVerb.REMIND:
+            return lambda: services.task_remind(task=task, actor=office, message="请加快进度")
         case EventVerb.SUPERVISION_CLOSE:
             notice = _notice(w)
             services.supervision_notice_reply(notice=notice, actor=reporter, reply_text="已完成")

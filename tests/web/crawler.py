@@ -39,6 +39,24 @@ class Form:
     # Controls in document order: ("input", name, value) for what a browser sends as is,
     # ("select", Select).
     controls: list = field(default_factory=list)
+    id: str = ""
+    # Unticked checkboxes (name, value): sent only when a test ticks them (tick()).
+    checkboxes: list[tuple[str, str]] = field(default_factory=list)
+    # Named submit buttons (name, value): a browser sends the one pressed.
+    buttons: list[tuple[str, str]] = field(default_factory=list)
+
+    def tick(
+        self, values: list[str], button: tuple[str, str] | None = None, **fill: str
+    ) -> list[tuple[str, str]]:
+        """What a browser posts after ticking the checkboxes with these values, typing `fill`
+        into the named fields and pressing `button` (one of self.buttons)."""
+        known = {value for _, value in self.checkboxes}
+        missing = set(values) - known
+        assert not missing, f"no checkbox with value {sorted(missing)} in the form"
+        assert button is None or button in self.buttons, f"no button {button} in the form"
+        pairs = [(n, fill.get(n, v)) for n, v in self.submission()]
+        pairs += [(n, v) for n, v in self.checkboxes if v in values]
+        return pairs + ([button] if button else [])
 
     def submission(self, override: tuple[str, list[str]] | None = None) -> list[tuple[str, str]]:
         """The (name, value) pairs a browser sends, optionally with one select's value changed."""
@@ -73,6 +91,7 @@ class PageParser(HTMLParser):
         self.forms: list[Form] = []
         self.json_urls: list[str] = []
         self._form: Form | None = None
+        self._by_id: dict[str, Form] = {}
         self._select: Select | None = None
         self._option: list | None = None
         self._textarea: list | None = None
@@ -84,17 +103,30 @@ class PageParser(HTMLParser):
             self.links.append(a["href"])
         elif tag == "form":
             method = (a.get("method") or "get").lower()
-            self._form = Form(action=a.get("action") or "", method=method)
+            self._form = Form(action=a.get("action") or "", method=method, id=a.get("id") or "")
             self.forms.append(self._form)
-        elif tag == "input" and self._form is not None and a.get("name") and "disabled" not in a:
+            if self._form.id:
+                self._by_id[self._form.id] = self._form
+        elif (
+            tag == "input" and self._owner(a) is not None and a.get("name") and "disabled" not in a
+        ):
+            form = self._owner(a)
             kind = (a.get("type") or "text").lower()
-            if kind in ("submit", "button", "image", "reset", "file"):
+            if kind == "submit":
+                form.buttons.append((a["name"], a.get("value") or ""))
                 return
-            if kind in ("checkbox", "radio") and "checked" not in a:
+            if kind in ("button", "image", "reset", "file"):
                 return
             default = "on" if kind in ("checkbox", "radio") else ""
             value = a.get("value")
-            self._form.controls.append(("input", a["name"], default if value is None else value))
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                if kind == "checkbox":
+                    form.checkboxes.append((a["name"], default if value is None else value))
+                return
+            form.controls.append(("input", a["name"], default if value is None else value))
+        elif tag == "button" and self._owner(a) is not None and a.get("name"):
+            if (a.get("type") or "submit").lower() == "submit":
+                self._owner(a).buttons.append((a["name"], a.get("value") or ""))
         elif tag == "select" and self._form is not None and a.get("name") and "disabled" not in a:
             self._select = Select(a["name"], "multiple" in a)
             self._form.controls.append(("select", self._select))
@@ -104,6 +136,13 @@ class PageParser(HTMLParser):
             self._textarea = [a["name"], []]
         elif tag == "script" and a.get("type") == "application/json":
             self._json = []
+
+    def _owner(self, attrs: dict) -> Form | None:
+        """The form a control belongs to: the one its `form` attribute names (a form seen
+        earlier in the page), else the form it sits in."""
+        if attrs.get("form"):
+            return self._by_id.get(attrs["form"])
+        return self._form
 
     def handle_data(self, data):
         if self._option is not None:

@@ -16,6 +16,7 @@ by region (1), the counties above those regions (1), unit ranking (1), closed-pe
 (1, from the tally's TallyTrend), scatter points (1, from the tasks).
 """
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -29,6 +30,7 @@ from django.utils import timezone
 from accounts import clock
 from accounts.choices import RegionLevel, Role
 from accounts.models import Region
+from inspections.choices import RoundKind
 from inspections.models import FeedbackAspect, FeedbackCategory, InspectionRound, Problem
 from rectification import tally
 from rectification.choices import (
@@ -146,6 +148,56 @@ class RoundRow:
     headline: str
     totals: TaskTotals
     urls: dict[str, str]
+    short_name: str = ""  # the chart's axis label (round_short_names); the tooltip has `name`
+
+
+# A round's kind in a few characters, for chart axes (the full name is in the tooltip).
+ROUND_KIND_SHORT = {
+    RoundKind.CENTRAL_ROUTINE: "中央督察",
+    RoundKind.CENTRAL_LOOKBACK: "中央回头看",
+    RoundKind.CENTRAL_SPECIAL: "中央专项",
+    RoundKind.PROV_ROUTINE: "省级督察",
+    RoundKind.PROV_LOOKBACK: "省级回头看",
+    RoundKind.PROV_SPECIAL: "省级专项",
+    RoundKind.YANGTZE_FILM: "警示片",
+    RoundKind.SELF_CHECK: "自查",
+    RoundKind.OTHER: "交办",
+}
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+
+
+def round_short_names(rounds: Sequence[dict]) -> list[str]:
+    """Short, distinct axis labels for rounds, in their order: the year and the kind
+    ("2019年警示片", "2018年警示片", "2019年省级督察"). The year is the first one in the name,
+    else the year of the feedback, of the stay or in the code. Rounds that would share a label
+    are told apart by their place among those: "2019年警示片（1）", "2019年警示片（2）".
+
+    Each dict holds name, code, kind, feedback_date and stay_start."""
+
+    def year(r: dict) -> str:
+        found = _YEAR.search(r["name"])
+        if found:
+            return found.group()
+        for key in ("feedback_date", "stay_start"):
+            if r.get(key):
+                return str(r[key].year)
+        found = _YEAR.search(r.get("code") or "")
+        return found.group() if found else ""
+
+    labels = []
+    for r in rounds:
+        kind = ROUND_KIND_SHORT.get(r["kind"], "督察")
+        y = year(r)
+        labels.append(f"{y}年{kind}" if y else kind)
+    seen: dict[str, int] = {}
+    repeated = {label for label in labels if labels.count(label) > 1}
+    unique = []
+    for label in labels:
+        if label in repeated:
+            seen[label] = seen.get(label, 0) + 1
+            label = f"{label}（{seen[label]}）"
+        unique.append(label)
+    return unique
 
 
 @dataclass(frozen=True)
@@ -251,8 +303,19 @@ def _round_rows(by_round: dict[int, TaskTotals]) -> list[RoundRow]:
             n_categories=count_of(FeedbackCategory.objects.all(), "aspect__round"),
             n_problems=count_of(Problem.objects.all(), "round"),
         )
-        .values("pk", "name", "n_aspects", "n_categories", "n_problems")
+        .values(
+            "pk",
+            "name",
+            "code",
+            "kind",
+            "feedback_date",
+            "stay_start",
+            "n_aspects",
+            "n_categories",
+            "n_problems",
+        )
     )
+    rounds = list(rounds)
     return [
         RoundRow(
             round_id=r["pk"],
@@ -260,8 +323,9 @@ def _round_rows(by_round: dict[int, TaskTotals]) -> list[RoundRow]:
             headline=str(Headline(r["n_aspects"], r["n_categories"], r["n_problems"])),
             totals=by_round[r["pk"]],
             urls=_bucket_urls([("round", str(r["pk"]))]),
+            short_name=short,
         )
-        for r in rounds
+        for r, short in zip(rounds, round_short_names(rounds), strict=True)
     ]
 
 
@@ -367,25 +431,23 @@ def _unit_rows(cells: QuerySet[DailyTally], base: Params) -> tuple[list[UnitRow]
 
 
 def _trend(trend: QuerySet[TallyTrend], base: Params, today: date) -> list[dict]:
-    """Close-outs (Event verb "close") per month in Asia/Shanghai, the last 12 months up to
-    the business date, from the tally's trend cells. A task closed, reopened and closed
-    again counts twice: this is a flow of close-outs, not a stock of closed tasks."""
+    """The tasks closed (Event verb "close") in each month in Asia/Shanghai, the last 12 months
+    up to the business date, from the tally's trend cells. A task closed, reopened and closed
+    again in a later month counts in both months: a history of close-outs, which a reopening
+    does not rewrite. Each point drills down to exactly its tasks (the `closed_month` filter).
+    The business date's month is marked `partial` ("本月截至15日"): it is not over."""
     months = tally.month_starts(today, TREND_MONTHS)
     counts = dict(
         trend.order_by().values("month").annotate(n=Sum("closes")).values_list("month", "n")
     )
-    return [
-        {"month": f"{m:%Y-%m}", "closed": counts.get(m, 0), "url": _month_closed_url(base, m)}
-        for m in months
-    ]
-
-
-def _month_closed_url(base: Params, month: date) -> str:
-    """The tasks closed in that month (by their last close-out: a task closed twice is
-    listed in the month of its second close-out, and counted in both months' points)."""
-    last = date(month.year + month.month // 12, month.month % 12 + 1, 1) - timedelta(days=1)
-    closed_in = [("closed_from", month.isoformat()), ("closed_to", last.isoformat())]
-    return task_list_url([*base, *BUCKET_PARAMS["closed"], *closed_in])
+    points = []
+    for m in months:
+        url = task_list_url([*base, ("closed_month", f"{m:%Y-%m}")])
+        point = {"month": f"{m:%Y-%m}", "closed": counts.get(m, 0), "url": url}
+        if (m.year, m.month) == (today.year, today.month):
+            point["partial"] = f"本月截至{today.day}日"
+        points.append(point)
+    return points
 
 
 # Scopes up to this many tasks read their located tasks first and then sort them (see _points).
@@ -501,7 +563,9 @@ def _chart_data(board: Dashboard) -> dict:
         by_status.setdefault(point["status"], []).append(point)
     return {
         "byRound": {
-            "rounds": [r.name for r in board.rounds],
+            # short distinct axis labels; the full names for the tooltips
+            "rounds": [r.short_name for r in board.rounds],
+            "names": [r.name for r in board.rounds],
             "series": [
                 {
                     "key": key,

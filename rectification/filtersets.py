@@ -18,6 +18,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from accounts import clock
+from accounts.events import EventVerb
 from accounts.models import Region
 from inspections.filtersets import IdFilter, IntegerFilter
 from rectification.choices import (
@@ -41,6 +42,7 @@ from rectification.models import (
     Attachment,
     CloseoutApplication,
     CloseoutReview,
+    Event,
     Extension,
     Notification,
     ProgressReport,
@@ -86,6 +88,11 @@ class TaskFilterSet(django_filters.FilterSet):
     # The dashboard's trend drills into one month: tasks closed (last) on these local dates.
     closed_from = django_filters.DateFilter(method="filter_closed_from", label=_("销号不早于"))
     closed_to = django_filters.DateFilter(method="filter_closed_to", label=_("销号不晚于"))
+    # One point of the trend: the tasks closed (a close-out event) in that local month, whatever
+    # happened to them after (a task reopened since still counts in the month it was closed).
+    closed_month = django_filters.DateFilter(
+        method="filter_closed_month", input_formats=["%Y-%m"], label=_("销号月份")
+    )
     q = django_filters.CharFilter(method="filter_text", label=_("搜索"))
 
     class Meta:
@@ -141,6 +148,16 @@ class TaskFilterSet(django_filters.FilterSet):
 
     def filter_closed_to(self, queryset, name, value):
         return queryset.filter(closed_at__lt=local_midnight(value + timedelta(days=1)))
+
+    def filter_closed_month(self, queryset, name, value):
+        start = value.replace(day=1)
+        end = (start + timedelta(days=31)).replace(day=1)
+        closes = Event.objects.filter(
+            verb=EventVerb.CLOSE,
+            created_at__gte=local_midnight(start),
+            created_at__lt=local_midnight(end),
+        )
+        return queryset.filter(pk__in=closes.values("task_id"))
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

@@ -84,7 +84,10 @@ def local_midnight(day: date) -> datetime:
 
 
 def _trend_rows(day: date, tasks: QuerySet[Task]) -> QuerySet:
-    """(region, round, month, n): close events of these tasks per month, 12 months to `day`."""
+    """(region, round, month, n): the tasks closed (a close event) in each month, 12 months to
+    `day`. A task closed twice in one month counts once, so that the trend's point and its
+    drill-down (TaskFilterSet.closed_month) give the same number; closed again in a later
+    month (after a reopening), it counts in both months."""
     tz = ZoneInfo(settings.TIME_ZONE)
     return (
         Event.objects.filter(
@@ -96,7 +99,7 @@ def _trend_rows(day: date, tasks: QuerySet[Task]) -> QuerySet:
         .annotate(month=TruncMonth("created_at", tzinfo=tz, output_field=DateField()))
         .order_by()
         .values("task__region_id", "task__round_id", "month")
-        .annotate(n=Count("*"))
+        .annotate(n=Count("task_id", distinct=True))
     )
 
 

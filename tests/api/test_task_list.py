@@ -5,9 +5,12 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from accounts import clock
 from accounts.choices import RegionLevel
+from accounts.events import EventVerb, record
+from rectification import tally
 from rectification.filtersets import TaskFilterSet
-from rectification.models import CloseoutApplication
+from rectification.models import CloseoutApplication, Event, Task
 from tests.factories import ProblemFactory, RegionFactory, RoundFactory, TaskFactory, UnitFactory
 
 
@@ -65,6 +68,12 @@ def test_every_taskfilterset_parameter(varied, as_persona):
         summary="已完成",
         status="RETURNED",
     )
+    # close-out events: the closed task this month, the task reopened since in January
+    tasks = {task.pk: task for task in Task.objects.filter(pk__in=[t["closed"], t["reopened"]])}
+    record(Event, target=tasks[t["closed"]], verb=EventVerb.CLOSE, task=tasks[t["closed"]])
+    with clock.travel(clock.at(date(2020, 1, 31), 23, 30)):
+        record(Event, target=tasks[t["reopened"]], verb=EventVerb.CLOSE, task=tasks[t["reopened"]])
+    tally.recount(*tasks.values())  # events written here, not by the services
     cases = {
         "round": (f"round={world.round.pk}", every - {t["jsp"]}),
         "problem": (f"problem={world.problem.pk}", every - {t["jsp"]}),
@@ -85,6 +94,8 @@ def test_every_taskfilterset_parameter(varied, as_persona):
         # the local date the closed task was closed on (its closed_at is now)
         "closed_from": (f"closed_from={timezone.localdate()}", {t["closed"]}),
         "closed_to": (f"closed_to={timezone.localdate()}", {t["closed"]}),
+        # a point of the dashboard's trend: the tasks closed in that month, reopened or not
+        "closed_month": (f"closed_month={clock.today():%Y-%m}", {t["closed"]}),
         # the workbench's queues: working tasks with no report this month; returned ones
         "unreported": ("unreported=true", every - {t["closed"]}),
         "returned": ("returned=true", {t["behind"]}),
@@ -93,6 +104,8 @@ def test_every_taskfilterset_parameter(varied, as_persona):
     assert set(cases) == set(TaskFilterSet.base_filters)
     for name, (query, expected) in cases.items():
         assert _ids(office, query) == expected, name
+    assert _ids(office, "closed_month=2020-01") == {t["reopened"]}
+    assert _ids(office, "closed_month=2019-12") == set()
     day_before = timezone.localdate() - timedelta(days=1)
     assert _ids(office, f"closed_to={day_before}") == set()
     # the county filter takes the subtree: 东城区 includes its township

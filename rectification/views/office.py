@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import RegionLevel
 from accounts.models import Region, Unit
-from accounts.scope import get_visible_or_404
+from accounts.scope import get_visible_or_404, is_office
 from inspections.models import Problem
 from rectification import services, workbench
 from rectification.choices import AssignmentRole, ExtensionStatus, SupervisionStatus, WarningLevel
@@ -37,6 +37,7 @@ from rectification.views.common import (
     form_page,
     require_move,
     require_office,
+    require_office_or_leader,
 )
 
 
@@ -166,7 +167,7 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def warning_list(request: HttpRequest) -> HttpResponse:
-    require_office(request)
+    require_office_or_leader(request)
     level = request.GET.get("level", "")
     # What stands today (selectors.standing_warnings), as on the task page.
     standing = standing_warnings(Warning.objects.visible_to(request.user))
@@ -180,7 +181,12 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "office/warning_list.html",
-        {"warnings": warnings[:200], "levels": levels, "level": level},
+        {
+            "warnings": warnings[:200],
+            "levels": levels,
+            "level": level,
+            "can_act": is_office(request.user),
+        },
     )
 
 
@@ -190,7 +196,7 @@ def warning_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def supervision_list(request: HttpRequest) -> HttpResponse:
-    require_office(request)
+    require_office_or_leader(request)
     # ?status=PROPOSED (the workbench's 待处理预警与督办建议): only that status.
     status = request.GET.get("status", "")
     if status == SupervisionStatus.PROPOSED:
@@ -201,7 +207,11 @@ def supervision_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "office/supervision_list.html",
-        {"notices": notices[:200], "proposed_only": status == SupervisionStatus.PROPOSED},
+        {
+            "notices": notices[:200],
+            "proposed_only": status == SupervisionStatus.PROPOSED,
+            "can_act": is_office(request.user),
+        },
     )
 
 

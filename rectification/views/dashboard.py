@@ -3,6 +3,7 @@
 import time
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
@@ -34,8 +35,6 @@ from rectification.models import PublicNotice
 from rectification.services.objections import source_key
 
 PUBLIC_PAGE_SIZE = 20
-# Page and photo requests one source address may make on /public/ in a minute (429 past it).
-PUBLIC_READS_PER_MINUTE = 120
 PUBLIC_PHOTO_SIZES = ("thumb", "view")
 
 
@@ -62,9 +61,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _public_rate_limited(request: HttpRequest) -> bool:
-    """Whether this source address has read more than PUBLIC_READS_PER_MINUTE public pages
+    """Whether this source address has read more than PUBLIC_READS_PER_SOURCE_MINUTE public pages
     and photos this minute. Counted like the objection form's limit (services.source_key: an
     HMAC of the address, never the address) in the shared cache, per minute."""
+    if not settings.PUBLIC_READS_PER_SOURCE_MINUTE:  # 0: no limit
+        return False
     # Wall-clock minutes (not accounts.clock, which a demo pins to its business date).
     source = source_key(request.META.get("REMOTE_ADDR", ""))[:32]
     key = f"public-reads:{source}:{int(time.time() // 60)}"
@@ -75,14 +76,14 @@ def _public_rate_limited(request: HttpRequest) -> bool:
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=120)
         count = 1
-    return count > PUBLIC_READS_PER_MINUTE
+    return count > settings.PUBLIC_READS_PER_SOURCE_MINUTE
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "public/too_many.html",
-        {"limit": PUBLIC_READS_PER_MINUTE},
+        {"limit": settings.PUBLIC_READS_PER_SOURCE_MINUTE},
         status=429,
     )
     response["Retry-After"] = "60"

@@ -359,6 +359,9 @@ NOTICE_OBJECTION_PHONE = env_str("NOTICE_OBJECTION_PHONE", "")
 PUBLIC_OBJECTION_FORM = env_bool("PUBLIC_OBJECTION_FORM", True)
 PUBLIC_OBJECTION_PER_SOURCE_HOUR = env_int("PUBLIC_OBJECTION_PER_SOURCE_HOUR", 3)
 PUBLIC_OBJECTION_PER_NOTICE_DAY = env_int("PUBLIC_OBJECTION_PER_NOTICE_DAY", 20)
+# Reads of /public/ (pages and photos) one address may make in a minute (429 past it; 0: no
+# limit).
+PUBLIC_READS_PER_SOURCE_MINUTE = env_int("PUBLIC_READS_PER_SOURCE_MINUTE", 120)
 # A 督办函 / 挂牌督办 without a typed reply deadline must be answered in writing within this
 # many working days of its issue (限N个工作日书面回复).
 SUPERVISION_REPLY_WORKING_DAYS = env_int("SUPERVISION_REPLY_WORKING_DAYS", 10)

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import lru_cache
 
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
@@ -49,6 +50,7 @@ from rectification.models import (
     TallyTrend,
     Task,
 )
+from rectification.public_photos import split_photos
 from rectification.selectors import Headline, TaskTotals
 
 # The task list page's URL name (agreed with the pages' author; base.html links it too).
@@ -609,7 +611,8 @@ def _chart_data(board: Dashboard) -> dict:
 @dataclass(frozen=True)
 class PublicEntry:
     """One close-out as the public may see it: nothing internal (no people, no staff phones,
-    no review opinions, no evidence)."""
+    no review opinions, no internal evidence: only the 整改前/整改后 photos of
+    rectification.public_photos, served re-encoded)."""
 
     task_name: str
     problem: str
@@ -623,10 +626,22 @@ class PublicEntry:
     closed_on: date | None
     contact_phone: str
     notice_id: int | None = None
+    code: str = ""
+    region_name: str = ""
+    address: str = ""
+    lat: Decimal | None = None
+    lng: Decimal | None = None
+    # 整改前/整改后 photos the public may see (rectification.public_photos): ids and kinds only.
+    photos_before: list = field(default_factory=list)
+    photos_after: list = field(default_factory=list)
 
     @property
     def is_closed(self) -> bool:
         return self.closed_on is not None
+
+    @property
+    def photo_groups(self) -> list[tuple[str, list]]:
+        return [("整改前", self.photos_before), ("整改后", self.photos_after)]
 
 
 def public_closeouts(*, today: date | None = None) -> QuerySet[CloseoutApplication]:
@@ -655,13 +670,18 @@ def public_closeouts(*, today: date | None = None) -> QuerySet[CloseoutApplicati
     )
     return (
         CloseoutApplication.objects.filter(in_notice | recently_closed)
-        .select_related("task", "task__problem", "task__round", "notice")
+        .select_related("task", "task__problem", "task__round", "task__region", "notice")
         .only(
             "summary",
             "status",
             "closed_at",
+            "task__code",
             "task__name",
             "task__goal",
+            "task__address",
+            "task__lat",
+            "task__lng",
+            "task__region__name",
             "task__problem__code",
             "task__problem__title",
             "task__round__name",
@@ -674,6 +694,33 @@ def public_closeouts(*, today: date | None = None) -> QuerySet[CloseoutApplicati
     )
 
 
+def public_regions(public: QuerySet[CloseoutApplication]) -> list[tuple[int, str]]:
+    """The regions (区县; a city for its city-level tasks) of the public close-outs: the
+    choices of the page's region filter, one query."""
+    rows = (
+        public.order_by()
+        .values_list("task__region_id", "task__region__name", "task__region__path")
+        .distinct()
+    )
+    return [(pk, name) for pk, name, _ in sorted(rows, key=lambda row: row[2])]
+
+
+def public_search(
+    public: QuerySet[CloseoutApplication], *, q: str = "", region_id: int | None = None
+) -> QuerySet[CloseoutApplication]:
+    """The public close-outs whose task matches `q` in its 编号, 名称 or 地址 (each word must
+    match one of them), in the region `region_id` if given."""
+    for word in q.split()[:5]:
+        public = public.filter(
+            Q(task__code__icontains=word)
+            | Q(task__name__icontains=word)
+            | Q(task__address__icontains=word)
+        )
+    if region_id is not None:
+        public = public.filter(task__region_id=region_id)
+    return public
+
+
 def public_entry(app: CloseoutApplication) -> PublicEntry:
     task = app.task
     lead_roles = (AssignmentRole.LEAD, AssignmentRole.TERRITORIAL)
@@ -683,6 +730,8 @@ def public_entry(app: CloseoutApplication) -> PublicEntry:
         a.unit.name for a in assignments if a.role not in lead_roles and a.unit.name not in lead
     ]
     closed_on = timezone.localdate(app.closed_at) if app.closed_at else None
+    # Prefetched by the page (public_photos.photos_prefetch); none where it was not asked for.
+    before, after = split_photos(getattr(task, "public_photos", []))
     return PublicEntry(
         task_name=task.name,
         problem=f"{task.problem.code} {task.problem.title}".strip(),
@@ -696,4 +745,11 @@ def public_entry(app: CloseoutApplication) -> PublicEntry:
         closed_on=closed_on if app.status == CloseoutStatus.APPROVED else None,
         contact_phone=app.notice.contact_phone,
         notice_id=app.notice.pk,
+        code=task.code,
+        region_name=task.region.name,
+        address=task.address,
+        lat=task.lat,
+        lng=task.lng,
+        photos_before=before,
+        photos_after=after,
     )

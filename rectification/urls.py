@@ -23,6 +23,7 @@ urlpatterns = [
     path("dispatch/", dispatch.dispatch_list, name="dispatch_list"),
     path("dispatch/<int:pk>/", dispatch.dispatch_detail, name="dispatch_detail"),
     path("public/", dashboard.public_notices, name="public_notices"),
+    path("public/photos/<int:pk>/<slug:size>.jpg", dashboard.public_photo, name="public_photo"),
     path("public/objection/<int:notice_id>/", dashboard.public_objection, name="public_objection"),
     path("public/petitions/", petitions.petitions_public, name="petitions_public"),
     # Tasks: 我的任务 / 任务台账 and the task page with its forms.

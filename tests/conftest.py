@@ -80,6 +80,10 @@ def _pin_business_date(settings):
     # Each persona's password is hashed when the world is built; PBKDF2's real cost (~0.5-2 s a
     # hash on a busy 2-core machine) would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Every test client reads /public/ from 127.0.0.1, and the count is kept in a cache shared
+    # by parallel workers: no read limit unless a test sets one (tests/dashboard/
+    # test_public_search.py).
+    settings.PUBLIC_READS_PER_SOURCE_MINUTE = 0
 
 
 @pytest.fixture(autouse=True)

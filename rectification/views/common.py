@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from accounts.choices import Role
 from accounts.errors import (
     InvalidInput,
     InvalidState,
@@ -74,6 +75,24 @@ def _attach(form: forms.Form | None, exc: ServiceError, field: str | None = "") 
 def require_office(request: HttpRequest) -> None:
     if not is_office(request.user):
         raise PermissionDenied("只有环督办可以访问此页面")
+
+
+def is_region_reader(user) -> bool:
+    """The office, or a leader (领导) of a unit: both read their region subtree; only the
+    office acts on what they read."""
+    return is_office(user) or (
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.role == Role.LEADER
+        and user.unit_id is not None
+    )
+
+
+def require_office_or_leader(request: HttpRequest) -> None:
+    """Read-only pages of the office's (督察轮次, 预警, 督办) that leaders read as well; their
+    templates show the office's buttons and forms only when `can_act` (is_office)."""
+    if not is_region_reader(request.user):
+        raise PermissionDenied("只有环督办和领导可以访问此页面")
 
 
 def require_unit_member(request: HttpRequest) -> None:

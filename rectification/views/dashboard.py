@@ -1,31 +1,41 @@
 """The leader dashboard (read-only, scoped) and the public notice page (no login)."""
 
+import time
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
+from PIL import Image
 
 from accounts import clock
 from accounts.errors import InvalidInput, InvalidState, NotFound
 from inspections import petition_figures
 from inspections.models import Petition
-from rectification import services
+from rectification import public_photos, services
 from rectification.dashboard import (
     PUBLIC_RECENT_DAYS,
     can_view_dashboard,
     dashboard_for,
     public_closeouts,
     public_entry,
+    public_regions,
+    public_search,
     task_list_url,
 )
 from rectification.forms import PublicObjectionForm
 from rectification.models import PublicNotice
+from rectification.services.objections import source_key
 
 PUBLIC_PAGE_SIZE = 20
+PUBLIC_PHOTO_SIZES = ("thumb", "view")
 
 
 @require_GET
@@ -50,17 +60,65 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _public_rate_limited(request: HttpRequest) -> bool:
+    """Whether this source address has read more than PUBLIC_READS_PER_SOURCE_MINUTE public pages
+    and photos this minute. Counted like the objection form's limit (services.source_key: an
+    HMAC of the address, never the address) in the shared cache, per minute."""
+    if not settings.PUBLIC_READS_PER_SOURCE_MINUTE:  # 0: no limit
+        return False
+    # Wall-clock minutes (not accounts.clock, which a demo pins to its business date).
+    source = source_key(request.META.get("REMOTE_ADDR", ""))[:32]
+    key = f"public-reads:{source}:{int(time.time() // 60)}"
+    cache = caches["progress"]
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=120)
+        count = 1
+    return count > settings.PUBLIC_READS_PER_SOURCE_MINUTE
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    response = render(
+        request,
+        "public/too_many.html",
+        {"limit": settings.PUBLIC_READS_PER_SOURCE_MINUTE},
+        status=429,
+    )
+    response["Retry-After"] = "60"
+    return response
+
+
+def _region_param(value: str | None, regions: list[tuple[int, str]]) -> int | None:
+    if value and value.isdigit() and int(value) in {pk for pk, _ in regions}:
+        return int(value)
+    return None
+
+
 @require_GET
 def public_notices(request: HttpRequest) -> HttpResponse:
     """公示: close-outs in their notice period and recently closed, for anyone, no login.
 
     Deliberately unscoped (public by design, see rectification.dashboard.public_closeouts);
-    only public columns are shown.
-    """
+    only public columns are shown, and of the evidence only the 整改前/整改后 photos
+    (rectification.public_photos). Search (?q= 编号/名称/地址), a region filter (?region=),
+    20 a page."""
+    if _public_rate_limited(request):
+        return _too_many(request)
     today = clock.today()
-    paginator = Paginator(public_closeouts(today=today), PUBLIC_PAGE_SIZE)
+    public = public_closeouts(today=today)
+    regions = public_regions(public)
+    q = (request.GET.get("q") or "").strip()[:100]
+    region_id = _region_param(request.GET.get("region"), regions)
+    found = public_search(public, q=q, region_id=region_id).prefetch_related(
+        public_photos.photos_prefetch()
+    )
+    paginator = Paginator(found, PUBLIC_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     entries = [public_entry(app) for app in page.object_list]
+    # The page links keep the search and the filter (empty values dropped).
+    keep = urlencode([(k, v) for k, v in (("q", q), ("region", region_id or "")) if v])
     return render(
         request,
         "public/notices.html",
@@ -70,8 +128,36 @@ def public_notices(request: HttpRequest) -> HttpResponse:
             "today": today,
             "recent_days": PUBLIC_RECENT_DAYS,
             "objection_form": services.public_objection_enabled(),
+            "q": q,
+            "regions": regions,
+            "region_id": region_id,
+            "keep": keep,
+            "filtered": bool(q or region_id),
         },
     )
+
+
+@require_GET
+def public_photo(request: HttpRequest, pk: int, size: str) -> HttpResponse:
+    """A 整改前/整改后 photo of a task shown on the public page, re-encoded without metadata
+    (rectification.public_photos); any other attachment, or one of a task not shown, is 404."""
+    if size not in PUBLIC_PHOTO_SIZES:
+        raise Http404("图片不存在")
+    if _public_rate_limited(request):
+        return _too_many(request)
+    attachment = public_photos.public_photo(pk)
+    if attachment is None:
+        raise Http404("图片不存在或未公开")
+    try:
+        data = public_photos.public_copy(attachment, size)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise Http404("图片无法显示") from exc
+    response = HttpResponse(data, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # Short: the task leaves the page when its notice ends or its closing grows old.
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import RegionLevel
 from accounts.models import Region, Unit
-from accounts.scope import get_visible_or_404
+from accounts.scope import get_visible_or_404, is_office
 from inspections.models import Problem
 from rectification import services, workbench
 from rectification.choices import AssignmentRole, ExtensionStatus, SupervisionStatus, WarningLevel
@@ -37,6 +37,7 @@ from rectification.views.common import (
     form_page,
     require_move,
     require_office,
+    require_office_or_leader,
 )
 
 
@@ -168,7 +169,7 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def warning_list(request: HttpRequest) -> HttpResponse:
-    require_office(request)
+    require_office_or_leader(request)
     return render(request, "office/warning_list.html", warning_context(request))
 
 
@@ -189,6 +190,7 @@ def warning_context(request: HttpRequest) -> dict:
         "levels": levels,
         "level": level,
         "batch_limit": services.BATCH_LIMIT,
+        "can_act": is_office(request.user),
     }
 
 
@@ -198,7 +200,7 @@ def warning_context(request: HttpRequest) -> dict:
 
 @login_required
 def supervision_list(request: HttpRequest) -> HttpResponse:
-    require_office(request)
+    require_office_or_leader(request)
     # ?status=PROPOSED (the workbench's 待处理预警与督办建议): only that status.
     status = request.GET.get("status", "")
     if status == SupervisionStatus.PROPOSED:
@@ -209,7 +211,11 @@ def supervision_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "office/supervision_list.html",
-        {"notices": notices[:200], "proposed_only": status == SupervisionStatus.PROPOSED},
+        {
+            "notices": notices[:200],
+            "proposed_only": status == SupervisionStatus.PROPOSED,
+            "can_act": is_office(request.user),
+        },
     )
 
 

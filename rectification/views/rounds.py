@@ -9,17 +9,17 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.scope import get_visible_or_404
+from accounts.scope import get_visible_or_404, is_office
 from inspections.models import InspectionRound, Problem
 from rectification import selectors
 from rectification.choices import TaskStatus
 from rectification.models import Task
-from rectification.views.common import require_office
+from rectification.views.common import require_office_or_leader
 
 
 @login_required
 def round_list(request: HttpRequest) -> HttpResponse:
-    require_office(request)
+    require_office_or_leader(request)
     rounds = list(
         InspectionRound.objects.visible_to(request.user)
         .select_related("region")
@@ -28,12 +28,16 @@ def round_list(request: HttpRequest) -> HttpResponse:
     totals = selectors.totals_by_round(Task.objects.visible_to(request.user))
     for round_ in rounds:
         round_.totals = totals.get(round_.pk)
-    return render(request, "rounds/round_list.html", {"rounds": rounds})
+    return render(
+        request,
+        "rounds/round_list.html",
+        {"rounds": rounds, "can_act": is_office(request.user)},
+    )
 
 
 @login_required
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    require_office(request)
+    require_office_or_leader(request)
     round_ = get_visible_or_404(
         InspectionRound.objects.select_related("region"), request.user, pk=pk
     )
@@ -70,13 +74,14 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "loose": loose,
         "totals": selectors.task_totals(tasks),
         "status_counts": [(s, s.label, by_status.get(s.value, 0)) for s in TaskStatus],
+        "can_act": is_office(request.user),
     }
     return render(request, "rounds/round_detail.html", context)
 
 
 @login_required
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    require_office(request)
+    require_office_or_leader(request)
     problem = get_visible_or_404(
         selectors.problems_with_rollup(
             Problem.objects.select_related("round", "category", "category__aspect", "leader")
@@ -98,6 +103,7 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tasks": tasks,
             "rollup_label": selectors.problem_rollup_label(problem),
             "rollup_status": selectors.problem_status(problem),
+            "can_act": is_office(request.user),
             # The 一案一档 bundle is for whoever sees every task of the problem.
             "archive_allowed": not selectors.tasks_hidden_from(
                 request.user, Task.objects.filter(problem=problem)

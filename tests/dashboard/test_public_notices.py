@@ -105,8 +105,9 @@ def test_public_page_paginates(client, notices, monkeypatch):
     assert client.get(PUBLIC, {"page": 99}).status_code == 200
 
 
-# count of the page's rows, the rows (task, problem, round, notice joined), their units.
-PUBLIC_QUERIES = 3
+# count of the page's rows, the rows (task, problem, round, region, notice joined), their
+# units, their public photos, the regions of the filter.
+PUBLIC_QUERIES = 5
 
 
 def test_public_page_query_count_is_constant(

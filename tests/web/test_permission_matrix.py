@@ -7,6 +7,8 @@ PERSONAS = ["anonymous", "reporter", "unit_head", "coop_reporter", "outsider", "
 
 OFFICE_ONLY = [403, 403, 403, 403, 403, 200, 403]
 EVERYONE = [200, 200, 200, 200, 200, 200]
+# Pages the office acts on and leaders read (tests/web/test_leader_read_only.py).
+OFFICE_AND_LEADER = [403, 403, 403, 403, 200, 200]
 
 # page name, url args builder, expected statuses for PERSONAS[1:] (anonymous is always 302).
 MATRIX = [
@@ -21,12 +23,12 @@ MATRIX = [
     ("selfcheck_queue", lambda w: [], [403, 200, 403, 403, 403, 403]),
     ("review_queue", lambda w: [], OFFICE_ONLY[1:]),
     ("extension_queue", lambda w: [], OFFICE_ONLY[1:]),
-    ("warning_list", lambda w: [], OFFICE_ONLY[1:]),
-    ("supervision_list", lambda w: [], OFFICE_ONLY[1:]),
+    ("warning_list", lambda w: [], OFFICE_AND_LEADER),
+    ("supervision_list", lambda w: [], OFFICE_AND_LEADER),
     ("supervision_create", lambda w: [], OFFICE_ONLY[1:]),
-    ("round_list", lambda w: [], OFFICE_ONLY[1:]),
-    ("round_detail", lambda w: [w.round.pk], OFFICE_ONLY[1:]),
-    ("problem_detail", lambda w: [w.problem.pk], OFFICE_ONLY[1:]),
+    ("round_list", lambda w: [], OFFICE_AND_LEADER),
+    ("round_detail", lambda w: [w.round.pk], OFFICE_AND_LEADER),
+    ("problem_detail", lambda w: [w.problem.pk], OFFICE_AND_LEADER),
     ("problem_task_create", lambda w: [w.problem.pk], OFFICE_ONLY[1:]),
     # Everyone's petitions are read through the scope: a unit lists those handed to it.
     ("petition_list", lambda w: [], EVERYONE),

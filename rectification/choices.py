@@ -262,3 +262,9 @@ class NotificationKind(models.TextChoices):
     PETITION_DUE = "petition_due", _("信访件临期")
     PETITION_OVERDUE = "petition_overdue", _("信访件逾期")
     DISPATCH_REPORT = "dispatch_report", _("月调度通报")
+
+
+class JobRunStatus(models.TextChoices):
+    RUNNING = "RUNNING", _("运行中")
+    DONE = "DONE", _("已完成")
+    FAILED = "FAILED", _("失败")

@@ -49,12 +49,12 @@ def monthly_dispatch(self, on: str | None = None) -> dict:
     return runs.run_once("dispatch", _day(on), token=self.request.id or "")
 
 
-@shared_task(name="jobs.catch_up")
-def catch_up() -> dict:
+@shared_task(name="jobs.catch_up", bind=True)
+def catch_up(self) -> dict:
     """Every scheduled run due and not completed (a beat tick lost, a worker that died, a
     server that was down at the due time), run here, once; on worker start and every few
     minutes."""
-    return asdict(runs.catch_up())
+    return asdict(runs.catch_up(token=self.request.id or ""))
 
 
 @shared_task(name="jobs.delivery")

@@ -234,13 +234,17 @@ class CatchUp:
     skipped: list[str]  # claimed elsewhere meanwhile, or failed too often
 
 
-def catch_up(now: datetime | None = None) -> CatchUp:
-    """Run every missed run (see `missed`) here and now, each under its claim."""
+def catch_up(now: datetime | None = None, *, token: str = "") -> CatchUp:
+    """Run every missed run (see `missed`) here and now, each under its claim.
+
+    `token` is the catch-up task's id: redelivered after its worker was killed, the same
+    catch-up takes back the claims it held."""
+    token = f"catch-up:{token or uuid.uuid4()}"
     ran, skipped = [], []
     for job, start in missed(now):
         label = f"{job.name} {job.period(start)}"
         try:
-            result = run_once(job.name, start, token=f"catch-up:{uuid.uuid4()}")
+            result = run_once(job.name, start, token=token)
         except Exception:
             log.exception("catch-up: %s failed", label)
             skipped.append(label)

@@ -260,3 +260,18 @@ def test_two_catch_ups_racing_make_one_run(jobs_world):
     assert DispatchReport.objects.count() == 1
     assert Notification.objects.filter(kind="dispatch_report").count() == 3
     assert JobRun.objects.filter(attempts=1, status=JobRunStatus.DONE).count() == 4 + 3
+
+
+def test_a_redelivered_catch_up_takes_back_the_claims_of_its_killed_attempt(jobs_world):
+    completed(("warnings", "2020-02-14"), ("reminders", "2020-02-14"))
+    completed(("report_chase", "2020-02-14"), ("dispatch", "2020-02"))
+    moment = at(date(2020, 2, 15), 0, 20)
+    # given: the catch-up task T claimed today's warnings, then its pool process was killed
+    assert runs.claim("warnings", "2020-02-15", token="catch-up:T", now=moment)
+    with clock.travel(moment + timedelta(minutes=1)):
+        # a different catch-up leaves the fresh claim alone
+        assert runs.catch_up(token="U") == runs.CatchUp([], ["warnings 2020-02-15"])
+        # the message of T, redelivered, runs it
+        assert runs.catch_up(token="T").ran == ["warnings 2020-02-15"]
+    run = JobRun.objects.get(job="warnings", period="2020-02-15")
+    assert (run.status, run.attempts) == (JobRunStatus.DONE, 2)

@@ -102,10 +102,11 @@ SCHEDULED: dict[str, ScheduledJob] = {
 
 
 def _beat_time(task: str) -> tuple[int, int]:
-    """(hour, minute) of the task's crontab entry: the schedule has one source, the beat's dict."""
-    from config.celery import BEAT_SCHEDULE
+    """(hour, minute) of the task's crontab entry: the schedule has one source, the beat's dict
+    (config/celery.py, read through the Celery app: rectification does not import config)."""
+    from celery import current_app
 
-    for entry in BEAT_SCHEDULE.values():
+    for entry in current_app.conf.beat_schedule.values():
         if entry["task"] == task:
             schedule = entry["schedule"]
             (hour,), (minute,) = schedule.hour, schedule.minute

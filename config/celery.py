@@ -7,6 +7,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -38,6 +39,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "jobs.clearsessions",
         "schedule": crontab(hour=3, minute=30),
     },
+    "catch-up: scheduled runs that were due and did not complete, every 5 minutes": {
+        "task": "jobs.catch_up",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "imports: big plan imports the office submitted, every 5 seconds": {
         "task": "jobs.imports",
         "schedule": 5.0,
@@ -58,3 +64,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
+
+
+@worker_ready.connect
+def catch_up_on_start(sender, **kwargs):
+    """A worker that starts (after a crash, a deploy, a server down over a due time) first
+    asks for the catch-up (rectification/jobs/runs.py), so what was due meanwhile runs now."""
+    sender.app.send_task("jobs.catch_up")

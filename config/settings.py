@@ -223,14 +223,33 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A job's message is acknowledged when the job ends, and given back to the broker when the
+# process running it dies (kill -9, the OOM killer), so it is redelivered, not lost.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands an unacknowledged message to another worker after this many seconds (the whole
+# worker died, not only its pool process). It must exceed the longest job, or a job still
+# running is started a second time: a round's archive bundle (一案一档) of several GB, or the
+# warnings sweep and the dispatch report on a province of 1,000,000 tasks, take minutes; two
+# hours leaves a wide margin. The jobs' claims (rectification/jobs/runs.py) use the same value:
+# a claim older than this belonged to a dead worker and may be taken over.
+JOBS_VISIBILITY_TIMEOUT = env_int("JOBS_VISIBILITY_TIMEOUT", 2 * 60 * 60)
+JOBS_STALE_AFTER = JOBS_VISIBILITY_TIMEOUT
+# A scheduled run that failed is retried by the catch-up up to this many attempts in all.
+JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 5)
+# A due run not completed this many seconds after its time is flagged 逾期未运行.
+JOBS_OVERDUE_AFTER = env_int("JOBS_OVERDUE_AFTER", 30 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 3,
+        "socket_timeout": 5,
+        "visibility_timeout": JOBS_VISIBILITY_TIMEOUT,
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -16,6 +16,7 @@ from accounts.errors import ServiceError
 from inspections.admin import ViewOnlyMixin
 from rectification import services
 from rectification.choices import TaskStatus
+from rectification.jobs import runs
 from rectification.models import (
     AccountabilityRecord,
     Assignment,
@@ -26,6 +27,7 @@ from rectification.models import (
     DispatchReport,
     Event,
     Extension,
+    JobRun,
     LookBackCheck,
     Milestone,
     Notification,
@@ -412,6 +414,22 @@ class DispatchReportAdmin(ViewOnlyMixin, admin.ModelAdmin):
     search_fields = ["region__name"]
     list_select_related = ["region"]
     date_hierarchy = "month"
+
+
+@admin.register(JobRun)
+class JobRunAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """The scheduled jobs' ledger (rectification/jobs/runs.py): one row per job and period,
+    written by the runs themselves. The office's 定时任务运行情况 page (/jobs/) flags the
+    overdue ones; `run_job` reruns one by hand."""
+
+    list_display = ["job", "period", "status", "attempts", "started_at", "finished_at"]
+    list_filter = ["job", "status"]
+    search_fields = ["period", "claimed_by"]
+    readonly_fields = [f.name for f in JobRun._meta.fields]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "job_status": runs.status()}
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(TallyDay)

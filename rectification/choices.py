@@ -266,3 +266,9 @@ class NotificationKind(models.TextChoices):
     REMINDER_MANUAL = "reminder_manual", _("环督办催办提醒")
     # Petitions: the receiving units hear of a 交办 (services.petitions.notify_petition_assigned).
     PETITION_ASSIGNED = "petition_assigned", _("信访件已交办")
+
+
+class JobRunStatus(models.TextChoices):
+    RUNNING = "RUNNING", _("运行中")
+    DONE = "DONE", _("已完成")
+    FAILED = "FAILED", _("失败")

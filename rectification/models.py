@@ -21,6 +21,7 @@ from rectification.choices import (
     AttachmentKind,
     CloseoutStatus,
     ExtensionStatus,
+    JobRunStatus,
     LookBackMethod,
     LookBackResult,
     NoticeResult,
@@ -1274,3 +1275,44 @@ class TallyTrend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.region_id}/{self.round_id} {self.month:%Y-%m}"
+
+
+class JobRun(models.Model):
+    """A scheduled job's run for one business period: the ledger the catch-up reads.
+
+    One row per (job, period): `period` is the business day ("2020-02-15") of a daily job or
+    the month ("2020-02") of a monthly one (the dispatch job of period 2020-02 runs on the 1st
+    and reports on January). The row is also the run's claim (rectification.jobs.runs): it is
+    inserted RUNNING by whoever starts the run, so two catch-ups, a beat and a catch-up, or two
+    beats never run one period twice at once; a RUNNING row older than the broker's visibility
+    timeout belonged to a worker that died and may be taken over, and so may a FAILED one.
+    """
+
+    job = models.CharField(_("任务"), max_length=40)
+    period = models.CharField(_("周期"), max_length=10, help_text=_("日任务为日期，月任务为年月"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=JobRunStatus.choices, default=JobRunStatus.RUNNING
+    )
+    claimed_by = models.CharField(
+        _("执行者"), max_length=100, blank=True, help_text=_("Celery 任务编号或命令")
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=1)
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    summary = models.JSONField(_("结果摘要"), default=dict, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("定时任务运行记录")
+        verbose_name_plural = _("定时任务运行记录")
+        ordering = ["-started_at"]
+        constraints = [
+            # The claim: one run per job and period, whoever asks for it.
+            models.UniqueConstraint(fields=["job", "period"], name="jobrun_unique_period"),
+            models.CheckConstraint(
+                condition=Q(status__in=JobRunStatus.values), name="jobrun_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.period} {self.get_status_display()}"

@@ -11,8 +11,7 @@ from datetime import date
 
 from celery import shared_task
 
-from accounts import clock
-from rectification.jobs import delivery, dispatch, petitions, reminders, report_chase, warning_sweep
+from rectification.jobs import delivery, runs
 
 
 def _day(on: str | None) -> date | None:
@@ -23,31 +22,39 @@ def _summary(result) -> dict:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(result).items()}
 
 
-@shared_task(name="jobs.reminders")
-def send_reminders(on: str | None = None) -> dict:
+# The four scheduled jobs run under their period's claim (rectification/jobs/runs.py): the
+# Celery task id is the claim's token, so the redelivery of a message whose worker was killed
+# takes its own claim back, and a beat's message for a period the catch-up already completed
+# runs nothing ({"skipped": "DONE"}).
+
+
+@shared_task(name="jobs.reminders", bind=True)
+def send_reminders(self, on: str | None = None) -> dict:
     """The day's reminders in one go: a handful of set-based statements, no fan-out."""
-    day = _day(on)
-    summary = _summary(reminders.run(day))
-    summary["petition_rows"] = petitions.remind(day or clock.today())
-    return summary
+    return runs.run_once("reminders", _day(on), token=self.request.id or "")
 
 
-@shared_task(name="jobs.warnings")
-def sweep_warnings(on: str | None = None) -> dict:
-    day = _day(on)
-    summary = _summary(warning_sweep.run(day))
-    summary["petitions_overdue"] = petitions.sweep(day or clock.today())
-    return summary
+@shared_task(name="jobs.warnings", bind=True)
+def sweep_warnings(self, on: str | None = None) -> dict:
+    return runs.run_once("warnings", _day(on), token=self.request.id or "")
 
 
-@shared_task(name="jobs.report_chase")
-def chase_reports(on: str | None = None) -> dict:
-    return _summary(report_chase.run(_day(on)))
+@shared_task(name="jobs.report_chase", bind=True)
+def chase_reports(self, on: str | None = None) -> dict:
+    return runs.run_once("report_chase", _day(on), token=self.request.id or "")
 
 
-@shared_task(name="jobs.dispatch")
-def monthly_dispatch(on: str | None = None) -> dict:
-    return _summary(dispatch.run(_day(on)))
+@shared_task(name="jobs.dispatch", bind=True)
+def monthly_dispatch(self, on: str | None = None) -> dict:
+    return runs.run_once("dispatch", _day(on), token=self.request.id or "")
+
+
+@shared_task(name="jobs.catch_up", bind=True)
+def catch_up(self) -> dict:
+    """Every scheduled run due and not completed (a beat tick lost, a worker that died, a
+    server that was down at the due time), run here, once; on worker start and every few
+    minutes."""
+    return asdict(runs.catch_up(token=self.request.id or ""))
 
 
 @shared_task(name="jobs.delivery")

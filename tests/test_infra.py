@@ -261,8 +261,26 @@ def test_healthz_answers_ok_without_login(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json()["status"] == "ok"
     assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_healthz_says_when_a_scheduled_job_is_overdue(client, settings):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from rectification.jobs import runs
+
+    # given: noon, and no scheduled run recorded (no worker ran today's 00:15 and 08:00 jobs)
+    settings.TRACKER_NOW = datetime(2020, 2, 15, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    response = client.get("/healthz")
+    # then: the site is up, the jobs are not
+    assert (response.status_code, response.json()) == (200, {"status": "ok", "jobs": "overdue"})
+
+    # when the catch-up has run them
+    runs.catch_up()
+    assert client.get("/healthz").json() == {"status": "ok", "jobs": "ok"}
 
 
 def test_healthz_answers_503_when_the_database_is_down():

@@ -14,4 +14,8 @@ keys make every repeat a no-op:
 | report chase | Notification.unique_key  report_chase : task : period : user : channel |
 | dispatch     | DispatchReport (region, month); notification key dispatch : report |
 | delivery     | conditional UPDATE claim on (id, status=PENDING, due)          |
+
+On top of the keys, each run of the four scheduled jobs is claimed and recorded per business
+period (runs.py, JobRun), and a catch-up runs those whose due time passed without a completed
+run: a lost beat tick, a killed worker or a server that was down loses no run.
 """

@@ -14,6 +14,7 @@ from accounts.choices import Role
 from accounts.scope import Reach, scope_of
 from rectification.dispatch_layout import SUMMARY_COLUMNS, TABLES, headline_rows, report_title
 from rectification.models import DispatchReport
+from rectification.views.jobs import may_see_jobs
 
 READER_ROLES = (Role.OFFICE, Role.LEADER, Role.ADMIN)
 
@@ -48,7 +49,11 @@ def dispatch_list(request: HttpRequest) -> HttpResponse:
         .select_related("region")
         .order_by("-month", "region__path")[:120]
     )
-    return render(request, "dispatch/list.html", {"reports": reports})
+    return render(
+        request,
+        "dispatch/list.html",
+        {"reports": reports, "may_see_jobs": may_see_jobs(request.user)},
+    )
 
 
 @login_required

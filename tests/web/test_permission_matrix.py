@@ -36,6 +36,7 @@ MATRIX = [
     ("petition_import", lambda w: [], OFFICE_ONLY[1:]),
     ("task_lookback", lambda w: [w.task.pk], OFFICE_ONLY[1:]),
     ("task_units", lambda w: [w.task.pk], OFFICE_ONLY[1:]),
+    ("job_status", lambda w: [], OFFICE_ONLY[1:]),
 ]
 
 

@@ -4,8 +4,15 @@ python manage.py run_job warnings --date 2020-02-15
 python manage.py run_job dispatch --date 2020-02-01   # January's 月调度通报
 python manage.py run_job tally                        # (re)build and check the dashboard tally
 python manage.py run_job all                          # every job, in the beat's order
+python manage.py run_job catch_up                     # every due run that did not complete
+
+A scheduled job run by hand is recorded in the jobs' ledger (JobRun) like the beat's runs, so
+the catch-up does not run that period again; it runs even if the period was completed (the
+jobs are idempotent: a second run adds only what is missing), but not while a worker holds
+the period's claim.
 """
 
+import os
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -14,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts import clock
 from accounts import jobs as account_jobs
 from rectification import tally
-from rectification.jobs import delivery, dispatch, petitions, reminders, report_chase, warning_sweep
+from rectification.jobs import delivery, runs
 
 
 @dataclass(frozen=True)
@@ -30,27 +37,20 @@ def _tally(on: date) -> TallyRun:
     return TallyRun(on, cells, len(tally.verify(on)))
 
 
-def _warnings(on: date):
-    """The tasks' sweep, then the petitions' overdue flags (the same job)."""
-    result = warning_sweep.run(on)
-    return {**asdict(result), "petitions_overdue": petitions.sweep(on)}
-
-
-def _reminders(on: date):
-    result = reminders.run(on)
-    return {**asdict(result), "petition_rows": petitions.remind(on)}
+def _scheduled(name: str):
+    return lambda on: runs.run_once(name, on, token=f"run_job:{os.getpid()}", rerun=True)
 
 
 JOBS = {
-    "warnings": ("预警研判", _warnings),
-    "reminders": ("到期提醒", _reminders),
-    "report_chase": ("进展催报", lambda on: report_chase.run(on)),
-    "dispatch": ("月调度通报", lambda on: dispatch.run(on)),
+    **{name: (job.label, _scheduled(name)) for name, job in runs.SCHEDULED.items()},
     "delivery": ("通知发送", lambda on: delivery.run()),
     "clearsessions": ("清理过期会话", lambda on: {"deleted": account_jobs.clear_sessions()}),
     # Not scheduled on its own (the warnings job builds it); for operators.
     "tally": ("驾驶舱每日汇总", _tally),
+    "catch_up": ("补跑", lambda on: runs.catch_up()),
 }
+# `all`: the scheduled jobs in the beat's order, then the delivery of what they wrote.
+ALL = [*runs.SCHEDULED, "delivery"]
 
 
 class Command(BaseCommand):
@@ -69,7 +69,7 @@ class Command(BaseCommand):
             day = date.fromisoformat(on) if on else clock.today()
         except ValueError as exc:
             raise CommandError(f"--date 应为 YYYY-MM-DD 格式：{on}") from exc
-        for job in [j for j in JOBS if j != "tally"] if name == "all" else [name]:
+        for job in ALL if name == "all" else [name]:
             label, run = JOBS[job]
             outcome = run(day)
             result = outcome if isinstance(outcome, dict) else asdict(outcome)

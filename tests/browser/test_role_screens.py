@@ -24,7 +24,8 @@ SIZES = {1440: {"width": 1440, "height": 900}, 390: {"width": 390, "height": 844
 PHONE = 390
 
 # Elements wider than the screen, unless a scrolling (or clipping) box holds them, such as a
-# .table-responsive wrapper: those scroll inside their box, the page does not.
+# .table-responsive wrapper: those scroll inside their box, the page does not. But a table
+# that a phone shows as stacked cards (.table-cards) must fit its box.
 OVERFLOWING_JS = """
 () => {
   const width = document.documentElement.clientWidth;
@@ -49,6 +50,12 @@ OVERFLOWING_JS = """
     if (r.right <= width + 1 && r.left >= -1) continue;
     if (getComputedStyle(el).visibility === "hidden" || clipped(el)) continue;
     out.push(describe(el));
+  }
+  // A table shown as stacked cards on a phone must fit its box: nothing to scroll sideways.
+  for (const box of document.querySelectorAll(".table-responsive")) {
+    if (box.querySelector(".table-cards") && box.scrollWidth > box.clientWidth + 1) {
+      out.push(`${describe(box)}: cards ${box.scrollWidth} wide in ${box.clientWidth}`);
+    }
   }
   if (document.documentElement.scrollWidth > width) {
     out.push(`page scrollWidth ${document.documentElement.scrollWidth} > ${width}`);

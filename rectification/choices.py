@@ -262,3 +262,9 @@ class NotificationKind(models.TextChoices):
     PETITION_DUE = "petition_due", _("信访件临期")
     PETITION_OVERDUE = "petition_overdue", _("信访件逾期")
     DISPATCH_REPORT = "dispatch_report", _("月调度通报")
+
+
+class SavedFilterPage(models.TextChoices):
+    """The lists a user can save a filter of (SavedFilter.page): the view's URL name."""
+
+    TASK_LIST = "task_list", _("任务列表")

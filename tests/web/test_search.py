@@ -13,10 +13,10 @@ from tests.web.crawler import form_url, parse
 
 pytestmark = pytest.mark.django_db
 
-# session, user, unread badge, tasks, petitions
-UNIT_SEARCH_QUERIES = 5
+# session, user, unread badge, tasks (exact 编号, then contains), petitions
+UNIT_SEARCH_QUERIES = 6
 # + the navigation's queue badges, + problems
-OFFICE_SEARCH_QUERIES = 7
+OFFICE_SEARCH_QUERIES = 8
 
 
 def _search(client, q):

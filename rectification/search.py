@@ -37,7 +37,9 @@ def task_text_q(value: str) -> Q:
         Q(code__icontains=value) | Q(name__icontains=value) | Q(address__icontains=value)
     ).values("pk")
     by_problem = tasks.filter(problem_id__in=problems).values("pk")
-    by_unit = Assignment.objects.order_by().filter(unit_id__in=units).values("task_id")
+    # (a problem's own assignments have no task: no NULL in the IN list)
+    by_unit = Assignment.objects.order_by().filter(task__isnull=False, unit_id__in=units)
+    by_unit = by_unit.values("task_id")
     return Q(pk__in=by_text.union(by_problem, by_unit, all=True))
 
 

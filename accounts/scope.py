@@ -166,6 +166,7 @@ SCOPE: dict[str, Rule] = {
         hidden_from_units=(("status", "PROPOSED"),),
     ),
     "rectification.Notification": Rule(recipient="recipient"),
+    "rectification.SavedFilter": Rule(recipient="user"),
     # The dashboard's and the dispatch report's audience: offices and leaders, never units.
     "rectification.DispatchReport": Rule(region=("region",)),
     "rectification.DailyTally": Rule(region=("region",)),

@@ -37,6 +37,7 @@ from rectification.models import (
     PublicNotice,
     PublicObjection,
     ReportingPeriod,
+    SavedFilter,
     SupervisionNotice,
     TallyDay,
     TallyTrend,
@@ -402,6 +403,17 @@ class NotificationAdmin(ViewOnlyMixin, admin.ModelAdmin):
     list_filter = ["status", "channel", "kind"]
     search_fields = ["title", "recipient__username", "unique_key"]
     list_select_related = ["recipient__unit"]
+    show_full_result_count = False
+
+
+@admin.register(SavedFilter)
+class SavedFilterAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """Users' saved task-list filters (保存的筛选): each user manages their own on the list."""
+
+    list_display = ["created_at", "user", "page", "name", "query"]
+    list_filter = ["page"]
+    search_fields = ["name", "user__username"]
+    list_select_related = ["user"]
     show_full_result_count = False
 
 

@@ -272,3 +272,9 @@ class JobRunStatus(models.TextChoices):
     RUNNING = "RUNNING", _("运行中")
     DONE = "DONE", _("已完成")
     FAILED = "FAILED", _("失败")
+
+
+class SavedFilterPage(models.TextChoices):
+    """The lists a user can save a filter of (SavedFilter.page): the view's URL name."""
+
+    TASK_LIST = "task_list", _("任务列表")

@@ -13,7 +13,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +51,7 @@ from rectification.models import (
     Task,
     Warning,
 )
+from rectification.search import task_text_q
 from rectification.selectors import colour_q, overdue_q, returned_q, unreported_q
 from rectification.tally import local_midnight
 
@@ -163,12 +164,8 @@ class TaskFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(code__icontains=value)
-            | Q(name__icontains=value)
-            | Q(problem__title__icontains=value)
-            | Q(address__icontains=value)
-        )
+        # The global search's task part (rectification.search): 编号, 名称, 位置, problem, units.
+        return queryset.filter(task_text_q(value))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from rectification.choices import (
     ReviewLevel,
     ReviewMethod,
     ReviewResult,
+    SavedFilterPage,
     ScheduleStatus,
     SiteType,
     SupervisionKind,
@@ -1316,3 +1317,45 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.period} {self.get_status_display()}"
+
+
+class SavedFilter(models.Model):
+    """A user's named filter of a list (保存的筛选): only the list's query string.
+
+    Opening it is opening the list with that query, so the list's scope still applies: a
+    saved filter can never show more than its owner would see without it."""
+
+    # A user's own convenience, not an official record: it goes with its user.
+    user = models.ForeignKey(
+        USER, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    page = models.CharField(
+        _("列表"),
+        max_length=32,
+        choices=SavedFilterPage.choices,
+        default=SavedFilterPage.TASK_LIST,
+    )
+    name = models.CharField(_("名称"), max_length=40)
+    # The filters in the list's one encoding (filtersets.encode_filter_data): blanks dropped.
+    query = models.CharField(_("筛选条件"), max_length=2000, blank=True)
+    created_at = ClockDateTimeField(_("保存时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("保存的筛选")
+        verbose_name_plural = _("保存的筛选")
+        ordering = ["name", "id"]
+        constraints = [
+            # The unique index also serves the list's dropdown (user, page) and the count
+            # against the per-user cap.
+            models.UniqueConstraint(
+                fields=["user", "page", "name"], name="saved_filter_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(page__in=SavedFilterPage.values), name="saved_filter_page_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

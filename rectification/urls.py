@@ -11,6 +11,8 @@ from rectification.views import (
     office,
     petitions,
     rounds,
+    saved_filters,
+    search,
     supervision,
     tasks,
     workbench,
@@ -94,7 +96,14 @@ urlpatterns = [
         name="petition_attachment",
     ),
     path("petitions/<int:pk>/<slug:verb>/", petitions.petition_move, name="petition_move"),
-    # Everyone.
+    # Everyone: the header's search, the task list's saved filters, notifications.
+    path("search/", search.search_page, name="search"),
+    path("tasks/filters/", saved_filters.saved_filter_create, name="saved_filter_create"),
+    path(
+        "tasks/filters/<int:pk>/delete/",
+        saved_filters.saved_filter_delete,
+        name="saved_filter_delete",
+    ),
     path("notifications/", notifications.notification_list, name="notification_list"),
     path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),
     path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),

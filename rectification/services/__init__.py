@@ -47,6 +47,7 @@ from rectification.services.objections import (
     public_objection_submit,
 )
 from rectification.services.petitions import petition_add_evidence, petition_convert_to_task
+from rectification.services.saved_filters import saved_filter_create, saved_filter_delete
 from rectification.services.supervision import (
     notification_mark_read,
     supervision_notice_close,
@@ -128,6 +129,8 @@ __all__ = [
     "public_objection_submit",
     "refresh_schedule",
     "report_review",
+    "saved_filter_create",
+    "saved_filter_delete",
     "suggests_closeout",
     "supervision_notice_close",
     "supervision_notice_create",

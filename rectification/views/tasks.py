@@ -35,6 +35,7 @@ from rectification.choices import (
     AttachmentKind,
     CloseoutStatus,
     ExtensionStatus,
+    SavedFilterPage,
     ScheduleStatus,
     TaskStatus,
     WarningLevel,
@@ -64,6 +65,7 @@ from rectification.models import (
     Milestone,
     ProgressReport,
     ProgressReportRevision,
+    SavedFilter,
     Task,
     Warning,
 )
@@ -218,6 +220,12 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "due_within_choices": sorted({*DUE_WITHIN_CHOICES, due_within} - {""}, key=_as_int),
         "chips": _filter_chips(request, filterset, data, wide),
         "filter_query": encode_filter_data(data),
+        # 我的筛选 (one query; a saved filter is only a query string for this same list).
+        "saved_filters": list(
+            SavedFilter.objects.visible_to(request.user)
+            .filter(page=SavedFilterPage.TASK_LIST)
+            .only("id", "name", "query")
+        ),
     }
     if wide:
         units = Unit.objects.visible_to(request.user).filter(is_active=True)

@@ -39,6 +39,7 @@ from rectification.models import (
     ProgressReport,
     PublicNotice,
     PublicObjection,
+    SavedFilter,
     Task,
 )
 from rectification.services import CLOSEOUT_CHECKLIST, UnitRole
@@ -176,6 +177,8 @@ def oracle(label: str, row, w: Who) -> bool:
     name = label.split(".")[1]
     if name == "Notification":
         return w.user_id is not None and w.kind != "none" and row.recipient_id == w.user_id
+    if name == "SavedFilter":
+        return w.user_id is not None and w.kind != "none" and row.user_id == w.user_id
     if name == "Region":
         return region_only(row.pk, w)
     if name == "Unit":
@@ -320,6 +323,9 @@ def filled(world, flow, before_after):
         )
     for round_ in (world.round, far_round):
         ArchiveJob.objects.create(round=round_, requested_by=world.office)
+    # 保存的筛选: each its owner's alone, even the administrator's.
+    for owner in (world.reporter, world.office, world.admin):
+        SavedFilter.objects.create(user=owner, name="逾期", query="overdue=true")
     from rectification import tally
 
     tally.build()

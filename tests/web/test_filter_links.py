@@ -30,7 +30,9 @@ def _total(response) -> int:
 
 
 def _filter_form(response):
-    return next(f for f in parse(response.content.decode()).forms if f.method == "get")
+    # the list's own filter form (the header's search box is a GET form too)
+    forms = parse(response.content.decode()).forms
+    return next(f for f in forms if f.method == "get" and f.action == "/tasks/")
 
 
 def _chart_data(response) -> dict:

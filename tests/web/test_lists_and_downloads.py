@@ -31,12 +31,12 @@ def _add_tasks(world, n, region=None, lead=None):
         )
 
 
-# session, user, header badge, rounds filter, status counts, page rows
-REPORTER_LIST_QUERIES = 6
+# session, user, header badge, rounds filter, status counts, page rows, saved filters (我的筛选)
+REPORTER_LIST_QUERIES = 7
 # + units and counties for the filters (the office's scope comes with the user: the session's
 # user is loaded with its unit and region, accounts.backends), + the navigation's queue badges
 # (one statement: rectification.workbench.counts)
-OFFICE_LIST_QUERIES = 9
+OFFICE_LIST_QUERIES = 10
 
 
 @pytest.mark.parametrize("extra", [5, 30])

@@ -787,7 +787,7 @@ class SupervisionNoticeInput(serializers.Serializer):
     doc_no = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     reply_due = serializers.DateField(required=False, allow_null=True, default=None)
     tasks = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, default=list
+        child=serializers.IntegerField(min_value=1), required=False, default=list
     )
 
 

@@ -780,7 +780,8 @@ def task_report(request: HttpRequest, pk: int) -> HttpResponse:
             "difficulties": d["difficulties"],
             "next_steps": d["next_steps"],
             "falling_reason": d["falling_reason"],
-            "files": _files(d, "files", d["evidence_kind"]),
+            "files": _files(d, "photos", d["evidence_kind"])
+            + _files(d, "files", d["evidence_kind"]),
             "expected_version": d["version"],
         },
         success=lambda r: (
@@ -809,7 +810,8 @@ def task_recheck(request: HttpRequest, pk: int) -> HttpResponse:
             "task": task,
             "actor": request.user,
             "progress_text": d["progress_text"],
-            "files": _files(d, "files", AttachmentKind.DURING),
+            "files": _files(d, "photos", AttachmentKind.DURING)
+            + _files(d, "files", AttachmentKind.DURING),
             "expected_version": d["version"],
         },
         success="本季度复查情况已报送",
@@ -888,7 +890,9 @@ def task_closeout(request: HttpRequest, pk: int) -> HttpResponse:
             "summary": d["summary"],
             "checklist": {key: bool(d.get(f"check_{key}")) for key in services.CLOSEOUT_CHECKLIST},
             "files": (
-                _files(d, "before_files", AttachmentKind.BEFORE)
+                _files(d, "before_photos", AttachmentKind.BEFORE)
+                + _files(d, "before_files", AttachmentKind.BEFORE)
+                + _files(d, "after_photos", AttachmentKind.AFTER)
                 + _files(d, "after_files", AttachmentKind.AFTER)
                 + _files(d, "other_files", d["other_kind"] or AttachmentKind.OTHER)
             ),
@@ -919,7 +923,7 @@ def task_evidence(request: HttpRequest, pk: int) -> HttpResponse:
         inputs=lambda d: {
             "task": task,
             "actor": request.user,
-            "files": _files(d, "files", d["kind"]),
+            "files": _files(d, "photos", d["kind"]) + _files(d, "files", d["kind"]),
             "expected_version": d["version"],
         },
         success=lambda saved: f"已上传 {len(saved)} 份佐证材料",

@@ -9,6 +9,7 @@ file (check_upload) when it is finally saved.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import PurePath
 from uuid import uuid4
 
@@ -16,6 +17,7 @@ from django.core import signing
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
 
 from accounts.errors import InvalidInput
 from rectification.uploads import check_upload
@@ -44,6 +46,7 @@ def keep(user, field: str, upload: UploadedFile) -> KeptFile | None:
         info = check_upload(upload)
     except InvalidInput:
         return None
+    _sweep(user)
     name = PurePath(upload.name or "file").name[:255]
     upload.seek(0)
     path = default_storage.save(f"pending/{user.pk}/{uuid4().hex}{info.extension}", upload)
@@ -76,3 +79,19 @@ def open_file(kept: KeptFile) -> File:
 def discard(kept: list[KeptFile]) -> None:
     for item in kept:
         default_storage.delete(item.path)
+
+
+def _sweep(user) -> None:
+    """Drop the user's kept files whose tokens have expired (forms never sent again): each
+    user's folder is tidied when they next keep a file, so no job is needed."""
+    folder = f"pending/{user.pk}"
+    try:
+        _dirs, names = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    # Real time, not accounts.clock: file times and the tokens' signatures are real time.
+    cutoff = timezone.now() - timedelta(seconds=PENDING_UPLOAD_MAX_AGE)
+    for name in names:
+        path = f"{folder}/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from accounts.errors import InvalidInput
 from rectification import services
 from rectification.models import Attachment, ProgressReport
 from tests.web.test_task_buttons import buttons_on
@@ -153,3 +154,24 @@ def test_extension_form_is_disabled_while_one_is_pending(world, login):
     assert 'data-testid="extension-submit" disabled' in body
     assert "<fieldset disabled" in body
     assert "已有待审批的延期申请（申请至 2020-09-30）" in body
+
+
+def test_expired_kept_files_are_swept_when_the_user_keeps_another(world, png_file):
+    import os
+    import time
+
+    from django.core.files.storage import default_storage
+
+    from rectification import pending_uploads
+
+    # given a file kept two days ago and never sent again
+    old = pending_uploads.keep(world.reporter, "files", png_file("old.png"))
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(default_storage.path(old.path), (two_days_ago, two_days_ago))
+    # when the same user keeps another file
+    new = pending_uploads.keep(world.reporter, "files", png_file("new.png"))
+    # then the stale one is gone and its token no longer opens anything
+    assert not default_storage.exists(old.path)
+    assert default_storage.exists(new.path)
+    with pytest.raises(InvalidInput):
+        pending_uploads.reopen(world.reporter, [old.token])

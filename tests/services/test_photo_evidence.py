@@ -199,3 +199,20 @@ def test_the_clock_decides_what_upload_time_means(world, located_task):
     assert clock.today().isoformat() == "2020-02-15"
     (attachment,) = add(world, photo(taken="2020:02:05 09:00:00"))
     assert attachment.photo_flags == ""
+
+
+def test_the_api_upload_reads_the_same_metadata(world, located_task):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(world.reporter)
+    response = client.post(
+        f"/api/v1/tasks/{world.task.pk}/evidence/",
+        {"file": photo("api.jpg", lat=FAR[0], lng=FAR[1]), "kind": "AFTER"},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["photo_taken_at"].startswith("2020-02-14T10:30:00")
+    assert (body["latitude"], body["longitude"]) == ("30.400000", "120.170000")
+    assert "拍摄位置距任务点位约 15.6 公里" in body["photo_flags"]

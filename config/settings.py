@@ -192,6 +192,16 @@ WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 # Uploads: evidence files are limited in size and checked by content (rectification/uploads.py).
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Photos: larger than PHOTO_COMPRESS_BYTES or PHOTO_MAX_SIDE pixels on the long side are
+# re-encoded as JPEG (quality PHOTO_JPEG_QUALITY, long side at most PHOTO_MAX_SIDE), EXIF kept.
+PHOTO_COMPRESS_BYTES = env_int("PHOTO_COMPRESS_BYTES", 2 * 1024 * 1024)
+PHOTO_MAX_SIDE = env_int("PHOTO_MAX_SIDE", 2560)
+PHOTO_JPEG_QUALITY = env_int("PHOTO_JPEG_QUALITY", 85)
+# A photo is flagged for checking when its EXIF time is more than PHOTO_MAX_AGE_DAYS before
+# the upload (or before the task's previous report), or its GPS position is more than
+# PHOTO_MAX_DISTANCE_M metres from the task's coordinates.
+PHOTO_MAX_AGE_DAYS = env_int("PHOTO_MAX_AGE_DAYS", 30)
+PHOTO_MAX_DISTANCE_M = env_int("PHOTO_MAX_DISTANCE_M", 2000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Mail: console backend unless SMTP is configured.

@@ -44,6 +44,26 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+class CameraInput(MultipleFileInput):
+    """A file input that opens the phone's rear camera (拍照); the normal picker beside it
+    stays for documents and photos taken earlier."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"accept": "image/*", "capture": "environment", **(attrs or {})})
+
+
+def camera_field(label=None) -> MultipleFileField:
+    return MultipleFileField(
+        label=label or _("拍照"),
+        required=False,
+        widget=CameraInput(),
+        help_text=_("在手机上直接打开相机拍照；照片的拍摄时间和位置会一并保存"),
+    )
+
+
+FILES_HELP = _("可一次选择多个文件：图片、PDF、Office 文档或 MP4 视频")
+
+
 class VersionedForm(forms.Form):
     """Carries the task version the page was rendered with (optimistic lock)."""
 
@@ -68,22 +88,16 @@ class ProgressReportForm(VersionedForm):
     evidence_kind = forms.ChoiceField(
         label=_("材料类别"), choices=AttachmentKind.choices, initial=AttachmentKind.DURING
     )
-    files = MultipleFileField(
-        label=_("佐证材料"),
-        required=False,
-        help_text=_("可一次选择多个文件：图片、PDF、Office 文档或 MP4 视频"),
-    )
+    photos = camera_field()
+    files = MultipleFileField(label=_("佐证材料"), required=False, help_text=FILES_HELP)
 
 
 class RecheckForm(VersionedForm):
     progress_text = forms.CharField(
         label=_("本季度复查情况"), widget=forms.Textarea(attrs={"rows": 4})
     )
-    files = MultipleFileField(
-        label=_("佐证材料"),
-        required=False,
-        help_text=_("可一次选择多个文件：图片、PDF、Office 文档或 MP4 视频"),
-    )
+    photos = camera_field()
+    files = MultipleFileField(label=_("佐证材料"), required=False, help_text=FILES_HELP)
 
 
 class ReportReviewForm(forms.Form):
@@ -107,7 +121,9 @@ class ExtensionForm(forms.Form):
 
 class CloseoutForm(VersionedForm):
     summary = forms.CharField(label=_("整改完成情况说明"), widget=forms.Textarea(attrs={"rows": 4}))
+    before_photos = camera_field(_("拍照（整改前）"))
     before_files = MultipleFileField(label=_("整改前照片/材料"), required=False)
+    after_photos = camera_field(_("拍照（整改后）"))
     after_files = MultipleFileField(label=_("整改后照片/材料"), required=False)
     other_kind = forms.ChoiceField(
         label=_("其他佐证的类别"),
@@ -424,9 +440,10 @@ class EvidenceForm(VersionedForm):
     kind = forms.ChoiceField(
         label=_("材料类别"), choices=AttachmentKind.choices, initial=AttachmentKind.AFTER
     )
-    files = MultipleFileField(
-        label=_("佐证材料"), help_text=_("可一次选择多个文件：图片、PDF、Office 文档或 MP4 视频")
-    )
+    photos = camera_field()
+    # Not required by the form: a photo taken with the camera is enough (the service refuses
+    # an upload with neither).
+    files = MultipleFileField(label=_("佐证材料"), required=False, help_text=FILES_HELP)
 
 
 # Reviews made outside this system and recorded by the office (closeout_record_review).

@@ -486,6 +486,16 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField(_("大小（字节）"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     taken_at = models.DateField(_("拍摄/形成日期"), null=True, blank=True)
+    # Read from a photo's EXIF on upload (uploads.photo_metadata), before any compression.
+    photo_taken_at = models.DateTimeField(_("拍摄时间（照片信息）"), null=True, blank=True)
+    latitude = models.DecimalField(
+        _("拍摄位置纬度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("拍摄位置经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    # Why the photo needs a look (taken long before, or far from the task): services.photo_flags.
+    photo_flags = models.CharField(_("照片核实提示"), max_length=300, blank=True)
     uploaded_by = models.ForeignKey(
         USER, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="attachments"
     )

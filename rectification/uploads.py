@@ -6,12 +6,19 @@ that are not Office documents) is refused with a message in Chinese.
 """
 
 import hashlib
+import io
+import math
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+from PIL import Image, ImageOps
 
 from accounts.errors import InvalidInput
 
@@ -93,3 +100,140 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
     upload.seek(0)
     extension, content_type = found
     return CheckedFile(content_type, extension, upload.size, digest.hexdigest())
+
+
+# ---------------------------------------------------------------------------------------------
+# Photos: EXIF time and position, and server-side compression
+
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
+_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+_DATETIME_ORIGINAL, _DATETIME_DIGITIZED, _OFFSET_ORIGINAL, _DATETIME = (
+    0x9003,
+    0x9004,
+    0x9011,
+    0x0132,
+)
+_GPS_LAT_REF, _GPS_LAT, _GPS_LNG_REF, _GPS_LNG = 1, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class PhotoMetadata:
+    """What a photo says about itself: when (DateTimeOriginal) and where (GPS) it was taken."""
+
+    taken_at: datetime | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+
+def photo_metadata(upload: UploadedFile, info: CheckedFile) -> PhotoMetadata:
+    """The EXIF time and GPS position of a JPEG/PNG/WebP photo (empty for other files, and
+    for photos without them or with unreadable ones: a camera's odd EXIF never refuses an
+    upload)."""
+    if info.content_type not in PHOTO_TYPES:
+        return PhotoMetadata()
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            if info.content_type == "image/png":
+                image.load()  # a PNG's eXIf chunk may follow the image data
+            exif = image.getexif()
+            details = exif.get_ifd(_EXIF_IFD)
+            gps = exif.get_ifd(_GPS_IFD)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return PhotoMetadata()
+    finally:
+        upload.seek(0)
+    stamp = (
+        details.get(_DATETIME_ORIGINAL) or details.get(_DATETIME_DIGITIZED) or exif.get(_DATETIME)
+    )
+    latitude = _gps_degrees(gps.get(_GPS_LAT), gps.get(_GPS_LAT_REF), 90)
+    longitude = _gps_degrees(gps.get(_GPS_LNG), gps.get(_GPS_LNG_REF), 180)
+    if latitude is None or longitude is None:
+        latitude = longitude = None
+    return PhotoMetadata(_exif_datetime(stamp, details.get(_OFFSET_ORIGINAL)), latitude, longitude)
+
+
+def _exif_datetime(stamp, offset) -> datetime | None:
+    """EXIF's "YYYY:MM:DD HH:MM:SS" is the camera's local time: with OffsetTimeOriginal when
+    the camera wrote it, else read in the site's time zone (where the photo was taken)."""
+    if not isinstance(stamp, str):
+        return None
+    try:
+        naive = datetime.strptime(stamp.strip().rstrip("\x00")[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None  # "0000:00:00 00:00:00" and other placeholders
+    if isinstance(offset, str):
+        try:
+            return datetime.strptime(
+                f"{naive:%Y-%m-%d %H:%M:%S}{offset.strip()}", "%Y-%m-%d %H:%M:%S%z"
+            )
+        except ValueError:
+            pass
+    return timezone.make_aware(naive, timezone.get_default_timezone())
+
+
+def _gps_degrees(value, ref, limit: int) -> Decimal | None:
+    try:
+        degrees, minutes, seconds = (float(part) for part in value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    result = degrees + minutes / 60 + seconds / 3600
+    if isinstance(ref, bytes):
+        ref = ref.decode("ascii", "ignore")
+    if isinstance(ref, str) and ref.strip().upper() in ("S", "W"):
+        result = -result
+    if not math.isfinite(result) or abs(result) > limit or (degrees == minutes == seconds == 0):
+        return None
+    return Decimal(f"{result:.6f}")
+
+
+@dataclass(frozen=True)
+class CompressedPhoto:
+    content: ContentFile
+    info: CheckedFile
+
+
+def compress_photo(upload: UploadedFile, info: CheckedFile) -> CompressedPhoto | None:
+    """A large photo re-encoded as JPEG (long side at most PHOTO_MAX_SIDE, quality
+    PHOTO_JPEG_QUALITY), turned upright by its EXIF orientation, its other EXIF (time, GPS,
+    camera) kept; None when the photo is small enough or cannot be read. The stored size and
+    hash are those of what is kept (the original is not stored)."""
+    if info.content_type not in PHOTO_TYPES:
+        return None
+    max_side = settings.PHOTO_MAX_SIDE
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            if info.size <= settings.PHOTO_COMPRESS_BYTES and max(image.size) <= max_side:
+                return None
+            upright = ImageOps.exif_transpose(image)  # drops the orientation tag it applied
+            exif = upright.getexif()
+            exif.get_ifd(_EXIF_IFD)  # loaded, so that tobytes() writes them back
+            exif.get_ifd(_GPS_IFD)
+            if upright.mode in ("RGBA", "LA") or "transparency" in upright.info:
+                rgba = upright.convert("RGBA")
+                flat = Image.new("RGB", rgba.size, (255, 255, 255))
+                flat.paste(rgba, mask=rgba.getchannel("A"))
+                upright = flat
+            elif upright.mode != "RGB":
+                upright = upright.convert("RGB")
+            resized = max(upright.size) > max_side
+            if resized:
+                upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+            buffer = io.BytesIO()
+            upright.save(
+                buffer,
+                format="JPEG",
+                quality=settings.PHOTO_JPEG_QUALITY,
+                optimize=True,
+                exif=exif.tobytes(),
+            )
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None
+    finally:
+        upload.seek(0)
+    data = buffer.getvalue()
+    if not resized and len(data) >= info.size:
+        return None  # re-encoding would not make it smaller
+    checked = CheckedFile("image/jpeg", ".jpg", len(data), hashlib.sha256(data).hexdigest())
+    return CompressedPhoto(ContentFile(data), checked)

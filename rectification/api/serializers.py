@@ -436,6 +436,10 @@ class AttachmentSerializer(serializers.ModelSerializer):
             "size",
             "sha256",
             "taken_at",
+            "photo_taken_at",
+            "latitude",
+            "longitude",
+            "photo_flags",
             "uploaded_by",
             "uploaded_at",
         ]

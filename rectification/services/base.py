@@ -1,11 +1,14 @@
 """Shared machinery of the services: loading through scope, actor and version checks, the
 conditional status move, events, notifications, evidence storage, 序时 refresh."""
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from itertools import islice
+from pathlib import PurePath
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection
 from django.db.models import F, Model
@@ -42,7 +45,7 @@ from rectification.models import (
     Task,
     Warning,
 )
-from rectification.uploads import check_upload
+from rectification.uploads import PhotoMetadata, check_upload, compress_photo, photo_metadata
 
 
 @dataclass(frozen=True)
@@ -405,25 +408,105 @@ def _save_evidence(
     report: ProgressReport | None = None,
     closeout: CloseoutApplication | None = None,
 ) -> list[Attachment]:
+    """Store evidence files: each checked first (all before any is saved), a photo's EXIF
+    time and position read from the original, a large photo then compressed (what is stored,
+    hashed and sized is the compressed copy), and a photo that looks out of place flagged."""
     checked = [(item, check_upload(item.file)) for item in files]  # all checked before any save
+    uploaded_at = clock.now()
+    previous_report: list = []  # looked up once, when a dated photo needs it
     saved = []
     for item, info in checked:
         if item.kind not in AttachmentKind.values:
             raise InvalidInput(f"未知的材料类别：{item.kind}", field="files")
+        meta = photo_metadata(item.file, info)  # before compression, from the original
+        content, name = item.file, (item.file.name or "file")
+        compressed = compress_photo(item.file, info)
+        if compressed is not None:
+            content, info = compressed.content, compressed.info
+            if PurePath(name).suffix.lower() not in (".jpg", ".jpeg"):
+                name = f"{PurePath(name).stem}.jpg"
+        if meta.taken_at is not None and not previous_report:
+            previous_report.append(_previous_report_at(task, report))
+        flags = photo_flags(
+            task=task,
+            kind=item.kind,
+            meta=meta,
+            uploaded_at=uploaded_at,
+            previous_report_at=previous_report[0] if previous_report else None,
+        )
         attachment = Attachment(
             task=task,
             report=report,
             closeout=closeout,
             kind=item.kind,
             title=item.title[:200],
-            original_name=(item.file.name or "file")[:255],
+            original_name=PurePath(name).name[:255],
             extension=info.extension,
             content_type=info.content_type,
             size=info.size,
             sha256=info.sha256,
+            taken_at=timezone.localdate(meta.taken_at) if meta.taken_at else None,
+            photo_taken_at=meta.taken_at,
+            latitude=meta.latitude,
+            longitude=meta.longitude,
+            photo_flags="；".join(flags)[:300],
             uploaded_by=actor,
         )
-        attachment.file.save(f"upload{info.extension}", item.file, save=False)
+        attachment.file.save(f"upload{info.extension}", content, save=False)
         attachment.save()
         saved.append(attachment)
     return saved
+
+
+def _previous_report_at(task: Task, report: ProgressReport | None):
+    """When the task's previous progress report was sent (not the one being saved)."""
+    earlier = ProgressReport.objects.filter(task=task)
+    if report is not None:
+        earlier = earlier.exclude(pk=report.pk)
+    return earlier.order_by("-submitted_at").values_list("submitted_at", flat=True).first()
+
+
+EARTH_RADIUS_M = 6_371_000
+
+
+def distance_m(lat1, lng1, lat2, lng2) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
+    dp, dl = p2 - p1, math.radians(float(lng2) - float(lng1))
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def photo_flags(
+    *,
+    task: Task,
+    kind: str,
+    meta: PhotoMetadata,
+    uploaded_at,
+    previous_report_at=None,
+) -> list[str]:
+    """Why a photo needs a look by the reviewer (empty when nothing is odd or nothing known).
+
+    Old: taken before the task's previous progress report, or more than PHOTO_MAX_AGE_DAYS
+    before the upload (not for 整改前 photos, which are old by nature). Far: taken more than
+    PHOTO_MAX_DISTANCE_M from the task's coordinates (when both are known)."""
+    flags = []
+    if meta.taken_at is not None:
+        shot = timezone.localtime(meta.taken_at)
+        if shot > uploaded_at + timedelta(days=1):
+            flags.append(f"拍摄时间 {shot:%Y-%m-%d %H:%M} 晚于上传时间，相机时间可能有误")
+        elif kind != AttachmentKind.BEFORE:
+            max_age = settings.PHOTO_MAX_AGE_DAYS
+            if previous_report_at is not None and meta.taken_at < previous_report_at:
+                flags.append(
+                    f"拍摄于 {shot:%Y-%m-%d}，早于上次报送（"
+                    f"{timezone.localtime(previous_report_at):%Y-%m-%d}）"
+                )
+            elif meta.taken_at < uploaded_at - timedelta(days=max_age):
+                days = (uploaded_at - meta.taken_at).days
+                flags.append(f"拍摄于 {shot:%Y-%m-%d}，早于上传 {days} 天（超过 {max_age} 天）")
+    if meta.latitude is not None and task.lat is not None and task.lng is not None:
+        metres = distance_m(meta.latitude, meta.longitude, task.lat, task.lng)
+        if metres > settings.PHOTO_MAX_DISTANCE_M:
+            flags.append(f"拍摄位置距任务点位约 {metres / 1000:.1f} 公里")
+    return flags

@@ -96,6 +96,8 @@ def _decision_context(app: CloseoutApplication, heading: str) -> dict:
         "reviews": reviews,
         "chain": [(step, (step.level, step.unit_id) not in missing) for step in chain],
         "evidence_missing": closeout_rules.missing_evidence(task.site_type, by_kind),
+        # Photos whose EXIF time or position looks out of place (services.photo_flags).
+        "flagged_photos": [a for items in by_kind.values() for a in items if a.photo_flags],
         "self_check_label": closeout_rules.self_check_label(lead_unit),
     }
 

@@ -20,6 +20,7 @@ from accounts.errors import (
     StaleVersion,
 )
 from accounts.scope import is_office, is_unit_member
+from rectification import pending_uploads
 from rectification.lifecycle import MOVES, needs_unit_roles, refusal
 from rectification.models import Task
 from rectification.services.base import unit_roles
@@ -135,15 +136,58 @@ def form_page(
     """
     form_kwargs = form_kwargs or {}
     status = 200
+    kept: list[pending_uploads.KeptFile] = []
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, **form_kwargs)
-        if form.is_valid():
-            result, status = call_service(form, service, **inputs(form.cleaned_data))
+        file_fields = [n for n, f in form.fields.items() if isinstance(f, forms.FileField)]
+        kept, kept_error = _kept_files(request, file_fields)
+        for name in {k.field for k in kept}:
+            form.fields[name].required = False  # a kept file counts as chosen
+        if form.is_valid() and kept_error is None:
+            opened = [(k.field, pending_uploads.open_file(k)) for k in kept]
+            cleaned = dict(form.cleaned_data)
+            for name, handle in opened:
+                if getattr(form.fields[name].widget, "allow_multiple_selected", False):
+                    cleaned[name] = [*(cleaned.get(name) or []), handle]
+                else:
+                    cleaned[name] = cleaned.get(name) or handle
+            try:
+                result, status = call_service(form, service, **inputs(cleaned))
+            finally:
+                for _name, handle in opened:
+                    handle.close()
             if not status:
+                pending_uploads.discard(kept)
                 messages.success(request, success(result) if callable(success) else success)
                 return redirect(done(result) if callable(done) else done)
         else:
             status = FORM_INVALID
+            if kept_error is not None:
+                form.add_error(None, kept_error)
+        # Whatever was refused, the files chosen this time are kept for the next submission.
+        for name in file_fields:
+            for upload in request.FILES.getlist(name):
+                item = pending_uploads.keep(request.user, name, upload)
+                if item is not None:
+                    kept.append(item)
     else:
         form = form_class(initial=initial or {}, **form_kwargs)
-    return render(request, template, {**(context or {}), "form": form}, status=status)
+    page = {**(context or {}), "form": form, "kept_files": kept}
+    return render(request, template, page, status=status)
+
+
+def _kept_files(
+    request: HttpRequest, file_fields: list[str]
+) -> tuple[list[pending_uploads.KeptFile], str | None]:
+    """The files kept from an earlier submission of this form that the user left ticked, or
+    the reason they cannot be used."""
+    tokens = request.POST.getlist("kept")
+    if not tokens:
+        return [], None
+    try:
+        kept = pending_uploads.reopen(request.user, tokens)
+    except InvalidInput as exc:
+        return [], exc.message
+    if any(k.field not in file_fields for k in kept):
+        return [], pending_uploads.STALE_MESSAGE
+    return kept, None

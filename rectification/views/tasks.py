@@ -1,7 +1,7 @@
 """我的任务 / 任务台账, the task page, and the reporter's forms (progress, extension, close-out)."""
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.contrib import messages
@@ -449,6 +449,9 @@ class Action:
     url: str
     style: str = "primary"
     icon: str = ""
+    # Why the move cannot be made now although the role allows it (shown as a disabled
+    # button with this reason, rather than a form whose submission is refused).
+    disabled_reason: str = ""
 
 
 def _button_url(button: Button, task: Task, open_app: CloseoutApplication | None) -> str | None:
@@ -658,6 +661,20 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         self_check_label=self_check_label,
     )
     allowed = page_moves(request.user, task, assignments, open_app)
+    extensions = (
+        list(task.extensions.select_related("requested_by").order_by("-created_at"))
+        if task.has_extensions
+        else []
+    )
+    actions = task_actions(task, allowed, open_app, self_check_label=self_check_label)
+    pending = next((e for e in extensions if e.status == ExtensionStatus.PENDING), None)
+    if pending is not None:
+        actions = [
+            replace(a, disabled_reason=pending_extension_reason(pending))
+            if a.move == "extension_request"
+            else a
+            for a in actions
+        ]
     public_objections = []
     if "notice_objection" in allowed and getattr(open_app, "notice", None) is not None:
         # 网上异议 waiting for the office's check (services.objections)
@@ -677,11 +694,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "open_app": open_app,
         "public_objections": public_objections,
         "last_return": last_return if task.status in WORKING_STATUSES else None,
-        "extensions": (
-            list(task.extensions.select_related("requested_by").order_by("-created_at"))
-            if task.has_extensions
-            else []
-        ),
+        "extensions": extensions,
         "reports": _reports_with_history(task),
         "can_review_reports": "report_review" in allowed,
         "lookbacks": (
@@ -697,7 +710,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": events,
         "more_events": more_events,
         "timeline_events": TIMELINE_EVENTS,
-        "actions": task_actions(task, allowed, open_app, self_check_label=self_check_label),
+        "actions": actions,
         "today": clock.today(),
         "self_check_label": self_check_label,
         "next_step": _next_step(task, assignments, open_app),
@@ -775,7 +788,8 @@ def task_report(request: HttpRequest, pk: int) -> HttpResponse:
             "difficulties": d["difficulties"],
             "next_steps": d["next_steps"],
             "falling_reason": d["falling_reason"],
-            "files": _files(d, "files", d["evidence_kind"]),
+            "files": _files(d, "photos", d["evidence_kind"])
+            + _files(d, "files", d["evidence_kind"]),
             "expected_version": d["version"],
         },
         success=lambda r: (
@@ -804,7 +818,8 @@ def task_recheck(request: HttpRequest, pk: int) -> HttpResponse:
             "task": task,
             "actor": request.user,
             "progress_text": d["progress_text"],
-            "files": _files(d, "files", AttachmentKind.DURING),
+            "files": _files(d, "photos", AttachmentKind.DURING)
+            + _files(d, "files", AttachmentKind.DURING),
             "expected_version": d["version"],
         },
         success="本季度复查情况已报送",
@@ -820,6 +835,14 @@ def _task_url(task: Task) -> str:
     return reverse("task_detail", args=[task.pk])
 
 
+def pending_extension_reason(pending: Extension) -> str:
+    """Why a second extension request cannot be sent (the service's refusal, said before)."""
+    return (
+        f"已有待审批的延期申请（申请至 {pending.requested_deadline:%Y-%m-%d}），"
+        "环督办审批后才能再次申请"
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_extension(request: HttpRequest, pk: int) -> HttpResponse:
@@ -830,7 +853,11 @@ def task_extension(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form_class=ExtensionForm,
         template="tasks/task_extension.html",
-        context={"task": task, "pending": pending},
+        context={
+            "task": task,
+            "pending": pending,
+            "pending_reason": pending_extension_reason(pending) if pending else "",
+        },
         service=services.task_request_extension,
         inputs=lambda d: {
             "task": task,
@@ -871,7 +898,9 @@ def task_closeout(request: HttpRequest, pk: int) -> HttpResponse:
             "summary": d["summary"],
             "checklist": {key: bool(d.get(f"check_{key}")) for key in services.CLOSEOUT_CHECKLIST},
             "files": (
-                _files(d, "before_files", AttachmentKind.BEFORE)
+                _files(d, "before_photos", AttachmentKind.BEFORE)
+                + _files(d, "before_files", AttachmentKind.BEFORE)
+                + _files(d, "after_photos", AttachmentKind.AFTER)
                 + _files(d, "after_files", AttachmentKind.AFTER)
                 + _files(d, "other_files", d["other_kind"] or AttachmentKind.OTHER)
             ),
@@ -902,7 +931,7 @@ def task_evidence(request: HttpRequest, pk: int) -> HttpResponse:
         inputs=lambda d: {
             "task": task,
             "actor": request.user,
-            "files": _files(d, "files", d["kind"]),
+            "files": _files(d, "photos", d["kind"]) + _files(d, "files", d["kind"]),
             "expected_version": d["version"],
         },
         success=lambda saved: f"已上传 {len(saved)} 份佐证材料",

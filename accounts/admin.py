@@ -1,10 +1,11 @@
 """Admin for regions, units, people and users: the reference data the system administrator keeps."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Person, Region, Unit, User
+from accounts import clock, tokens
+from accounts.models import ApiToken, Person, Region, Unit, User
 
 admin.site.site_header = _("督察整改台账 管理后台")
 admin.site.site_title = _("督察整改台账")
@@ -103,3 +104,40 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description=_("姓名"), ordering="last_name")
     def display_name(self, obj: User) -> str:
         return obj.get_full_name() or "—"
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Listed and revoked here; made by their owner on /me/tokens/ or with `create_api_token`
+    (the key is shown once, to whoever made it: never here)."""
+
+    list_display = [
+        "name",
+        "prefix",
+        "user",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__username", "user__last_name"]
+    list_select_related = ["user__unit"]
+    readonly_fields = list_display
+    fields = list_display
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("吊销所选 API 令牌"), permissions=["view"])
+    def revoke(self, request, queryset):
+        now = clock.now()
+        live = [t for t in queryset if t.state(now) == "有效"]
+        for token in live:
+            tokens.api_token_revoke(token=token, actor=request.user)
+        self.message_user(request, f"已吊销 {len(live)} 个令牌", messages.SUCCESS)

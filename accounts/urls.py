@@ -7,5 +7,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/", views.profile, name="profile"),
+    path("me/tokens/", views.api_tokens, name="api_tokens"),
+    path("me/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("", views.home, name="home"),
 ]

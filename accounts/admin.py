@@ -118,7 +118,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "scope",
         "created_at",
         "expires_at",
-        "last_used_at",
         "revoked_at",
     ]
     list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]

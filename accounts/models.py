@@ -197,7 +197,6 @@ class ApiToken(models.Model):
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
     expires_at = models.DateTimeField(_("到期时间"))
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
-    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
 
     # A token reaches its owner only (/me/tokens/); the admin site lists all of them.
     objects = ScopedQuerySet.as_manager()

@@ -18,8 +18,6 @@ from accounts.errors import InvalidInput, NotFound
 from accounts.models import ApiToken, User
 
 PREFIX_LENGTH = 8
-# Written at most this often per token: a busy integration does not turn every read into a write.
-LAST_USED_PRECISION = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -100,7 +98,8 @@ def api_token_revoke_all(*, user: User, actor: User) -> int:
 
 def api_token_for_key(key: str) -> ApiToken | None:
     """The live token of `key` with its user, unit and region (one query), or None: unknown,
-    revoked, expired, or its owner deactivated."""
+    revoked, expired, or its owner deactivated. (No "last used" is written: a read stays a
+    read, and the list endpoints' pinned query counts hold for token calls too.)"""
     token = (
         ApiToken.objects.select_related("user__unit__region")
         .filter(key_hash=hash_key(key), revoked_at__isnull=True)
@@ -109,7 +108,4 @@ def api_token_for_key(key: str) -> ApiToken | None:
     now = clock.now()
     if token is None or token.expires_at <= now or not token.user.is_active:
         return None
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
     return token

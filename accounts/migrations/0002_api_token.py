@@ -48,10 +48,6 @@ class Migration(migrations.Migration):
                     models.DateTimeField(blank=True, null=True, verbose_name="吊销时间"),
                 ),
                 (
-                    "last_used_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="最近使用"),
-                ),
-                (
                     "user",
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,

@@ -7,8 +7,8 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
-from accounts import services
-from accounts.models import AccountEvent, Person, Region, Unit, User
+from accounts import clock, services, tokens
+from accounts.models import AccountEvent, ApiToken, Person, Region, Unit, User
 
 admin.site.site_header = _("督察整改台账 管理后台")
 admin.site.site_title = _("督察整改台账")
@@ -178,3 +178,39 @@ class AccountEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Listed and revoked here; made by their owner on /me/tokens/ or with `create_api_token`
+    (the key is shown once, to whoever made it: never here)."""
+
+    list_display = [
+        "name",
+        "prefix",
+        "user",
+        "scope",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__username", "user__last_name"]
+    list_select_related = ["user__unit"]
+    readonly_fields = list_display
+    fields = list_display
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("吊销所选 API 令牌"), permissions=["view"])
+    def revoke(self, request, queryset):
+        now = clock.now()
+        live = [t for t in queryset if t.state(now) == "有效"]
+        for token in live:
+            tokens.api_token_revoke(token=token, actor=request.user)
+        self.message_user(request, f"已吊销 {len(live)} 个令牌", messages.SUCCESS)

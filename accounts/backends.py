@@ -24,14 +24,14 @@ class UserWithUnitBackend(ModelBackend):
 
 
 class TokenWithUnitAuthentication(TokenAuthentication):
-    """DRF's token authentication, with the token's user joined to its unit and region."""
+    """`Authorization: Token <key>`: the key's hashed, live (not expired, not revoked) token
+    (accounts.tokens), with its user joined to its unit and region. `request.auth` is the
+    ApiToken, whose scope the API's permissions read (a read-only token cannot write)."""
 
     def authenticate_credentials(self, key):
-        model = self.get_model()
-        try:
-            token = model.objects.select_related("user__unit__region").get(key=key)
-        except model.DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
-        if not token.user.is_active:
-            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        from accounts.tokens import api_token_for_key
+
+        token = api_token_for_key(key)
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("API 令牌无效、已过期或已吊销")) from None
         return (token.user, token)

@@ -26,3 +26,8 @@ class Role(models.TextChoices):
     OFFICE = "OFFICE", _("环督办")
     LEADER = "LEADER", _("领导（只读）")
     ADMIN = "ADMIN", _("系统管理员")
+
+
+class TokenScope(models.TextChoices):
+    READ = "READ", _("只读")
+    WRITE = "WRITE", _("读写")

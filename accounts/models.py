@@ -1,11 +1,12 @@
-"""Regions, units (organizations), people and users."""
+"""Regions, units (organizations), people, users and their API tokens."""
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import RegionLevel, Role, UnitKind
+from accounts.choices import RegionLevel, Role, TokenScope, UnitKind
+from accounts.clock import ClockDateTimeField
 from accounts.scope import ScopedQuerySet
 
 
@@ -218,3 +219,53 @@ class AccountEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_verb_display()}"
+
+
+class ApiToken(models.Model):
+    """A key another system sends as `Authorization: Token <key>` to act as its owner.
+
+    Only the SHA-256 of the key is stored (the key is shown once, when it is made: a copy of
+    the database lets nobody call the API); `prefix` (its first characters) tells the owner's
+    tokens apart. A token expires, may be revoked, and is read-only or read-write: within
+    that, the owner's role and unit decide what it sees and does, exactly as for the person.
+    """
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("所有人"),
+        # Users are deactivated, not deleted; if one ever is, its keys must go with it.
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(_("名称"), max_length=100)
+    prefix = models.CharField(_("前缀"), max_length=8, editable=False)
+    key_hash = models.CharField(_("密钥摘要"), max_length=64, unique=True, editable=False)
+    scope = models.CharField(
+        _("权限"), max_length=8, choices=TokenScope.choices, default=TokenScope.READ
+    )
+    created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"))
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+
+    # A token reaches its owner only (/me/tokens/); the admin site lists all of them.
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope__in=TokenScope.values), name="api_token_scope_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.prefix}…）"
+
+    def state(self, now) -> str:
+        if self.revoked_at is not None:
+            return "已吊销"
+        if self.expires_at <= now:
+            return "已过期"
+        return "有效"

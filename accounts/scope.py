@@ -123,6 +123,8 @@ class Rule:
 # oracle.py checks both, and compares every persona's rows with a hand-written oracle).
 SCOPE: dict[str, Rule] = {
     "accounts.Region": Rule(region=("pk",)),
+    # An API token is its owner's only (the admin site lists them all).
+    "accounts.ApiToken": Rule(recipient="user"),
     "accounts.Unit": Rule(region=("region",), unit=("pk",)),
     "inspections.InspectionRound": Rule(
         # A county office also sees the city round its county's tasks belong to; a unit, the

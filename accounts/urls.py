@@ -19,5 +19,7 @@ urlpatterns = [
         views.ResetLinkConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("me/tokens/", views.api_tokens, name="api_tokens"),
+    path("me/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("", views.home, name="home"),
 ]

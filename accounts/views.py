@@ -9,11 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import services
+from accounts import clock, services, tokens
 from accounts.choices import Role
-from accounts.forms import PasswordChangeForm, ResetLinkSetPasswordForm
+from accounts.errors import ServiceError
+from accounts.forms import ApiTokenForm, PasswordChangeForm, ResetLinkSetPasswordForm
+from accounts.models import ApiToken
 
 
 def _url_or_none(name: str) -> str | None:
@@ -120,3 +122,46 @@ class ResetLinkConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         messages.success(self.request, "密码已设置，请用新密码登录。")
         return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's own API tokens: made here (the key shown once, on this response only),
+    listed with their state, revoked with a button."""
+    issued = None
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = tokens.api_token_create(
+                user=request.user,
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                days=form.cleaned_data["days"],
+            )
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            form = ApiTokenForm()
+    now = clock.now()
+    rows = [(t, t.state(now)) for t in ApiToken.objects.visible_to(request.user)]
+    # The key is on this page only: a 200, not a redirect, and never cached (no-store).
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {"form": form, "issued": issued, "tokens": rows},
+        status=400 if request.method == "POST" and issued is None else 200,
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        token = tokens.api_token_revoke(token=pk, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"令牌“{token.name}”已吊销，使用它的调用将被拒绝")
+    return redirect("api_tokens")

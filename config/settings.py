@@ -35,7 +35,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -62,6 +61,8 @@ MIDDLEWARE = [
     "accounts.middleware.SessionTimeoutMiddleware",
     "accounts.middleware.ForcedPasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Permissions-Policy everywhere; Cache-Control: no-store when logged in and on the API.
+    "config.middleware.SecurityHeadersMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # SQLite only ever: a write that waited out the busy timeout answers 503 in Chinese.
     "config.middleware.DatabaseBusyMiddleware",
@@ -70,6 +71,25 @@ MIDDLEWARE = [
     # Last, so CommonMiddleware (APPEND_SLASH), sessions and CSRF still see its pages.
     "config.errors.ErrorPagesMiddleware",
 ]
+
+# The browser features pages may use (config.middleware.SecurityHeadersMiddleware): the
+# camera and the position for phone reporting (this site only), nothing else.
+PERMISSIONS_POLICY = {
+    "camera": "(self)",
+    "geolocation": "(self)",
+    "microphone": "()",
+    "payment": "()",
+    "usb": "()",
+    "serial": "()",
+    "bluetooth": "()",
+    "midi": "()",
+    "display-capture": "()",
+    "accelerometer": "()",
+    "gyroscope": "()",
+    "magnetometer": "()",
+    "xr-spatial-tracking": "()",
+    "browsing-topics": "()",
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -278,6 +298,16 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DIR / "beat-schedule")
 # and the worker of `make run`, or containers sharing the var volume) reads and writes.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # The API's rate-limit counters (accounts.throttles): shared by every web worker in Redis.
+    "throttle": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "throttle",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    ),
     "progress": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
@@ -298,6 +328,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "rectification.api.permissions.ReadOnlyForLeaders",
+        "rectification.api.permissions.TokenScopeAllows",
+    ],
+    # Rates: API_THROTTLE_RATES below, read at each request (accounts.throttles).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "accounts.throttles.TokenRateThrottle",
+        "accounts.throttles.UserRateThrottle",
+        "accounts.throttles.AnonRateThrottle",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -306,6 +343,16 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "rectification.api.exceptions.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# API tokens (accounts.tokens): the validity of a new token, and the longest one may ask for.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 366)
+# Requests per period ("600/min", "10000/day"); empty: no limit. Per token, per user (its
+# session and all its tokens together), per address for anonymous calls.
+API_THROTTLE_RATES = {
+    "token": env_str("API_THROTTLE_TOKEN", "600/min") or None,
+    "user": env_str("API_THROTTLE_USER", "600/min") or None,
+    "anon": env_str("API_THROTTLE_ANON", "60/min") or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "督察整改台账 API",

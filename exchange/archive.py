@@ -59,6 +59,7 @@ from inspections.models import (
 from rectification.choices import AttachmentKind
 from rectification.models import Attachment, Event, Task
 from rectification.templatetags.tracker_tags import status_label
+from rectification.uploads import download_name
 
 log = logging.getLogger(__name__)
 
@@ -434,7 +435,8 @@ class _Bundle:
             self._advance()
             return
         path = self._unique(
-            f"{folder}/{_task_folder(task)}/{kind}/{_clean(attachment.original_name)}"
+            f"{folder}/{_task_folder(task)}/{kind}/"
+            + _clean(download_name(attachment.original_name, attachment.extension))
         )
         with source:
             size, digest = self._copy(path, source, _local(attachment.uploaded_at))

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from accounts import clock
+from accounts.scope import Reach, scope_of
 from inspections.models import FeedbackAspect, FeedbackCategory, InspectionRound, Problem
 from rectification.choices import (
     CLOSING_STATUSES,
@@ -166,14 +167,25 @@ class ProblemStatus:
     EMPTY = "未分解"
 
 
-def problems_with_rollup(problems: QuerySet[Problem]) -> QuerySet[Problem]:
-    """Annotate task_total, task_closed and task_closing (one grouped query with the list)."""
+def problems_with_rollup(problems: QuerySet[Problem], *, user) -> QuerySet[Problem]:
+    """Annotate task_total, task_closed and task_closing (one grouped query with the list),
+    counting only the tasks `user` sees: a county office's "已销号 1/3" is its county's."""
+    seen = Q() if scope_of(user).reach is Reach.ALL else Q(tasks__in=visible_task_ids(user))
     return problems.annotate(
-        task_total=Count("tasks", distinct=True),
-        task_closed=Count("tasks", filter=Q(tasks__status=TaskStatus.CLOSED), distinct=True),
-        task_closing=Count("tasks", filter=Q(tasks__status__in=CLOSING_STATUSES), distinct=True),
-        task_started=Count("tasks", filter=~Q(tasks__status=TaskStatus.NOT_STARTED), distinct=True),
+        task_total=Count("tasks", filter=seen, distinct=True),
+        task_closed=Count("tasks", filter=seen & Q(tasks__status=TaskStatus.CLOSED), distinct=True),
+        task_closing=Count(
+            "tasks", filter=seen & Q(tasks__status__in=CLOSING_STATUSES), distinct=True
+        ),
+        task_started=Count(
+            "tasks", filter=seen & ~Q(tasks__status=TaskStatus.NOT_STARTED), distinct=True
+        ),
     )
+
+
+def visible_task_ids(user) -> QuerySet:
+    """The ids of the tasks `user` sees, as a subquery (never a list of literal ids)."""
+    return Task.objects.visible_to(user).order_by().values("pk")
 
 
 def problem_status(problem: Problem) -> str:

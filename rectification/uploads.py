@@ -1,8 +1,11 @@
 """Evidence upload checks: by content, not by name.
 
 Accepted: JPEG, PNG, GIF, WebP images; PDF; Office documents (OOXML docx/xlsx/pptx and the
-old OLE doc/xls/ppt); MP4 video. Everything else (HTML, SVG, scripts, executables, archives
-that are not Office documents) is refused with a message in Chinese.
+old OLE doc/xls/ppt); MP4 and QuickTime video. Everything else (HTML, SVG, scripts,
+executables, archives that are not Office documents) is refused with a message in Chinese.
+
+A file is stored and served as the type found here, never as its uploaded name says: a PNG
+named poly.html downloads as poly.png, image/png (`download_name`).
 """
 
 import hashlib
@@ -43,6 +46,66 @@ _OLE_EXT = {
 }
 
 
+# ISO base media brands (ftyp) of MP4 and QuickTime video. Other formats share the box
+# structure (HEIF/AVIF images, 3GPP, JPEG 2000 …) and are not accepted as video.
+_MP4_BRANDS = frozenset(
+    {
+        b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"iso7", b"iso8", b"iso9",
+        b"mp41", b"mp42", b"mp71", b"avc1", b"hvc1", b"hev1", b"av01", b"dash", b"mmp4",
+        b"M4V ", b"M4VH", b"M4VP", b"MSNV", b"f4v ", b"XAVC",
+    }
+)  # fmt: skip
+_QUICKTIME_BRANDS = frozenset({b"qt  "})
+# A video holds its index (moov) or its samples (mdat) at the top level.
+_MEDIA_BOXES = frozenset({b"moov", b"mdat"})
+_BOX_HEADER = 8
+
+
+def _sniff_iso_media(upload: UploadedFile) -> tuple[str, str] | None:
+    """MP4 or QuickTime: a known brand in the ftyp box, then a walk over every top-level box
+    (sizes that add up to the file, four-character printable types), with a moov or mdat
+    among them. Anything with "ftyp" at offset 4 is not enough."""
+    size = upload.size or 0
+    upload.seek(0)
+    header = upload.read(_BOX_HEADER)
+    ftyp_size = int.from_bytes(header[:4], "big")
+    if ftyp_size < 16 or ftyp_size > min(size, 4096) or (ftyp_size - 16) % 4:
+        return None
+    ftyp = upload.read(ftyp_size - _BOX_HEADER)
+    brands = {ftyp[:4]} | {ftyp[i : i + 4] for i in range(8, len(ftyp), 4)}
+    if ftyp[:4] in _QUICKTIME_BRANDS:
+        found = (".mov", "video/quicktime")
+    elif brands & _MP4_BRANDS:
+        found = (".mp4", "video/mp4")
+    else:
+        return None
+    offset, seen = ftyp_size, set()
+    while offset < size:
+        upload.seek(offset)
+        header = upload.read(_BOX_HEADER)
+        if len(header) < _BOX_HEADER:
+            return None
+        box_size, kind = int.from_bytes(header[:4], "big"), header[4:]
+        if not all(0x20 <= c <= 0x7E for c in kind):
+            return None
+        if box_size == 1:  # a 64-bit size follows the type
+            large = upload.read(8)
+            if len(large) < 8:
+                return None
+            box_size = int.from_bytes(large, "big")
+            if box_size < _BOX_HEADER + 8:
+                return None
+        elif box_size == 0:  # the last box, to the end of the file
+            box_size = size - offset
+        elif box_size < _BOX_HEADER:
+            return None
+        if offset + box_size > size:
+            return None
+        seen.add(kind)
+        offset += box_size
+    return found if seen & _MEDIA_BOXES else None
+
+
 def _sniff(head: bytes, upload: UploadedFile, name: str) -> tuple[str, str] | None:
     if head.startswith(b"\xff\xd8\xff"):
         return ".jpg", "image/jpeg"
@@ -55,7 +118,7 @@ def _sniff(head: bytes, upload: UploadedFile, name: str) -> tuple[str, str] | No
     if head.startswith(b"%PDF-"):
         return ".pdf", "application/pdf"
     if head[4:8] == b"ftyp":
-        return ".mp4", "video/mp4"
+        return _sniff_iso_media(upload)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         ext = PurePath(name).suffix.lower()
         return ext if ext in _OLE_EXT else ".doc", _OLE_EXT.get(ext, "application/msword")
@@ -237,3 +300,19 @@ def compress_photo(upload: UploadedFile, info: CheckedFile) -> CompressedPhoto |
         return None  # re-encoding would not make it smaller
     checked = CheckedFile("image/jpeg", ".jpg", len(data), hashlib.sha256(data).hexdigest())
     return CompressedPhoto(ContentFile(data), checked)
+
+
+# Equivalent spellings of a detected extension: a name already ending in one is kept as is.
+_SAME_EXTENSION = {".jpg": {".jpg", ".jpeg", ".jpe"}}
+
+
+def download_name(original_name: str, extension: str) -> str:
+    """The name a stored file is handed out under: the uploaded name with the extension of the
+    type detected at upload (poly.html accepted as a PNG → poly.png)."""
+    path = PurePath(original_name or "file")
+    if not extension:
+        return path.name
+    if path.suffix.lower() in _SAME_EXTENSION.get(extension, {extension}):
+        return path.name
+    stem = path.stem if path.suffix else path.name
+    return f"{stem}{extension}"

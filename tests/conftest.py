@@ -87,6 +87,13 @@ def _pin_business_date(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_api_rate_limits(settings):
+    """Tests call the API far faster than any client may; the rate limits have their own tests
+    (tests/api/test_tokens_and_throttling.py), which set low rates and a fresh counter cache."""
+    settings.API_THROTTLE_RATES = {}
+
+
+@pytest.fixture(autouse=True)
 def _fresh_workday_calendar(request):
     """The working-day calendar is cached per process; a test's Holiday rows are rolled
     back without a signal, so every test starts from the table as it is.

@@ -4,7 +4,7 @@
 
 Service errors map to statuses: NotFound → 404, NotAllowed → 403, InvalidState → 409,
 StaleVersion → 412 (the API's If-Match precondition; pages show it as 409),
-InvalidInput → 400. DRF's own errors (validation, authentication, parsing) keep their
+InvalidInput → 400. Over a rate limit: 429 with Retry-After. DRF's own errors (validation, authentication, parsing) keep their
 status and are reshaped so that `detail` is always one readable message.
 """
 
@@ -60,6 +60,10 @@ def api_exception_handler(exc, context):
         return Response(body, status=code)
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.Throttled):
+        # DRF's message is English; Retry-After is still set from exc.wait
+        wait = f"{int(exc.wait) + 1} 秒后" if exc.wait is not None else "稍后"
+        exc.detail = exceptions.ErrorDetail(f"请求过于频繁，请{wait}再试", code=exc.default_code)
     response = exception_handler(exc, context)
     if response is None:
         return None

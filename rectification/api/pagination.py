@@ -17,14 +17,17 @@ last. The opaque cursor carries the last row's (deadline, id), the direction and
   整改中 tasks cost ~85 ms on every request (docs/performance.md: never count a large set per request).
   Pages after the first take the total from the cursor instead of counting again.
 
+Cursors are signed (django.core.signing, salted with the user's id): a cursor the client
+edited, built itself or took from another account is refused with a 400, so the total it
+carries is always the server's own.
+
 Other lists are small (a city has hundreds of rows): page numbers.
 """
 
-import base64
-import binascii
 import json
 from datetime import date
 
+from django.core import signing
 from django.db import connection
 from django.db.models import F, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
@@ -66,7 +69,7 @@ class TaskKeysetPagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None, columns=()):
         self.request = request
         self.page_size = self._page_size(request)
-        cursor = self._decode(request.query_params.get(self.cursor_query_param))
+        cursor = self._decode(request.query_params.get(self.cursor_query_param), request.user)
         if cursor and cursor["n"] is not None:
             self.total, self.exact = cursor["n"], cursor["x"]
         else:
@@ -85,15 +88,24 @@ class TaskKeysetPagination(BasePagination):
             rows.reverse()
         self.has_next = more if not backward else True
         self.has_previous = bool(cursor) and (more if backward else True)
+        self.backward = backward
         self.rows = rows
         return rows
 
     def get_paginated_response(self, data):
+        if not self.rows:
+            # An empty page (a previous link whose rows have since left the filter, or a list
+            # with nothing in it): what follows it is the first page.
+            following = self._first_page() if self.has_previous or self.backward else None
+        elif self.has_next:
+            following = self._link(self.rows[-1], backward=False)
+        else:
+            following = None
         return Response(
             {
                 "count": self.total,
                 "count_exact": self.exact,
-                "next": self._link(self.rows[-1], backward=False) if self.has_next else None,
+                "next": following,
                 "previous": self._link(self.rows[0], backward=True)
                 if self.has_previous and self.rows
                 else None,
@@ -189,12 +201,11 @@ class TaskKeysetPagination(BasePagination):
             return self.page_size
         return max(1, min(size, self.max_page_size))
 
-    def _decode(self, raw: str | None):
+    def _decode(self, raw: str | None, user):
         if not raw:
             return None
         try:
-            padded = raw + "=" * (-len(raw) % 4)
-            data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+            data = signing.loads(raw, salt=cursor_salt(user))
             deadline = date.fromisoformat(data["d"]) if data["d"] is not None else None
             pk = int(data["i"])
             backward = bool(data.get("b", False))
@@ -202,7 +213,7 @@ class TaskKeysetPagination(BasePagination):
             total = int(total) if total is not None else None
             if total is not None and total < 0:
                 raise ValueError
-        except (ValueError, TypeError, KeyError, AttributeError, binascii.Error, UnicodeError):
+        except (signing.BadSignature, ValueError, TypeError, KeyError, AttributeError):
             raise InvalidCursor() from None
         return {"d": deadline, "i": pk, "b": backward, "n": total, "x": bool(data.get("x", True))}
 
@@ -211,21 +222,38 @@ class TaskKeysetPagination(BasePagination):
         if isinstance(deadline, str):
             deadline = date.fromisoformat(deadline)
         token = encode_cursor(
-            deadline, row["id"], backward=backward, total=(self.total, self.exact)
+            deadline,
+            row["id"],
+            user=self.request.user,
+            backward=backward,
+            total=(self.total, self.exact),
         )
         url = self.request.build_absolute_uri()
         url = remove_query_param(url, self.cursor_query_param)
         return replace_query_param(url, self.cursor_query_param, token)
 
+    def _first_page(self) -> str:
+        return remove_query_param(self.request.build_absolute_uri(), self.cursor_query_param)
+
+
+def cursor_salt(user) -> str:
+    """A cursor is good for the account it was given to only."""
+    return f"rectification.task-cursor:{getattr(user, 'pk', None)}"
+
 
 def encode_cursor(
-    deadline: date | None, pk: int, *, backward: bool = False, total: tuple[int, bool] | None = None
+    deadline: date | None,
+    pk: int,
+    *,
+    user,
+    backward: bool = False,
+    total: tuple[int, bool] | None = None,
 ) -> str:
-    """The opaque cursor of the row (deadline, pk); `total` (count, exact) rides along."""
+    """The opaque, signed cursor of the row (deadline, pk); `total` (count, exact) rides along."""
     payload = {"d": deadline.isoformat() if deadline else None, "i": pk, "b": backward}
     if total is not None:
         payload["n"], payload["x"] = total
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    return signing.dumps(payload, salt=cursor_salt(user), compress=True)
 
 
 def count_capped(queryset: QuerySet, cap: int) -> tuple[int, bool]:

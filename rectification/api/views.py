@@ -62,6 +62,7 @@ from rectification.models import (
     Task,
     Warning,
 )
+from rectification.uploads import download_name
 
 # ---------------------------------------------------------------------------------------------
 # Documentation helpers (the error schema is shared with inspections.api: accounts.api_errors)
@@ -509,13 +510,13 @@ class AttachmentViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
             handle = attachment.file.open("rb")
         except FileNotFoundError:
             raise NotFound("文件已丢失，请联系管理员") from None
-        # Served as a download with a fixed generic type: evidence is never rendered inline,
-        # whatever its sniffed type, so an uploaded file cannot act as a page of this site.
+        # Always a download, named and typed by the type the upload check found (never the
+        # uploaded name's extension), so an uploaded file cannot act as a page of this site.
         response = FileResponse(
             handle,
             as_attachment=True,
-            filename=attachment.original_name,
-            content_type="application/octet-stream",
+            filename=download_name(attachment.original_name, attachment.extension),
+            content_type=attachment.content_type or "application/octet-stream",
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response

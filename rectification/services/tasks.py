@@ -1,7 +1,7 @@
 """Services on a task itself: progress reports, evidence, extensions, milestones, creation,
 unit assignment and editable fields."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -671,8 +671,12 @@ def _check_office_for_region(actor: User, region: Region) -> None:
 _ROLES = frozenset(AssignmentRole.values)
 
 
-def _check_units(units: Sequence[UnitRole]) -> UnitRole:
-    """One lead unit, known roles, no unit twice in one role. Returns the lead."""
+def _check_units(units: Sequence[UnitRole], actor: User, *, kept: Collection[int] = ()) -> UnitRole:
+    """One lead unit, known roles, no unit twice in one role, every unit in the actor's
+    region subtree (a county office assigns its county's units; `kept`: units the task
+    already has, which it may keep). Returns the lead."""
+    from accounts.scope import sees_region
+
     leads = [u for u in units if u.role == AssignmentRole.LEAD]
     if len(leads) != 1:
         raise InvalidInput("每个任务必须有且只有一个牵头单位", field="lead_unit")
@@ -683,11 +687,19 @@ def _check_units(units: Sequence[UnitRole]) -> UnitRole:
         if (entry.unit.pk, entry.role) in seen:
             raise InvalidInput(f"单位“{entry.unit}”重复填写", field="units")
         seen.add((entry.unit.pk, entry.role))
+        # The same rule as the pages' unit choices (Unit.objects.visible_to): the scope's
+        # region ids are read once per actor, so a 20,000-task import costs one query.
+        if entry.unit.pk not in kept and not sees_region(actor, entry.unit.region_id):
+            raise InvalidInput(f"单位“{entry.unit}”不在您的管辖范围内，不能分派任务", field="units")
     return leads[0]
 
 
-def _write_assignments(task: Task, units: Sequence[UnitRole]) -> None:
-    leads = [_check_units(units)]
+def _write_assignments(
+    task: Task, units: Sequence[UnitRole], actor: User, *, kept: Collection[int] | None = None
+) -> None:
+    if kept is None:
+        kept = set(Assignment.objects.filter(task=task).values_list("unit_id", flat=True))
+    leads = [_check_units(units, actor, kept=kept)]
     Assignment.objects.filter(task=task).delete()
     Assignment.objects.bulk_create(
         Assignment(task=task, unit=e.unit, role=e.role, person=e.person, duty=e.duty, sort=i)
@@ -810,7 +822,7 @@ def task_create(
         raise InvalidInput(
             f"保存任务“{name.strip()[:40]}”失败：{database_refusal(exc, Task)}"
         ) from exc
-    _write_assignments(task, units)
+    _write_assignments(task, units, actor, kept=())
     refresh_schedule(task)
     events.record(
         Event,
@@ -898,7 +910,7 @@ def tasks_create_bulk(
             if key in codes:
                 raise InvalidInput(f"任务编号“{new.code}”在本轮督察中已存在", field="code")
             codes.add(key)
-            lead = _check_units(new.units)
+            lead = _check_units(new.units, actor)
         except ServiceError as exc:
             exc.index = i
             raise
@@ -974,7 +986,7 @@ def task_set_units(
     if task.status not in MOVES["assign"].sources:
         raise InvalidState("任务已销号，不能调整责任分工")
     task = _bump_version(task, expected_version=expected_version)
-    _write_assignments(task, units)
+    _write_assignments(task, units, actor)
     summary = "；".join(f"{AssignmentRole(u.role).label}：{u.unit}" for u in units)
     events.record(Event, task=task, target=task, verb=EventVerb.ASSIGN, actor=actor, note=summary)
     return task
@@ -1155,7 +1167,7 @@ def task_apply_plan_revision(
         return task
     task = _bump_version(task, expected_version=None, **changes)
     if units is not None:
-        _write_assignments(task, units)
+        _write_assignments(task, units, actor, kept={u.unit.pk for u in current})
     events.record(
         Event,
         task=task,

@@ -39,6 +39,7 @@ from rectification.forms import (
     PetitionReportForm,
 )
 from rectification.models import PetitionAttachment, Task
+from rectification.uploads import download_name
 from rectification.views.common import call_service
 
 
@@ -346,7 +347,7 @@ def petition_attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=attachment.original_name,
+        filename=download_name(attachment.original_name, attachment.extension),
         content_type=attachment.content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"

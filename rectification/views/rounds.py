@@ -45,7 +45,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.problems_with_rollup(
             Problem.objects.visible_to(request.user)
             .filter(round=round_)
-            .select_related("category", "category__aspect")
+            .select_related("category", "category__aspect"),
+            user=request.user,
         ).order_by("category__aspect__seq", "category__seq", "seq")
     )
     # Build the 方面 → 类 → 项 tree in Python from the one problem query.
@@ -84,7 +85,8 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_office_or_leader(request)
     problem = get_visible_or_404(
         selectors.problems_with_rollup(
-            Problem.objects.select_related("round", "category", "category__aspect", "leader")
+            Problem.objects.select_related("round", "category", "category__aspect", "leader"),
+            user=request.user,
         ),
         request.user,
         pk=pk,

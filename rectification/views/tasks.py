@@ -77,6 +77,7 @@ from rectification.selectors import (
     tasks_hidden_from,
 )
 from rectification.services.base import unit_roles
+from rectification.uploads import download_name
 from rectification.views.common import flash_errors, form_page, require_move
 
 PAGE_SIZE = 50
@@ -966,14 +967,16 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404("文件已不存在") from exc
-    inline = request.GET.get("inline") == "1" and attachment.content_type.startswith("image/")
+    # Always a download, named and typed by what the upload check found (a PNG uploaded as
+    # poly.html is poly.png, image/png): never rendered as a page of this site. <img> tags
+    # show an image whatever its Content-Disposition.
     response = FileResponse(
         handle,
-        as_attachment=not inline,
-        filename=attachment.original_name,
+        as_attachment=True,
+        filename=download_name(attachment.original_name, attachment.extension),
         content_type=attachment.content_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, max-age=300"
+    response["Cache-Control"] = "private, no-store"
     return response

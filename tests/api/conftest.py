@@ -9,9 +9,10 @@ for the reporter, a supervision notice to 东城区政府 and a petition handled
 from datetime import date
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts import tokens
+from accounts.choices import TokenScope
 from inspections.choices import PetitionChannel
 from inspections.models import Petition
 from rectification import services
@@ -35,6 +36,11 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def api_key(user, scope: str = TokenScope.WRITE) -> str:
+    """A new read-write (or `scope`) API token of `user`: its key."""
+    return tokens.api_token_create(user=user, actor=user, name="测试", scope=scope).key
+
+
 @pytest.fixture
 def as_persona(world):
     """as_persona("office") → an APIClient logged in (session) as that persona."""
@@ -45,7 +51,7 @@ def as_persona(world):
             return client
         user = getattr(world, name)
         if token:
-            key = Token.objects.get_or_create(user=user)[0].key
+            key = api_key(user)
             client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         else:
             client.force_login(user)

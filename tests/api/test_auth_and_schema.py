@@ -6,6 +6,10 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
+from accounts.tokens import hash_key
+from tests.api.conftest import api_key
+
 
 def test_create_api_token_command_gives_a_working_token(world):
     # given a system account; when the command creates its token
@@ -18,14 +22,25 @@ def test_create_api_token_command_gives_a_working_token(world):
     response = client.get("/api/v1/tasks/")
     assert response.status_code == 200
     assert response.json()["count"] == 2
-    # and running it again prints the same token; --rotate replaces it
+    # only its hash is stored, it is read-only by default and expires in 90 days
+    token = ApiToken.objects.get(user=world.office)
+    assert key not in (token.key_hash, token.prefix) and token.key_hash == hash_key(key)
+    assert token.scope == "READ"
+    assert round((token.expires_at - token.created_at).total_seconds() / 86400) == 90
+    # running it again makes another token (the first is never shown again); --rotate
+    # revokes the account's others
     again = io.StringIO()
-    call_command("create_api_token", world.office.username, stdout=again)
-    assert again.getvalue().strip() == key
+    call_command("create_api_token", world.office.username, "--read-write", stdout=again)
+    assert again.getvalue().strip() != key
+    assert ApiToken.objects.get(key_hash=hash_key(again.getvalue().strip())).scope == "WRITE"
     rotated = io.StringIO()
-    call_command("create_api_token", world.office.username, "--rotate", stdout=rotated)
+    call_command(
+        "create_api_token", world.office.username, "--rotate", stdout=rotated, stderr=io.StringIO()
+    )
     assert rotated.getvalue().strip() != key
     assert client.get("/api/v1/tasks/").status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Token {rotated.getvalue().strip()}")
+    assert client.get("/api/v1/tasks/").status_code == 200
 
 
 def test_create_api_token_for_unknown_user_fails(db):
@@ -152,12 +167,10 @@ def test_schema_and_docs_are_served_with_local_assets(client, db):
 
 
 def test_a_wrong_or_disabled_token_is_refused(world):
-    from rest_framework.authtoken.models import Token
-
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     assert client.get("/api/v1/tasks/").status_code == 401
-    key = Token.objects.create(user=world.reporter).key
+    key = api_key(world.reporter)
     world.reporter.is_active = False
     world.reporter.save(update_fields=["is_active"])
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
@@ -168,11 +181,10 @@ def test_the_user_comes_with_its_unit_and_region(world, django_assert_num_querie
     """accounts.backends: the session's and the token's user are loaded with their unit and
     region, so the scope of an office or a leader costs no query of its own."""
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
     from accounts.backends import TokenWithUnitAuthentication, UserWithUnitBackend
 
-    key = Token.objects.create(user=world.office).key
+    key = api_key(world.office)
     with django_assert_num_queries(2):  # one each
         user = UserWithUnitBackend().get_user(world.office.pk)
         assert user.unit.region.path == world.city.path

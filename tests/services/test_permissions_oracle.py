@@ -24,6 +24,7 @@ from accounts import clock, scope
 from accounts.choices import Role, UnitKind
 from accounts.errors import InvalidInput, InvalidState, NotAllowed, NotFound
 from accounts.models import Region, Unit
+from accounts.tokens import api_token_create
 from exchange.models import ArchiveJob, ImportJob
 from inspections.models import InspectionRound, Petition, Problem
 from rectification import lifecycle, services
@@ -177,7 +178,7 @@ def oracle(label: str, row, w: Who) -> bool:
     name = label.split(".")[1]
     if name == "Notification":
         return w.user_id is not None and w.kind != "none" and row.recipient_id == w.user_id
-    if name == "SavedFilter":
+    if name in ("SavedFilter", "ApiToken"):  # their owner's only, not even an administrator's
         return w.user_id is not None and w.kind != "none" and row.user_id == w.user_id
     if name == "Region":
         return region_only(row.pk, w)
@@ -288,6 +289,8 @@ def filled(world, flow, before_after):
             uploaded_by=world.office,
         )
     SupervisionNoticeFactory(target_unit=world.housing, title="督办住建")
+    for owner in (world.reporter, world.office, world.admin):
+        api_token_create(user=owner, actor=owner, name="对接")
     SupervisionNoticeFactory(target_unit=world.dc_gov, title="拟发", status="PROPOSED")
     # A problem held by 市政府办 alone, with no task yet.
     held = ProblemFactory(round=world.round, seq=2, code="5")

@@ -157,6 +157,8 @@ class User(AbstractUser):
     must_change_password = models.BooleanField(
         _("须修改密码"),
         default=False,
+        # Bulk loaders (devtools' generated province) write users without naming it.
+        db_default=False,
         help_text=_("初始密码或重置后的临时密码，用户下次登录时须先修改"),
     )
 

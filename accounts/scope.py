@@ -193,6 +193,9 @@ UNSCOPED: frozenset[str] = frozenset(
         # in the reader's scope (the petition page); it has no region or unit of its own.
         "inspections.InspectionEvent",
         "rectification.ReportingPeriod",
+        # The scheduled jobs' run ledger: deployment-wide bookkeeping, shown without figures on
+        # the office's /jobs/ page and in the admin.
+        "rectification.JobRun",
         "rectification.TallyDay",
     }
 )

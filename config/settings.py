@@ -168,6 +168,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_HANDLER = "accounts.lockout.TieredLockoutHandler"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# No start-up banner on every manage.py command.
+AXES_VERBOSE = False
 # Behind a reverse proxy REMOTE_ADDR is the proxy's: name the header the proxy sets
 # (e.g. HTTP_X_REAL_IP) so that axes counts per client (.env.example).
 AXES_IP_HEADER = env_str("AXES_IP_HEADER", "")

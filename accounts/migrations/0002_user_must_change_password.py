@@ -13,6 +13,7 @@ class Migration(migrations.Migration):
             model_name="user",
             name="must_change_password",
             field=models.BooleanField(
+                db_default=False,
                 default=False,
                 help_text="初始密码或重置后的临时密码，用户下次登录时须先修改",
                 verbose_name="须修改密码",

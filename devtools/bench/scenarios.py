@@ -399,7 +399,8 @@ def _deep_cursor(province: Province) -> tuple[int, tuple[date | None, int], str]
         return 0, (None, 0), ""
     row = qs.values("deadline", "id")[depth - 1]
     shown = count_capped(qs, TaskKeysetPagination.count_cap)
-    token = encode_cursor(row["deadline"], row["id"], total=shown)
+    # Cursors are signed for the account they were given to: the province office's client.
+    token = encode_cursor(row["deadline"], row["id"], user=province.office, total=shown)
     return depth, (row["deadline"], row["id"]), token
 
 

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_accountevent'),
-        ('accounts', '0003_hash_existing_api_tokens'),
+        ("accounts", "0003_accountevent"),
+        ("accounts", "0003_hash_existing_api_tokens"),
     ]
 
-    operations = [
-    ]
+    operations = []

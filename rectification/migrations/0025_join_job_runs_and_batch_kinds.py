@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rectification', '0024_job_runs'),
-        ('rectification', '0024_remind_and_petition_assigned_kinds'),
+        ("rectification", "0024_job_runs"),
+        ("rectification", "0024_remind_and_petition_assigned_kinds"),
     ]
 
-    operations = [
-    ]
+    operations = []

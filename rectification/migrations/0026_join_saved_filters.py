@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rectification', '0025_join_job_runs_and_batch_kinds'),
-        ('rectification', '0025_task_text_trigram'),
+        ("rectification", "0025_join_job_runs_and_batch_kinds"),
+        ("rectification", "0025_task_text_trigram"),
     ]
 
-    operations = [
-    ]
+    operations = []

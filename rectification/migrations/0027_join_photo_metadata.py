@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rectification', '0024_attachment_photo_metadata'),
-        ('rectification', '0026_join_saved_filters'),
+        ("rectification", "0024_attachment_photo_metadata"),
+        ("rectification", "0026_join_saved_filters"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "axes",
     "accounts",
     "inspections",
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -71,6 +74,26 @@ MIDDLEWARE = [
     # Last, so CommonMiddleware (APPEND_SLASH), sessions and CSRF still see its pages.
     "config.errors.ErrorPagesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts, images and requests from this
+# site only; no inline script anywhere (page data travels as <script type="application/json">,
+# which is not executed). Inline style *attributes* stay allowed ('unsafe-inline' for styles):
+# templates size progress bars with them and htmx adds its indicator style; a style cannot run
+# code. data: images are Bootstrap's SVG form controls; blob: the canvas exports of the charts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # The browser features pages may use (config.middleware.SecurityHeadersMiddleware): the
 # camera and the position for phone reporting (this site only), nothing else.

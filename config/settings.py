@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Which database the request reads from (read replicas; nothing without them).
+    "accounts.replicas.ReplicaRoutingMiddleware",
     # Idle timeout and absolute lifetime, then the forced change of an initial password
     # (accounts/middleware.py): both need the session, the user and messages.
     "accounts.middleware.SessionTimeoutMiddleware",
@@ -160,6 +162,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Read replicas (PostgreSQL streaming standbys), none by default: accounts/replicas.py sends
+# the reads that tolerate a few seconds' lag there, everything else to `default`. In tests a
+# replica mirrors `default` (no test database is made on a read-only standby).
+DATABASE_REPLICAS = []
+for _n, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    _alias = f"replica_{_n}"
+    DATABASES[_alias] = dj_database_url.parse(
+        _url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["accounts.replicas.ReplicaRouter"]
+# Seconds a user's reads stay on the primary after they changed something (read your writes),
+# and seconds an unreachable replica is left alone before it is tried again.
+REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 10)
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 30)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

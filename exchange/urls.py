@@ -3,6 +3,7 @@ bundles (一案一档) (the API's endpoints are registered with the one router, 
 
 from django.urls import path
 
+from accounts.replicas import replica_read
 from exchange import archive_views, views
 from exchange.documents.routes import PAGE_URLS
 
@@ -16,8 +17,8 @@ urlpatterns = [
     path("imports/petitions/", views.petition_import, name="petition_import"),
     path("imports/petitions/commit/", views.petition_import_commit, name="petition_import_commit"),
     path("imports/template.xlsx", views.plan_import_template, name="plan_import_template"),
-    path("imports/ledger.xlsx", views.ledger_export, name="ledger_export"),
-    path("dispatch/<int:pk>/xlsx/", views.dispatch_xlsx, name="dispatch_xlsx"),
+    path("imports/ledger.xlsx", replica_read(views.ledger_export), name="ledger_export"),
+    path("dispatch/<int:pk>/xlsx/", replica_read(views.dispatch_xlsx), name="dispatch_xlsx"),
     path("problems/<int:pk>/archive.zip", archive_views.problem_archive, name="problem_archive"),
     path("rounds/<int:pk>/archives/", archive_views.round_archives, name="round_archives"),
     path(

@@ -14,6 +14,10 @@ per request), the day's tally is there (1; the first dashboard of a day the nigh
 not reached builds it), totals (1), totals by round (1), rounds and their headlines (1), cells
 by region (1), the counties above those regions (1), unit ranking (1), closed-per-month trend
 (1, from the tally's TallyTrend), scatter points (1, from the tasks).
+
+On a read replica (accounts.replicas) nothing may be written: a dashboard that finds no tally
+for the day there reads the same figures live from the tasks and the close events (the
+queries above, each over the task table instead of the cells) rather than building it.
 """
 
 import re
@@ -28,7 +32,7 @@ from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, get_urlconf, reverse
 from django.utils import timezone
 
-from accounts import clock
+from accounts import clock, replicas
 from accounts.choices import RegionLevel, Role
 from accounts.models import Region
 from inspections.choices import RoundKind
@@ -47,11 +51,12 @@ from rectification.models import (
     Assignment,
     CloseoutApplication,
     DailyTally,
+    TallyDay,
     TallyTrend,
     Task,
 )
 from rectification.public_photos import split_photos
-from rectification.selectors import Headline, TaskTotals
+from rectification.selectors import Headline, TaskTotals, bucket_counts
 
 # The task list page's URL name (agreed with the pages' author; base.html links it too).
 TASK_LIST_URL_NAME = "task_list"
@@ -336,7 +341,7 @@ def _path_prefixes(path: str) -> list[str]:
     return ["".join(f"{p}/" for p in parts[: i + 1]) for i in range(len(parts))]
 
 
-def _area_rows(cells: QuerySet[DailyTally], base: Params) -> list[AreaRow]:
+def _area_rows(cells: QuerySet, figures: dict, base: Params) -> list[AreaRow]:
     """Tasks by county (a county's townships count in it), by two grouped queries.
 
     A task placed above county level (a city-wide measure: 市本级) has no county; it is
@@ -345,7 +350,7 @@ def _area_rows(cells: QuerySet[DailyTally], base: Params) -> list[AreaRow]:
     by_region = list(
         cells.order_by()
         .values("region_id", "region__path", "region__name")
-        .annotate(total=Sum("total"), closed=Sum("closed"), overdue=Sum("overdue"))
+        .annotate(**{f: figures[f] for f in ("total", "closed", "overdue")})
     )
     prefixes = {p for row in by_region for p in _path_prefixes(row["region__path"])}
     counties = {
@@ -392,7 +397,7 @@ def _area_rows(cells: QuerySet[DailyTally], base: Params) -> list[AreaRow]:
     return rows
 
 
-def _unit_rows(cells: QuerySet[DailyTally], base: Params) -> tuple[list[UnitRow], int]:
+def _unit_rows(cells: QuerySet, figures: dict, base: Params) -> tuple[list[UnitRow], int]:
     """Lead units ranked by completion rate (desc), then overdue (asc), in one grouped query;
     with more than 2 × UNIT_RANKING_EDGE units (a province has ~2,000) only the best and the
     worst UNIT_RANKING_EDGE are shown, with their ranks. Returns (shown rows, units ranked)."""
@@ -400,7 +405,7 @@ def _unit_rows(cells: QuerySet[DailyTally], base: Params) -> tuple[list[UnitRow]
         cells.order_by()
         .filter(lead_unit__isnull=False)
         .values("lead_unit_id", "lead_unit__name", "lead_unit__short_name")
-        .annotate(**{f: Sum(f) for f in ("total", "closed", "overdue", "red", "yellow")})
+        .annotate(**{f: figures[f] for f in ("total", "closed", "overdue", "red", "yellow")})
     )
     for r in rows:
         r["name"] = r["lead_unit__short_name"] or r["lead_unit__name"]
@@ -432,16 +437,13 @@ def _unit_rows(cells: QuerySet[DailyTally], base: Params) -> tuple[list[UnitRow]
     return units, len(rows)
 
 
-def _trend(trend: QuerySet[TallyTrend], base: Params, today: date) -> list[dict]:
+def _trend(counts: dict[date, int], base: Params, today: date) -> list[dict]:
     """The tasks closed (Event verb "close") in each month in Asia/Shanghai, the last 12 months
     up to the business date, from the tally's trend cells. A task closed, reopened and closed
     again in a later month counts in both months: a history of close-outs, which a reopening
     does not rewrite. Each point drills down to exactly its tasks (the `closed_month` filter).
     The business date's month is marked `partial` ("本月截至15日"): it is not over."""
     months = tally.month_starts(today, TREND_MONTHS)
-    counts = dict(
-        trend.order_by().values("month").annotate(n=Sum("closes")).values_list("month", "n")
-    )
     points = []
     for m in months:
         url = task_list_url([*base, ("closed_month", f"{m:%Y-%m}")])
@@ -498,26 +500,36 @@ def dashboard_for(user, *, round_id=None, today: date | None = None) -> Dashboar
     today = today or clock.today()
     round_id = _round_id(round_id)
     scoped = Task.objects.visible_to(user)
-    tally.ensure(today)
-    scoped_cells = DailyTally.objects.visible_to(user).filter(day=today)
+    # A replica is never written: there, a day without its tally is read live from the tasks.
+    live = replicas.on_replica() and not TallyDay.objects.filter(day=today).exists()
+    if live:
+        scoped_cells, figures = scoped, bucket_counts(today)
+    else:
+        tally.ensure(today)
+        scoped_cells, figures = DailyTally.objects.visible_to(user).filter(day=today), tally.sums()
     by_round = {
         row.pop("round_id"): TaskTotals(**row)
-        for row in scoped_cells.order_by().values("round_id").annotate(**tally.sums())
+        for row in scoped_cells.order_by().values("round_id").annotate(**figures)
     }
     all_rounds = _round_rows(by_round)
     tasks = scoped.filter(round_id=round_id) if round_id else scoped
     cells = scoped_cells.filter(round_id=round_id) if round_id else scoped_cells
     base: Params = [("round", str(round_id))] if round_id else []
 
-    totals = tally.totals_of(cells)
+    totals = TaskTotals(**{k: v or 0 for k, v in cells.order_by().aggregate(**figures).items()})
     kpis = _kpis(totals, _bucket_urls(base))
     rounds = [r for r in all_rounds if not round_id or r.round_id == round_id]
-    areas = _area_rows(cells, base)
-    units, units_ranked = _unit_rows(cells, base)
-    trend_cells = TallyTrend.objects.visible_to(user).filter(day=today)
-    if round_id:
-        trend_cells = trend_cells.filter(round_id=round_id)
-    trend = _trend(trend_cells, base, today)
+    areas = _area_rows(cells, figures, base)
+    units, units_ranked = _unit_rows(cells, figures, base)
+    if live:
+        closes = tally.close_events(today, tasks).values("month")
+        closes = closes.annotate(n=Count("task_id", distinct=True))
+    else:
+        trend_cells = TallyTrend.objects.visible_to(user).filter(day=today)
+        if round_id:
+            trend_cells = trend_cells.filter(round_id=round_id)
+        closes = trend_cells.values("month").annotate(n=Sum("closes"))
+    trend = _trend(dict(closes.order_by().values_list("month", "n")), base, today)
     points, truncated = _points(tasks, totals.total)
 
     board = Dashboard(

@@ -83,20 +83,24 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
+def close_events(day: date, tasks: QuerySet[Task]) -> QuerySet:
+    """The close events of `tasks` in the 12 months to `day`, each with its local `month`."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    return Event.objects.filter(
+        verb=EventVerb.CLOSE,
+        task__in=tasks.order_by().values("pk"),
+        created_at__gte=local_midnight(month_starts(day)[0]),
+        created_at__lt=local_midnight(day + timedelta(days=1)),
+    ).annotate(month=TruncMonth("created_at", tzinfo=tz, output_field=DateField()))
+
+
 def _trend_rows(day: date, tasks: QuerySet[Task]) -> QuerySet:
     """(region, round, month, n): the tasks closed (a close event) in each month, 12 months to
     `day`. A task closed twice in one month counts once, so that the trend's point and its
     drill-down (TaskFilterSet.closed_month) give the same number; closed again in a later
     month (after a reopening), it counts in both months."""
-    tz = ZoneInfo(settings.TIME_ZONE)
     return (
-        Event.objects.filter(
-            verb=EventVerb.CLOSE,
-            task__in=tasks.order_by().values("pk"),
-            created_at__gte=local_midnight(month_starts(day)[0]),
-            created_at__lt=local_midnight(day + timedelta(days=1)),
-        )
-        .annotate(month=TruncMonth("created_at", tzinfo=tz, output_field=DateField()))
+        close_events(day, tasks)
         .order_by()
         .values("task__region_id", "task__round_id", "month")
         .annotate(n=Count("task_id", distinct=True))

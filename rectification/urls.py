@@ -1,5 +1,6 @@
 from django.urls import path
 
+from accounts.replicas import replica_read
 from rectification.views import (
     batch,
     closeouts,
@@ -18,21 +19,23 @@ from rectification.views import (
     workbench,
 )
 
+# replica_read: pages whose GET may read from a read replica (a few seconds' lag is fine:
+# lists, dashboards, exports, the 月调度 pages, the public pages); accounts/replicas.py.
 urlpatterns = [
     # 工作台: every role's landing page (accounts.views.home sends them here).
     path("workbench/", workbench.workbench_page, name="workbench"),
     # Leaders and the office: the dashboard, the monthly dispatch report; the public notice page.
-    path("dashboard/", dashboard.dashboard, name="dashboard"),
-    path("dispatch/", dispatch.dispatch_list, name="dispatch_list"),
-    path("dispatch/<int:pk>/", dispatch.dispatch_detail, name="dispatch_detail"),
+    path("dashboard/", replica_read(dashboard.dashboard), name="dashboard"),
+    path("dispatch/", replica_read(dispatch.dispatch_list), name="dispatch_list"),
+    path("dispatch/<int:pk>/", replica_read(dispatch.dispatch_detail), name="dispatch_detail"),
     path("jobs/", jobs.job_status, name="job_status"),
-    path("public/", dashboard.public_notices, name="public_notices"),
+    path("public/", replica_read(dashboard.public_notices), name="public_notices"),
     path("public/photos/<int:pk>/<slug:size>.jpg", dashboard.public_photo, name="public_photo"),
     path("public/objection/<int:notice_id>/", dashboard.public_objection, name="public_objection"),
-    path("public/petitions/", petitions.petitions_public, name="petitions_public"),
+    path("public/petitions/", replica_read(petitions.petitions_public), name="petitions_public"),
     # Tasks: 我的任务 / 任务台账 and the task page with its forms.
-    path("tasks/", tasks.task_list, name="task_list"),
-    path("tasks/export.csv", tasks.task_export, name="task_export"),
+    path("tasks/", replica_read(tasks.task_list), name="task_list"),
+    path("tasks/export.csv", replica_read(tasks.task_export), name="task_export"),
     path("tasks/<int:pk>/", tasks.task_detail, name="task_detail"),
     path("tasks/<int:pk>/report/", tasks.task_report, name="task_report"),
     path("tasks/<int:pk>/extension/", tasks.task_extension, name="task_extension"),
@@ -83,12 +86,14 @@ urlpatterns = [
     # Units: the notices addressed to them, and their replies.
     path("supervision/inbox/", supervision.supervision_inbox, name="supervision_inbox"),
     path("supervision/<int:pk>/reply/", supervision.supervision_reply, name="supervision_reply"),
-    path("rounds/", rounds.round_list, name="round_list"),
+    path("rounds/", replica_read(rounds.round_list), name="round_list"),
     path("rounds/<int:pk>/", rounds.round_detail, name="round_detail"),
     path("problems/<int:pk>/", rounds.problem_detail, name="problem_detail"),
     path("problems/<int:pk>/tasks/new/", office.problem_task_create, name="problem_task_create"),
-    path("petitions/", petitions.petition_list, name="petition_list"),
-    path("petitions/figures/", petitions.petition_figures_page, name="petition_figures"),
+    path("petitions/", replica_read(petitions.petition_list), name="petition_list"),
+    path(
+        "petitions/figures/", replica_read(petitions.petition_figures_page), name="petition_figures"
+    ),
     path("petitions/<int:pk>/", petitions.petition_detail, name="petition_detail"),
     path(
         "petitions/attachments/<int:pk>/",
@@ -97,7 +102,7 @@ urlpatterns = [
     ),
     path("petitions/<int:pk>/<slug:verb>/", petitions.petition_move, name="petition_move"),
     # Everyone: the header's search, the task list's saved filters, notifications.
-    path("search/", search.search_page, name="search"),
+    path("search/", replica_read(search.search_page), name="search"),
     path("tasks/filters/", saved_filters.saved_filter_create, name="saved_filter_create"),
     path(
         "tasks/filters/<int:pk>/delete/",

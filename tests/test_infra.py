@@ -61,10 +61,32 @@ def compose() -> dict:
 def test_compose_has_the_five_services_each_with_a_healthcheck_and_restart_policy(compose):
     services = compose["services"]
 
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    always = {name for name, service in services.items() if not service.get("profiles")}
+    assert always == {"postgres", "redis", "web", "worker", "beat"}
     for name, service in services.items():
         assert service["healthcheck"]["test"], f"{name} has no health check"
         assert service["restart"] in ("unless-stopped", "always"), name
+
+
+def test_compose_read_replica_is_an_optional_hot_standby_of_postgres(compose):
+    replica = compose["services"]["postgres-replica"]
+    # only with `docker compose --profile replica`
+    assert replica["profiles"] == ["replica"]
+    assert replica["image"] == compose["services"]["postgres"]["image"]
+    script = replica["command"][-1]
+    assert "pg_basebackup -h postgres" in script and " -R " in script
+    assert "hot_standby=on" in script
+    assert replica["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "pgreplica:/var/lib/postgresql/data" in replica["volumes"]
+    assert "pgreplica" in compose["volumes"]
+    # the primary lets it stream: the init script it mounts adds the replication line
+    mount = next(v for v in compose["services"]["postgres"]["volumes"] if "initdb.d" in v)
+    script_path = ROOT / mount.split(":")[0]
+    assert "host replication" in script_path.read_text(encoding="utf-8")
+    # and the site is told where it is through the setting .env.example documents
+    assert "DATABASE_REPLICA_URLS=postgres://ducha:PASSWORD@postgres-replica:5432/ducha" in (
+        (ROOT / ".env.example").read_text(encoding="utf-8")
+    )
 
 
 def test_compose_app_services_wait_for_healthy_database_and_broker(compose):
@@ -243,6 +265,29 @@ def test_settings_in_production_mode_are_strict():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True"]
+
+
+def test_each_replica_url_becomes_a_mirrored_alias_and_none_by_default():
+    show = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.DATABASE_REPLICAS, "
+        "{a: [s.DATABASES[a]['HOST'], s.DATABASES[a]['PORT'], s.DATABASES[a]['TEST']] "
+        "for a in s.DATABASE_REPLICAS}, s.DATABASE_ROUTERS]))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_REPLICA_URLS"}
+    env["DATABASE_URL"] = "postgres://u:p@primary:5432/ducha"
+    run = subprocess.run([sys.executable, "-c", show], env=env, capture_output=True, text=True)
+    assert json.loads(run.stdout)[0] == [], run.stderr
+    env["DATABASE_REPLICA_URLS"] = (
+        "postgres://u:p@standby1:5432/ducha, postgres://u:p@standby2/ducha"
+    )
+    run = subprocess.run([sys.executable, "-c", show], env=env, capture_output=True, text=True)
+    aliases, dbs, routers = json.loads(run.stdout)
+    assert aliases == ["replica_1", "replica_2"]
+    assert dbs["replica_1"][:2] == ["standby1", 5432] and dbs["replica_2"][0] == "standby2"
+    # the test run makes no database on a read-only standby
+    assert dbs["replica_1"][2]["MIRROR"] == "default"
+    assert routers == ["accounts.replicas.ReplicaRouter"]
 
 
 def test_env_example_documents_every_variable_the_settings_read():

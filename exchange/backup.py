@@ -669,6 +669,14 @@ def verify_restored(manifest: dict, report: Report) -> None:
             bad += 1
     if not bad:
         report.ok(f"附件：{len(media)} 个文件的 SHA-256 与清单一致")
+    extra = [
+        path.relative_to(media_root).as_posix()
+        for path in _media_files(media_root)
+        if path.relative_to(media_root).as_posix() not in media
+    ]
+    if extra:
+        # Only after --force onto a MEDIA_ROOT that held files: kept, not an error.
+        report.ok(f"MEDIA_ROOT 中另有 {len(extra)} 个备份之外的文件（保留未动），如 {extra[0]}")
     excused = set(manifest.get("missing_at_backup", []))
     files = {f"{prefix}{k}": v for k, v in media.items()}
     problems = [p for p in _missing_references(facts["references"], files) if p not in excused]

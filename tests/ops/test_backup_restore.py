@@ -361,3 +361,24 @@ def test_verify_backup_of_a_folder_without_manifest_says_it_is_incomplete(tmp_pa
 
     with pytest.raises(CommandError, match=r"没有 manifest\.json：不是备份，或备份未完成"):
         call_command("verify_backup", str(tmp_path / "half"), stdout=StringIO())
+
+
+def test_force_restores_over_a_restored_site_and_reports_files_it_kept(
+    evidence, tmp_path, empty_target
+):
+    # given a site restored from a backup, with one more file in its MEDIA_ROOT since
+    made = make_backup(tmp_path / "backups")
+    restored_media = tmp_path / "restored-media"
+    assert run_restore(made, empty_target, restored_media, tmp_path).returncode == 0
+    (restored_media / "later.txt").write_text("uploaded after the restore")
+    # when the backup is restored onto it again, first without --force
+    refused = run_restore(made, empty_target, restored_media, tmp_path)
+    assert refused.returncode != 0
+    assert "目标不是空的" in refused.stderr
+    # then with --force
+    forced = run_restore(made, empty_target, restored_media, tmp_path, "--force")
+    # then it restores, verifies, and reports the file it kept
+    assert forced.returncode == 0, forced.stderr
+    assert "恢复完成并核对通过" in forced.stdout
+    assert "MEDIA_ROOT 中另有 1 个备份之外的文件（保留未动），如 later.txt" in forced.stdout
+    assert (restored_media / "later.txt").read_text() == "uploaded after the restore"

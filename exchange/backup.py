@@ -6,7 +6,8 @@ A backup is one folder, `ducha-backup-<UTC time>/`, holding
   (a copy made with SQLite's online backup API, consistent while the site writes);
 - `media/`: every file under MEDIA_ROOT (the evidence), at its path relative to MEDIA_ROOT;
 - `manifest.json`: when and from what it was made, the migrations applied, the row count of
-  every table, the evidence files the database refers to, and the SHA-256 of every file above.
+  every table, how many files the database refers to (and any it refers to that MEDIA_ROOT
+  lacked), and the SHA-256 of every file above.
 
 The row counts and the migrations are read in the very snapshot that was dumped (PostgreSQL:
 one REPEATABLE READ transaction whose snapshot pg_dump imports with `--snapshot`; SQLite: read
@@ -395,7 +396,7 @@ def create_backup(output: Path, *, say: Callable[[str], None] = lambda line: Non
             "latest_migrations": {app: names[-1] for app, names in facts["migrations"].items()},
             "migrations": facts["migrations"],
             "row_counts": facts["row_counts"],
-            "references": facts["references"],
+            "referenced_files": len(facts["references"]),
             "missing_at_backup": missing,
             "files": files,
         }

@@ -203,6 +203,7 @@ def test_the_manifest_records_time_versions_counts_and_hashes(evidence, tmp_path
         assert entry == {"sha256": attachment.sha256, "size": attachment.size}
     assert len(manifest["files"]) == 1 + len(evidence)
     assert manifest["missing_at_backup"] == []
+    assert manifest["referenced_files"] == len(evidence)
 
 
 def test_verify_backup_passes_on_an_intact_backup(evidence, tmp_path):
@@ -382,3 +383,26 @@ def test_force_restores_over_a_restored_site_and_reports_files_it_kept(
     assert "恢复完成并核对通过" in forced.stdout
     assert "MEDIA_ROOT 中另有 1 个备份之外的文件（保留未动），如 later.txt" in forced.stdout
     assert (restored_media / "later.txt").read_text() == "uploaded after the restore"
+
+
+def test_evidence_the_database_refers_to_but_media_lacks_is_warned_and_recorded(evidence, tmp_path):
+    # given an evidence file lost from MEDIA_ROOT before the backup
+    Path(evidence[0].file.path).unlink()
+    out = StringIO()
+    # when a backup is made, then it completes, with a warning naming the file
+    call_command("backup", "--output", str(tmp_path / "backups"), stdout=out)
+    assert (
+        f"警告：rectification.attachment 引用的文件 {evidence[0].file.name} 不在 MEDIA_ROOT 中"
+        in (out.getvalue())
+    )
+    [made] = (tmp_path / "backups").glob("ducha-backup-*")
+    manifest = json.loads((made / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["missing_at_backup"]) == 1
+
+
+def test_a_backup_inside_media_root_is_refused(evidence, tmp_path):
+    inside = Path(settings.MEDIA_ROOT) / "backups"
+
+    with pytest.raises(CommandError, match="备份目录不能位于 MEDIA_ROOT"):
+        call_command("backup", "--output", str(inside), stdout=StringIO())
+    assert not inside.exists()

@@ -471,19 +471,34 @@ def read_manifest(backup: Path) -> dict:
     return manifest
 
 
+def _compare_hashes(
+    root: Path, expected: dict[str, dict], report: Report, *, missing: str, changed: str
+) -> int:
+    """Report each of `expected` (relative path → entry with its sha256) that is missing under
+    `root` or differs; return how many."""
+    bad = 0
+    for relative, entry in sorted(expected.items()):
+        path = root / relative
+        if not path.is_file():
+            report.error(f"{missing}：{relative}")
+            bad += 1
+        elif sha256_of(path) != entry["sha256"]:
+            report.error(f"{changed}：{relative}")
+            bad += 1
+    return bad
+
+
 def check_files(backup: Path, manifest: dict, report: Report) -> None:
     """Every file the manifest lists is there with its hash, and nothing else is."""
     backup = Path(backup)
     listed = manifest["files"]
-    bad = 0
-    for relative, entry in sorted(listed.items()):
-        path = backup / relative
-        if not path.is_file():
-            report.error(f"文件缺失：{relative}")
-            bad += 1
-        elif sha256_of(path) != entry["sha256"]:
-            report.error(f"文件的 SHA-256 与清单不符（已损坏或被改动）：{relative}")
-            bad += 1
+    bad = _compare_hashes(
+        backup,
+        listed,
+        report,
+        missing="文件缺失",
+        changed="文件的 SHA-256 与清单不符（已损坏或被改动）",
+    )
     for path in _media_files(backup):
         relative = path.relative_to(backup).as_posix()
         if relative != MANIFEST and relative not in listed:
@@ -659,15 +674,9 @@ def verify_restored(manifest: dict, report: Report) -> None:
     media_root = Path(settings.MEDIA_ROOT)
     prefix = f"{MEDIA_DIR}/"
     media = {k[len(prefix) :]: v for k, v in manifest["files"].items() if k.startswith(prefix)}
-    bad = 0
-    for relative, entry in sorted(media.items()):
-        path = media_root / relative
-        if not path.is_file():
-            report.error(f"附件缺失：{relative}")
-            bad += 1
-        elif sha256_of(path) != entry["sha256"]:
-            report.error(f"附件的 SHA-256 与清单不符：{relative}")
-            bad += 1
+    bad = _compare_hashes(
+        media_root, media, report, missing="附件缺失", changed="附件的 SHA-256 与清单不符"
+    )
     if not bad:
         report.ok(f"附件：{len(media)} 个文件的 SHA-256 与清单一致")
     extra = [

@@ -243,17 +243,19 @@ def _run(command: list[str], *, env: dict[str, str], what: str) -> None:
 def _pg_snapshot() -> Iterator[tuple[object, str]]:
     """A cursor in a read-only REPEATABLE READ transaction of its own, and the id of its
     exported snapshot (which pg_dump imports, so the dump and the counts see the same rows)."""
-    raw = connection.get_new_connection(connection.get_connection_params())
-    try:
-        raw.autocommit = True
-        cursor = raw.cursor()
-        cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        cursor.execute("SELECT pg_export_snapshot()")
-        snapshot = cursor.fetchone()[0]
-        yield cursor, snapshot
-        cursor.execute("ROLLBACK")
-    finally:
-        raw.close()
+    # (psycopg's errors become Django's DatabaseError, which the callers report)
+    with connection.wrap_database_errors:
+        raw = connection.get_new_connection(connection.get_connection_params())
+        try:
+            raw.autocommit = True
+            cursor = raw.cursor()
+            cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+            yield cursor, snapshot
+            cursor.execute("ROLLBACK")
+        finally:
+            raw.close()
 
 
 def _dump_postgresql(target: Path) -> dict:
@@ -411,6 +413,9 @@ def create_backup(output: Path, *, say: Callable[[str], None] = lambda line: Non
     except OSError as exc:
         shutil.rmtree(partial, ignore_errors=True)
         raise BackupError(f"写入备份失败（磁盘已满或无写权限？）：{exc}") from exc
+    except (DatabaseError, sqlite3.Error) as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise BackupError(f"读取或复制数据库失败：{exc}") from exc
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
@@ -662,6 +667,8 @@ def restore_backup(backup: Path, *, force: bool = False) -> Report:
         report.ok(f"附件已恢复：{copied} 个文件到 {media_root}")
     except OSError as exc:
         raise BackupError(f"恢复写入失败（磁盘已满或无写权限？）：{exc}") from exc
+    except (DatabaseError, sqlite3.Error) as exc:
+        raise BackupError(f"写入数据库失败：{exc}") from exc
     verify_restored(manifest, report)
     return report
 

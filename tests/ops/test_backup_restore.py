@@ -406,3 +406,32 @@ def test_a_backup_inside_media_root_is_refused(evidence, tmp_path):
     with pytest.raises(CommandError, match="备份目录不能位于 MEDIA_ROOT"):
         call_command("backup", "--output", str(inside), stdout=StringIO())
     assert not inside.exists()
+
+
+def test_an_unreachable_database_is_reported_and_leaves_nothing(tmp_path):
+    import shutil
+
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump not installed: the backup stops before connecting")
+    # given a PostgreSQL server that is not running (nothing listens on port 9)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:9/ducha",
+        "VAR_DIR": str(tmp_path / "var"),
+    }
+    output = tmp_path / "backups"
+    # when a backup is made
+    result = subprocess.run(
+        [sys.executable, "manage.py", "backup", "--output", str(output)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # then it exits non-zero with the reason, and leaves no folder behind
+    assert result.returncode != 0
+    assert "备份失败，未留下不完整的备份：读取或复制数据库失败" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(output.iterdir()) == []

@@ -12,10 +12,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DEBUG=0
 
 # gettext compiles the project's translation catalogs at build time (msgfmt); pango and a CJK
-# font let WeasyPrint print the PDF documents (督办函, 通报, 销号审批表 …) in Chinese.
+# font let WeasyPrint print the PDF documents (督办函, 通报, 销号审批表 …) in Chinese;
+# postgresql-client gives `manage.py backup` / `restore` their pg_dump and pg_restore.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext libpango-1.0-0 libpangoft2-1.0-0 \
-        fonts-wqy-microhei \
+        fonts-wqy-microhei postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 1000 ducha \
@@ -38,7 +39,7 @@ RUN SECRET_KEY=build-only-not-a-secret-collectstatic-0123456789abcdefghij \
         SECRET_KEY=build-only-not-a-secret-collectstatic-0123456789abcdefghij \
         python manage.py compilemessages; \
     fi \
-    && mkdir -p /var/lib/ducha/media /var/lib/ducha/celery \
+    && mkdir -p /var/lib/ducha/media /var/lib/ducha/celery /var/lib/ducha/backups \
     && chown -R ducha:ducha /var/lib/ducha
 
 USER ducha

@@ -68,8 +68,9 @@ def units_due(on: date | None = None) -> list[int]:
 
 
 def _working(deadline: str) -> str:
-    """Working tasks t whose deadline matches (`deadline`: a condition on t.deadline)."""
-    return f"t.status IN ({sql.listed(WORKING_STATUSES)}) AND {deadline}"
+    """Working tasks t, not withdrawn, whose deadline matches (`deadline`: a condition on
+    t.deadline)."""
+    return f"t.status IN ({sql.listed(WORKING_STATUSES)}) AND t.withdrawn_at IS NULL AND {deadline}"
 
 
 def _remind_units(

@@ -220,14 +220,35 @@ class _Path:
     back: str = ""  # … whose field `back` points at …
     outer: str = "pk"  # … this field of the outer row, and whose `rest` reaches the value
     rest: str = ""
+    # The withdrawn_at of withdrawable rows `rest` passes through (a round's problem's task):
+    # a withdrawn task does not bring its problem or round into a unit's sight.
+    live: tuple[str, ...] = ()
 
     def q(self, value) -> Q:
         if self.related is None:
             return Q(**{_lookup_for(self.lookup, value): value})
         inner = self.related._default_manager.filter(
-            **{self.back: OuterRef(self.outer), _lookup_for(self.rest, value): value}
+            **{self.back: OuterRef(self.outer), _lookup_for(self.rest, value): value},
+            **{f"{lookup}__isnull": True for lookup in self.live},
         )
         return Q(Exists(inner))
+
+
+def _withdrawable_on(model: type[Model], parts: list[str]) -> tuple[str, ...]:
+    """The withdrawn_at lookups of the withdrawable models a lookup passes through from
+    `model` (not `model` itself, whose default manager leaves its withdrawn rows out)."""
+    found = []
+    opts = model._meta
+    for i, part in enumerate(parts):
+        if part == "pk":
+            break
+        field = opts.get_field(part)
+        if not field.is_relation:
+            break
+        opts = field.related_model._meta
+        if any(f.name == "withdrawn_at" for f in opts.fields):
+            found.append("__".join([*parts[: i + 1], "withdrawn_at"]))
+    return tuple(found)
 
 
 def _lookup_for(lookup: str, value) -> str:
@@ -248,6 +269,7 @@ def _compile(model: type[Model], lookup: str) -> _Path:
                 back=field.field.name if field.auto_created else field.related_query_name(),
                 outer="__".join(parts[:i]) or "pk",
                 rest="__".join(parts[i + 1 :]),
+                live=_withdrawable_on(field.related_model, parts[i + 1 :]),
             )
         if field.is_relation:
             opts = field.related_model._meta
@@ -356,13 +378,12 @@ def sees_withdrawn(user) -> bool:
     )
 
 
-def get_withdrawable_or_404(model: type[Model], user, **lookup):
+def get_withdrawable_or_404(queryset, user, **lookup):
     """For the detail pages of withdrawable records: get_visible_or_404, but the office and
-    the administrator also find a withdrawn row in their scope (the page shows 已撤销)."""
-    if not sees_withdrawn(user):
-        return get_visible_or_404(model, user, **lookup)
-    qs = model.all_objects.all().visible_to(user, withdrawn=True)
-    return get_object_or_404(qs, **lookup)
+    the administrator also find a withdrawn row in their scope (the page shows 已撤销).
+    `queryset`: a model, or a queryset of its `all_objects`."""
+    qs = queryset.all_objects.all() if isinstance(queryset, type) else queryset
+    return get_object_or_404(qs.visible_to(user, withdrawn=sees_withdrawn(user)), **lookup)
 
 
 def sees_region(user, region_id: int | None) -> bool:

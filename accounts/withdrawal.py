@@ -51,3 +51,15 @@ class Withdrawable:
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+
+class AllRowsAdminMixin:
+    """The admin of a withdrawable model lists every row, the withdrawn ones too (its default
+    manager would hide them): the admin is where every official record stays visible."""
+
+    def get_queryset(self, request):
+        qs = self.model.all_objects.get_queryset()
+        ordering = self.get_ordering(request)
+        if ordering:
+            qs = qs.order_by(*ordering)
+        return qs

@@ -442,6 +442,31 @@ class TaskViewSet(ScopedViewMixin, mixins.RetrieveModelMixin, viewsets.GenericVi
         warning = services.warning_raise(task=task_id, actor=request.user, **data)
         return _with_etag(Response(s.WarningSerializer(warning).data, status=201), task_id)
 
+    @extend_schema(
+        summary="撤销（作废）任务（环督办、系统管理员；须填写理由）",
+        request=s.ReasonInput,
+        responses={200: s.WithdrawalSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        data = self._input(s.ReasonInput)
+        task = services.task_withdraw(task=self._task_id(), actor=request.user, **data)
+        return Response(s.WithdrawalSerializer(task).data)
+
+    @extend_schema(
+        summary="恢复已撤销的任务（环督办、系统管理员）",
+        request=None,
+        responses={200: s.TaskDetailSerializer, **WRITE_ERRORS},
+        parameters=[ETAG],
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        # A withdrawn task is outside every list: the service finds it in the actor's scope.
+        if not str(pk).isdigit():
+            raise NotFound("任务不存在或不在您的权限范围内")
+        task = services.task_restore(task=int(pk), actor=request.user)
+        return self._detail(task.pk)
+
 
 # ---------------------------------------------------------------------------------------------
 # Read-only lists hanging off tasks

@@ -60,6 +60,7 @@ def units_due(on: date | None = None) -> list[int]:
             _due_q(on, "task__"),
             role__in=recipients.TOLD_ROLES,
             task__status__in=WORKING_STATUSES,
+            task__withdrawn_at__isnull=True,  # (a join skips Task's default manager)
         )
         .order_by("unit_id")
         .values_list("unit_id", flat=True)

@@ -731,6 +731,13 @@ class WithdrawalSerializer(serializers.Serializer):
     withdrawal_reason = serializers.CharField()
 
 
+class RestoredSerializer(serializers.Serializer):
+    """A restored record: back in every list."""
+
+    id = serializers.IntegerField()
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+
+
 class SupervisionIssueInput(serializers.Serializer):
     doc_no = serializers.CharField(allow_blank=True)
     issued_on = serializers.DateField(required=False, allow_null=True, default=None)

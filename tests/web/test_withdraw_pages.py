@@ -237,3 +237,34 @@ def test_the_api_withdraws_and_restores_a_task_through_the_service(world):
         EventVerb.WITHDRAW,
         EventVerb.RESTORE,
     }
+
+
+def test_the_api_withdraws_rounds_problems_and_petitions_through_the_services(world):
+    petition = PetitionFactory(
+        round=world.round, region=world.dongcheng, handling_unit=world.dc_gov
+    )
+    office = _api(world.office)
+    assert (
+        _api(world.leader)
+        .post(f"/api/v1/petitions/{petition.pk}/withdraw/", {"reason": "重复"}, format="json")
+        .status_code
+        == 403
+    )
+    blank = office.post(
+        f"/api/v1/problems/{world.problem.pk}/withdraw/", {"reason": " "}, format="json"
+    )
+    assert blank.status_code == 400 and "请填写撤销理由" in blank.content.decode()
+    assert (
+        office.post("/api/v1/rounds/abc/withdraw/", {"reason": "x"}, format="json").status_code
+        == 404
+    )
+    done = office.post(
+        f"/api/v1/rounds/{world.round.pk}/withdraw/", {"reason": "重复"}, format="json"
+    )
+    assert done.status_code == 200 and done.json()["withdrawal_reason"] == "重复"
+    assert office.get("/api/v1/rounds/").json()["results"] == []
+    assert office.get(f"/api/v1/petitions/{petition.pk}/").status_code == 404
+    assert office.get("/api/v1/tasks/").json()["results"] == []
+    again = office.post(f"/api/v1/rounds/{world.round.pk}/restore/")
+    assert again.status_code == 200 and again.json()["withdrawn_at"] is None
+    assert office.get(f"/api/v1/petitions/{petition.pk}/").status_code == 200

@@ -145,6 +145,16 @@ def _uncascade_tasks(qs, actor: User, at: datetime, now: datetime, note: str) ->
     tally.recount(*tasks)
 
 
+def _refuse_while_withdrawn(model: type[Model], pk: int, message: str) -> None:
+    """InvalidState(message) while the record `pk` (a parent) is withdrawn."""
+    if model.all_objects.filter(pk=pk, withdrawn_at__isnull=False).exists():
+        raise InvalidState(message)
+
+
+def _restore_note(obj) -> str:
+    return f"恢复（原撤销理由：{obj.withdrawal_reason}）"
+
+
 def _note(reason: str, parent: str = "") -> str:
     return f"随{parent}撤销：{reason}" if parent else f"撤销理由：{reason}"
 
@@ -164,15 +174,14 @@ def task_withdraw(*, task: Task | int, actor: User, reason: str) -> Task:
 @transaction.atomic
 def task_restore(*, task: Task | int, actor: User) -> Task:
     task = _load(Task, task, actor, "任务", withdrawn=True)
-    if Problem.all_objects.filter(pk=task.problem_id, withdrawn_at__isnull=False).exists():
-        raise InvalidState("该任务所属的问题已撤销，请先恢复问题")
+    _refuse_while_withdrawn(Problem, task.problem_id, "该任务所属的问题已撤销，请先恢复问题")
     now = clock.now()
     _uncascade_tasks(
         Task.all_objects.filter(pk=task.pk),
         actor,
         task.withdrawn_at,
         now,
-        f"恢复（原撤销理由：{task.withdrawal_reason}）",
+        _restore_note(task),
     )
     return Task.all_objects.get(pk=task.pk)
 
@@ -197,10 +206,11 @@ def problem_withdraw(*, problem: Problem | int, actor: User, reason: str) -> Pro
 @transaction.atomic
 def problem_restore(*, problem: Problem | int, actor: User) -> Problem:
     problem = _load(Problem, problem, actor, "问题", withdrawn=True)
-    if InspectionRound.all_objects.filter(pk=problem.round_id, withdrawn_at__isnull=False).exists():
-        raise InvalidState("该问题所属的督察轮次已撤销，请先恢复督察轮次")
+    _refuse_while_withdrawn(
+        InspectionRound, problem.round_id, "该问题所属的督察轮次已撤销，请先恢复督察轮次"
+    )
     at, now = problem.withdrawn_at, clock.now()
-    note = f"恢复（原撤销理由：{problem.withdrawal_reason}）"
+    note = _restore_note(problem)
     _restore(Problem.all_objects.filter(pk=problem.pk), at)
     _inspection_events([problem], EventVerb.PROBLEM_RESTORE, actor, note)
     _uncascade_tasks(Task.all_objects.filter(problem=problem), actor, at, now, note)
@@ -234,7 +244,7 @@ def round_withdraw(*, round_: InspectionRound | int, actor: User, reason: str) -
 def round_restore(*, round_: InspectionRound | int, actor: User) -> InspectionRound:
     round_ = _load(InspectionRound, round_, actor, "督察轮次", withdrawn=True)
     at, now = round_.withdrawn_at, clock.now()
-    note = f"恢复（原撤销理由：{round_.withdrawal_reason}）"
+    note = _restore_note(round_)
     problems = list(Problem.all_objects.filter(round=round_, withdrawn_at=at))
     petitions = list(Petition.all_objects.filter(round=round_, withdrawn_at=at))
     _restore(InspectionRound.all_objects.filter(pk=round_.pk), at)
@@ -263,11 +273,10 @@ def petition_withdraw(*, petition: Petition | int, actor: User, reason: str) -> 
 @transaction.atomic
 def petition_restore(*, petition: Petition | int, actor: User) -> Petition:
     petition = _load(Petition, petition, actor, "信访件", withdrawn=True)
-    if InspectionRound.all_objects.filter(
-        pk=petition.round_id, withdrawn_at__isnull=False
-    ).exists():
-        raise InvalidState("该信访件所属的督察轮次已撤销，请先恢复督察轮次")
-    note = f"恢复（原撤销理由：{petition.withdrawal_reason}）"
+    _refuse_while_withdrawn(
+        InspectionRound, petition.round_id, "该信访件所属的督察轮次已撤销，请先恢复督察轮次"
+    )
+    note = _restore_note(petition)
     _restore(Petition.all_objects.filter(pk=petition.pk), petition.withdrawn_at)
     _inspection_events([petition], EventVerb.PETITION_RESTORE, actor, note)
     return Petition.all_objects.get(pk=petition.pk)

@@ -577,6 +577,10 @@ def _task_page_task(request: HttpRequest, pk: int, *, withdrawn: bool = False) -
                 )
             ),
             **TASK_PAGE_SECTIONS,
+            # 已撤销的材料 (listed to the office and the administrator): a column, not a query.
+            has_withdrawn_attachments=Exists(
+                Attachment.all_objects.filter(task_id=OuterRef("pk"), withdrawn_at__isnull=False)
+            ),
         ),
         pk=pk,
     )
@@ -746,7 +750,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 .select_related("withdrawn_by")
                 .order_by("-withdrawn_at", "-id")
             )
-            if sees_withdrawn(request.user)
+            if task.has_withdrawn_attachments and sees_withdrawn(request.user)
             else []
         ),
     }

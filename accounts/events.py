@@ -70,6 +70,11 @@ class EventVerb(models.TextChoices):
     SUPERVISION_DISMISS = "supervision_dismiss", _("不予签发（撤销拟发督办）")
     WARNING_CLEAR = "warning_clear", _("解除预警")
     REMIND = "remind", _("催办提醒")
+    # Withdrawal of official records (rectification.services.withdraw): a task or its evidence
+    WITHDRAW = "withdraw", _("撤销（作废）")
+    RESTORE = "restore", _("恢复")
+    EVIDENCE_WITHDRAW = "evidence_withdraw", _("撤销佐证材料")
+    EVIDENCE_RESTORE = "evidence_restore", _("恢复佐证材料")
     # Rounds, their feedback tree and problems, petitions (inspections.InspectionEvent)
     ROUND_CREATE = "round_create", _("新建督察轮次")
     ROUND_EDIT = "round_edit", _("修改督察轮次信息")
@@ -94,6 +99,15 @@ class EventVerb(models.TextChoices):
     PETITION_CONVERT = "petition_convert", _("转为整改任务")
     PETITION_OVERDUE = "petition_overdue", _("信访件逾期预警")
     PETITION_EDIT = "petition_edit", _("修改信访件信息")
+    PETITION_WITHDRAW = "petition_withdraw", _("撤销（作废）信访件")
+    PETITION_RESTORE = "petition_restore", _("恢复信访件")
+    PETITION_EVIDENCE_WITHDRAW = "petition_evidence_withdraw", _("撤销信访件佐证材料")
+    PETITION_EVIDENCE_RESTORE = "petition_evidence_restore", _("恢复信访件佐证材料")
+    # Rounds and problems withdrawn and restored (rectification.services.withdraw)
+    ROUND_WITHDRAW = "round_withdraw", _("撤销（作废）督察轮次")
+    ROUND_RESTORE = "round_restore", _("恢复督察轮次")
+    PROBLEM_WITHDRAW = "problem_withdraw", _("撤销（作废）反馈问题")
+    PROBLEM_RESTORE = "problem_restore", _("恢复反馈问题")
     # Units the office names from the plan import's preview (inspections.InspectionEvent)
     UNIT_ALIAS = "unit_alias", _("添加单位别名")
     UNIT_CREATE = "unit_create", _("新建单位")
@@ -113,6 +127,10 @@ INSPECTION_VERBS: tuple[str, ...] = tuple(
         EventVerb.PROBLEM_EDIT,
         EventVerb.UNIT_ALIAS,
         EventVerb.UNIT_CREATE,
+        EventVerb.ROUND_WITHDRAW,
+        EventVerb.ROUND_RESTORE,
+        EventVerb.PROBLEM_WITHDRAW,
+        EventVerb.PROBLEM_RESTORE,
     )
 ) + tuple(v.value for v in EventVerb if v.value.startswith("petition_"))
 TASK_VERBS: tuple[str, ...] = tuple(v for v in EventVerb.values if v not in INSPECTION_VERBS)

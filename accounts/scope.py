@@ -108,6 +108,9 @@ class Rule:
     recipient: a lookup to a User. The row is that user's own and nobody else's, not even an
         administrator's.
     hidden_from_units: (lookup, value) pairs of rows reporters and unit heads never see.
+    live: lookups to the withdrawn_at of official records the row belongs to, beyond its own
+        and those reached through `via` (which are found by themselves): while one of them is
+        set the row is hidden with that record (accounts.withdrawal).
     Administrators see every row of every model without a recipient.
     """
 
@@ -116,6 +119,7 @@ class Rule:
     via: str = ""
     recipient: str = ""
     hidden_from_units: tuple[tuple[str, object], ...] = ()
+    live: tuple[str, ...] = ()
 
 
 # Keyed by model label; accounts imports no other app, so the lookups are strings. Every model
@@ -154,12 +158,17 @@ SCOPE: dict[str, Rule] = {
     "rectification.CloseoutReview": Rule(via="application"),
     "rectification.PublicNotice": Rule(via="application"),
     # A citizen's objection (name, phone): the office and leaders of the task's region only.
-    "rectification.PublicObjection": Rule(region=("notice__application__task__region",)),
+    "rectification.PublicObjection": Rule(
+        region=("notice__application__task__region",),
+        live=("notice__application__task__withdrawn_at",),
+    ),
     "rectification.Warning": Rule(via="task"),
     "rectification.LookBackCheck": Rule(via="task"),
     "rectification.Event": Rule(via="task"),
     "rectification.AccountabilityRecord": Rule(
-        region=("task__region", "round__region"), unit=("task__assignments__unit",)
+        region=("task__region", "round__region"),
+        unit=("task__assignments__unit",),
+        live=("task__withdrawn_at", "round__withdrawn_at"),
     ),
     "rectification.SupervisionNotice": Rule(
         region=("target_unit__region",),
@@ -211,14 +220,35 @@ class _Path:
     back: str = ""  # … whose field `back` points at …
     outer: str = "pk"  # … this field of the outer row, and whose `rest` reaches the value
     rest: str = ""
+    # The withdrawn_at of withdrawable rows `rest` passes through (a round's problem's task):
+    # a withdrawn task does not bring its problem or round into a unit's sight.
+    live: tuple[str, ...] = ()
 
     def q(self, value) -> Q:
         if self.related is None:
             return Q(**{_lookup_for(self.lookup, value): value})
         inner = self.related._default_manager.filter(
-            **{self.back: OuterRef(self.outer), _lookup_for(self.rest, value): value}
+            **{self.back: OuterRef(self.outer), _lookup_for(self.rest, value): value},
+            **{f"{lookup}__isnull": True for lookup in self.live},
         )
         return Q(Exists(inner))
+
+
+def _withdrawable_on(model: type[Model], parts: list[str]) -> tuple[str, ...]:
+    """The withdrawn_at lookups of the withdrawable models a lookup passes through from
+    `model` (not `model` itself, whose default manager leaves its withdrawn rows out)."""
+    found = []
+    opts = model._meta
+    for i, part in enumerate(parts):
+        if part == "pk":
+            break
+        field = opts.get_field(part)
+        if not field.is_relation:
+            break
+        opts = field.related_model._meta
+        if any(f.name == "withdrawn_at" for f in opts.fields):
+            found.append("__".join([*parts[: i + 1], "withdrawn_at"]))
+    return tuple(found)
 
 
 def _lookup_for(lookup: str, value) -> str:
@@ -239,6 +269,7 @@ def _compile(model: type[Model], lookup: str) -> _Path:
                 back=field.field.name if field.auto_created else field.related_query_name(),
                 outer="__".join(parts[:i]) or "pk",
                 rest="__".join(parts[i + 1 :]),
+                live=_withdrawable_on(field.related_model, parts[i + 1 :]),
             )
         if field.is_relation:
             opts = field.related_model._meta
@@ -251,6 +282,9 @@ class _Compiled:
     unit: tuple[_Path, ...]
     recipient: str
     hidden_from_units: tuple[tuple[str, object], ...]
+    # The withdrawn_at columns of the row and of the rows it reaches through `via` (an
+    # attachment of a withdrawn task is withdrawn with it): accounts.withdrawal.
+    live: tuple[str, ...] = ()
 
 
 @cache
@@ -259,6 +293,7 @@ def _rule_for(model: type[Model]) -> _Compiled:
     if label not in SCOPE:
         raise LookupError(f"{label} has no scope rule in accounts.scope.SCOPE")
     rule = SCOPE[label]
+    own = ("withdrawn_at",) if any(f.name == "withdrawn_at" for f in model._meta.fields) else ()
     if rule.via:
         parent = _rule_for(model._meta.get_field(rule.via).related_model)
         return _Compiled(
@@ -266,12 +301,14 @@ def _rule_for(model: type[Model]) -> _Compiled:
             unit=tuple(_compile(model, f"{rule.via}__{p.lookup}") for p in parent.unit),
             recipient=f"{rule.via}__{parent.recipient}" if parent.recipient else "",
             hidden_from_units=tuple((f"{rule.via}__{k}", v) for k, v in parent.hidden_from_units),
+            live=own + tuple(f"{rule.via}__{lookup}" for lookup in parent.live),
         )
     return _Compiled(
         region=tuple(_compile(model, lookup) for lookup in rule.region),
         unit=tuple(_compile(model, lookup) for lookup in rule.unit),
         recipient=rule.recipient,
         hidden_from_units=rule.hidden_from_units,
+        live=own + rule.live,
     )
 
 
@@ -282,9 +319,13 @@ def _any(paths: tuple[_Path, ...], value) -> Q | None:
     return q
 
 
-def visible(qs: QuerySet, user) -> QuerySet:
-    """Narrow `qs` to the rows `user` may see, by its model's rule in SCOPE."""
+def visible(qs: QuerySet, user, *, withdrawn: bool = False) -> QuerySet:
+    """Narrow `qs` to the rows `user` may see, by its model's rule in SCOPE. Withdrawn rows
+    (and rows of a withdrawn task, petition …) are left out unless `withdrawn` is true, which
+    only the 已撤销 pages of the office and the administrator ask for."""
     rule = _rule_for(qs.model)
+    if not withdrawn and rule.live:
+        qs = qs.filter(**{f"{lookup}__isnull": True for lookup in rule.live})
     if rule.recipient:
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return qs.none()
@@ -308,8 +349,8 @@ def visible(qs: QuerySet, user) -> QuerySet:
 class ScopedQuerySet(QuerySet):
     """The base queryset of every model in SCOPE: `Model.objects.visible_to(user)`."""
 
-    def visible_to(self, user) -> "ScopedQuerySet":
-        return visible(self, user)
+    def visible_to(self, user, *, withdrawn: bool = False) -> "ScopedQuerySet":
+        return visible(self, user, withdrawn=withdrawn)
 
 
 class ScopedViewMixin:
@@ -322,9 +363,27 @@ class ScopedViewMixin:
 
 def get_visible_or_404(queryset, user, **lookup):
     """For pages: the one row of `queryset` (a model or a queryset) matching `lookup` that
-    `user` may see; 404 outside the scope, exactly as for a row that does not exist."""
+    `user` may see; 404 outside the scope, exactly as for a row that does not exist. A
+    withdrawn row is a 404 too, except for the office and the administrator
+    (get_withdrawable_or_404)."""
     qs = queryset._default_manager.all() if isinstance(queryset, type) else queryset
     return get_object_or_404(qs.visible_to(user), **lookup)
+
+
+def sees_withdrawn(user) -> bool:
+    """Who may open a withdrawn official record (with its 已撤销 banner), restore it, and list
+    the withdrawn: the office in its region, the administrator."""
+    return getattr(user, "is_authenticated", False) and (
+        is_office(user) or scope_of(user).reach is Reach.ALL
+    )
+
+
+def get_withdrawable_or_404(queryset, user, **lookup):
+    """For the detail pages of withdrawable records: get_visible_or_404, but the office and
+    the administrator also find a withdrawn row in their scope (the page shows 已撤销).
+    `queryset`: a model, or a queryset of its `all_objects`."""
+    qs = queryset.all_objects.all() if isinstance(queryset, type) else queryset
+    return get_object_or_404(qs.visible_to(user, withdrawn=sees_withdrawn(user)), **lookup)
 
 
 def sees_region(user, region_id: int | None) -> bool:

@@ -56,6 +56,19 @@ spreadsheet_urls = [
     path(
         "petitions/<str:pk>/convert/", views.PetitionConvertView.as_view(), name="petition-convert"
     ),
+    *(
+        path(
+            f"{prefix}/<str:pk>/{verb}/",
+            view.as_view(kind=kind),
+            name=f"{kind}-{verb}",
+        )
+        for prefix, kind in (
+            ("rounds", "round"),
+            ("problems", "problem"),
+            ("petitions", "petition"),
+        )
+        for verb, view in (("withdraw", views.WithdrawView), ("restore", views.RestoreView))
+    ),
     path("archives/", archive_api.ArchiveJobCreateView.as_view(), name="archive-create"),
     path("archives/<int:pk>/", archive_api.ArchiveJobDetailView.as_view(), name="archive-detail"),
 ]

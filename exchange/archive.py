@@ -176,7 +176,7 @@ def write_problem_bundle(problem: Problem, *, user, out: IO[bytes] | str) -> Bun
         bundle.title = f"{problem.round.name} · 问题{problem.code} {problem.title}"
         bundle.add_ledger(tasks, region=problem.round.region.name)
         bundle.add_events(
-            Event.objects.filter(task__problem=problem),
+            Event.objects.filter(task__problem=problem, task__withdrawn_at__isnull=True),
             InspectionEvent.objects.filter(
                 _targets(Problem, [problem.pk])
                 | _targets(
@@ -194,7 +194,9 @@ def round_item_count(round_: InspectionRound) -> int:
     handed to the documents registry, and the ledger, the history and the index."""
     tasks = Task.objects.filter(round=round_).count()
     problems = Problem.objects.filter(round=round_).count()
-    evidence = Attachment.objects.filter(task__round=round_).count()
+    evidence = Attachment.objects.filter(
+        task__round=round_, task__withdrawn_at__isnull=True
+    ).count()
     return evidence + tasks + problems + 1 + 3
 
 
@@ -208,7 +210,7 @@ def write_round_bundle(
         bundle.add_ledger(Task.objects.filter(round=round_), region=round_.region.name)
         problem_ids = Problem.objects.filter(round=round_).values("pk")
         bundle.add_events(
-            Event.objects.filter(task__round=round_),
+            Event.objects.filter(task__round=round_, task__withdrawn_at__isnull=True),
             InspectionEvent.objects.filter(
                 _targets(InspectionRound, [round_.pk])
                 | _targets(FeedbackAspect, FeedbackAspect.objects.filter(round=round_).values("pk"))
@@ -367,7 +369,8 @@ class _Bundle:
                 task=task.code,
             )
         attachments = (
-            Attachment.objects.filter(task__problem=problem)
+            # (a join skips Task's default manager: the evidence of live tasks only)
+            Attachment.objects.filter(task__problem=problem, task__withdrawn_at__isnull=True)
             .select_related("task", "uploaded_by")
             .order_by("task__seq", "task_id", "kind", "uploaded_at", "id")
         )

@@ -8,6 +8,7 @@ view-only, like their event log. Holidays are reference data and stay editable.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.withdrawal import AllRowsAdminMixin
 from inspections.models import (
     FeedbackAspect,
     FeedbackCategory,
@@ -42,7 +43,7 @@ class FeedbackAspectInline(ViewOnlyMixin, admin.TabularInline):
 
 
 @admin.register(InspectionRound)
-class InspectionRoundAdmin(ViewOnlyMixin, admin.ModelAdmin):
+class InspectionRoundAdmin(AllRowsAdminMixin, ViewOnlyMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "name",
@@ -136,7 +137,7 @@ class FeedbackCategoryAdmin(ViewOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Problem)
-class ProblemAdmin(ViewOnlyMixin, admin.ModelAdmin):
+class ProblemAdmin(AllRowsAdminMixin, ViewOnlyMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "title",
@@ -162,7 +163,7 @@ class ProblemAdmin(ViewOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Petition)
-class PetitionAdmin(ViewOnlyMixin, admin.ModelAdmin):
+class PetitionAdmin(AllRowsAdminMixin, ViewOnlyMixin, admin.ModelAdmin):
     list_display = [
         "accept_no",
         "round",

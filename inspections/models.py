@@ -11,6 +11,7 @@ from accounts.clock import ClockDateTimeField
 from accounts.events import INSPECTION_VERBS, EventVerb
 from accounts.models import Person, Region, Unit
 from accounts.scope import ScopedQuerySet
+from accounts.withdrawal import Withdrawable, live_manager, withdrawal_fields
 from inspections.choices import (
     PETITION_OPEN_STATUSES,
     DeadlineType,
@@ -26,7 +27,7 @@ from inspections.choices import (
 )
 
 
-class InspectionRound(models.Model):
+class InspectionRound(Withdrawable, models.Model):
     """One inspection round: central/provincial routine, 回头看, Yangtze film, self-check …"""
 
     code = models.CharField(_("代码"), max_length=32, unique=True)
@@ -74,7 +75,11 @@ class InspectionRound(models.Model):
     sort = models.PositiveIntegerField(_("排序"), default=0)
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    # Withdrawn (撤销) with a reason instead of deleted: accounts.withdrawal.
+    withdrawn_at, withdrawn_by, withdrawal_reason = withdrawal_fields()
+
+    objects = live_manager(ScopedQuerySet)
+    all_objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("督察轮次")
@@ -152,7 +157,7 @@ class FeedbackCategory(models.Model):
         return self.title
 
 
-class Problem(models.Model):
+class Problem(Withdrawable, models.Model):
     """项: one feedback item (or film/self-check/petition problem), broken into tasks (点位)."""
 
     round = models.ForeignKey(
@@ -196,15 +201,29 @@ class Problem(models.Model):
     is_key = models.BooleanField(_("重点问题"), default=False)
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    # Withdrawn (撤销) with a reason instead of deleted: accounts.withdrawal.
+    withdrawn_at, withdrawn_by, withdrawal_reason = withdrawal_fields()
+
+    objects = live_manager(ScopedQuerySet)
+    all_objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("问题（项）")
         verbose_name_plural = _("问题（项）")
         ordering = ["round_id", "seq"]
         constraints = [
-            models.UniqueConstraint(fields=["round", "seq"], name="problem_unique_seq"),
-            models.UniqueConstraint(fields=["round", "code"], name="problem_unique_code"),
+            models.UniqueConstraint(
+                fields=["round", "seq"],
+                # A withdrawn row keeps its code; a live one may take it again.
+                condition=Q(withdrawn_at__isnull=True),
+                name="problem_unique_seq",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "code"],
+                # A withdrawn row keeps its code; a live one may take it again.
+                condition=Q(withdrawn_at__isnull=True),
+                name="problem_unique_code",
+            ),
             models.CheckConstraint(
                 condition=Q(deadline_type__in=DeadlineType.values),
                 name="problem_deadline_type_valid",
@@ -218,7 +237,7 @@ class Problem(models.Model):
         return f"{self.code} {self.title}"
 
 
-class Petition(models.Model):
+class Petition(Withdrawable, models.Model):
     """信访件: a complaint received by the inspectors and transferred for handling (边督边改)."""
 
     round = models.ForeignKey(
@@ -312,7 +331,11 @@ class Petition(models.Model):
     publish_url = models.URLField(_("公开链接"), blank=True, max_length=500)
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    # Withdrawn (撤销) with a reason instead of deleted: accounts.withdrawal.
+    withdrawn_at, withdrawn_by, withdrawal_reason = withdrawal_fields()
+
+    objects = live_manager(ScopedQuerySet)
+    all_objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("信访件")

@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import ServiceError
+from accounts.withdrawal import AllRowsAdminMixin
 from inspections.admin import ViewOnlyMixin
 from rectification import services
 from rectification.choices import TaskStatus
@@ -71,7 +72,7 @@ TASK_EDITABLE_FIELDS = tuple(services.TASK_EDITABLE_FIELDS)
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(AllRowsAdminMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "name",
@@ -148,7 +149,8 @@ class TaskAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.status == TaskStatus.CLOSED:
+        # A closed or a withdrawn (撤销) task is a record only.
+        if obj is not None and (obj.status == TaskStatus.CLOSED or obj.withdrawn_at is not None):
             return False
         return super().has_change_permission(request, obj)
 
@@ -252,7 +254,7 @@ class ProgressReportRevisionAdmin(ViewOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(PetitionAttachment)
-class PetitionAttachmentAdmin(ViewOnlyMixin, admin.ModelAdmin):
+class PetitionAttachmentAdmin(AllRowsAdminMixin, ViewOnlyMixin, admin.ModelAdmin):
     list_display = [
         "original_name",
         "petition",
@@ -268,7 +270,7 @@ class PetitionAttachmentAdmin(ViewOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(ViewOnlyMixin, admin.ModelAdmin):
+class AttachmentAdmin(AllRowsAdminMixin, ViewOnlyMixin, admin.ModelAdmin):
     list_display = [
         "original_name",
         "kind",

@@ -682,6 +682,7 @@ def public_closeouts(*, today: date | None = None) -> QuerySet[CloseoutApplicati
     )
     return (
         CloseoutApplication.objects.filter(in_notice | recently_closed)
+        .filter(task__withdrawn_at__isnull=True)
         .select_related("task", "task__problem", "task__round", "task__region", "notice")
         .only(
             "summary",

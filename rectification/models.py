@@ -11,6 +11,7 @@ from accounts.clock import ClockDateTimeField
 from accounts.events import TASK_VERBS, EventVerb
 from accounts.models import Person, Region, Unit
 from accounts.scope import ScopedQuerySet
+from accounts.withdrawal import Withdrawable, live_manager, withdrawal_fields
 from inspections.choices import DeadlineType
 from inspections.models import InspectionRound, Petition, Problem
 from rectification.choices import (
@@ -54,7 +55,7 @@ class TaskQuerySet(ScopedQuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
 
-class Task(models.Model):
+class Task(Withdrawable, models.Model):
     """A point-level task (点位) or a non-point measure: the unit of 销号."""
 
     round = models.ForeignKey(
@@ -141,15 +142,29 @@ class Task(models.Model):
     created_at = ClockDateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = ClockDateTimeField(_("更新时间"), auto_now=True)
 
-    objects = TaskQuerySet.as_manager()
+    # Withdrawn (撤销) with a reason instead of deleted: accounts.withdrawal.
+    withdrawn_at, withdrawn_by, withdrawal_reason = withdrawal_fields()
+
+    objects = live_manager(TaskQuerySet)
+    all_objects = TaskQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("整改任务（点位）")
         verbose_name_plural = _("整改任务（点位）")
         ordering = ["round_id", "problem__seq", "seq"]
         constraints = [
-            models.UniqueConstraint(fields=["round", "code"], name="task_unique_code"),
-            models.UniqueConstraint(fields=["problem", "seq"], name="task_unique_seq"),
+            models.UniqueConstraint(
+                fields=["round", "code"],
+                # A withdrawn row keeps its code; a live one may take it again.
+                condition=Q(withdrawn_at__isnull=True),
+                name="task_unique_code",
+            ),
+            models.UniqueConstraint(
+                fields=["problem", "seq"],
+                # A withdrawn row keeps its code; a live one may take it again.
+                condition=Q(withdrawn_at__isnull=True),
+                name="task_unique_seq",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=TaskStatus.values), name="task_status_valid"
             ),
@@ -455,7 +470,7 @@ def attachment_upload_to(instance: "Attachment", filename: str) -> str:
     return f"evidence/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
 
 
-class Attachment(models.Model):
+class Attachment(Withdrawable, models.Model):
     """Evidence (佐证材料) attached to a task, a progress report or a close-out application."""
 
     task = models.ForeignKey(
@@ -501,7 +516,11 @@ class Attachment(models.Model):
     )
     uploaded_at = ClockDateTimeField(_("上传时间"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    # Withdrawn (撤销) with a reason instead of deleted: accounts.withdrawal.
+    withdrawn_at, withdrawn_by, withdrawal_reason = withdrawal_fields()
+
+    objects = live_manager(ScopedQuerySet)
+    all_objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("佐证材料")
@@ -518,7 +537,7 @@ class Attachment(models.Model):
         return self.title or self.original_name
 
 
-class PetitionAttachment(models.Model):
+class PetitionAttachment(Withdrawable, models.Model):
     """Evidence of a petition's handling (调查核实、处理整改的佐证材料), uploaded by its units or
     the office. Stored like task evidence (under its hash, never web-served: only the
     scope-checked download hands it out)."""
@@ -538,7 +557,11 @@ class PetitionAttachment(models.Model):
     )
     uploaded_at = ClockDateTimeField(_("上传时间"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    # Withdrawn (撤销) with a reason instead of deleted: accounts.withdrawal.
+    withdrawn_at, withdrawn_by, withdrawal_reason = withdrawal_fields()
+
+    objects = live_manager(ScopedQuerySet)
+    all_objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("信访件佐证材料")

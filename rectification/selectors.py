@@ -170,7 +170,11 @@ class ProblemStatus:
 def problems_with_rollup(problems: QuerySet[Problem], *, user) -> QuerySet[Problem]:
     """Annotate task_total, task_closed and task_closing (one grouped query with the list),
     counting only the tasks `user` sees: a county office's "已销号 1/3" is its county's."""
-    seen = Q() if scope_of(user).reach is Reach.ALL else Q(tasks__in=visible_task_ids(user))
+    seen = (
+        Q(tasks__withdrawn_at__isnull=True)  # a join skips the default manager
+        if scope_of(user).reach is Reach.ALL
+        else Q(tasks__in=visible_task_ids(user))
+    )
     return problems.annotate(
         task_total=Count("tasks", filter=seen, distinct=True),
         task_closed=Count("tasks", filter=seen & Q(tasks__status=TaskStatus.CLOSED), distinct=True),

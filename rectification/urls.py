@@ -16,6 +16,7 @@ from rectification.views import (
     search,
     supervision,
     tasks,
+    withdraw,
     workbench,
 )
 
@@ -101,6 +102,10 @@ urlpatterns = [
         name="petition_attachment",
     ),
     path("petitions/<int:pk>/<slug:verb>/", petitions.petition_move, name="petition_move"),
+    # The office and the administrator: 撤销（作废） and 恢复 of official records, 已撤销.
+    path("withdrawn/", withdraw.withdrawn_list, name="withdrawn_list"),
+    path("withdraw/<slug:kind>/<int:pk>/", withdraw.withdraw_record, name="withdraw_record"),
+    path("restore/<slug:kind>/<int:pk>/", withdraw.restore_record, name="restore_record"),
     # Everyone: the header's search, the task list's saved filters, notifications.
     path("search/", replica_read(search.search_page), name="search"),
     path("tasks/filters/", saved_filters.saved_filter_create, name="saved_filter_create"),

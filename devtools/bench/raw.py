@@ -39,7 +39,10 @@ JOIN inspections_problem p ON p.id = t.problem_id
 JOIN accounts_region g ON g.id = t.region_id
 LEFT JOIN accounts_unit u ON u.id = t.lead_unit_id
 """
-SUBTREE = "t.region_id IN (SELECT id FROM accounts_region WHERE path LIKE %s)"
+# The tasks the benchmark user sees: live (not withdrawn) tasks of its region subtree.
+SUBTREE = (
+    "t.withdrawn_at IS NULL AND t.region_id IN (SELECT id FROM accounts_region WHERE path LIKE %s)"
+)
 ORDER = " ORDER BY t.deadline ASC NULLS LAST, t.id ASC"
 
 
@@ -134,7 +137,7 @@ def html_task_page(path: str, statuses, scope_path: str, *, size=50):
     rounds = fetch(
         "SELECT r.id, r.name FROM inspections_inspectionround r WHERE r.region_id IN "
         "(SELECT id FROM accounts_region WHERE path LIKE %s) OR r.id IN (SELECT t.round_id "
-        "FROM rectification_task t WHERE t.region_id IN "
+        "FROM rectification_task t WHERE t.withdrawn_at IS NULL AND t.region_id IN "
         "(SELECT id FROM accounts_region WHERE path LIKE %s))",
         [*scope, *scope],
     )
@@ -498,6 +501,7 @@ def reminder_sweep(on: date, escalate_days: int):
         "SELECT COUNT(DISTINCT a.unit_id) FROM rectification_assignment a "
         "JOIN rectification_task t ON t.id = a.task_id "
         f"WHERE a.role IN ({_marks(roles)}) AND t.status IN ({_marks(working)}) "
+        "AND t.withdrawn_at IS NULL "
         f"AND (t.deadline IN ({_marks(dates)}) OR t.deadline < %s)",
         [*roles, *working, *dates, day],
     )[0][0]
@@ -519,6 +523,7 @@ def reminder_sweep(on: date, escalate_days: int):
             f"ELSE 'reminder_due_' || (-{days_late('t.deadline')}) END AS kind "
             "FROM rectification_task t JOIN rectification_assignment a ON a.task_id = t.id "
             f"WHERE t.status IN ({_marks(working)}) AND a.role IN ({_marks(roles)}) "
+            "AND t.withdrawn_at IS NULL "
             f"AND (t.deadline IN ({_marks(dates)}) OR t.deadline < %s)) d "
             "JOIN (SELECT u.unit_id, u.id AS user_id, c.channel, '' AS via "
             f"FROM accounts_user u JOIN {channels} ON c.channel = 'INAPP' OR u.email <> '' "
@@ -531,7 +536,9 @@ def reminder_sweep(on: date, escalate_days: int):
         )
         unit_rows = cursor.rowcount
         threshold = on - timedelta(days=escalate_days)
-        escalated = f"t.status IN ({_marks(working)}) AND t.deadline <= %s"
+        escalated = (
+            f"t.status IN ({_marks(working)}) AND t.withdrawn_at IS NULL AND t.deadline <= %s"
+        )
         escalated_params = [*working, threshold if pg else threshold.isoformat()]
         cursor.execute(
             f"{insert}SELECT u.id, 'reminder_escalation', t.id, substr('【逾期督办】' || t.code "
@@ -642,7 +649,7 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
             "FROM (SELECT id, lead_unit_id, status, start_date, deadline, original_deadline, "
             "progress_pct, "
             f"{days('deadline', 'start_date')} AS span, {days('%(on)s', 'start_date')} AS el "
-            "FROM rectification_task WHERE status <> 'CLOSED') t "
+            "FROM rectification_task WHERE status <> 'CLOSED' AND withdrawn_at IS NULL) t "
             "LEFT JOIN (SELECT task_id, SUM(weight) AS tw, "
             "SUM(CASE WHEN planned_date <= %(on)s THEN weight ELSE 0 END) AS pw, "
             "SUM(CASE WHEN done_date <= %(on)s THEN weight ELSE 0 END) AS dw "
@@ -671,7 +678,7 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
             "UNION ALL SELECT t.id, ct.id, t.id, 'warning', t.warning_level, 'NONE', "
             "%(closed_note)s, %(now)s FROM rectification_task t "
             "JOIN django_content_type ct ON ct.app_label = 'rectification' AND ct.model = 'task' "
-            "WHERE t.status = 'CLOSED' AND t.warning_level <> 'NONE'",
+            "WHERE t.status = 'CLOSED' AND t.withdrawn_at IS NULL AND t.warning_level <> 'NONE'",
             params,
         )
         cursor.execute(
@@ -702,7 +709,8 @@ def warning_sweep(on: date, tolerance: int, due_soon_days: int, cutoff_day: int)
         warnings = cursor.rowcount
         cursor.execute(
             "UPDATE rectification_task SET warning_level = 'NONE', schedule_status = 'NA' "
-            "WHERE status = 'CLOSED' AND (warning_level <> 'NONE' OR schedule_status <> 'NA')"
+            "WHERE status = 'CLOSED' AND withdrawn_at IS NULL "
+            "AND (warning_level <> 'NONE' OR schedule_status <> 'NA')"
         )
         seen = ", ".join(
             f"MAX(CASE WHEN reason = '{r}' THEN 1 ELSE 0 END) AS r{i}"

@@ -722,6 +722,22 @@ class ReasonInput(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, help_text="理由（必填）")
 
 
+class WithdrawalSerializer(serializers.Serializer):
+    """A withdrawn (撤销) record: which, when, by whom, why."""
+
+    id = serializers.IntegerField()
+    withdrawn_at = serializers.DateTimeField()
+    withdrawn_by = serializers.IntegerField(source="withdrawn_by_id")
+    withdrawal_reason = serializers.CharField()
+
+
+class RestoredSerializer(serializers.Serializer):
+    """A restored record: back in every list."""
+
+    id = serializers.IntegerField()
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+
+
 class SupervisionIssueInput(serializers.Serializer):
     doc_no = serializers.CharField(allow_blank=True)
     issued_on = serializers.DateField(required=False, allow_null=True, default=None)

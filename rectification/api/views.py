@@ -442,6 +442,31 @@ class TaskViewSet(ScopedViewMixin, mixins.RetrieveModelMixin, viewsets.GenericVi
         warning = services.warning_raise(task=task_id, actor=request.user, **data)
         return _with_etag(Response(s.WarningSerializer(warning).data, status=201), task_id)
 
+    @extend_schema(
+        summary="撤销（作废）任务（环督办、系统管理员；须填写理由）",
+        request=s.ReasonInput,
+        responses={200: s.WithdrawalSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        data = self._input(s.ReasonInput)
+        task = services.task_withdraw(task=self._task_id(), actor=request.user, **data)
+        return Response(s.WithdrawalSerializer(task).data)
+
+    @extend_schema(
+        summary="恢复已撤销的任务（环督办、系统管理员）",
+        request=None,
+        responses={200: s.TaskDetailSerializer, **WRITE_ERRORS},
+        parameters=[ETAG],
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        # A withdrawn task is outside every list: the service finds it in the actor's scope.
+        if not str(pk).isdigit():
+            raise NotFound("任务不存在或不在您的权限范围内")
+        task = services.task_restore(task=int(pk), actor=request.user)
+        return self._detail(task.pk)
+
 
 # ---------------------------------------------------------------------------------------------
 # Read-only lists hanging off tasks
@@ -874,3 +899,53 @@ class PetitionConvertView(APIView):
         )
         task = services.petition_convert_to_task(actor=request.user, petition=petition, **data)
         return Response(s.PetitionConvertedSerializer(task).data, status=201)
+
+
+# 撤销（作废） and 恢复 of rounds, problems and petitions (tasks: TaskViewSet.withdraw/restore),
+# through rectification.services.withdraw. A withdrawn record is in no list or detail of the
+# API; the service finds it in the actor's scope.
+_WITHDRAWABLE = {
+    "round": (services.round_withdraw, services.round_restore, "round_", "督察轮次"),
+    "problem": (services.problem_withdraw, services.problem_restore, "problem", "问题"),
+    "petition": (services.petition_withdraw, services.petition_restore, "petition", "信访件"),
+}
+
+
+def _record_id(pk: str, what: str) -> int:
+    if not str(pk).isdigit():
+        raise NotFound(f"{what}不存在或不在您的权限范围内")
+    return int(pk)
+
+
+class WithdrawView(APIView):
+    kind = ""
+
+    @extend_schema(
+        summary="撤销（作废）（环督办、系统管理员；须填写理由；轮次连同其问题、任务、信访件）",
+        request=s.ReasonInput,
+        responses={200: s.WithdrawalSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request, pk: str):
+        withdraw, _restore, keyword, what = _WITHDRAWABLE[self.kind]
+        body = s.ReasonInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        obj = withdraw(
+            actor=request.user,
+            reason=body.validated_data["reason"],
+            **{keyword: _record_id(pk, what)},
+        )
+        return Response(s.WithdrawalSerializer(obj).data)
+
+
+class RestoreView(APIView):
+    kind = ""
+
+    @extend_schema(
+        summary="恢复已撤销的记录（环督办、系统管理员）",
+        request=None,
+        responses={200: s.RestoredSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request, pk: str):
+        _withdraw, restore, keyword, what = _WITHDRAWABLE[self.kind]
+        obj = restore(actor=request.user, **{keyword: _record_id(pk, what)})
+        return Response(s.RestoredSerializer(obj).data)

@@ -60,6 +60,7 @@ def units_due(on: date | None = None) -> list[int]:
             _due_q(on, "task__"),
             role__in=recipients.TOLD_ROLES,
             task__status__in=WORKING_STATUSES,
+            task__withdrawn_at__isnull=True,  # (a join skips Task's default manager)
         )
         .order_by("unit_id")
         .values_list("unit_id", flat=True)
@@ -68,8 +69,9 @@ def units_due(on: date | None = None) -> list[int]:
 
 
 def _working(deadline: str) -> str:
-    """Working tasks t whose deadline matches (`deadline`: a condition on t.deadline)."""
-    return f"t.status IN ({sql.listed(WORKING_STATUSES)}) AND {deadline}"
+    """Working tasks t, not withdrawn, whose deadline matches (`deadline`: a condition on
+    t.deadline)."""
+    return f"t.status IN ({sql.listed(WORKING_STATUSES)}) AND t.withdrawn_at IS NULL AND {deadline}"
 
 
 def _remind_units(

@@ -128,7 +128,7 @@ def _chase_rechecks(on: date) -> int:
 # are not yellow or red yet. The colour-change events and the UPDATE use the same condition.
 _TURNING = f"""
 FROM rectification_task t
-WHERE t.warning_level IN ({sql.listed([WarningLevel.NONE, WarningLevel.BLUE])})
+WHERE t.withdrawn_at IS NULL AND t.warning_level IN ({sql.listed([WarningLevel.NONE, WarningLevel.BLUE])})
 AND EXISTS (
     SELECT 1 FROM rectification_warning w
     WHERE w.task_id = t.id AND w.day = %(day)s AND w.auto

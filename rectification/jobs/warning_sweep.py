@@ -185,7 +185,7 @@ WITH facts AS MATERIALIZED (
                {sql.days_between("t.deadline", "t.start_date")} AS span,
                {sql.days_between("%(on)s", "t.start_date")} AS elapsed
         FROM rectification_task t
-        WHERE t.status IN ({sql.listed(OPEN_STATUSES)})
+        WHERE t.status IN ({sql.listed(OPEN_STATUSES)}) AND t.withdrawn_at IS NULL
     ) t
     LEFT JOIN (
         SELECT ms.task_id, SUM(ms.weight) AS total,
@@ -421,7 +421,7 @@ UNION ALL
 SELECT t.id, {events.target_sql(Task)}, t.id, %(colour_verb)s,
        t.warning_level, {sql.listed([WarningLevel.NONE])}, %(closed_note)s
 FROM rectification_task t
-WHERE t.status = {sql.listed([TaskStatus.CLOSED])}
+WHERE t.status = {sql.listed([TaskStatus.CLOSED])} AND t.withdrawn_at IS NULL
 AND t.warning_level <> {sql.listed([WarningLevel.NONE])}
 UNION ALL
 SELECT l.task_id, {events.target_sql(SupervisionNotice)}, n.id, %(letter_verb)s,

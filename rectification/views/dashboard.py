@@ -170,7 +170,10 @@ def public_objection(request: HttpRequest, notice_id: int) -> HttpResponse:
     if not services.public_objection_enabled():
         raise Http404("网上提交公示异议未开放")
     notice = get_object_or_404(
-        PublicNotice.objects.select_related("application__task"), pk=notice_id
+        PublicNotice.objects.select_related("application__task").filter(
+            application__task__withdrawn_at__isnull=True
+        ),
+        pk=notice_id,
     )
     running = services.notice_open_for_objections(notice)
     status = 200

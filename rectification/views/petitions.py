@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import clock
 from accounts.models import Unit
-from accounts.scope import get_visible_or_404, is_office
+from accounts.scope import get_visible_or_404, get_withdrawable_or_404, is_office, sees_withdrawn
 from inspections import petition_figures, petition_lifecycle, petition_services
 from inspections.choices import (
     PETITION_HANDLED_STATUSES,
@@ -154,7 +154,7 @@ def _load(request: HttpRequest, pk: int) -> Petition:
 
 def _page(request, pet: Petition, bound: tuple[str, forms.Form] | None = None, status=200):
     user = request.user
-    moves = petition_services.allowed_moves(user, pet)
+    moves = petition_services.allowed_moves(user, pet) if not pet.is_withdrawn else set()
     move_forms = []
     for verb, move in petition_lifecycle.MOVES.items():
         if verb not in moves or verb not in MOVE_FORMS:
@@ -181,6 +181,12 @@ def _page(request, pet: Petition, bound: tuple[str, forms.Form] | None = None, s
         "overdue": pet.is_overdue(clock.today()),
         # The petitioner's personal data is the office's only.
         "show_petitioner": is_office(user),
+        "can_withdraw": sees_withdrawn(user),
+        "withdrawn_attachments": (
+            PetitionAttachment.all_objects.filter(petition=pet, withdrawn_at__isnull=False)
+            if sees_withdrawn(user)
+            else []
+        ),
     }
     return render(request, "petitions/detail.html", context, status=status)
 
@@ -232,7 +238,13 @@ def petition_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _page(request, _load(request, pk))
+    # A withdrawn petition's page is the office's and the administrator's (with its banner).
+    pet = get_withdrawable_or_404(
+        Petition.all_objects.select_related("round", "region", "handling_unit", "duplicate_of"),
+        request.user,
+        pk=pk,
+    )
+    return _page(request, pet)
 
 
 @login_required
@@ -339,7 +351,8 @@ def petition_figures_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def petition_attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """A petition's evidence, only through this scope-checked view (never web-served)."""
-    attachment = get_visible_or_404(PetitionAttachment, request.user, pk=pk)
+    # A withdrawn file stays in storage: the office and the administrator still open it.
+    attachment = get_withdrawable_or_404(PetitionAttachment, request.user, pk=pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:

@@ -5,11 +5,11 @@ dependencies point rectification → inspections, never back.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.scope import get_visible_or_404, is_office
+from accounts.scope import get_withdrawable_or_404, is_office, sees_withdrawn
 from inspections.models import InspectionRound, Problem
 from rectification import selectors
 from rectification.choices import TaskStatus
@@ -23,7 +23,12 @@ def round_list(request: HttpRequest) -> HttpResponse:
     rounds = list(
         InspectionRound.objects.visible_to(request.user)
         .select_related("region")
-        .annotate(problem_count=Count("problems", distinct=True))
+        .annotate(
+            # (a join does not go through Problem's default manager: live problems only)
+            problem_count=Count(
+                "problems", filter=Q(problems__withdrawn_at__isnull=True), distinct=True
+            )
+        )
     )
     totals = selectors.totals_by_round(Task.objects.visible_to(request.user))
     for round_ in rounds:
@@ -38,8 +43,8 @@ def round_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_office_or_leader(request)
-    round_ = get_visible_or_404(
-        InspectionRound.objects.select_related("region"), request.user, pk=pk
+    round_ = get_withdrawable_or_404(
+        InspectionRound.all_objects.select_related("region", "withdrawn_by"), request.user, pk=pk
     )
     problems = list(
         selectors.problems_with_rollup(
@@ -75,7 +80,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "loose": loose,
         "totals": selectors.task_totals(tasks),
         "status_counts": [(s, s.label, by_status.get(s.value, 0)) for s in TaskStatus],
-        "can_act": is_office(request.user),
+        "can_act": is_office(request.user) and not round_.is_withdrawn,
+        "can_withdraw": sees_withdrawn(request.user),
     }
     return render(request, "rounds/round_detail.html", context)
 
@@ -83,9 +89,11 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_office_or_leader(request)
-    problem = get_visible_or_404(
+    problem = get_withdrawable_or_404(
         selectors.problems_with_rollup(
-            Problem.objects.select_related("round", "category", "category__aspect", "leader"),
+            Problem.all_objects.select_related(
+                "round", "category", "category__aspect", "leader", "withdrawn_by"
+            ),
             user=request.user,
         ),
         request.user,
@@ -105,7 +113,8 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tasks": tasks,
             "rollup_label": selectors.problem_rollup_label(problem),
             "rollup_status": selectors.problem_status(problem),
-            "can_act": is_office(request.user),
+            "can_act": is_office(request.user) and not problem.is_withdrawn,
+            "can_withdraw": sees_withdrawn(request.user),
             # The 一案一档 bundle is for whoever sees every task of the problem.
             "archive_allowed": not selectors.tasks_hidden_from(
                 request.user, Task.objects.filter(problem=problem)

@@ -27,7 +27,13 @@ from django.views.decorators.http import require_http_methods
 from accounts import clock
 from accounts.choices import RegionLevel, UnitKind
 from accounts.models import Region, Unit
-from accounts.scope import Reach, get_visible_or_404, scope_of
+from accounts.scope import (
+    Reach,
+    get_visible_or_404,
+    get_withdrawable_or_404,
+    scope_of,
+    sees_withdrawn,
+)
 from inspections.models import InspectionRound
 from rectification import closeout_rules, lifecycle, services
 from rectification.choices import (
@@ -543,19 +549,26 @@ TASK_PAGE_SECTIONS = {
 }
 
 
-def _task_page_task(request: HttpRequest, pk: int) -> Task:
+def _task_page_task(request: HttpRequest, pk: int, *, withdrawn: bool = False) -> Task:
     """The task with what its header shows and which of TASK_PAGE_SECTIONS have rows; a 404
     outside the user's scope.
 
     The scope check is a column too: as a WHERE condition PostgreSQL plans the scope's
     region-subtree semi-join together with the six header joins, which doubled the planning
     time of this query (3.4 ms against 1.8 ms).
+
+    `withdrawn`: the task page itself, which the office and the administrator may open on a
+    withdrawn task (its 已撤销 banner); every form page under it finds live tasks only.
     """
+    withdrawn = withdrawn and sees_withdrawn(request.user)
+    tasks = Task.all_objects if withdrawn else Task.objects
     task = get_object_or_404(
-        Task.objects.select_related(
+        tasks.select_related(
             "round", "problem__category__aspect", "region", "leader", "lead_unit__region"
         ).annotate(
-            visible=Exists(Task.objects.visible_to(request.user).filter(pk=OuterRef("pk"))),
+            visible=Exists(
+                tasks.visible_to(request.user, withdrawn=withdrawn).filter(pk=OuterRef("pk"))
+            ),
             # Whether the problem's 一案一档 bundle is the user's to take (they see all its
             # tasks): a column of the same query, not one more.
             problem_partly_hidden=Exists(
@@ -564,6 +577,10 @@ def _task_page_task(request: HttpRequest, pk: int) -> Task:
                 )
             ),
             **TASK_PAGE_SECTIONS,
+            # 已撤销的材料 (listed to the office and the administrator): a column, not a query.
+            has_withdrawn_attachments=Exists(
+                Attachment.all_objects.filter(task_id=OuterRef("pk"), withdrawn_at__isnull=False)
+            ),
         ),
         pk=pk,
     )
@@ -617,7 +634,7 @@ def _reports_with_history(task: Task) -> list[ProgressReport]:
 
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    task = _task_page_task(request, pk)
+    task = _task_page_task(request, pk, withdrawn=True)
     assignments = list(
         Assignment.objects.filter(task=task).select_related("unit", "person").order_by("sort", "id")
     )
@@ -661,7 +678,12 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         everything=request.GET.get("timeline") == "all",
         self_check_label=self_check_label,
     )
-    allowed = page_moves(request.user, task, assignments, open_app)
+    # A withdrawn task is a record only: no move is offered on it.
+    allowed = (
+        page_moves(request.user, task, assignments, open_app)
+        if not task.is_withdrawn
+        else frozenset()
+    )
     extensions = (
         list(task.extensions.select_related("requested_by").order_by("-created_at"))
         if task.has_extensions
@@ -719,6 +741,17 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_plan_milestones": "edit" in allowed,
         "evidence_form": (
             EvidenceForm(initial={"version": task.version}) if "evidence" in allowed else None
+        ),
+        "can_withdraw": sees_withdrawn(request.user),
+        "live_attachments": [a for _kind, _label, items in gallery for a in items],
+        "withdrawn_attachments": (
+            list(
+                Attachment.all_objects.filter(task=task, withdrawn_at__isnull=False)
+                .select_related("withdrawn_by")
+                .order_by("-withdrawn_at", "-id")
+            )
+            if task.has_withdrawn_attachments and sees_withdrawn(request.user)
+            else []
         ),
     }
     return render(request, "tasks/task_detail.html", context)
@@ -962,7 +995,8 @@ def milestone_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Evidence files are not web-served: only this view hands them out, after a scope check."""
-    attachment = get_visible_or_404(Attachment, request.user, pk=pk)
+    # A withdrawn file stays in storage: the office and the administrator still open it.
+    attachment = get_withdrawable_or_404(Attachment, request.user, pk=pk)
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:

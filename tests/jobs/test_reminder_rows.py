@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.choices import RegionLevel, Role, UnitKind
 from accounts.models import Person, User
+from rectification import tally
 from rectification.choices import (
     WORKING_STATUSES,
     AssignmentRole,
@@ -78,6 +79,7 @@ def _unit_messages(unit_id, on):
             unit_id=unit_id,
             role__in=recipients.TOLD_ROLES,
             task__status__in=WORKING_STATUSES,
+            task__withdrawn_at__isnull=True,
         )
         .order_by("task_id")
         .values_list("task_id", "task__code", "task__name", "task__deadline")
@@ -301,6 +303,13 @@ def province(jobs_world):
         "NS", deadline=ON - timedelta(days=9), region=w.xicheng, lead=w.xc_gov, status="NOT_STARTED"
     )
     task("ND", deadline=None, region=w.dongcheng, lead=w.dc_gov)
+    # Withdrawn (撤销) tasks due and long overdue, of a unit with nothing else due: no row.
+    w.quiet = UnitFactory(name="别市林业局", kind=UnitKind.DEPT, region=w.city2)
+    UserFactory(username="quiet_reporter", role=Role.REPORTER, unit=w.quiet)
+    for code, days in (("WD3", 3), ("WDX", -30)):
+        task(code, deadline=ON + timedelta(days=days), region=w.dongcheng, lead=w.quiet)
+        Task.objects.filter(code=code).update(withdrawn_at=timezone.now(), withdrawal_reason="误录")
+        tally.recount(Task.all_objects.get(code=code))
     return w
 
 
@@ -319,6 +328,9 @@ def test_the_set_based_sweep_writes_the_rows_of_the_python_sweep(province):
     run = reminders.run(ON)
     # then it wrote exactly those rows, and says so
     assert written_rows() == unit_rows | escalation_rows
+    # and nothing about the withdrawn tasks (their unit has nothing else due)
+    assert not Notification.objects.filter(task__withdrawn_at__isnull=False).exists()
+    assert province.quiet.pk not in reminders.units_due(ON)
     assert (run.units, run.unit_rows, run.escalation_rows) == (
         len(reminders.units_due(ON)),
         len(unit_rows),

@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts import clock
 from accounts.choices import RegionLevel, Role, UnitKind
 from accounts.events import EventVerb
 from devtools.bench.province import scatter_tasks
@@ -289,6 +290,31 @@ def expected_notifications(letters, notices):
 # What the sweep stored
 
 
+def withdraw_some(every: int) -> dict[int, tuple]:
+    """Withdraw every `every`-th task (as rectification.services.withdraw leaves it) and
+    return their (schedule status, colour, today's auto warnings)."""
+    ids = list(Task.objects.order_by("pk").values_list("pk", flat=True)[::every])
+    assert Task.objects.filter(pk__in=ids).exclude(warning_level=WarningLevel.NONE).exists()
+    Task.objects.filter(pk__in=ids).update(
+        withdrawn_at=clock.now(), withdrawal_reason="测试：录入错误"
+    )
+    return withdrawn_state(ids)
+
+
+def withdrawn_state(ids) -> dict[int, tuple]:
+    warnings = defaultdict(set)
+    for task_id, reason, day in Warning.objects.filter(task__in=list(ids)).values_list(
+        "task_id", "reason", "day"
+    ):
+        warnings[task_id].add((reason, day))
+    return {
+        pk: (sched, level, frozenset(warnings[pk]))
+        for pk, sched, level in Task.all_objects.filter(pk__in=list(ids)).values_list(
+            "pk", "schedule_status", "warning_level"
+        )
+    }
+
+
 def stored_tasks():
     return {
         pk: (sched, level)
@@ -351,6 +377,8 @@ def test_sql_sweep_equals_the_python_rules_task_by_task(sweep_world, settings, o
     # given a few hundred random tasks
     settings.SCHEDULE_TOLERANCE_PCT = tolerance
     build_province(sweep_world, 400, on, seed=SEED)
+    # and one in ten of them withdrawn (撤销), closed ones still coloured among them
+    withdrawn = withdraw_some(every=10)
     stored, rows = expected_sweep(on)
     existing_letters = set(SupervisionNotice.objects.values_list("auto_key", flat=True))
     before_levels = {pk: level for pk, (_s, level) in stored_tasks().items()}
@@ -359,6 +387,9 @@ def test_sql_sweep_equals_the_python_rules_task_by_task(sweep_world, settings, o
     # then every task holds the verdict and the colour of schedule.evaluate + decide
     after = stored_tasks()
     assert after == stored
+    # and the withdrawn tasks are not judged: colour, verdict, warnings and events untouched
+    assert withdrawn_state(withdrawn) == withdrawn
+    assert not Event.objects.filter(task__in=withdrawn).exists()
     # and each change of colour is one event on the task's timeline, old colour → new
     changes = {
         (pk, before_levels[pk], level)

@@ -306,6 +306,54 @@ def _change(verb: EventVerb, w, flow) -> Callable[[], object]:
         case EventVerb.PETITION_OVERDUE:
             make_petition(w, PetitionStatus.HANDLING, due_date=date(2020, 2, 10))
             return lambda: petition_services.petition_overdue_sweep(DAY)
+        # Withdrawal (撤销) and restoring of official records (services.withdraw)
+        case EventVerb.WITHDRAW:
+            return lambda: services.task_withdraw(task=w.task, actor=office, reason="误录")
+        case EventVerb.RESTORE:
+            services.task_withdraw(task=w.task, actor=office, reason="误录")
+            return lambda: services.task_restore(task=w.task, actor=office)
+        case EventVerb.EVIDENCE_WITHDRAW | EventVerb.EVIDENCE_RESTORE:
+            (attachment,) = services.task_add_evidence(
+                task=w.task, actor=w.reporter, files=flow.before_after()[:1]
+            )
+            if verb == EventVerb.EVIDENCE_WITHDRAW:
+                return lambda: services.attachment_withdraw(
+                    attachment=attachment, actor=office, reason="传错"
+                )
+            services.attachment_withdraw(attachment=attachment, actor=office, reason="传错")
+            return lambda: services.attachment_restore(attachment=attachment, actor=office)
+        case EventVerb.PETITION_WITHDRAW:
+            petition = make_petition(w, PetitionStatus.HANDLING)
+            return lambda: services.petition_withdraw(
+                petition=petition, actor=office, reason="重复"
+            )
+        case EventVerb.PETITION_RESTORE:
+            petition = make_petition(w, PetitionStatus.HANDLING)
+            services.petition_withdraw(petition=petition, actor=office, reason="重复")
+            return lambda: services.petition_restore(petition=petition, actor=office)
+        case EventVerb.PETITION_EVIDENCE_WITHDRAW | EventVerb.PETITION_EVIDENCE_RESTORE:
+            petition = make_petition(w, PetitionStatus.HANDLING)
+            (attachment,) = services.petition_add_evidence(
+                actor=office, petition=petition, files=[flow.before_after()[0].file]
+            )
+            if verb == EventVerb.PETITION_EVIDENCE_WITHDRAW:
+                return lambda: services.petition_attachment_withdraw(
+                    attachment=attachment, actor=office, reason="传错"
+                )
+            services.petition_attachment_withdraw(
+                attachment=attachment, actor=office, reason="传错"
+            )
+            return lambda: services.petition_attachment_restore(attachment=attachment, actor=office)
+        case EventVerb.ROUND_WITHDRAW:
+            return lambda: services.round_withdraw(round_=w.round, actor=office, reason="重复")
+        case EventVerb.ROUND_RESTORE:
+            services.round_withdraw(round_=w.round, actor=office, reason="重复")
+            return lambda: services.round_restore(round_=w.round, actor=office)
+        case EventVerb.PROBLEM_WITHDRAW:
+            return lambda: services.problem_withdraw(problem=w.problem, actor=office, reason="重复")
+        case EventVerb.PROBLEM_RESTORE:
+            services.problem_withdraw(problem=w.problem, actor=office, reason="重复")
+            return lambda: services.problem_restore(problem=w.problem, actor=office)
         case EventVerb.UNIT_ALIAS:
             return lambda: inspection_services.unit_alias_add(
                 actor=office, unit=w.housing, alias="市建设局"

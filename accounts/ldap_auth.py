@@ -22,11 +22,14 @@ class ExistingUserLDAPBackend(LDAPBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:
             return None  # not a password login (e.g. the OpenID Connect callback)
+        self.request = request  # (Django builds a backend for each login)
         return super().authenticate(request, username=username, password=password, **kwargs)
 
     def get_or_build_user(self, username, ldap_user):
         # Reached only once the directory accepted the password.
-        user = sso.existing_user(ldap_user._request, "username", username, source="ldap")
+        user = sso.existing_user(
+            getattr(self, "request", None), "username", username, source="ldap"
+        )
         if user is None:
             raise ldap_user.AuthenticationFailed("no active user with this username")
         return user, False

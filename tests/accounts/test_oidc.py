@@ -3,13 +3,16 @@
 backend's token, JWKS and userinfo requests go to the live provider."""
 
 import logging
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+import time_machine
 from axes.models import AccessFailureLog, AccessLog
 from django.contrib.messages import get_messages
 from django.test import Client
+from django.utils import timezone
 
 from accounts import oidc, sso
 from accounts.choices import Role
@@ -252,4 +255,16 @@ def test_an_address_locked_by_axes_cannot_log_in_through_the_provider(world, pro
     response = sso_login(client)
     assert response.status_code == 429
     assert "登录失败次数过多" in response.content.decode()
+    assert logged_in_as(client) is None
+
+
+def test_the_idle_timeout_applies_to_a_provider_login(world, provider):
+    provider.subject = {"sub": "0001", "preferred_username": "dc_reporter"}
+    client = Client()
+    sso_login(client)
+    assert client.get("/workbench/").status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(minutes=31), tick=False):
+        response = client.get("/workbench/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
     assert logged_in_as(client) is None

@@ -276,6 +276,13 @@ if LDAP_ENABLED:
         ldap.OPT_NETWORK_TIMEOUT: env_int("LDAP_TIMEOUT", 5),
         ldap.OPT_TIMEOUT: env_int("LDAP_TIMEOUT", 5),
     }
+    # The CA that signed the directory's certificate, when not one the system trusts.
+    LDAP_TLS_CA_FILE = env_str("LDAP_TLS_CA_FILE", "")
+    if LDAP_TLS_CA_FILE:
+        AUTH_LDAP_CONNECTION_OPTIONS[ldap.OPT_X_TLS_CACERTFILE] = LDAP_TLS_CA_FILE
+        AUTH_LDAP_CONNECTION_OPTIONS[ldap.OPT_X_TLS_REQUIRE_CERT] = ldap.OPT_X_TLS_DEMAND
+        # (last: applies the TLS options above to the connection's new TLS context)
+        AUTH_LDAP_CONNECTION_OPTIONS[ldap.OPT_X_TLS_NEWCTX] = 0
     # Existing users only, and nothing copied from the directory onto them.
     AUTH_LDAP_NO_NEW_USERS = True
     AUTH_LDAP_ALWAYS_UPDATE_USER = False

@@ -11,6 +11,8 @@ import socket
 import subprocess
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
+from ipaddress import IPv4Address
 from pathlib import Path
 
 SUFFIX = "dc=example,dc=gov,dc=cn"
@@ -54,15 +56,86 @@ def person(uid: str, password: str, *, cn: str, mail: str = "") -> str:
     )
 
 
+def certificate_authority(directory: Path, name: str):
+    """A CA (its certificate written to directory/name.pem) and its key."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Test CA {name}")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    path = directory / f"{name}.pem"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return path, cert, key
+
+
+def _server_certificate(directory: Path, ca_cert, ca_key) -> None:
+    """server.pem / server.key for 127.0.0.1, signed by the CA."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))]), False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    (directory / "server.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (directory / "server.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+
+
 class Slapd:
-    def __init__(self, people: list[str]):
+    """tls=True: the server has a certificate (self.ca_file is its CA) and accepts no
+    operation but StartTLS on a connection that is not encrypted (`security tls=1`)."""
+
+    def __init__(self, people: list[str], *, tls: bool = False):
         self.dir = Path(tempfile.mkdtemp(prefix="slapd-"))
         self.port = _free_port()
         self.uri = f"ldap://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
-        self._configure(people)
+        self.ca_file: Path | None = None
+        tls_config = ""
+        if tls:
+            self.ca_file, ca_cert, ca_key = certificate_authority(self.dir, "ca")
+            _server_certificate(self.dir, ca_cert, ca_key)
+            tls_config = (
+                f"TLSCertificateFile {self.dir}/server.pem\n"
+                f"TLSCertificateKeyFile {self.dir}/server.key\n"
+                "security tls=1\n"
+            )
+        self._configure(people, tls_config)
 
-    def _configure(self, people: list[str]) -> None:
+    def _configure(self, people: list[str], tls_config: str) -> None:
         data = self.dir / "data"
         data.mkdir()
         includes = "\n".join(f"include /etc/ldap/schema/{name}.schema" for name in SCHEMAS)
@@ -72,6 +145,7 @@ pidfile {self.dir}/slapd.pid
 argsfile {self.dir}/slapd.args
 modulepath /usr/lib/ldap
 moduleload back_mdb
+{tls_config}
 database mdb
 maxsize 10485760
 suffix "{SUFFIX}"

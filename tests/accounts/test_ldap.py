@@ -48,6 +48,17 @@ def slapd():
     directory.stop()
 
 
+@pytest.fixture(scope="module")
+def tls_slapd(slapd):
+    from tests.accounts import slapd as server
+
+    directory = server.Slapd(
+        [server.person("dc_reporter", LDAP_PASSWORD, cn="张填报")], tls=True
+    ).start()
+    yield directory
+    directory.stop()
+
+
 @pytest.fixture
 def directory(slapd, settings):
     import ldap
@@ -175,3 +186,34 @@ def test_a_forced_password_change_still_applies(world, directory):
     client = Client()
     assert log_in(client, "dc_reporter", LDAP_PASSWORD).status_code == 302
     assert client.get("/workbench/")["Location"] == "/me/password/"
+
+
+def test_start_tls_encrypts_the_connection_and_checks_the_certificate(
+    world, directory, tls_slapd, settings, tmp_path
+):
+    import ldap
+
+    from tests.accounts.slapd import certificate_authority
+
+    def tls_options(ca_file):
+        return {
+            ldap.OPT_NETWORK_TIMEOUT: 5,
+            ldap.OPT_X_TLS_CACERTFILE: str(ca_file),
+            ldap.OPT_X_TLS_REQUIRE_CERT: ldap.OPT_X_TLS_DEMAND,
+            ldap.OPT_X_TLS_NEWCTX: 0,
+        }
+
+    # given a directory that answers nothing but StartTLS on a plain connection
+    settings.AUTH_LDAP_SERVER_URI = tls_slapd.uri
+    settings.AUTH_LDAP_START_TLS = False
+    assert log_in(Client(), "dc_reporter", LDAP_PASSWORD).status_code == 200
+    # with StartTLS and the directory's CA the directory password logs in
+    settings.AUTH_LDAP_START_TLS = True
+    settings.AUTH_LDAP_CONNECTION_OPTIONS = tls_options(tls_slapd.ca_file)
+    client = Client()
+    assert log_in(client, "dc_reporter", LDAP_PASSWORD).status_code == 302
+    assert client.session["_auth_user_backend"] == "accounts.ldap_auth.ExistingUserLDAPBackend"
+    # and a certificate from another CA is not trusted
+    other_ca, _, _ = certificate_authority(tmp_path, "other")
+    settings.AUTH_LDAP_CONNECTION_OPTIONS = tls_options(other_ca)
+    assert log_in(Client(), "dc_reporter", LDAP_PASSWORD).status_code == 200

@@ -268,3 +268,21 @@ def test_the_idle_timeout_applies_to_a_provider_login(world, provider):
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
     assert logged_in_as(client) is None
+
+
+def test_the_endpoints_can_be_named_without_discovery(world, provider, settings):
+    settings.OIDC_OP_DISCOVERY = ""
+    settings.OIDC_OP_ISSUER = provider.url
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = f"{provider.url}/authorize"
+    settings.OIDC_OP_TOKEN_ENDPOINT = f"{provider.url}/token"
+    settings.OIDC_OP_USER_ENDPOINT = f"{provider.url}/userinfo"
+    settings.OIDC_OP_JWKS_ENDPOINT = f"{provider.url}/jwks"
+    provider.subject = {"sub": "0001", "preferred_username": "dc_reporter"}
+    client = Client()
+    sso_login(client)
+    assert logged_in_as(client) == str(world.reporter.pk)
+    # and the named issuer is checked
+    settings.OIDC_OP_ISSUER = "https://another-issuer.example"
+    client = Client()
+    assert refusal_on_login_page(client, sso_login(client)) == sso.FAILED
+    assert logged_in_as(client) is None

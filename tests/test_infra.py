@@ -212,9 +212,10 @@ _LOAD_SETTINGS = (
 )
 
 
-def _load_settings(**env: str) -> subprocess.CompletedProcess:
+def _load_settings(script: str = _LOAD_SETTINGS, **env: str) -> subprocess.CompletedProcess:
+    """Run `script` (by default: print three settings) in a fresh process with only `env`."""
     return subprocess.run(
-        [sys.executable, "-c", _LOAD_SETTINGS],
+        [sys.executable, "-c", script],
         cwd=ROOT,
         env=_clean_env(DJANGO_SETTINGS_MODULE="config.settings", **env),
         capture_output=True,

@@ -1,12 +1,10 @@
 """Single sign-on is off by default and turned on by its variables (config/settings.py)."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from tests.test_infra import ROOT, _clean_env
+from tests.test_infra import _load_settings
 
 LOCAL = ["axes.backends.AxesStandaloneBackend", "accounts.backends.UserWithUnitBackend"]
 OIDC = {
@@ -16,20 +14,15 @@ OIDC = {
 }
 
 
-def _settings(**env: str) -> subprocess.CompletedProcess:
-    script = (
-        "import django, json; django.setup(); from django.conf import settings; "
-        "print(json.dumps([settings.AUTHENTICATION_BACKENDS, settings.OIDC_ENABLED, "
-        "settings.LDAP_ENABLED, settings.LDAP_ONLY]))"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=_clean_env(DJANGO_SETTINGS_MODULE="config.settings", **env),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+SCRIPT = (
+    "import django, json; django.setup(); from django.conf import settings; "
+    "print(json.dumps([settings.AUTHENTICATION_BACKENDS, settings.OIDC_ENABLED, "
+    "settings.LDAP_ENABLED, settings.LDAP_ONLY]))"
+)
+
+
+def _settings(**env: str):
+    return _load_settings(SCRIPT, **env)
 
 
 def _loaded(**env: str) -> list:

@@ -104,7 +104,14 @@ class ExistingUserOIDCBackend(OIDCAuthenticationBackend):
             return super().authenticate(request, **kwargs)
         except ProviderUnavailable as exc:
             sso.refuse(request, sso.UNAVAILABLE, "provider unavailable", error=str(exc))
-        except (SuspiciousOperation, jwt.PyJWTError, requests.RequestException, ValueError) as exc:
+        except (
+            SuspiciousOperation,
+            jwt.PyJWTError,
+            requests.RequestException,
+            ValueError,  # a response that is not JSON
+            KeyError,  # a JWKS or a token header without `kid`
+            TypeError,
+        ) as exc:
             if not sso.refusal(request):
                 sso.refuse(request, sso.FAILED, "token refused", error=str(exc))
         return None

@@ -4,7 +4,8 @@ free localhost port from a thread.
 It serves discovery, /authorize (auto-approves the configured subject and redirects back
 with a code and the state), /token (client secret, one-time code, redirect URI and PKCE
 checked; an RS256-signed ID token carrying the nonce), /jwks and /userinfo. `id_token_fault`
-makes it issue a bad token on purpose: "signature", "expired", "audience", "issuer", "nonce".
+makes it issue a bad token on purpose: "signature", "expired", "audience", "issuer", "nonce",
+"no-kid".
 """
 
 import base64
@@ -174,7 +175,8 @@ class OpenIDProvider:
             payload["nonce"] = "not-the-login-nonce"
         elif fault == "signature":
             key = _key()  # a key the JWKS does not publish, under the published kid
-        return jwt.encode(payload, key, algorithm="RS256", headers={"kid": self.kid})
+        headers = {} if fault == "no-kid" else {"kid": self.kid}
+        return jwt.encode(payload, key, algorithm="RS256", headers=headers)
 
     def jwks(self, environ):
         jwk = RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)

@@ -167,7 +167,7 @@ def test_the_identity_can_be_matched_by_email(world, provider, settings):
     assert logged_in_as(client) is None
 
 
-@pytest.mark.parametrize("fault", ["signature", "expired", "audience", "issuer", "nonce"])
+@pytest.mark.parametrize("fault", ["signature", "expired", "audience", "issuer", "nonce", "no-kid"])
 def test_a_bad_id_token_is_refused(world, provider, fault, caplog):
     provider.subject = {"sub": "0001", "preferred_username": "dc_reporter"}
     provider.id_token_fault = fault

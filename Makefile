@@ -21,7 +21,7 @@ DEMO_TODAY ?= 2020-02-15
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-serve var-dir run serve migrate demo test lint format check verify-static messages clean
+.PHONY: help install install-serve ldap-note var-dir run serve migrate demo test lint format check verify-static messages clean
 
 help:
 	@echo "make run            install, migrate, load the demo, serve http://$(HOST):$(PORT) (+ Celery worker)"
@@ -52,9 +52,21 @@ $(BIN)/.installed-dev: pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
+# The optional LDAP login (the `ldap` extra): python-ldap is built from source and needs the
+# OpenLDAP and SASL headers. With them the dev install adds the extra (its tests then run
+# against a real slapd); without them it says what is left out. CI installs the headers.
+LDAP_HEADERS := $(and $(wildcard /usr/include/ldap.h),$(wildcard /usr/include/sasl/sasl.h))
+
+$(BIN)/.installed-ldap: pyproject.toml $(BIN)/.installed-dev
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,ldap]"
+	@touch $@
+
+ldap-note:
+	@echo "note: no OpenLDAP/SASL headers (apt-get install libldap2-dev libsasl2-dev): the optional LDAP login and its tests are left out"
+
 install-serve: $(BIN)/.installed-serve
 
-install: $(BIN)/.installed-dev
+install: $(BIN)/.installed-dev $(if $(LDAP_HEADERS),$(BIN)/.installed-ldap,ldap-note)
 
 # SQLite's file, Celery's folders and uploads live under VAR_DIR (default var/, not in git).
 var-dir:

@@ -4,6 +4,7 @@ Each request reads the user's unit and its region (the scope of offices and lead
 header's 数据范围); selected with the user, they cost no query of their own.
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.utils.translation import gettext_lazy as _
@@ -11,16 +12,31 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
 
+def session_user(user_id):
+    """The session's user joined to its unit and region; None when gone or inactive. Every
+    backend a session may name (local password, LDAP, OpenID Connect) loads it this way."""
+    users = get_user_model()._default_manager.select_related("unit__region")
+    try:
+        user = users.get(pk=user_id)
+    except get_user_model().DoesNotExist:
+        return None
+    return user if user.is_active else None
+
+
 class UserWithUnitBackend(ModelBackend):
-    """Django's ModelBackend, with the session's user joined to its unit and region."""
+    """Django's ModelBackend, with the session's user joined to its unit and region.
+
+    With LDAP_ONLY the directory is the only password source: a local password opens only a
+    superuser's account (the way in when the directory is down)."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None and settings.LDAP_ONLY and not user.is_superuser:
+            return None
+        return user
 
     def get_user(self, user_id):
-        users = get_user_model()._default_manager.select_related("unit__region")
-        try:
-            user = users.get(pk=user_id)
-        except get_user_model().DoesNotExist:
-            return None
-        return user if self.user_can_authenticate(user) else None
+        return session_user(user_id)
 
 
 class TokenWithUnitAuthentication(TokenAuthentication):

@@ -181,12 +181,6 @@ REPLICA_STICKY_SECONDS = env_int("REPLICA_STICKY_SECONDS", 10)
 REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 30)
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    # First: refuses a locked-out login before any password is checked (django-axes).
-    "axes.backends.AxesStandaloneBackend",
-    # Loads the session's user with its unit and region (accounts.backends).
-    "accounts.backends.UserWithUnitBackend",
-]
 # The password policy (README 登录与密码): checked when a user sets their own password.
 PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10)
 AUTH_PASSWORD_VALIDATORS = [
@@ -223,6 +217,106 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on (README 登录与密码), both off by default. Either maps an identity to an
+# EXISTING user only: no user, unit or role is ever created or changed from a claim or an LDAP
+# attribute (accounts/oidc.py, accounts/ldap_auth.py). Both logins pass django-axes first and
+# then the same session and forced-password-change middleware as a password login.
+#
+# OpenID Connect (mozilla-django-oidc): on when OIDC_RP_CLIENT_ID is set. The provider's
+# endpoints come from its discovery document (OIDC_OP_DISCOVERY, read when first needed and
+# cached) or are named one by one. ID tokens must be RS256-signed with a key from the JWKS,
+# for this client (aud), from this issuer (iss), unexpired, with the login's nonce.
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_DISCOVERY = env_str("OIDC_OP_DISCOVERY", "")
+OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid profile email")
+# Which claim names the person, and which user field it must equal (username or email).
+OIDC_USERNAME_CLAIM = env_str("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_USER_FIELD = env_str("OIDC_USER_FIELD", "username")
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_AUTHENTICATE_CLASS = "accounts.oidc.AuthenticationRequestView"
+OIDC_CALLBACK_CLASS = "accounts.oidc.CallbackView"
+if OIDC_ENABLED:
+    if not OIDC_RP_CLIENT_SECRET:
+        raise ImproperlyConfigured("OIDC_RP_CLIENT_SECRET must be set with OIDC_RP_CLIENT_ID")
+    _endpoints = [
+        OIDC_OP_AUTHORIZATION_ENDPOINT,
+        OIDC_OP_TOKEN_ENDPOINT,
+        OIDC_OP_USER_ENDPOINT,
+        OIDC_OP_JWKS_ENDPOINT,
+    ]
+    if not OIDC_OP_DISCOVERY and not all(_endpoints):
+        raise ImproperlyConfigured(
+            "OIDC_OP_DISCOVERY, or all of OIDC_OP_AUTHORIZATION_ENDPOINT, "
+            "OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_USER_ENDPOINT and OIDC_OP_JWKS_ENDPOINT, must be set"
+        )
+    if OIDC_USER_FIELD not in ("username", "email"):
+        raise ImproperlyConfigured(
+            f"OIDC_USER_FIELD must be username or email, got {OIDC_USER_FIELD!r}"
+        )
+
+# LDAP (django-auth-ldap, the optional `ldap` extra): on when LDAP_SERVER_URI is set. The
+# login name is looked up with LDAP_USER_FILTER under LDAP_USER_SEARCH_BASE (bound as
+# LDAP_BIND_DN), the password checked by binding as the entry found, and the user with that
+# username logs in. Local passwords keep working unless LDAP_ONLY=1 (then only superusers,
+# the way in when the directory is down, log in with a local password).
+LDAP_SERVER_URI = env_str("LDAP_SERVER_URI", "")
+LDAP_ENABLED = bool(LDAP_SERVER_URI)
+LDAP_ONLY = LDAP_ENABLED and env_bool("LDAP_ONLY", False)
+if LDAP_ENABLED:
+    try:
+        import ldap
+        from django_auth_ldap.config import LDAPSearch
+    except ImportError as exc:
+        raise ImproperlyConfigured(
+            "LDAP_SERVER_URI is set but django-auth-ldap is not installed: "
+            "pip install '.[ldap]' (needs libldap2-dev and libsasl2-dev)"
+        ) from exc
+    AUTH_LDAP_SERVER_URI = LDAP_SERVER_URI
+    AUTH_LDAP_BIND_DN = env_str("LDAP_BIND_DN", "")
+    AUTH_LDAP_BIND_PASSWORD = env_str("LDAP_BIND_PASSWORD", "")
+    AUTH_LDAP_USER_SEARCH = LDAPSearch(
+        env_str("LDAP_USER_SEARCH_BASE", ""),
+        ldap.SCOPE_SUBTREE,
+        env_str("LDAP_USER_FILTER", "(uid=%(user)s)"),
+    )
+    AUTH_LDAP_START_TLS = env_bool("LDAP_START_TLS", False)
+    AUTH_LDAP_CONNECTION_OPTIONS = {
+        ldap.OPT_NETWORK_TIMEOUT: env_int("LDAP_TIMEOUT", 5),
+        ldap.OPT_TIMEOUT: env_int("LDAP_TIMEOUT", 5),
+    }
+    # The CA that signed the directory's certificate, when not one the system trusts.
+    LDAP_TLS_CA_FILE = env_str("LDAP_TLS_CA_FILE", "")
+    if LDAP_TLS_CA_FILE:
+        AUTH_LDAP_CONNECTION_OPTIONS[ldap.OPT_X_TLS_CACERTFILE] = LDAP_TLS_CA_FILE
+        AUTH_LDAP_CONNECTION_OPTIONS[ldap.OPT_X_TLS_REQUIRE_CERT] = ldap.OPT_X_TLS_DEMAND
+        # (last: applies the TLS options above to the connection's new TLS context)
+        AUTH_LDAP_CONNECTION_OPTIONS[ldap.OPT_X_TLS_NEWCTX] = 0
+    # Existing users only, and nothing copied from the directory onto them.
+    AUTH_LDAP_NO_NEW_USERS = True
+    AUTH_LDAP_ALWAYS_UPDATE_USER = False
+    AUTH_LDAP_USER_ATTR_MAP = {}
+    AUTH_LDAP_FIND_GROUP_PERMS = False
+    AUTH_LDAP_MIRROR_GROUPS = None
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked (django-axes).
+    "axes.backends.AxesStandaloneBackend",
+    *(["accounts.ldap_auth.ExistingUserLDAPBackend"] if LDAP_ENABLED else []),
+    *(["accounts.oidc.ExistingUserOIDCBackend"] if OIDC_ENABLED else []),
+    # Local passwords; loads the session's user with its unit and region (accounts.backends).
+    "accounts.backends.UserWithUnitBackend",
+]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

@@ -234,9 +234,10 @@ _LOAD_SETTINGS = (
 )
 
 
-def _load_settings(**env: str) -> subprocess.CompletedProcess:
+def _load_settings(script: str = _LOAD_SETTINGS, **env: str) -> subprocess.CompletedProcess:
+    """Run `script` (by default: print three settings) in a fresh process with only `env`."""
     return subprocess.run(
-        [sys.executable, "-c", _LOAD_SETTINGS],
+        [sys.executable, "-c", script],
         cwd=ROOT,
         env=_clean_env(DJANGO_SETTINGS_MODULE="config.settings", **env),
         capture_output=True,
@@ -406,13 +407,18 @@ def test_make_run_installs_only_what_serving_needs_and_make_test_the_dev_extra()
     run, test = _make_dry_run("run"), _make_dry_run("test")
 
     # then make run installs the project alone, make test with the dev extra, each with its
-    # own stamp (a serve-only venv is not taken for a test venv)
+    # own stamp (a serve-only venv is not taken for a test venv); with the OpenLDAP and SASL
+    # headers on the machine, make test adds the optional `ldap` extra
+    ldap_headers = (
+        Path("/usr/include/ldap.h").exists() and Path("/usr/include/sasl/sasl.h").exists()
+    )
+    dev_installs = [".[dev]", ".[dev,ldap]"] if ldap_headers else [".[dev]"]
     assert _pip_installs(run) == ["."]
-    assert "[dev]" not in run
-    assert _pip_installs(test) == [".[dev]"]
+    assert "[dev]" not in run and "ldap" not in run
+    assert _pip_installs(test) == dev_installs
     assert ".installed-serve" in run and ".installed-dev" in test
     for target in ("lint", "check"):
-        assert _pip_installs(_make_dry_run(target)) == [".[dev]"]
+        assert _pip_installs(_make_dry_run(target)) == dev_installs
 
 
 def test_readme_names_the_one_system_package_debian_needs():

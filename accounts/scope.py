@@ -346,3 +346,8 @@ def is_unit_member(user) -> bool:
         and user.role in (Role.REPORTER, Role.UNIT_HEAD)
         and user.unit_id is not None
     )
+
+
+def can_audit(user) -> bool:
+    """The audit export (exchange.audit): the office and the administrator."""
+    return is_office(user) or scope_of(user).reach is Reach.ALL

@@ -185,12 +185,14 @@ UNSCOPED: frozenset[str] = frozenset(
     {
         "accounts.Person",
         "accounts.User",
-        # Password resets and changes: read by the administrator only (admin, read-only).
+        # Password resets and changes: the admin (read-only) and the audit export, which gives
+        # an office the events of the accounts it manages (exchange/audit.py).
         "accounts.AccountEvent",
         "inspections.Holiday",
         "inspections.ImportBatch",
         # Read only through the round or petition it is about, once that row has been found
-        # in the reader's scope (the petition page); it has no region or unit of its own.
+        # in the reader's scope (the petition page, the audit export: exchange/audit.py); it
+        # has no region or unit of its own.
         "inspections.InspectionEvent",
         "rectification.ReportingPeriod",
         # The scheduled jobs' run ledger: deployment-wide bookkeeping, shown without figures on

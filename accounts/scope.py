@@ -188,6 +188,8 @@ UNSCOPED: frozenset[str] = frozenset(
         # Password resets and changes: the admin (read-only) and the audit export, which gives
         # an office the events of the accounts it manages (exchange/audit.py).
         "accounts.AccountEvent",
+        # The access log (accounts.access): the administrator's, in the admin only.
+        "accounts.AccessRecord",
         "inspections.Holiday",
         "inspections.ImportBatch",
         # Read only through the round or petition it is about, once that row has been found

@@ -125,6 +125,7 @@ class AuditEventsView(APIView):
         responses={
             200: OpenApiTypes.OBJECT,
             400: OpenApiResponse(description="筛选条件无效"),
+            401: OpenApiResponse(description="未登录或令牌无效"),
             403: OpenApiResponse(description="无权查看"),
         },
         tags=["audit"],

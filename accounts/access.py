@@ -120,24 +120,15 @@ class AccessLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         status = response.status_code
+        disposition = response.get("Content-Disposition", "")
         if status == 403:
-            log_access(
-                request,
-                AccessKind.DENIED,
-                status=status,
-                obj=getattr(request, _OBJECT, "") or _view_label(request),
-                detail=_denied_detail(response),
-            )
-        elif 200 <= status < 300:
-            disposition = response.get("Content-Disposition", "")
-            if disposition.lower().startswith("attachment"):
-                log_access(
-                    request,
-                    AccessKind.DOWNLOAD,
-                    status=status,
-                    obj=getattr(request, _OBJECT, "") or _view_label(request),
-                    detail=_filename(disposition),
-                )
+            kind, detail = AccessKind.DENIED, _denied_detail(response)
+        elif 200 <= status < 300 and disposition.lower().startswith("attachment"):
+            kind, detail = AccessKind.DOWNLOAD, _filename(disposition)
+        else:
+            return response
+        label = getattr(request, _OBJECT, "") or _view_label(request)
+        log_access(request, kind, status=status, obj=label, detail=detail)
         return response
 
 

@@ -272,12 +272,12 @@ def _status(code: str) -> str:
     return str(_STATUS.get(code, code)) if code else ""
 
 
-def _task_row(event: Event) -> AuditRow:
-    task = event.task
+def _event_row(event, source: str, label: str) -> AuditRow:
+    """A row of one of the two tables of accounts.events (same columns)."""
     return AuditRow(
         created_at=event.created_at,
-        source="task",
-        object=f"{task.code} {task.name}" if task else "",
+        source=source,
+        object=label,
         verb=str(_VERBS.get(event.verb, event.verb)),
         from_status=_status(event.from_status),
         to_status=_status(event.to_status),
@@ -285,6 +285,11 @@ def _task_row(event: Event) -> AuditRow:
         note=event.note,
         changes=_changes(event),
     )
+
+
+def _task_row(event: Event) -> AuditRow:
+    task = event.task
+    return _event_row(event, "task", f"{task.code} {task.name}" if task else "")
 
 
 def _inspection_row(event: InspectionEvent) -> AuditRow:
@@ -294,17 +299,7 @@ def _inspection_row(event: InspectionEvent) -> AuditRow:
         label = f"信访件 {target.accept_no}"
     elif isinstance(target, Unit):
         label = f"单位 {target.name}"
-    return AuditRow(
-        created_at=event.created_at,
-        source="inspection",
-        object=label,
-        verb=str(_VERBS.get(event.verb, event.verb)),
-        from_status=_status(event.from_status),
-        to_status=_status(event.to_status),
-        actor=_name(event.actor),
-        note=event.note,
-        changes=_changes(event),
-    )
+    return _event_row(event, "inspection", label)
 
 
 def _account_row(event: AccountEvent) -> AuditRow:

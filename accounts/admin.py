@@ -8,7 +8,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
 from accounts import clock, services, tokens
-from accounts.models import AccountEvent, ApiToken, Person, Region, Unit, User
+from accounts.models import AccessRecord, AccountEvent, ApiToken, Person, Region, Unit, User
 
 admin.site.site_header = _("督察整改台账 管理后台")
 admin.site.site_title = _("督察整改台账")
@@ -214,3 +214,36 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in live:
             tokens.api_token_revoke(token=token, actor=request.user)
         self.message_user(request, f"已吊销 {len(live)} 个令牌", messages.SUCCESS)
+
+
+@admin.register(AccessRecord)
+class AccessRecordAdmin(admin.ModelAdmin):
+    """The access log (accounts.access): read-only; old rows go with the daily job."""
+
+    list_display = [
+        "created_at",
+        "kind",
+        "username",
+        "user",
+        "ip_address",
+        "method",
+        "path",
+        "status",
+        "object_label",
+        "detail",
+    ]
+    list_filter = ["kind", ("user", admin.RelatedOnlyFieldListFilter), "created_at"]
+    search_fields = ["username", "ip_address", "path", "object_label", "detail", "user_agent"]
+    list_select_related = ["user__unit"]
+    date_hierarchy = "created_at"
+    readonly_fields = [*list_display, "user_agent"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

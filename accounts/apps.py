@@ -7,8 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "机构与账号"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
+        from accounts import access, lockout
         from accounts.middleware import stamp_login
 
         # Session bookkeeping, not a business rule: the idle timeout and the absolute
@@ -18,3 +20,8 @@ class AccountsConfig(AppConfig):
             dispatch_uid="accounts.stamp_login",
             weak=False,
         )
+        # The access log (accounts.access) and the growing lockout (accounts.lockout).
+        user_logged_in.connect(access.on_logged_in, dispatch_uid="accounts.access.login")
+        user_logged_out.connect(access.on_logged_out, dispatch_uid="accounts.access.logout")
+        user_login_failed.connect(access.on_login_failed, dispatch_uid="accounts.access.failed")
+        user_locked_out.connect(lockout.on_locked_out, dispatch_uid="accounts.lockout.locked")

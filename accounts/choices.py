@@ -31,3 +31,14 @@ class Role(models.TextChoices):
 class TokenScope(models.TextChoices):
     READ = "READ", _("只读")
     WRITE = "WRITE", _("读写")
+
+
+class AccessKind(models.TextChoices):
+    """What an access-log row records (accounts.access)."""
+
+    LOGIN = "login", _("登录")
+    LOGOUT = "logout", _("退出登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOCKOUT = "lockout", _("登录锁定")
+    DENIED = "denied", _("拒绝访问")
+    DOWNLOAD = "download", _("导出/下载")

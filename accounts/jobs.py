@@ -1,4 +1,5 @@
-"""The accounts' scheduled job: purge expired sessions (Django's `clearsessions`)."""
+"""The accounts' daily housekeeping: purge expired sessions (Django's `clearsessions`) and the
+access log's rows past ACCESS_LOG_RETENTION_DAYS."""
 
 from importlib import import_module
 
@@ -15,3 +16,10 @@ def clear_sessions() -> int:
     before = Session.objects.count() if with_table else 0
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     return before - Session.objects.count() if with_table else 0
+
+
+def housekeeping() -> dict:
+    """The daily job (`jobs.clearsessions`): expired sessions, then old access-log rows."""
+    from accounts import access
+
+    return {"deleted": clear_sessions(), "access_purged": access.purge()}

@@ -61,6 +61,7 @@ class SessionTimeoutMiddleware:
         idle = last_seen is not None and now - last_seen > settings.SESSION_IDLE_TIMEOUT
         too_old = logged_in_at is not None and now - logged_in_at > settings.SESSION_COOKIE_AGE
         if idle or too_old:
+            request._tracker_logout_reason = TIMED_OUT  # the access log's note (accounts.access)
             logout(request)
             if request.path.startswith("/api/"):
                 return _json(TIMED_OUT, 401)

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.choices import RegionLevel, Role, TokenScope, UnitKind
+from accounts.choices import AccessKind, RegionLevel, Role, TokenScope, UnitKind
 from accounts.clock import ClockDateTimeField
 from accounts.scope import ScopedQuerySet
 
@@ -185,8 +185,9 @@ class User(AbstractUser):
 class AccountEvent(models.Model):
     """What happened to a login's password, and who did it (reset, change).
 
-    Logins and failed logins are recorded by django-axes (AccessLog, AccessAttempt,
-    AccessFailureLog); this table holds the changes the product itself makes to an account.
+    Logins, failed logins, lockouts, refusals and downloads are in AccessRecord (the access
+    log); django-axes keeps its own counters (AccessAttempt) for the lockout. This table holds
+    the changes the product itself makes to an account.
     """
 
     class Verb(models.TextChoices):
@@ -271,3 +272,50 @@ class ApiToken(models.Model):
         if self.expires_at <= now:
             return "已过期"
         return "有效"
+
+
+class AccessRecord(models.Model):
+    """The access log: logins, logouts, failed logins, lockouts, refusals (403) and every
+    export or download, with who, from where and what (accounts.access writes it).
+
+    Read by the administrator only (admin, read-only); rows older than
+    ACCESS_LOG_RETENTION_DAYS are deleted by the daily housekeeping job.
+    """
+
+    created_at = models.DateTimeField(_("时间"), db_index=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=AccessKind.choices)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("用户"),
+        null=True,
+        blank=True,
+        # A user is deactivated, not deleted; if one ever is, the record keeps the name tried.
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    user_agent = models.CharField(_("浏览器"), max_length=255, blank=True)
+    method = models.CharField(_("方法"), max_length=8, blank=True)
+    path = models.CharField(_("地址"), max_length=500, blank=True)
+    status = models.PositiveSmallIntegerField(_("状态码"), null=True, blank=True)
+    object_label = models.CharField(_("对象"), max_length=255, blank=True)
+    detail = models.CharField(_("说明"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("访问日志")
+        verbose_name_plural = _("访问日志")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=AccessKind.values), name="access_record_kind_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "created_at"], name="access_kind_time"),
+            # The lockout back-off counts an account's (or an address's) earlier lockouts.
+            models.Index(fields=["ip_address", "kind", "created_at"], name="access_ip_kind_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.username}"

@@ -194,12 +194,16 @@ UNSCOPED: frozenset[str] = frozenset(
     {
         "accounts.Person",
         "accounts.User",
-        # Password resets and changes: read by the administrator only (admin, read-only).
+        # Password resets and changes: the admin (read-only) and the audit export, which gives
+        # an office the events of the accounts it manages (exchange/audit.py).
         "accounts.AccountEvent",
+        # The access log (accounts.access): the administrator's, in the admin only.
+        "accounts.AccessRecord",
         "inspections.Holiday",
         "inspections.ImportBatch",
         # Read only through the round or petition it is about, once that row has been found
-        # in the reader's scope (the petition page); it has no region or unit of its own.
+        # in the reader's scope (the petition page, the audit export: exchange/audit.py); it
+        # has no region or unit of its own.
         "inspections.InspectionEvent",
         "rectification.ReportingPeriod",
         # The scheduled jobs' run ledger: deployment-wide bookkeeping, shown without figures on
@@ -405,3 +409,8 @@ def is_unit_member(user) -> bool:
         and user.role in (Role.REPORTER, Role.UNIT_HEAD)
         and user.unit_id is not None
     )
+
+
+def can_audit(user) -> bool:
+    """The audit export (exchange.audit): the office and the administrator."""
+    return is_office(user) or scope_of(user).reach is Reach.ALL

@@ -7,4 +7,4 @@ from accounts import jobs
 
 @shared_task(name="jobs.clearsessions")
 def clear_sessions() -> dict:
-    return {"deleted": jobs.clear_sessions()}
+    return jobs.housekeeping()

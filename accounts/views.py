@@ -16,6 +16,7 @@ from accounts.choices import Role
 from accounts.errors import ServiceError
 from accounts.forms import ApiTokenForm, PasswordChangeForm, ResetLinkSetPasswordForm
 from accounts.models import ApiToken
+from accounts.scope import can_audit
 
 
 def _url_or_none(name: str) -> str | None:
@@ -44,7 +45,12 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/profile.html",
-        {"unit": unit, "region": region, "can_reset": services.can_reset_any(user)},
+        {
+            "unit": unit,
+            "region": region,
+            "can_reset": services.can_reset_any(user),
+            "can_audit": can_audit(user),
+        },
     )
 
 

@@ -6,7 +6,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from exchange import api as exchange_views
-from exchange import archive_api
+from exchange import archive_api, audit_views
 from exchange.documents.routes import API_URLS as document_urls
 from inspections.api import views as inspection_views
 from rectification.api import views
@@ -69,6 +69,7 @@ spreadsheet_urls = [
         )
         for verb, view in (("withdraw", views.WithdrawView), ("restore", views.RestoreView))
     ),
+    path("events/", audit_views.AuditEventsView.as_view(), name="audit-events"),
     path("archives/", archive_api.ArchiveJobCreateView.as_view(), name="archive-create"),
     path("archives/<int:pk>/", archive_api.ArchiveJobDetailView.as_view(), name="archive-detail"),
 ]

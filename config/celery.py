@@ -35,7 +35,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "jobs.report_chase",
         "schedule": crontab(hour=18, minute=0),
     },
-    "sessions: delete expired sessions (clearsessions), daily 03:30": {
+    "sessions and access log: delete expired sessions and old access records, daily 03:30": {
         "task": "jobs.clearsessions",
         "schedule": crontab(hour=3, minute=30),
     },

@@ -4,7 +4,6 @@ Defaults give the first run: SQLite under `var/`, no Redis (Celery on a filesyst
 DEBUG on. Production sets DEBUG=0, SECRET_KEY, DATABASE_URL, REDIS_URL and ALLOWED_HOSTS.
 """
 
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The access log: every 403 and every export or download (accounts/access.py).
+    "accounts.access.AccessLogMiddleware",
     # Which database the request reads from (read replicas; nothing without them).
     "accounts.replicas.ReplicaRoutingMiddleware",
     # Idle timeout and absolute lifetime, then the forced change of an initial password
@@ -194,12 +195,18 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Login lockout (django-axes, accounts/lockout.py): an account is locked from one address
 # after AXES_FAILURE_LIMIT failed logins, an address for every account after
-# AXES_IP_FAILURE_LIMIT, for AXES_COOLOFF_MINUTES from the last failure. Every success and
-# failure is logged (admin: 登录记录 / 登录失败记录 / 登录尝试).
+# AXES_IP_FAILURE_LIMIT, for AXES_COOLOFF_MINUTES from the last failure, doubled for each
+# further lockout up to AXES_COOLOFF_MAX_MINUTES (accounts.lockout.cool_off). Every success and
+# failure is logged (admin: 访问日志, and axes' 登录记录 / 登录失败记录 / 登录尝试).
 AXES_ENABLED = True
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_IP_FAILURE_LIMIT = env_int("AXES_IP_FAILURE_LIMIT", 20)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 15)
+AXES_COOLOFF_MAX_MINUTES = env_int("AXES_COOLOFF_MAX_MINUTES", 24 * 60)
+AXES_BACKOFF_RESET_DAYS = env_int("AXES_BACKOFF_RESET_DAYS", 7)
+AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
+# Each attempt expires at its own cool-off's end (a growing cool-off differs per client).
+AXES_USE_ATTEMPT_EXPIRATION = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_HANDLER = "accounts.lockout.TieredLockoutHandler"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
@@ -214,6 +221,8 @@ AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
 # SESSION_COOKIE_AGE seconds after login (accounts/middleware.py). `clearsessions` runs daily.
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
+# The access log (accounts.access): rows older than this are deleted by the daily job.
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 365)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -4,7 +4,7 @@ bundles (一案一档) (the API's endpoints are registered with the one router, 
 from django.urls import path
 
 from accounts.replicas import replica_read
-from exchange import archive_views, views
+from exchange import archive_views, audit_views, views
 from exchange.documents.routes import PAGE_URLS
 
 urlpatterns = [
@@ -32,5 +32,8 @@ urlpatterns = [
         archive_views.archive_job_download,
         name="archive_job_download",
     ),
+    path("audit/", audit_views.audit_page, name="audit"),
+    path("audit/events.csv", audit_views.audit_csv, name="audit_csv"),
+    path("audit/events.xlsx", audit_views.audit_xlsx, name="audit_xlsx"),
     *PAGE_URLS,
 ]

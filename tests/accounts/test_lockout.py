@@ -92,3 +92,100 @@ def test_the_lockout_settings_can_be_changed(world, settings):
     response = _fail(Client(), "dc_reporter", 3)
     assert response.status_code == 429
     assert "请30分钟后再试" in response.content.decode()
+
+
+# ---------------------------------------------------------------------------------------------
+# The growing cool-off (accounts.lockout.cool_off): the real axes tables, the wall clock moved
+# with time_machine (axes' cool-off is elapsed real time) and the product's clock following it.
+
+
+@pytest.fixture
+def moving_clock(settings):
+    """The clock unpinned (accounts.clock then reads the wall clock time_machine moves)."""
+    settings.TRACKER_TODAY = None
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller
+
+
+def _lock(username, *, ip="10.0.0.1"):
+    response = _fail(Client(), username, 5, ip=ip)
+    assert response.status_code == 429
+    return response.content.decode()
+
+
+def _locked(username, *, ip="10.0.0.1") -> bool:
+    return log_in(Client(), username, PASSWORD, ip=ip).status_code == 429
+
+
+def test_each_further_lockout_doubles_the_cool_off(world, moving_clock):
+    # given a first lockout: 15 minutes
+    assert "请15分钟后再试" in _lock("dc_reporter")
+    moving_clock.shift(timedelta(minutes=16))
+    # when it is over and the account is locked again from that address: 30 minutes
+    assert "请30分钟后再试" in _lock("dc_reporter")
+    moving_clock.shift(timedelta(minutes=20))
+    # (a try during the lockout, even with the right password, starts the cool-off again)
+    assert _locked("dc_reporter")
+    moving_clock.shift(timedelta(minutes=31))
+    # and again: 60 minutes, held past the first lockouts' lengths
+    assert "请60分钟后再试" in _lock("dc_reporter")
+    moving_clock.shift(timedelta(minutes=45))
+    assert _locked("dc_reporter")
+    moving_clock.shift(timedelta(minutes=61))
+    # then after the hour the right password opens the account
+    assert not _locked("dc_reporter")
+    # and a successful login starts the count again
+    assert "请15分钟后再试" in _lock("dc_reporter")
+
+
+def test_the_cool_off_stops_growing_at_the_cap(world, moving_clock, settings):
+    settings.AXES_COOLOFF_MAX_MINUTES = 60
+    for minutes in (15, 30, 60, 60):
+        assert f"请{minutes}分钟后再试" in _lock("dc_reporter")
+        moving_clock.shift(timedelta(minutes=minutes + 1))
+
+
+def test_a_long_lockout_survives_other_clients_short_cool_offs(world, moving_clock):
+    # given the reporter locked a second time (30 minutes) from one address
+    _lock("dc_reporter")
+    moving_clock.shift(timedelta(minutes=16))
+    _lock("dc_reporter")
+    # when, 20 minutes on, others log in and fail from elsewhere (axes purges expired attempts)
+    moving_clock.shift(timedelta(minutes=20))
+    assert log_in(Client(), "dc_head", PASSWORD, ip="10.0.0.9").status_code == 302
+    _fail(Client(), "xc_reporter", 1, ip="10.0.0.8")
+    # then the reporter's lockout still holds, with its own length
+    assert _locked("dc_reporter")
+
+
+def test_an_address_locked_again_waits_longer_for_every_account(world, moving_clock):
+    for n in range(5):
+        _fail(Client(), f"guess{n}", 4, ip="10.9.9.9")
+    first = log_in(Client(), "dc_reporter", PASSWORD, ip="10.9.9.9")
+    assert "请15分钟后再试" in first.content.decode()
+    moving_clock.shift(timedelta(minutes=16))
+    for n in range(5):
+        _fail(Client(), f"other{n}", 4, ip="10.9.9.9")
+    second = log_in(Client(), "dc_head", PASSWORD, ip="10.9.9.9")
+    assert second.status_code == 429
+    assert "请30分钟后再试" in second.content.decode()
+    moving_clock.shift(timedelta(minutes=20))
+    assert _locked("dc_head", ip="10.9.9.9")
+
+
+def test_earlier_lockouts_stop_counting_after_the_reset_period(world, moving_clock, settings):
+    settings.AXES_BACKOFF_RESET_DAYS = 1
+    _lock("dc_reporter")
+    moving_clock.shift(timedelta(minutes=16))
+    assert "请30分钟后再试" in _lock("dc_reporter")
+    # when more than a day has passed since those lockouts
+    moving_clock.shift(timedelta(days=1, minutes=1))
+    # then the next lockout is a first one again
+    assert "请15分钟后再试" in _lock("dc_reporter")
+
+
+def test_the_cool_off_of_one_account_leaves_another_at_the_first_length(world, moving_clock):
+    _lock("dc_reporter")
+    moving_clock.shift(timedelta(minutes=16))
+    _lock("dc_reporter")
+    assert "请15分钟后再试" in _lock("dc_head")

@@ -44,7 +44,7 @@ def _scheduled(name: str):
 JOBS = {
     **{name: (job.label, _scheduled(name)) for name, job in runs.SCHEDULED.items()},
     "delivery": ("通知发送", lambda on: delivery.run()),
-    "clearsessions": ("清理过期会话", lambda on: {"deleted": account_jobs.clear_sessions()}),
+    "clearsessions": ("清理过期会话与访问日志", lambda on: account_jobs.housekeeping()),
     # Not scheduled on its own (the warnings job builds it); for operators.
     "tally": ("驾驶舱每日汇总", _tally),
     "catch_up": ("补跑", lambda on: runs.catch_up()),

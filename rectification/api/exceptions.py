@@ -64,6 +64,13 @@ def api_exception_handler(exc, context):
         # DRF's message is English; Retry-After is still set from exc.wait
         wait = f"{int(exc.wait) + 1} 秒后" if exc.wait is not None else "稍后"
         exc.detail = exceptions.ErrorDetail(f"请求过于频繁，请{wait}再试", code=exc.default_code)
+    if isinstance(exc, exceptions.ParseError):
+        # DRF's message is English, with the parser's own words
+        exc.detail = exceptions.ErrorDetail("请求内容不是有效的 JSON，无法解析", code="parse_error")
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        exc.detail = exceptions.ErrorDetail(
+            "不支持的请求内容类型，请以 application/json 提交", code="unsupported_media_type"
+        )
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -37,6 +37,10 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
+# DRF messages its Chinese catalogue lacks.
+UNTRANSLATED = {"No data provided": "请求内容为空"}
+
+
 def _first_message(errors) -> tuple[str | None, str]:
     """(field, message) of the first error in a DRF error structure."""
     if isinstance(errors, dict):
@@ -45,7 +49,7 @@ def _first_message(errors) -> tuple[str | None, str]:
             return (field or key if key != "non_field_errors" else field), message
     if isinstance(errors, list) and errors:
         return _first_message(errors[0])
-    return None, str(errors)
+    return None, UNTRANSLATED.get(str(errors), str(errors))
 
 
 def api_exception_handler(exc, context):

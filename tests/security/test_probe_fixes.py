@@ -45,3 +45,30 @@ def test_an_unsupported_media_type_is_refused_in_chinese(world):
     )
     assert response.status_code == 415
     assert "不支持" in response.json()["detail"]
+
+
+HUGE = "99999999999999999999999999"
+
+
+@pytest.mark.parametrize("value", [HUGE, "²", "١٢"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/tasks/?unit={v}&lead_unit={v}&region={v}&county={v}",
+        "/dashboard/?round={v}",
+        "/petitions/?batch={v}",
+        "/supervision/new/?task={v}&unit={v}",
+        "/api/v1/petitions/{v}/evidence/",
+    ],
+)
+def test_an_id_beyond_a_bigint_or_a_non_ascii_digit_is_not_a_500(world, path, value):
+    # given an id no column can hold (or a digit str.isdigit() accepts and int() may not)
+    response = _office(world).get(path.format(v=value))
+    # then the page or API answers as for an id that does not exist, not with a 500
+    assert response.status_code in (200, 400, 404, 405), response.status_code
+
+
+def test_a_null_json_body_is_refused_in_chinese(world):
+    response = _office(world).post("/api/v1/rounds/", data="null", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "请求内容为空"

@@ -8,7 +8,10 @@ InvalidInput → 400. Over a rate limit: 429 with Retry-After. DRF's own errors 
 status and are reshaped so that `detail` is always one readable message.
 """
 
+import re
+
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -37,6 +40,8 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
 # DRF messages its Chinese catalogue lacks.
 UNTRANSLATED = {"No data provided": "请求内容为空"}
 
@@ -64,6 +69,9 @@ def api_exception_handler(exc, context):
         return Response(body, status=code)
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, Http404) and not _CJK.search(str(exc)):
+        # get_object_or_404's "No X matches the given query." names the model in English
+        exc = exceptions.NotFound("对象不存在或不在您的权限范围内")
     if isinstance(exc, exceptions.Throttled):
         # DRF's message is English; Retry-After is still set from exc.wait
         wait = f"{int(exc.wait) + 1} 秒后" if exc.wait is not None else "稍后"

@@ -72,3 +72,13 @@ def test_a_null_json_body_is_refused_in_chinese(world):
     response = _office(world).post("/api/v1/rounds/", data="null", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["detail"] == "请求内容为空"
+
+
+def test_an_api_object_outside_the_scope_is_a_404_in_chinese(world):
+    client = Client()
+    client.force_login(world.outsider)
+    response = client.post(
+        "/api/v1/progress-reports/999999/review/", data="{}", content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert response.json()["detail"] == "对象不存在或不在您的权限范围内"

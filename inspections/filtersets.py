@@ -3,6 +3,8 @@
 Shared by the pages and the API; foreign keys as plain NumberFilters (docs/performance.md).
 """
 
+from datetime import date
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -32,6 +34,29 @@ class IntegerFilter(django_filters.NumberFilter):
 
     def __init__(self, *args, min_value: int = 0, max_value: int = 2**63 - 1, **kwargs):
         super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
+
+
+class _BoundedDateField(forms.DateField):
+    """A date a register can hold: the filters add a day or take a local midnight, which past
+    the calendar's edges (0001-01-01, 9999-12-31) is an OverflowError, a 500."""
+
+    EARLIEST = date(1900, 1, 1)
+    LATEST = date(2999, 12, 31)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not (self.EARLIEST <= value <= self.LATEST):
+            raise forms.ValidationError(
+                _("日期须在 %(earliest)s 至 %(latest)s 之间"),
+                code="date_range",
+                params={"earliest": self.EARLIEST, "latest": self.LATEST},
+            )
+
+
+class DateFilter(django_filters.DateFilter):
+    """A date filter bounded to 1900–2999 (a 400 with a Chinese message beyond)."""
+
+    field_class = _BoundedDateField
 
 
 class IdFilter(IntegerFilter):

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from accounts import clock, replicas
 from accounts.choices import RegionLevel, Role
+from accounts.ids import parse_id
 from accounts.models import Region
 from inspections.choices import RoundKind
 from inspections.models import FeedbackAspect, FeedbackCategory, InspectionRound, Problem
@@ -488,11 +489,7 @@ def _points(tasks: QuerySet[Task], scope_total: int) -> tuple[list[dict], bool]:
 
 
 def _round_id(raw) -> int | None:
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        return None
-    return value if value > 0 else None
+    return parse_id(raw)
 
 
 def dashboard_for(user, *, round_id=None, today: date | None = None) -> Dashboard:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import clock
 from accounts.events import EventVerb
 from accounts.models import Region
-from inspections.filtersets import IdFilter, IntegerFilter
+from inspections.filtersets import DateFilter, IdFilter, IntegerFilter
 from rectification.choices import (
     WORKING_STATUSES,
     AssignmentRole,
@@ -76,22 +76,18 @@ class TaskFilterSet(django_filters.FilterSet):
     region = IdFilter(field_name="region_id", label=_("所在区划（本级）"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("已逾期"))
     due_within = IntegerFilter(method="filter_due_within", max_value=3650, label=_("N天内到期"))
-    deadline_after = django_filters.DateFilter(
-        field_name="deadline", lookup_expr="gte", label=_("时限不早于")
-    )
-    deadline_before = django_filters.DateFilter(
-        field_name="deadline", lookup_expr="lte", label=_("时限不晚于")
-    )
+    deadline_after = DateFilter(field_name="deadline", lookup_expr="gte", label=_("时限不早于"))
+    deadline_before = DateFilter(field_name="deadline", lookup_expr="lte", label=_("时限不晚于"))
     reopened = django_filters.BooleanFilter(method="filter_reopened", label=_("重启整改"))
     # The workbench's queues (rectification.workbench): the same Q as its counts.
     unreported = django_filters.BooleanFilter(method="filter_unreported", label=_("本月未报"))
     returned = django_filters.BooleanFilter(method="filter_returned", label=_("被退回"))
     # The dashboard's trend drills into one month: tasks closed (last) on these local dates.
-    closed_from = django_filters.DateFilter(method="filter_closed_from", label=_("销号不早于"))
-    closed_to = django_filters.DateFilter(method="filter_closed_to", label=_("销号不晚于"))
+    closed_from = DateFilter(method="filter_closed_from", label=_("销号不早于"))
+    closed_to = DateFilter(method="filter_closed_to", label=_("销号不晚于"))
     # One point of the trend: the tasks closed (a close-out event) in that local month, whatever
     # happened to them after (a task reopened since still counts in the month it was closed).
-    closed_month = django_filters.DateFilter(
+    closed_month = DateFilter(
         method="filter_closed_month", input_formats=["%Y-%m"], label=_("销号月份")
     )
     q = django_filters.CharFilter(method="filter_text", label=_("搜索"))
@@ -322,8 +318,8 @@ class WarningFilterSet(django_filters.FilterSet):
     reason = django_filters.MultipleChoiceFilter(
         distinct=False, choices=WarningReason.choices, label=_("预警原因")
     )
-    day_after = django_filters.DateFilter(field_name="day", lookup_expr="gte", label=_("不早于"))
-    day_before = django_filters.DateFilter(field_name="day", lookup_expr="lte", label=_("不晚于"))
+    day_after = DateFilter(field_name="day", lookup_expr="gte", label=_("不早于"))
+    day_before = DateFilter(field_name="day", lookup_expr="lte", label=_("不晚于"))
     active = django_filters.BooleanFilter(
         field_name="resolved_at", lookup_expr="isnull", label=_("未解除")
     )

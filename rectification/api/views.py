@@ -29,6 +29,7 @@ from rest_framework.views import APIView
 
 from accounts.api_errors import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, errors
 from accounts.errors import InvalidInput, NotFound
+from accounts.ids import parse_id
 from accounts.models import Region, Unit
 from accounts.scope import ScopedViewMixin
 from inspections.models import Petition, Problem
@@ -855,7 +856,9 @@ class SupervisionNoticeViewSet(
 def _visible_petition(request, pk: str) -> Petition:
     # any path segment reaches here, so that a bad id is the API's JSON 404, not a page
     petition = (
-        Petition.objects.visible_to(request.user).filter(pk=pk).first() if pk.isdigit() else None
+        Petition.objects.visible_to(request.user).filter(pk=parse_id(pk)).first()
+        if parse_id(pk) is not None
+        else None
     )
     if petition is None:
         raise NotFound("信访件不存在或不在您的权限范围内")

@@ -17,6 +17,7 @@ from PIL import Image
 
 from accounts import clock
 from accounts.errors import InvalidInput, InvalidState, NotFound
+from accounts.ids import parse_id
 from inspections import petition_figures
 from inspections.models import Petition
 from rectification import public_photos, services
@@ -91,9 +92,8 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 
 
 def _region_param(value: str | None, regions: list[tuple[int, str]]) -> int | None:
-    if value and value.isdigit() and int(value) in {pk for pk, _ in regions}:
-        return int(value)
-    return None
+    pk = parse_id(value)
+    return pk if pk in {pk for pk, _ in regions} else None
 
 
 @require_GET

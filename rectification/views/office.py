@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import RegionLevel
+from accounts.ids import parse_id
 from accounts.models import Region, Unit
 from accounts.scope import get_visible_or_404, is_office
 from inspections.models import Problem
@@ -226,15 +227,15 @@ def supervision_create(request: HttpRequest) -> HttpResponse:
     units = _units_in_scope(request.user)
     task = None
     task_id = request.POST.get("task") or request.GET.get("task")
-    if task_id and str(task_id).isdigit():
-        task = get_visible_or_404(Task, request.user, pk=int(task_id))
+    if parse_id(task_id) is not None:
+        task = get_visible_or_404(Task, request.user, pk=parse_id(task_id))
     initial = {"task": task.pk if task else None}
     if task is not None:
         initial["target_unit"] = task.lead_unit_id
         initial["title"] = f"关于加快推进“{task.name}”整改的督办函"
     unit_id = request.GET.get("unit")
-    if unit_id and unit_id.isdigit():
-        initial["target_unit"] = int(unit_id)
+    if parse_id(unit_id) is not None:
+        initial["target_unit"] = parse_id(unit_id)
     return form_page(
         request,
         form_class=SupervisionForm,
@@ -298,7 +299,7 @@ def task_units(request: HttpRequest, pk: int) -> HttpResponse:
             "task": task,
             "actor": request.user,
             "units": _unit_roles(d),
-            "expected_version": int(version) if version and version.isdigit() else None,
+            "expected_version": parse_id(version, minimum=0),
         },
         success="责任分工已调整",
         done=reverse("task_detail", args=[task.pk]),

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import clock
+from accounts.ids import parse_id
 from accounts.models import Unit
 from accounts.scope import get_visible_or_404, get_withdrawable_or_404, is_office, sees_withdrawn
 from inspections import petition_figures, petition_lifecycle, petition_services
@@ -208,9 +209,9 @@ def petition_list(request: HttpRequest) -> HttpResponse:
         petitions = petitions.filter(status=status)
     if request.GET.get("overdue") == "1":
         petitions = petitions.filter(petition_services.overdue_q(today))
-    batch = request.GET.get("batch", "")
-    if batch.isdigit():
-        petitions = petitions.filter(batch_no=int(batch))
+    batch = parse_id(request.GET.get("batch"), minimum=0)
+    if batch is not None:
+        petitions = petitions.filter(batch_no=batch) if batch <= 32767 else petitions.none()
     rows = list(petitions[:300])
     for pet in rows:
         pet.overdue = pet.is_overdue(today)

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import clock
 from accounts.choices import RegionLevel, UnitKind
+from accounts.ids import parse_id
 from accounts.models import Region, Unit
 from accounts.scope import (
     Reach,
@@ -166,7 +167,7 @@ def _chip_names(data) -> dict[tuple[str, str], str]:
     kinds = (("lead_unit", Unit, "name"), ("unit", Unit, "name"), ("region", Region, "name"))
     kinds += (("county", Region, "name"),)
     for key, model, field in kinds:
-        ids = [v for v in data.getlist(key) if v.isdigit()]
+        ids = [v for v in data.getlist(key) if parse_id(v) is not None]
         if ids:
             for pk, name in model.objects.filter(pk__in=ids).values_list("pk", field):
                 names[(key, str(pk))] = name
@@ -272,7 +273,7 @@ def _unit_choices(request: HttpRequest, units, picked: dict) -> tuple[list[Unit]
 
 
 def _as_int(text: str) -> int:
-    return int(text) if text.isdigit() else 0
+    return parse_id(text, minimum=0) or 0
 
 
 EXPORT_COLUMNS = [

@@ -187,6 +187,8 @@ UNSCOPED: frozenset[str] = frozenset(
         "accounts.User",
         # Password resets and changes: read by the administrator only (admin, read-only).
         "accounts.AccountEvent",
+        # The event tables' hash chain (accounts/chain.py): read by verify_events only.
+        "accounts.EventSeal",
         "inspections.Holiday",
         "inspections.ImportBatch",
         # Read only through the round or petition it is about, once that row has been found

@@ -440,6 +440,9 @@ class InspectionEvent(models.Model):
         related_name="inspection_events",
     )
     created_at = models.DateTimeField(_("时间"))
+    # An edit's old and new values, {field: [old, new]} (accounts.events.changes); covered by
+    # the seal's hash like every other column.
+    changes = models.JSONField(_("修改内容"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("督察操作记录")

@@ -1083,6 +1083,9 @@ class Event(models.Model):
         related_name="events",
     )
     created_at = models.DateTimeField(_("时间"))
+    # An edit's old and new values, {field: [old, new]} (accounts.events.changes); covered by
+    # the seal's hash like every other column.
+    changes = models.JSONField(_("修改内容"), default=dict, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -1,0 +1,228 @@
+"""The tamper-evident event log: every event row sealed in one hash chain (accounts/chain.py,
+docs/adr/0006-tamper-evident-events.md), `verify_events`, the daily audit job."""
+
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from accounts import chain, clock
+from accounts.models import AccountEvent, EventSeal
+from accounts.services import change_password
+from inspections.models import InspectionEvent
+from inspections.services import round_update
+from rectification import services
+from rectification.choices import NotificationKind, TaskStatus
+from rectification.jobs import audit, warning_sweep
+from rectification.models import Event, Notification
+from rectification.services import CLOSEOUT_CHECKLIST
+
+ON = date(2020, 2, 15)
+
+
+def _flow(world, before_after) -> None:
+    """Create, report, apply, self-check, accept, close; a plan import (record_many), the
+    warning sweep (record_select), a round edit (InspectionEvent), a password change."""
+    task = services.task_create(
+        problem=world.problem,
+        actor=world.office,
+        code="SD-4-3",
+        name="清溪河东城区段5#排口",
+        region=world.dongcheng,
+        units=[services.UnitRole(unit=world.dc_gov, role="LEAD")],
+        deadline=date(2020, 12, 31),
+    )
+    services.task_report_progress(
+        task=task, actor=world.reporter, progress_text="截污管网完工", progress_pct=100
+    )
+    app = services.task_apply_closeout(
+        task=task,
+        actor=world.reporter,
+        summary="已完成",
+        checklist=dict.fromkeys(CLOSEOUT_CHECKLIST, True),
+        files=before_after(),
+    )
+    services.closeout_self_check(
+        application=app, actor=world.unit_head, passed=True, opinion="自验合格"
+    )
+    services.closeout_accept(
+        application=app,
+        actor=world.office,
+        opinion="市级验收合格",
+        notice_start=ON,
+        notice_end=date(2020, 2, 21),
+        contact_phone="0999-12369",
+    )
+    with clock.travel(clock.at(date(2020, 2, 22))):
+        services.closeout_close(application=app, actor=world.office)
+    services.tasks_create_bulk(
+        actor=world.office,
+        tasks=[
+            services.NewTask(
+                problem=world.problem,
+                code=f"SD-4-{10 + i}",
+                name=f"点位{10 + i}",
+                region=world.dongcheng,
+                units=[services.UnitRole(unit=world.dc_gov, role="LEAD")],
+                deadline=date(2020, 12, 31),
+            )
+            for i in range(5)
+        ],
+        batch_size=2,
+    )
+    warning_sweep.run(ON)
+    round_update(actor=world.office, round_=world.round, name="第二轮省级例行督察（改）")
+    change_password(user=world.reporter, new_password="Another-pass-2020!")
+    task.refresh_from_db()
+    assert task.status == TaskStatus.CLOSED
+
+
+def _verify_command() -> str:
+    out = StringIO()
+    call_command("verify_events", stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def _broken(capsys=None) -> str:
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_events", stdout=StringIO(), stderr=err)
+    return err.getvalue()
+
+
+def test_realistic_flow_leaves_every_event_sealed_and_the_chain_verifies(world, before_after):
+    # given a task's whole life, a bulk import, the sweep, a round edit and a password change
+    _flow(world, before_after)
+    # then every row of the three event tables has exactly one seal, in one unbroken chain
+    events = Event.objects.count() + InspectionEvent.objects.count() + AccountEvent.objects.count()
+    assert events > 10
+    assert EventSeal.objects.count() == events
+    assert list(EventSeal.objects.values_list("seq", flat=True)) == list(range(1, events + 1))
+    report = chain.verify()
+    assert report.ok, report.message
+    assert report.seals == events
+    assert Event.objects.filter(verb="warning").exists()  # the sweep's INSERT … SELECT
+    assert Event.objects.filter(verb="create").count() == 6  # task_create + record_many
+    # and the command says OK with the counts
+    out = _verify_command()
+    assert out.startswith("OK 操作记录校验通过")
+    assert f"封存链 {events} 环" in out
+
+
+def _tamper(sql: str, params) -> None:
+    """A change made behind the application's back (on PostgreSQL the trigger is bypassed as
+    a superuser can, for this transaction only)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = origin")
+
+
+def test_an_update_of_a_note_and_actor_is_reported_with_the_event_id(world, before_after):
+    _flow(world, before_after)
+    event = Event.objects.filter(verb="apply").get()
+    # when someone rewrites the event's note and actor in the database
+    _tamper(
+        "UPDATE rectification_event SET note = %s, actor_id = %s WHERE id = %s",
+        ["无", world.office.pk, event.pk],
+    )
+    # then verify_events names the table, the row and what differs, and exits non-zero
+    message = _broken()
+    assert f"rectification_event）第 {event.pk} 号记录在封存后被修改" in message
+    report = chain.verify()
+    assert (report.ok, report.table, report.event_id, report.kind) == (
+        False,
+        "rectification_event",
+        event.pk,
+        "changed",
+    )
+
+
+def test_a_deleted_event_is_reported(world, before_after):
+    _flow(world, before_after)
+    event = InspectionEvent.objects.get(verb="round_edit")
+    _tamper("DELETE FROM inspections_inspectionevent WHERE id = %s", [event.pk])
+    report = chain.verify()
+    assert (report.ok, report.table, report.event_id, report.kind) == (
+        False,
+        "inspections_inspectionevent",
+        event.pk,
+        "deleted",
+    )
+    assert "已被删除" in _broken()
+
+
+def test_a_deleted_seal_and_a_changed_link_are_reported(world, before_after):
+    _flow(world, before_after)
+    seal = EventSeal.objects.order_by("seq")[3]
+    _tamper("DELETE FROM accounts_eventseal WHERE seq = %s", [seal.seq])
+    report = chain.verify()
+    assert (report.kind, report.event_id) == ("reordered", EventSeal.objects.get(seq=5).event_id)
+    assert "第 4 环中断" in report.message
+
+
+def test_an_event_written_around_the_writers_is_unsealed_until_swept(world, before_after):
+    _flow(world, before_after)
+    # a row inserted directly (as a bulk loader would)
+    stray = Event.objects.create(
+        task=world.task,
+        target_type_id=Event.objects.first().target_type_id,
+        target_id=world.task.pk,
+        verb="remind",
+        created_at=clock.now(),
+    )
+    report = chain.verify()
+    assert (report.kind, report.event_id) == ("unsealed", stray.pk)
+    # the sweep seals it, and the chain verifies again
+    out = StringIO()
+    call_command("verify_events", "--seal", stdout=out)
+    assert "已封存 1 条" in out.getvalue()
+    assert chain.verify().ok
+
+
+def test_edit_changes_are_covered_by_the_hash(world):
+    services.task_update(task=world.task, actor=world.office, name="清溪河东城区段1#排口（改）")
+    event = Event.objects.get(verb="edit")
+    assert event.changes == {"name": ["清溪河东城区段1#排口", "清溪河东城区段1#排口（改）"]}
+    assert chain.verify().ok
+    _tamper(
+        "UPDATE rectification_event SET changes = %s WHERE id = %s",
+        ['{"name": ["a", "b"]}', event.pk],
+    )
+    assert chain.verify().kind == "changed"
+
+
+def test_the_daily_audit_job_notifies_the_admin_and_office_on_a_broken_chain(world, before_after):
+    _flow(world, before_after)
+    # a passing run records the counts and the head
+    summary = audit.run(ON)
+    assert summary["ok"] is True and summary["seals"] == EventSeal.objects.count()
+    assert not Notification.objects.filter(kind=NotificationKind.AUDIT_BROKEN).exists()
+    event = Event.objects.filter(verb="close").get()
+    _tamper("UPDATE rectification_event SET note = '' WHERE id = %s", [event.pk])
+    summary = audit.run(ON)
+    assert (summary["ok"], summary["event_id"], summary["kind"]) == (False, event.pk, "changed")
+    told = set(
+        Notification.objects.filter(kind=NotificationKind.AUDIT_BROKEN).values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert told == {"admin", "office"}
+    # once a day: a second run the same day sends nothing more
+    count = Notification.objects.filter(kind=NotificationKind.AUDIT_BROKEN).count()
+    audit.run(ON)
+    assert Notification.objects.filter(kind=NotificationKind.AUDIT_BROKEN).count() == count
+
+
+def test_the_audit_job_runs_under_the_ledger(world):
+    from rectification.jobs import runs
+    from rectification.models import JobRun
+
+    summary = runs.run_once("audit", ON)
+    assert summary["ok"] is True
+    run = JobRun.objects.get(job="audit", period=ON.isoformat())
+    assert run.status == "DONE" and run.summary["head"] == summary["head"]

@@ -29,6 +29,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models, transaction
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
@@ -271,3 +272,34 @@ def record_select(
             count = cursor.rowcount
         chain.seal(model)
     return count
+
+
+# Keys of `changes` that are not a field of the event's target.
+_CHANGE_LABELS = {"units": _("责任单位")}
+
+
+def describe_changes(target: type[Model] | None, changes: dict) -> list[tuple[str, str, str]]:
+    """(label, old, new) of an event's `changes` for the timeline: the label is the target
+    model's field verbose name, a choice shows its label, an empty value shows （空）."""
+    rows = []
+    for name, pair in (changes or {}).items():
+        old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        label, choices = str(_CHANGE_LABELS.get(name, name)), {}
+        if target is not None and name not in _CHANGE_LABELS:
+            try:
+                field = target._meta.get_field(name)
+            except FieldDoesNotExist:  # a key the model no longer has: its stored name
+                field = None
+            if field is not None:
+                label = str(getattr(field, "verbose_name", name))
+                choices = {str(k): str(v) for k, v in getattr(field, "flatchoices", ()) or ()}
+        rows.append(
+            (
+                label,
+                *(
+                    "（空）" if v is None or v == "" else choices.get(str(v), str(v))
+                    for v in (old, new)
+                ),
+            )
+        )
+    return rows

@@ -226,3 +226,62 @@ def test_the_audit_job_runs_under_the_ledger(world):
     assert summary["ok"] is True
     run = JobRun.objects.get(job="audit", period=ON.isoformat())
     assert run.status == "DONE" and run.summary["head"] == summary["head"]
+
+
+# --- edit events carry old and new values ---------------------------------------------------
+
+
+def test_task_edit_shows_old_and_new_values_on_the_task_page(world, client):
+    # given the office corrects a task's name and site type, and its units
+    services.task_update(
+        task=world.task, actor=world.office, name="清溪河东城区段1#排口（更正）", site_type="OTHER"
+    )
+    services.task_set_units(
+        task=world.task,
+        actor=world.office,
+        units=[services.UnitRole(unit=world.dc_gov, role="LEAD")],
+    )
+    edit = Event.objects.get(task=world.task, verb="edit")
+    assert edit.changes["name"] == ["清溪河东城区段1#排口", "清溪河东城区段1#排口（更正）"]
+    assign = Event.objects.get(task=world.task, verb="assign")
+    assert assign.changes == {
+        "units": ["东城区政府（牵头单位）、市住建局（配合单位）", "东城区政府（牵头单位）"]
+    }
+    # then the task page's timeline shows them with Chinese labels, old → new
+    client.force_login(world.office)
+    page = client.get(f"/tasks/{world.task.pk}/").content.decode()
+    assert 'data-testid="event-changes"' in page
+    assert "清溪河东城区段1#排口</span> → 清溪河东城区段1#排口（更正）" in page
+    label = str(world.task._meta.get_field("name").verbose_name)
+    assert f"<div>{label}：" in page
+    assert "责任单位：" in page
+    assert chain.verify().ok
+
+
+def test_milestone_extension_and_inspection_edits_carry_changes(world):
+    ms = services.milestone_add(
+        task=world.task,
+        actor=world.office,
+        name="管网铺设",
+        planned_date=date(2020, 6, 30),
+        weight=50,
+    )
+    services.milestone_edit(milestone=ms, actor=world.office, planned_date=date(2020, 7, 31))
+    assert Event.objects.get(verb="milestone_edit").changes == {
+        "planned_date": ["2020-06-30", "2020-07-31"]
+    }
+    ext = services.task_request_extension(
+        task=world.task,
+        actor=world.reporter,
+        requested_deadline=date(2021, 6, 30),
+        reason="雨季施工受阻",
+    )
+    old = world.task.deadline
+    services.extension_decide(extension=ext, actor=world.office, approve=True, note="同意")
+    assert Event.objects.get(verb="extension_approve").changes == {
+        "deadline": [old.isoformat(), "2021-06-30"]
+    }
+    round_update(actor=world.office, round_=world.round, batch_label="第二批")
+    edit = InspectionEvent.objects.get(verb="round_edit")
+    assert edit.changes["batch_label"][1] == "第二批"
+    assert chain.verify().ok

@@ -35,6 +35,13 @@ LOCK_KEY = 0x6576656E74  # "event": pg_advisory_xact_lock's key for the event wr
 BATCH = 2000
 
 
+def seal_statements(vendor: str) -> int:
+    """The statements one writer's seal() adds to its INSERT when it chains fewer than BATCH
+    rows: savepoint, the lock (PostgreSQL), the head, the table's last sealed id, the new
+    rows, the seals' INSERT, release (two more per further BATCH rows)."""
+    return 6 + (vendor == "postgresql")
+
+
 def chained_models() -> list[type[Model]]:
     return [apps.get_model(label) for label in CHAINED]
 
@@ -108,6 +115,8 @@ def _chain(model: type[Model], queryset, head: tuple[int, str]) -> tuple[int, tu
             prev = value
         EventSeal.objects.bulk_create(seals)
         count += len(rows)
+        if len(rows) < BATCH:
+            return count, (seq, prev)
         after = rows[-1]["id"]
 
 
@@ -267,7 +276,7 @@ def append_only(*tables: str):
     def forward(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
             return
-        schema_editor.execute(_REFUSE)
+        schema_editor.execute(_REFUSE, params=None)
         for table in tables:
             schema_editor.execute(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "

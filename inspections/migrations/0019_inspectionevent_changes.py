@@ -15,7 +15,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="inspectionevent",
             name="changes",
-            field=models.JSONField(blank=True, default=dict, verbose_name="修改内容"),
+            field=models.JSONField(
+                blank=True,
+                db_default=models.Value({}, output_field=models.JSONField()),
+                default=dict,
+                verbose_name="修改内容",
+            ),
         ),
         migrations.RunPython(*append_only("inspections_inspectionevent")),
     ]

@@ -17,9 +17,24 @@ from rectification import services
 from rectification.choices import NotificationKind, TaskStatus
 from rectification.jobs import audit, warning_sweep
 from rectification.models import Event, Notification
-from rectification.services import CLOSEOUT_CHECKLIST
+from tests.dashboard.conftest import Closer
 
 ON = date(2020, 2, 15)
+
+
+def plan(world, first: int, count: int) -> list[services.NewTask]:
+    """`count` new tasks of 东城区 numbered from SD-4-`first`, as a plan import brings them."""
+    return [
+        services.NewTask(
+            problem=world.problem,
+            code=f"SD-4-{first + i}",
+            name=f"点位{first + i}",
+            region=world.dongcheng,
+            units=[services.UnitRole(unit=world.dc_gov, role="LEAD")],
+            deadline=date(2020, 12, 31),
+        )
+        for i in range(count)
+    ]
 
 
 def _flow(world, before_after) -> None:
@@ -34,44 +49,11 @@ def _flow(world, before_after) -> None:
         units=[services.UnitRole(unit=world.dc_gov, role="LEAD")],
         deadline=date(2020, 12, 31),
     )
-    services.task_report_progress(
-        task=task, actor=world.reporter, progress_text="截污管网完工", progress_pct=100
-    )
-    app = services.task_apply_closeout(
-        task=task,
-        actor=world.reporter,
-        summary="已完成",
-        checklist=dict.fromkeys(CLOSEOUT_CHECKLIST, True),
-        files=before_after(),
-    )
-    services.closeout_self_check(
-        application=app, actor=world.unit_head, passed=True, opinion="自验合格"
-    )
-    services.closeout_accept(
-        application=app,
-        actor=world.office,
-        opinion="市级验收合格",
-        notice_start=ON,
-        notice_end=date(2020, 2, 21),
-        contact_phone="0999-12369",
-    )
+    closer = Closer(world, before_after)
+    app = closer.publicize(task, notice_start=ON, notice_end=date(2020, 2, 21))
     with clock.travel(clock.at(date(2020, 2, 22))):
-        services.closeout_close(application=app, actor=world.office)
-    services.tasks_create_bulk(
-        actor=world.office,
-        tasks=[
-            services.NewTask(
-                problem=world.problem,
-                code=f"SD-4-{10 + i}",
-                name=f"点位{10 + i}",
-                region=world.dongcheng,
-                units=[services.UnitRole(unit=world.dc_gov, role="LEAD")],
-                deadline=date(2020, 12, 31),
-            )
-            for i in range(5)
-        ],
-        batch_size=2,
-    )
+        closer.close(app)
+    services.tasks_create_bulk(actor=world.office, tasks=plan(world, 10, 5), batch_size=2)
     warning_sweep.run(ON)
     round_update(actor=world.office, round_=world.round, name="第二轮省级例行督察（改）")
     change_password(user=world.reporter, new_password="Another-pass-2020!")

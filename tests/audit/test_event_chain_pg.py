@@ -13,6 +13,7 @@ from inspections.models import InspectionEvent
 from inspections.services import round_update
 from rectification import services
 from rectification.models import Event
+from tests.audit.test_event_chain import plan
 
 
 @pytest.fixture(autouse=True)
@@ -75,19 +76,7 @@ def test_concurrent_writers_leave_a_valid_chain(world):
             barrier.wait()
             for i in range(4):
                 services.tasks_create_bulk(
-                    actor=world.office,
-                    tasks=[
-                        services.NewTask(
-                            problem=world.problem,
-                            code=f"SD-4-{100 + 10 * i + j}",
-                            name=f"点位{i}-{j}",
-                            region=world.dongcheng,
-                            units=[services.UnitRole(unit=world.dc_gov, role="LEAD")],
-                            deadline=date(2020, 12, 31),
-                        )
-                        for j in range(5)
-                    ],
-                    batch_size=2,
+                    actor=world.office, tasks=plan(world, 100 + 10 * i, 5), batch_size=2
                 )
         except BaseException as exc:
             errors.append(exc)

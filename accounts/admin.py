@@ -8,7 +8,16 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
 from accounts import clock, services, tokens
-from accounts.models import AccessRecord, AccountEvent, ApiToken, Person, Region, Unit, User
+from accounts.models import (
+    AccessRecord,
+    AccountEvent,
+    ApiToken,
+    EventSeal,
+    Person,
+    Region,
+    Unit,
+    User,
+)
 
 admin.site.site_header = _("督察整改台账 管理后台")
 admin.site.site_title = _("督察整改台账")
@@ -169,6 +178,24 @@ class AccountEventAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "actor__username", "note"]
     list_select_related = ["user__unit", "actor__unit"]
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EventSeal)
+class EventSealAdmin(admin.ModelAdmin):
+    """Read-only: the event log's hash chain, written by accounts.events (accounts/chain.py)."""
+
+    list_display = ["seq", "table", "event_id", "hash"]
+    list_filter = ["table"]
+    show_full_result_count = False
 
     def has_add_permission(self, request):
         return False

@@ -17,16 +17,24 @@ through the two writers below:
   (set-based jobs such as the warning sweep), no row passing through Python;
 - `record_many(model, entries)`: the events of many objects a bulk service has just created
   (the plan import), written with bulk INSERTs.
+
+Each writer seals what it wrote in its own transaction (accounts/chain.py, the hash chain of
+docs/adr/0006-tamper-evident-events.md): it takes the event writers' lock before its INSERT
+and chains the new rows after it. An edit carries its old and new values in `changes`
+({field: [old, new]}, see `changes()`).
 """
 
 from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connection, models, transaction
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
-from accounts import clock
+from accounts import chain, clock
 
 
 class EventVerb(models.TextChoices):
@@ -149,8 +157,10 @@ def record(
 ) -> Model:
     """One event about `target` in the event table `model`, stamped by the clock.
 
-    `columns` are the table's own extra columns (rectification.Event: task)."""
-    return model.objects.create(
+    `columns` are the table's own extra columns (rectification.Event: task) and `changes`
+    (an edit's {field: [old, new]}, see changes())."""
+    return append(
+        model,
         target_type=ContentType.objects.get_for_model(target),
         target_id=target.pk,
         verb=EventVerb(verb),
@@ -161,6 +171,37 @@ def record(
         created_at=clock.now(),
         **columns,
     )
+
+
+def append(model: type[Model], **fields) -> Model:
+    """Insert one row into the chained table `model` and seal it, in one transaction (the
+    writer of tables without a generic target: accounts.AccountEvent)."""
+    with transaction.atomic():
+        chain.lock()
+        row = model.objects.create(**fields)
+        chain.seal(model)
+    return row
+
+
+def _plain(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+def changes(before: dict, after: dict) -> dict[str, list]:
+    """An edit's `changes` column: {field: [old, new]} for every field of `before` whose value
+    in `after` differs, as JSON values (dates ISO, decimals and related rows as text; choices
+    keep their stored value, the timeline shows their label)."""
+    return {
+        name: [_plain(old), _plain(after[name])]
+        for name, old in before.items()
+        if name in after and after[name] != old
+    }
 
 
 def record_many(model: type[Model], entries: Iterable[dict], *, batch_size: int = 1000) -> int:
@@ -186,12 +227,21 @@ def record_many(model: type[Model], entries: Iterable[dict], *, batch_size: int 
                 **entry,
             )
         )
-    model.objects.bulk_create(rows, batch_size=batch_size)
+    with transaction.atomic():
+        chain.lock()
+        model.objects.bulk_create(rows, batch_size=batch_size)
+        chain.seal(model)
     return len(rows)
 
 
 # Columns a batch may leave out, and what they are then.
 _DEFAULTS = {"actor_id": "NULL", "from_status": "''", "to_status": "''", "note": "''"}
+
+
+def _default(column: str) -> str:
+    if column == "changes":  # JSON: an empty object
+        return "CAST('{}' AS jsonb)" if connection.vendor == "postgresql" else "'{}'"
+    return _DEFAULTS[column]
 
 
 def target_sql(target: type[Model]) -> str:
@@ -218,10 +268,10 @@ def record_select(
         if not f.primary_key and f.column not in ("target_type_id", "created_at")
     ]
     unknown = given - set(names)
-    missing = [n for n in names if n not in given and n not in _DEFAULTS]
+    missing = [n for n in names if n not in given and n not in _DEFAULTS and n != "changes"]
     if unknown or missing:
         raise ValueError(f"record_select columns: unknown {unknown or ''} missing {missing or ''}")
-    values = [f"e.{n}" if n in given else _DEFAULTS[n] for n in names]
+    values = [f"e.{n}" if n in given else _default(n) for n in names]
     sql = (
         f"INSERT INTO {model._meta.db_table} ({', '.join(names)}, target_type_id, created_at) "
         f"SELECT {', '.join(values)}, ct.id, %(event_created_at)s "
@@ -233,6 +283,41 @@ def record_select(
         **params,
         "event_created_at": connection.ops.adapt_datetimefield_value(clock.now()),
     }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    with transaction.atomic():
+        chain.lock()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            count = cursor.rowcount
+        chain.seal(model)
+    return count
+
+
+# Keys of `changes` that are not a field of the event's target.
+_CHANGE_LABELS = {"units": _("责任单位")}
+
+
+def describe_changes(target: type[Model] | None, changes: dict) -> list[tuple[str, str, str]]:
+    """(label, old, new) of an event's `changes` for the timeline: the label is the target
+    model's field verbose name, a choice shows its label, an empty value shows （空）."""
+    rows = []
+    for name, pair in (changes or {}).items():
+        old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        label, choices = str(_CHANGE_LABELS.get(name, name)), {}
+        if target is not None and name not in _CHANGE_LABELS:
+            try:
+                field = target._meta.get_field(name)
+            except FieldDoesNotExist:  # a key the model no longer has: its stored name
+                field = None
+            if field is not None:
+                label = str(getattr(field, "verbose_name", name))
+                choices = {str(k): str(v) for k, v in getattr(field, "flatchoices", ()) or ()}
+        rows.append(
+            (
+                label,
+                *(
+                    "（空）" if v is None or v == "" else choices.get(str(v), str(v))
+                    for v in (old, new)
+                ),
+            )
+        )
+    return rows

@@ -319,3 +319,30 @@ class AccessRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.username}"
+
+
+class EventSeal(models.Model):
+    """One link of the tamper-evident chain over the event tables (accounts/chain.py).
+
+    Every event row (rectification.Event, inspections.InspectionEvent, AccountEvent) gets one
+    seal, written in the writer's transaction: `hash` is SHA-256 over the previous seal's hash,
+    this seal's `seq`, the table, the event id and every non-empty column of the event row.
+    One global chain in `seq` order (docs/adr/0006-tamper-evident-events.md). Append-only: on
+    PostgreSQL a trigger refuses UPDATE and DELETE here and on the event tables."""
+
+    seq = models.BigIntegerField(_("序号"), primary_key=True)
+    table = models.CharField(_("表"), max_length=64)
+    event_id = models.BigIntegerField(_("记录编号"))
+    prev_hash = models.CharField(_("前一哈希"), max_length=64)
+    hash = models.CharField(_("哈希"), max_length=64)
+
+    class Meta:
+        verbose_name = _("操作记录封存")
+        verbose_name_plural = _("操作记录封存")
+        ordering = ["seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["table", "event_id"], name="event_seal_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.table}#{self.event_id}"

@@ -199,6 +199,8 @@ UNSCOPED: frozenset[str] = frozenset(
         "accounts.AccountEvent",
         # The access log (accounts.access): the administrator's, in the admin only.
         "accounts.AccessRecord",
+        # The event tables' hash chain (accounts/chain.py): read by verify_events only.
+        "accounts.EventSeal",
         "inspections.Holiday",
         "inspections.ImportBatch",
         # Read only through the round or petition it is about, once that row has been found

@@ -20,7 +20,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from accounts import clock
+from accounts import clock, events
 from accounts.choices import Role
 from accounts.models import AccountEvent, Unit, User
 
@@ -111,7 +111,8 @@ def reset_password(*, user: User, by: User) -> str:
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
-    AccountEvent.objects.create(
+    events.append(
+        AccountEvent,
         user=user,
         verb=AccountEvent.Verb.PASSWORD_RESET,
         actor=by,
@@ -134,7 +135,8 @@ def mark_password_temporary(*, user: User, by: User, note: str) -> None:
         raise PermissionDenied("您无权设置该用户的密码。")
     User.objects.filter(pk=user.pk).update(must_change_password=True)
     user.must_change_password = True
-    AccountEvent.objects.create(
+    events.append(
+        AccountEvent,
         user=user,
         verb=AccountEvent.Verb.PASSWORD_RESET,
         actor=by,
@@ -150,7 +152,8 @@ def change_password(*, user: User, new_password: str, note: str = "") -> None:
     user.set_password(new_password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
-    AccountEvent.objects.create(
+    events.append(
+        AccountEvent,
         user=user,
         verb=AccountEvent.Verb.PASSWORD_CHANGE,
         actor=user,

@@ -39,6 +39,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "jobs.clearsessions",
         "schedule": crontab(hour=3, minute=30),
     },
+    "audit: the event log's hash chain verified, daily 02:30": {
+        "task": "jobs.audit",
+        "schedule": crontab(hour=2, minute=30),
+    },
     "catch-up: scheduled runs that were due and did not complete, every 5 minutes": {
         "task": "jobs.catch_up",
         "schedule": 300.0,

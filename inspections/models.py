@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from accounts.clock import ClockDateTimeField
@@ -463,6 +463,14 @@ class InspectionEvent(models.Model):
         related_name="inspection_events",
     )
     created_at = models.DateTimeField(_("时间"))
+    # An edit's old and new values, {field: [old, new]} (accounts.events.changes); covered by
+    # the seal's hash like every other column.
+    changes = models.JSONField(
+        _("修改内容"),
+        default=dict,
+        blank=True,
+        db_default=Value({}, output_field=models.JSONField()),
+    )
 
     class Meta:
         verbose_name = _("督察操作记录")

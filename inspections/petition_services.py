@@ -167,10 +167,15 @@ def _check(pet: Petition, actor: User, verb: str) -> lifecycle.Move:
 
 
 def _apply(
-    pet: Petition, actor: User, move: lifecycle.Move, fields: dict, note: str = ""
+    pet: Petition,
+    actor: User,
+    move: lifecycle.Move,
+    fields: dict,
+    note: str = "",
+    changes: dict | None = None,
 ) -> Petition:
     """Carry out `move` (fields and the new status) with a conditional update on the old
-    status, and write its event."""
+    status, and write its event (with an edit's old and new values, `changes`)."""
     from_status = pet.status
     to_status = move.target or from_status
     changed = Petition.objects.filter(pk=pet.pk, status=from_status).update(
@@ -187,6 +192,7 @@ def _apply(
         from_status=from_status,
         to_status=to_status,
         note=note,
+        changes=changes or {},
     )
     return pet
 
@@ -454,7 +460,10 @@ def petition_edit(*, actor: User, petition: Petition | int, **changes) -> Petiti
     if not edited:
         return pet
     labels = "、".join(str(Petition._meta.get_field(f).verbose_name) for f in edited)
-    return _apply(pet, actor, move, edited, note=f"修改：{labels}")
+    before = {k: getattr(pet, k) for k in edited}
+    return _apply(
+        pet, actor, move, edited, note=f"修改：{labels}", changes=events.changes(before, edited)
+    )
 
 
 def petition_overdue_sweep(day: date) -> int:

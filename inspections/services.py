@@ -357,8 +357,15 @@ def _values(obj, changes: dict) -> dict:
     return {name: getattr(obj, name) for name in changes if name in names}
 
 
-def _record(obj, verb: EventVerb, actor: User, note: str) -> None:
-    events.record(InspectionEvent, target=obj, verb=verb, actor=actor, note=note[:2000])
+def _record(obj, verb: EventVerb, actor: User, note: str, changes: dict | None = None) -> None:
+    events.record(
+        InspectionEvent,
+        target=obj,
+        verb=verb,
+        actor=actor,
+        note=note[:2000],
+        changes=changes or {},
+    )
 
 
 def _record_edit(obj, verb: EventVerb, actor: User, before: dict, *, prefix: str) -> None:
@@ -371,7 +378,8 @@ def _record_edit(obj, verb: EventVerb, actor: User, before: dict, *, prefix: str
             label = obj._meta.get_field(name).verbose_name
             parts.append(f"{label}：{_shown(old)} → {_shown(new)}")
     if parts:
-        _record(obj, verb, actor, f"{prefix}：" + "；".join(parts))
+        after = {name: getattr(obj, name) for name in before}
+        _record(obj, verb, actor, f"{prefix}：" + "；".join(parts), events.changes(before, after))
 
 
 def _shown(value) -> str:
@@ -432,6 +440,9 @@ def round_update(*, actor: User, round_: InspectionRound | int, **changes) -> In
             actor=actor,
             note="修改："
             + "、".join(str(InspectionRound._meta.get_field(f).verbose_name) for f in edited),
+            changes=events.changes(
+                {f: before[f] for f in edited}, {f: getattr(obj, f) for f in edited}
+            ),
         )
     return obj
 

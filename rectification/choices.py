@@ -266,6 +266,8 @@ class NotificationKind(models.TextChoices):
     REMINDER_MANUAL = "reminder_manual", _("环督办催办提醒")
     # Petitions: the receiving units hear of a 交办 (services.petitions.notify_petition_assigned).
     PETITION_ASSIGNED = "petition_assigned", _("信访件已交办")
+    # The daily check of the event log's hash chain (rectification.jobs.audit) failed.
+    AUDIT_BROKEN = "audit_broken", _("操作记录校验失败")
 
 
 class JobRunStatus(models.TextChoices):

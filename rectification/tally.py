@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Count, DateField, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from accounts import clock
+from accounts import chain, clock
 from accounts.events import EventVerb
 from rectification.models import DailyTally, Event, TallyDay, TallyTrend, Task
 from rectification.selectors import TaskTotals, bucket_counts
@@ -44,6 +44,10 @@ KEEP_DAYS = 2
 def _lock(key: tuple[int, int], *, shared: bool = False) -> None:
     if connection.vendor != "postgresql":
         return
+    # The event writers' lock first (accounts.chain.lock, held to commit like these): a
+    # service recounts before it records its event, the sweep records before it rebuilds,
+    # so both orders occur; taking the event lock first keeps one order and no deadlock.
+    chain.lock()
     fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {fn}(%s, %s)", list(key))

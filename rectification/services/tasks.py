@@ -158,6 +158,11 @@ def task_report_progress(
         "submitted_by": actor,
         "submitted_at": clock.now(),
     }
+    amended = {
+        name: getattr(existing, name)
+        for name in REPORT_FIELDS
+        if existing is not None and name in values and name not in ("unit_id", "submitted_at")
+    }
     report = _save_report(task, period, existing, values)
     _save_evidence(task=task, actor=actor, files=files, report=report)
     # Recoloured once the month's report exists (a late report clears NO_REPORT at once).
@@ -176,6 +181,7 @@ def task_report_progress(
             to_status=task.status,
             note=f"{period.code} 修改为完成{progress_pct}%（第{report.revision_count}次修改）"
             + (f"；回落原因：{falling_reason}" if falling_reason else ""),
+            changes=events.changes(amended, {name: getattr(report, name) for name in amended}),
         )
     elif not first_report:
         events.record(
@@ -432,7 +438,9 @@ def extension_decide(
     if changed != 1:
         raise StaleVersion("该延期申请刚刚被他人审批")
     ext.refresh_from_db()
+    moved = {}
     if approve:
+        moved = events.changes({"deadline": task.deadline}, {"deadline": ext.requested_deadline})
         changes = {"deadline": ext.requested_deadline, "extension_count": F("extension_count") + 1}
         if task.original_deadline is None:
             changes["original_deadline"] = task.deadline
@@ -445,6 +453,7 @@ def extension_decide(
         verb=verb,
         actor=actor,
         note=f"{ext.requested_deadline:%Y-%m-%d} {note}".strip(),
+        changes=moved,
     )
     notify(
         recipients=[ext.requested_by],
@@ -512,6 +521,9 @@ def extension_grant_overdue(
         actor=actor,
         note=f"逾期后延期至 {new_deadline:%Y-%m-%d}（原时限 {extension.previous_deadline:%Y-%m-%d}）："
         f"{reason.strip()}",
+        changes=events.changes(
+            {"deadline": extension.previous_deadline}, {"deadline": new_deadline}
+        ),
     )
     if task.lead_unit_id:
         notify(
@@ -632,6 +644,7 @@ def milestone_edit(*, milestone: Milestone | int, actor: User, **changes) -> Mil
     edited = [name for name in MILESTONE_EDITABLE if after[name] != getattr(ms, name)]
     if not edited:
         return ms
+    before = {name: getattr(ms, name) for name in edited}
     Milestone.objects.filter(pk=ms.pk, done_date__isnull=True).update(
         **{name: after[name] for name in edited}
     )
@@ -645,6 +658,7 @@ def milestone_edit(*, milestone: Milestone | int, actor: User, **changes) -> Mil
         actor=actor,
         note=f"{ms.name}：修改"
         + "、".join(str(Milestone._meta.get_field(f).verbose_name) for f in edited),
+        changes=events.changes(before, after),
     )
     return ms
 
@@ -986,9 +1000,23 @@ def task_set_units(
     if task.status not in MOVES["assign"].sources:
         raise InvalidState("任务已销号，不能调整责任分工")
     task = _bump_version(task, expected_version=expected_version)
+    current = [
+        UnitRole(a.unit, a.role, a.person, a.duty)
+        for a in Assignment.objects.filter(task=task).select_related("unit", "person")
+    ]
     _write_assignments(task, units, actor)
     summary = "；".join(f"{AssignmentRole(u.role).label}：{u.unit}" for u in units)
-    events.record(Event, task=task, target=task, verb=EventVerb.ASSIGN, actor=actor, note=summary)
+    events.record(
+        Event,
+        task=task,
+        target=task,
+        verb=EventVerb.ASSIGN,
+        actor=actor,
+        note=summary,
+        changes=events.changes(
+            {"units": describe_units(current)}, {"units": describe_units(units)}
+        ),
+    )
     return task
 
 
@@ -1055,6 +1083,7 @@ def task_update(
         raise InvalidInput("请选择点位类型", field="site_type")
     if not changes:
         return task
+    before = {name: getattr(task, name) for name in changes}
     task = _bump_version(task, expected_version=expected_version, **changes)
     events.record(
         Event,
@@ -1063,6 +1092,7 @@ def task_update(
         verb=EventVerb.EDIT,
         actor=actor,
         note="修改：" + "、".join(str(Task._meta.get_field(f).verbose_name) for f in changes),
+        changes=events.changes(before, changes),
     )
     return task
 
@@ -1119,6 +1149,7 @@ def task_apply_plan_revision(
         if getattr(task, name) != value
     ]
     changes = {k: v for k, v in changes.items() if getattr(task, k) != v}
+    diff = events.changes({k: getattr(task, k) for k in changes}, changes)
     if (deadline is not None or units is not None) and task.status not in MOVES["assign"].sources:
         raise InvalidState("任务已销号，不能修改整改时限和责任单位")
     if deadline is not None:
@@ -1139,6 +1170,7 @@ def task_apply_plan_revision(
         new = describe_deadline(deadline.deadline_type, deadline.deadline, is_ongoing)
         if old != new or working != task.deadline:
             notes.append(f"整改时限：{old} → {new}")
+            diff["deadline"] = [old, new]
             changes.update(
                 deadline_type=deadline.deadline_type,
                 original_deadline=deadline.deadline,
@@ -1154,6 +1186,7 @@ def task_apply_plan_revision(
             units = None
         else:
             notes.append(f"责任单位：{describe_units(current)} → {describe_units(units)}")
+            diff["units"] = [describe_units(current), describe_units(units)]
             persons = [(str(a.unit), a.person) for a in current if a.person]
             wanted = [(str(u.unit), u.person) for u in units if u.person]
             if persons != wanted:
@@ -1175,5 +1208,6 @@ def task_apply_plan_revision(
         verb=EventVerb.EDIT,
         actor=actor,
         note=(f"{reason}：" if reason else "") + "；".join(notes),
+        changes=diff,
     )
     return task

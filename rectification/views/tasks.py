@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts import clock
+from accounts import events as accounts_events
 from accounts.choices import RegionLevel, UnitKind
 from accounts.ids import parse_id
 from accounts.models import Region, Unit
@@ -599,7 +600,11 @@ def _timeline(
 ) -> tuple[list[Event], bool]:
     """The task's events, oldest first: the latest TIMELINE_EVENTS of them unless everything,
     and whether older ones were left out."""
-    events = Event.objects.filter(task=task).select_related("actor").order_by("-created_at", "-id")
+    events = (
+        Event.objects.filter(task=task)
+        .select_related("actor", "target_type")
+        .order_by("-created_at", "-id")
+    )
     if everything:
         shown, more = list(events), False
     else:
@@ -610,6 +615,11 @@ def _timeline(
     for event in shown:
         outcome = SELF_CHECK_VERBS.get(event.verb)
         event.verb_label = f"{self_check_label}{outcome}" if outcome else event.get_verb_display()
+        event.change_rows = (
+            accounts_events.describe_changes(event.target_type.model_class(), event.changes)
+            if event.changes
+            else []
+        )
     return shown, more
 
 

@@ -25,12 +25,13 @@ def login():
 
 
 def test_the_office_follows_the_link_and_sees_the_overdue_job_flagged(jobs_world, login, settings):
-    # given: at 10:00 the day's warnings and reminders have run, yesterday's chase has not
+    # given: at 10:00 the day's warnings, reminders and audit have run, yesterday's chase has not
     settings.TRACKER_NOW = timezone.make_aware(datetime(2020, 2, 15, 10, 0))
     with clock.travel(timezone.make_aware(datetime(2020, 2, 15, 9, 0))):
         runs.run_once("warnings", date(2020, 2, 15))
         runs.run_once("reminders", date(2020, 2, 15))
         runs.run_once("dispatch", date(2020, 2, 15))
+        runs.run_once("audit", date(2020, 2, 15))
     client = login(jobs_world.office)
 
     # when: the office opens the dispatch list and follows its link

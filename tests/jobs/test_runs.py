@@ -78,6 +78,7 @@ def test_a_tick_lost_while_the_broker_was_down_is_caught_up_once(jobs_world):
         ("reminders", "2020-02-14"),
         ("report_chase", "2020-02-14"),
         ("dispatch", "2020-02"),
+        ("audit", "2020-02-14"),
     )
     # before the due time there is nothing to catch up
     with clock.travel(at(day, 0, 10)):
@@ -116,27 +117,33 @@ def test_a_server_down_across_midnight_and_six_on_the_first_catches_up_on_start(
         ("reminders", "2020-01-31"),
         ("report_chase", "2020-01-31"),
         ("dispatch", "2020-01"),
+        ("audit", "2020-01-31"),
     )
     # when: it comes back at 09:00 on 1 February and the worker's start asks for the catch-up
     with clock.travel(at(date(2020, 2, 1), 9)):
         first = runs.catch_up()
         again = runs.catch_up()
 
-    # then: the day's warnings, the month's 通报 and the day's reminders, once each, in the
-    # beat's order; the 18:00 chase is not due yet
-    assert first.ran == ["warnings 2020-02-01", "dispatch 2020-02", "reminders 2020-02-01"]
+    # then: the day's warnings, the month's 通报, the day's reminders and the 02:30 audit, once
+    # each, in the beat's order; the 18:00 chase is not due yet
+    assert first.ran == [
+        "warnings 2020-02-01",
+        "dispatch 2020-02",
+        "reminders 2020-02-01",
+        "audit 2020-02-01",
+    ]
     assert again.ran == []
     report = DispatchReport.objects.get()
     assert report.month == date(2020, 1, 1) and report.figures["headline"]["overdue"] == 1
     assert Notification.objects.filter(kind="dispatch_report").count() == 3
     assert Warning.objects.filter(day=date(2020, 2, 1)).exists()
-    assert JobRun.objects.filter(status=JobRunStatus.DONE).count() == 4 + 3
+    assert JobRun.objects.filter(status=JobRunStatus.DONE).count() == 5 + 4
 
 
 def test_yesterdays_missed_runs_come_before_todays(jobs_world):
     # given: the server was down from 07:00 on the 14th to 09:00 on the 15th
     completed(("warnings", "2020-02-14"), ("reminders", "2020-02-13"))
-    completed(("report_chase", "2020-02-13"), ("dispatch", "2020-02"))
+    completed(("report_chase", "2020-02-13"), ("dispatch", "2020-02"), ("audit", "2020-02-15"))
     with clock.travel(at(date(2020, 2, 15), 9)):
         result = runs.catch_up()
     # then: the 14th's reminders and chase (the chase's cutoff day must not be skipped), then
@@ -160,6 +167,7 @@ def test_an_older_period_is_never_run_after_a_newer_one(jobs_world):
         ("dispatch", "2020-02", "DONE"),
         ("reminders", "2020-02-15", "DONE"),
         ("report_chase", "2020-02-15", "DONE"),
+        ("audit", "2020-02-15", "DONE"),
     }
 
 
@@ -171,6 +179,7 @@ def test_a_fresh_install_runs_only_each_jobs_latest_due_period(jobs_world):
         "dispatch 2020-02",
         "reminders 2020-02-15",
         "report_chase 2020-02-14",
+        "audit 2020-02-15",
     ]
 
 
@@ -238,7 +247,7 @@ def test_two_catch_ups_racing_make_one_run(jobs_world):
             "threads with their own connections need PostgreSQL (SQLite tests run in memory)"
         )
     completed(("warnings", "2020-01-31"), ("reminders", "2020-01-31"))
-    completed(("report_chase", "2020-01-31"), ("dispatch", "2020-01"))
+    completed(("report_chase", "2020-01-31"), ("dispatch", "2020-01"), ("audit", "2020-01-31"))
     barrier = threading.Barrier(2)
     results: list[runs.CatchUp] = []
 
@@ -256,15 +265,20 @@ def test_two_catch_ups_racing_make_one_run(jobs_world):
     for t in threads:
         t.join(timeout=120)
     ran = sorted(label for r in results for label in r.ran)
-    assert ran == ["dispatch 2020-02", "reminders 2020-02-01", "warnings 2020-02-01"]
+    assert ran == [
+        "audit 2020-02-01",
+        "dispatch 2020-02",
+        "reminders 2020-02-01",
+        "warnings 2020-02-01",
+    ]
     assert DispatchReport.objects.count() == 1
     assert Notification.objects.filter(kind="dispatch_report").count() == 3
-    assert JobRun.objects.filter(attempts=1, status=JobRunStatus.DONE).count() == 4 + 3
+    assert JobRun.objects.filter(attempts=1, status=JobRunStatus.DONE).count() == 5 + 4
 
 
 def test_a_redelivered_catch_up_takes_back_the_claims_of_its_killed_attempt(jobs_world):
     completed(("warnings", "2020-02-14"), ("reminders", "2020-02-14"))
-    completed(("report_chase", "2020-02-14"), ("dispatch", "2020-02"))
+    completed(("report_chase", "2020-02-14"), ("dispatch", "2020-02"), ("audit", "2020-02-14"))
     moment = at(date(2020, 2, 15), 0, 20)
     # given: the catch-up task T claimed today's warnings, then its pool process was killed
     assert runs.claim("warnings", "2020-02-15", token="catch-up:T", now=moment)

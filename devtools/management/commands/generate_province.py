@@ -27,6 +27,7 @@ class Command(BaseCommand):
         rate = stats.total_rows / stats.seconds if stats.seconds else 0
         for name, count in stats.rows.items():
             self.stdout.write(f"  {name:12} {count:>12,}")
+        self.stdout.write(f"  {'sealed':12} {stats.sealed:>12,}  (events chained: verify_events)")
         self.stdout.write(
             self.style.SUCCESS(
                 f"{stats.total_rows:,} rows in {stats.seconds:.1f}s ({rate:,.0f} rows/s)"

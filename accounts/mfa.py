@@ -138,8 +138,11 @@ def confirm_enrolment(*, user: User, key: str, code: str) -> tuple[TOTPDevice, l
         raise InvalidInput("验证码不正确，请输入身份验证器上显示的 6 位数字（注意手机时间准确）。")
     TOTPDevice.objects.filter(user=user).delete()
     # The confirming code is spent: it cannot log in a second time.
-    device = TOTPDevice.objects.create(
-        user=user, name=DEVICE_NAME, key=key, confirmed=True, last_t=step
+    device = _stamped(
+        TOTPDevice.objects.create(
+            user=user, name=DEVICE_NAME, key=key, confirmed=True, last_t=step
+        ),
+        "created_at",
     )
     codes = _new_recovery_codes(user)
     _set_enabled(user, True)
@@ -154,7 +157,10 @@ def enrol_with_key(*, user: User, key_b32: str, note: str) -> TOTPDevice:
     if device is not None:
         return device
     key = b32decode(key_b32.upper()).hex()
-    device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, key=key, confirmed=True)
+    device = _stamped(
+        TOTPDevice.objects.create(user=user, name=DEVICE_NAME, key=key, confirmed=True),
+        "created_at",
+    )
     _set_enabled(user, True)
     _event(user, AccountEvent.Verb.MFA_ENROLLED, actor=None, note=note)
     return device
@@ -179,9 +185,11 @@ def _recovery_code() -> str:
 
 
 def _new_recovery_codes(user: User) -> list[str]:
-    device, _ = StaticDevice.objects.get_or_create(
+    device, created = StaticDevice.objects.get_or_create(
         user=user, defaults={"name": RECOVERY_DEVICE_NAME, "confirmed": True}
     )
+    if created:
+        _stamped(device, "created_at")
     device.token_set.all().delete()
     codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=_digest(c)) for c in codes)
@@ -246,7 +254,7 @@ def verify(*, user: User, code: str) -> Outcome:
         elif (wait := _throttled(device)) is not None:
             outcome = Outcome(None, wait)
         elif device.verify_token(token):
-            outcome = Outcome(device)
+            outcome = Outcome(_stamped(device, "last_used_at"))
         else:
             outcome = Outcome(None, WRONG_CODE)
     if outcome.device is not None:
@@ -290,6 +298,15 @@ def disable(*, user: User) -> None:
     if not remove_devices(user):
         raise InvalidState("尚未启用两步验证。")
     _event(user, AccountEvent.Verb.MFA_DISABLED, actor=user, note="")
+
+
+def _stamped(device, field: str):
+    """django-otp stamps its devices with the real time; every timestamp here comes from the
+    clock (the demo, pinned to its snapshot day, included)."""
+    now = clock.now()
+    type(device).objects.filter(pk=device.pk).update(**{field: now})
+    setattr(device, field, now)
+    return device
 
 
 def _set_enabled(user: User, value: bool) -> None:

@@ -27,7 +27,7 @@ from accounts.errors import InvalidState
 from accounts.management.commands.totp_code import current_code
 from accounts.middleware import MFA_ENROL, MFA_VERIFY
 from accounts.models import AccountEvent, User
-from tests.accounts.conftest import PASSWORD, log_in
+from tests.accounts.conftest import PASSWORD, log_in, next_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.mfa]
 
@@ -41,14 +41,6 @@ def _verbs(user: User) -> list[str]:
         .order_by("created_at", "id")
         .values_list("verb", flat=True)
     )
-
-
-def _next_code(user: User) -> str:
-    """A code the device has not accepted yet: now, or the next step after the last one used
-    (the server accepts one step either side)."""
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
-    at = max(time.time(), (device.last_t + 1) * device.step)
-    return current_code(device, at)
 
 
 def _password_step(username: str, ip: str = "10.0.0.1") -> Client:
@@ -136,7 +128,7 @@ def test_the_office_enrols_before_any_page_then_logs_in_with_a_code(world):
     assert "请输入手机身份验证器上显示的 6 位验证码" in page.content.decode()
     assert client.get("/api/v1/tasks/").json() == {"detail": MFA_VERIFY}
     # the code the app shows now (the enrolment's own code is spent: one step later)
-    done = _verify(client, _next_code(office), next_url="/tasks/?overdue=true")
+    done = _verify(client, next_code(office), next_url="/tasks/?overdue=true")
     assert done.status_code == 302 and done["Location"] == "/tasks/?overdue=true"
     assert client.get("/tasks/").status_code == 200
     assert _verbs(office) == ["mfa_enrolled", "mfa_verified"]
@@ -144,7 +136,7 @@ def test_the_office_enrols_before_any_page_then_logs_in_with_a_code(world):
 
 def test_a_code_is_accepted_once(world):
     mfa.enrol_with_key(user=world.office, key_b32=SECRET, note="")
-    code = _next_code(world.office)
+    code = next_code(world.office)
     # given one login has used the current code
     first = _password_step("office")
     assert _verify(first, code).status_code == 302
@@ -161,7 +153,7 @@ def test_wrong_codes_count_as_failed_logins_and_lock_the_account(world, settings
     settings.AXES_FAILURE_LIMIT = 3
     mfa.enrol_with_key(user=world.office, key_b32=SECRET, note="")
     client = _password_step("office")
-    right = _next_code(world.office)
+    right = next_code(world.office)
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     # two wrong codes: the page says so (the second within django-otp's back-off)
     first = _verify(client, wrong)
@@ -230,7 +222,7 @@ def test_a_required_role_cannot_skip_the_second_factor(world):
     assert TOTPDevice.objects.filter(user=world.office).count() == 1
     assert not world.office.api_tokens.exists()
     # after the code: the forced password change comes next
-    assert _verify(client, _next_code(world.office))["Location"] == "/"
+    assert _verify(client, next_code(world.office))["Location"] == "/"
     assert client.get("/workbench/")["Location"] == "/me/password/"
     # and a required role may not turn it off
     with pytest.raises(InvalidState, match="不能关闭"):
@@ -259,7 +251,7 @@ def test_the_admin_requires_the_second_factor(world, settings):
     assert client.get("/admin/")["Location"] == "/admin/login/?next=/admin/"
     assert client.get("/admin/accounts/user/").status_code == 302
     # with the code, the admin opens
-    assert _verify(client, _next_code(world.admin), next_url="/admin/")["Location"] == "/admin/"
+    assert _verify(client, next_code(world.admin), next_url="/admin/")["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
     # django-otp's device pages (they show the secrets) are not in it
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 404
@@ -276,7 +268,7 @@ def test_an_optional_user_logs_in_without_a_code_until_enrolled_and_may_turn_it_
     client = _password_step("dc_reporter")
     assert client.get("/workbench/")["Location"].startswith("/login/verify/")
     reporter = User.objects.get(username="dc_reporter")
-    assert _verify(client, _next_code(reporter)).status_code == 302
+    assert _verify(client, next_code(reporter)).status_code == 302
     # and it may turn it off
     response = client.post("/me/mfa/disable/")
     assert response["Location"] == "/me/"
@@ -304,7 +296,7 @@ def test_the_office_resets_a_lost_phone_from_the_account_list(world):
     # and the office, past both factors
     mfa.enrol_with_key(user=world.office, key_b32=SECRET, note="")
     office = _password_step("office", ip="10.0.0.9")
-    _verify(office, _next_code(world.office), ip="10.0.0.9")
+    _verify(office, next_code(world.office), ip="10.0.0.9")
     # when it resets the reporter's second factor from 账号管理
     page = office.get("/accounts/", {"q": "dc_reporter"}).content.decode()
     action = re.search(r'action="([^"]+/reset-mfa/)"', page).group(1)
@@ -329,9 +321,9 @@ def test_the_administrator_resets_an_office_account_and_it_enrols_again(world):
     mfa.enrol_with_key(user=world.office, key_b32=SECRET, note="")
     mfa.enrol_with_key(user=world.admin, key_b32=SECRET, note="")
     office = _password_step("office", ip="10.0.0.3")
-    assert _verify(office, _next_code(world.office), ip="10.0.0.3").status_code == 302
+    assert _verify(office, next_code(world.office), ip="10.0.0.3").status_code == 302
     admin = _password_step("admin", ip="10.0.0.4")
-    assert _verify(admin, _next_code(world.admin), ip="10.0.0.4").status_code == 302
+    assert _verify(admin, next_code(world.admin), ip="10.0.0.4").status_code == 302
     # when the administrator runs the admin action on the office account
     response = admin.post(
         "/admin/accounts/user/",

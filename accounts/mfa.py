@@ -273,6 +273,8 @@ def mark_verified(request: HttpRequest, device) -> None:
     """This session has passed the second factor with `device` (django_otp.login)."""
     from django_otp import login as otp_login
 
+    # A new session key for the raised privilege, as Django's login does for the password.
+    request.session.cycle_key()
     otp_login(request, device)
     request.session.pop(PENDING_KEY, None)
 

@@ -200,6 +200,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_HANDLER = "accounts.lockout.TieredLockoutHandler"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Masked in the attempts' logged form data: a two-factor code (a recovery code typed during
+# django-otp's back-off is refused but still valid) next to axes' own username and address.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
 # No start-up banner on every manage.py command.
 AXES_VERBOSE = False
 # Behind a reverse proxy REMOTE_ADDR is the proxy's: name the header the proxy sets

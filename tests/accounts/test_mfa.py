@@ -15,6 +15,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticToken
@@ -139,7 +140,10 @@ def test_a_code_is_accepted_once(world):
     code = next_code(world.office)
     # given one login has used the current code
     first = _password_step("office")
+    half_open = first.session.session_key
     assert _verify(first, code).status_code == 302
+    # (the verified session has a new key, as after the password)
+    assert first.session.session_key != half_open
     # when someone who saw it replays it in another login
     second = _password_step("office", ip="10.0.0.2")
     replay = _verify(second, code, ip="10.0.0.2")
@@ -170,6 +174,9 @@ def test_wrong_codes_count_as_failed_logins_and_lock_the_account(world, settings
     # and the right password is refused during the cool-off, as is the right code
     assert log_in(Client(), "office", PASSWORD).status_code == 429
     assert _verbs(world.office).count("mfa_failed") == 3
+    # the attempts are logged without the codes typed
+    logged = "".join(AccessAttempt.objects.values_list("post_data", flat=True))
+    assert "code=" in logged and wrong not in logged
 
 
 def test_a_recovery_code_opens_the_session_once(world):

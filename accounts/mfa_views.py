@@ -10,9 +10,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,6 +21,7 @@ from accounts import mfa, services
 from accounts.errors import ServiceError
 from accounts.forms import MfaCodeForm
 from accounts.lockout import lockout_response
+from accounts.views import resettable_or_404
 
 
 def _next(request: HttpRequest) -> str | None:
@@ -155,9 +155,7 @@ def mfa_disable(request: HttpRequest) -> HttpResponse:
 @require_POST
 def account_reset_mfa(request: HttpRequest, pk: int) -> HttpResponse:
     """账号管理 → 重置两步验证 (a lost phone): the user enrols again at the next login."""
-    if not services.can_reset_any(request.user):
-        raise PermissionDenied("只有环督办和系统管理员可以重置两步验证。")
-    target = get_object_or_404(services.resettable_users(request.user), pk=pk)
+    target = resettable_or_404(request, pk, "只有环督办和系统管理员可以重置两步验证。")
     try:
         services.reset_mfa(user=target, by=request.user)
     except ServiceError as exc:

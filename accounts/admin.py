@@ -6,8 +6,11 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import clock, services, tokens
+from accounts.errors import ServiceError
 from accounts.models import (
     AccessRecord,
     AccountEvent,
@@ -18,6 +21,12 @@ from accounts.models import (
     Unit,
     User,
 )
+
+# django-otp's own device admins show and edit the TOTP secrets; a device is made by its
+# owner (个人信息 → 两步验证) and removed by the reset action on the user list.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 admin.site.site_header = _("督察整改台账 管理后台")
 admin.site.site_title = _("督察整改台账")
@@ -69,6 +78,7 @@ class UserAdmin(DjangoUserAdmin):
         "phone",
         "is_active",
         "must_change_password",
+        "mfa_enabled",
         "is_staff",
         "last_login",
     ]
@@ -76,6 +86,7 @@ class UserAdmin(DjangoUserAdmin):
         "role",
         "is_active",
         "must_change_password",
+        "mfa_enabled",
         "is_staff",
         "is_superuser",
         "unit__kind",
@@ -102,6 +113,7 @@ class UserAdmin(DjangoUserAdmin):
                 "fields": [
                     "is_active",
                     "must_change_password",
+                    "mfa_enabled",
                     "is_staff",
                     "is_superuser",
                     "groups",
@@ -122,7 +134,8 @@ class UserAdmin(DjangoUserAdmin):
         (_("单位与角色"), {"fields": ["last_name", "first_name", "unit", "role", "person"]}),
     ]
 
-    actions = ["reset_passwords"]
+    actions = ["reset_passwords", "reset_mfa"]
+    readonly_fields = ["mfa_enabled"]
 
     @admin.display(description=_("姓名"), ordering="last_name")
     def display_name(self, obj: User) -> str:
@@ -167,6 +180,27 @@ class UserAdmin(DjangoUserAdmin):
         )
         add_never_cache_headers(response)
         return response
+
+    @admin.action(description=_("重置两步验证（手机丢失）"))
+    def reset_mfa(self, request, queryset):
+        done, skipped = [], []
+        for user in queryset.order_by("username"):
+            try:
+                services.reset_mfa(user=user, by=request.user)
+            except ServiceError:
+                skipped.append(user.username)
+            else:
+                done.append(user.username)
+        if done:
+            self.message_user(
+                request,
+                f"已重置 {len(done)} 个账号的两步验证：{'、'.join(done)}。下次登录时须重新绑定。",
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request, f"未启用两步验证，无需重置：{'、'.join(skipped)}。", messages.WARNING
+            )
 
 
 @admin.register(AccountEvent)

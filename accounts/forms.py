@@ -60,3 +60,14 @@ class ApiTokenForm(forms.Form):
         # the longest validity is the service's rule (accounts.tokens); shown here as a hint
         self.fields["days"].initial = settings.API_TOKEN_DAYS
         self.fields["days"].help_text = f"1 至 {settings.API_TOKEN_MAX_DAYS} 天"
+
+
+class MfaCodeForm(forms.Form):
+    """The second factor: the 6 digits of the authenticator app, or a recovery code."""
+
+    code = forms.CharField(
+        label="验证码",
+        max_length=32,
+        error_messages={"required": "请输入验证码。"},
+        strip=True,
+    )

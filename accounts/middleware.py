@@ -1,4 +1,5 @@
-"""Session controls: idle timeout, absolute lifetime, and the forced password change."""
+"""Session controls: idle timeout, absolute lifetime, the second factor, and the forced
+password change."""
 
 from collections.abc import Callable
 from urllib.parse import urlencode
@@ -23,6 +24,8 @@ LAST_SEEN_RESOLUTION = 60
 
 TIMED_OUT = "会话已超时，请重新登录。"
 MUST_CHANGE = "您正在使用初始密码或管理员重置的临时密码，请先修改密码。"
+MFA_VERIFY = "请先完成两步验证（输入身份验证器上的验证码）。"
+MFA_ENROL = "您的角色须启用两步验证，请先在网页上绑定身份验证器。"
 
 
 def _now() -> int:
@@ -78,6 +81,46 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
+def _static_or_probe(path: str) -> bool:
+    return path in ("/favicon.ico", "/healthz") or path.startswith(
+        "/" + settings.STATIC_URL.lstrip("/")
+    )
+
+
+class MfaMiddleware:
+    """A session that owes its second factor (accounts.mfa.pending) reaches only the code
+    page, or the enrolment page for a role that must enrol (and logout); the API answers 403.
+
+    After the password and before the forced password change: a temporary password is
+    changed only by someone who also holds the phone. An API token is its own factor: a
+    token call has no session user and passes."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from accounts import mfa
+
+        if not request.user.is_authenticated:
+            return self.get_response(request)
+        state = mfa.pending(request)
+        if state is None or self._exempt(request, state):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return _json(MFA_VERIFY if state == mfa.VERIFY else MFA_ENROL, 403)
+        target = reverse("mfa_verify" if state == mfa.VERIFY else "mfa_setup")
+        if request.method == "GET" and state == mfa.VERIFY:
+            target += "?" + urlencode({"next": request.get_full_path()})
+        return redirect(target)
+
+    @staticmethod
+    def _exempt(request: HttpRequest, state: str) -> bool:
+        from accounts import mfa
+
+        page = reverse("mfa_verify" if state == mfa.VERIFY else "mfa_setup")
+        return request.path in (page, reverse("logout")) or _static_or_probe(request.path)
+
+
 class ForcedPasswordChangeMiddleware:
     """A user with an initial or reset password reaches only the change page (and logout)."""
 
@@ -96,9 +139,10 @@ class ForcedPasswordChangeMiddleware:
     @staticmethod
     def _exempt(request: HttpRequest) -> bool:
         path = request.path
+        # (the two-factor pages come first: MfaMiddleware)
         return path in (
             reverse("password_change"),
             reverse("logout"),
-            "/favicon.ico",
-            "/healthz",
-        ) or path.startswith("/" + settings.STATIC_URL.lstrip("/"))
+            reverse("mfa_verify"),
+            reverse("mfa_setup"),
+        ) or _static_or_probe(path)

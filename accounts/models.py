@@ -161,6 +161,15 @@ class User(AbstractUser):
         db_default=False,
         help_text=_("初始密码或重置后的临时密码，用户下次登录时须先修改"),
     )
+    # Whether the user has a confirmed TOTP device (two-factor login, accounts.mfa), kept by
+    # accounts.mfa: a request of a user without one costs no query to find that out.
+    mfa_enabled = models.BooleanField(
+        _("已启用两步验证"),
+        default=False,
+        db_default=False,
+        editable=False,
+        help_text=_("登录时须输入身份验证器上的验证码；由“重置两步验证”清除"),
+    )
 
     class Meta:
         verbose_name = _("用户")
@@ -183,7 +192,8 @@ class User(AbstractUser):
 
 
 class AccountEvent(models.Model):
-    """What happened to a login's password, and who did it (reset, change).
+    """What happened to a login's password or second factor, and who did it (reset, change,
+    two-factor enrolment, verification, failure, reset).
 
     Logins, failed logins, lockouts, refusals and downloads are in AccessRecord (the access
     log); django-axes keeps its own counters (AccessAttempt) for the lockout. This table holds
@@ -193,6 +203,13 @@ class AccountEvent(models.Model):
     class Verb(models.TextChoices):
         PASSWORD_RESET = "password_reset", _("重置密码")
         PASSWORD_CHANGE = "password_change", _("修改密码")
+        MFA_ENROLLED = "mfa_enrolled", _("启用两步验证")
+        MFA_VERIFIED = "mfa_verified", _("两步验证通过")
+        MFA_RECOVERY_USED = "mfa_recovery_used", _("使用恢复码登录")
+        MFA_FAILED = "mfa_failed", _("两步验证失败")
+        MFA_RECOVERY_CODES = "mfa_recovery_codes", _("重新生成恢复码")
+        MFA_DISABLED = "mfa_disabled", _("关闭两步验证")
+        MFA_RESET = "mfa_reset", _("重置两步验证")
 
     user = models.ForeignKey(
         User, verbose_name=_("用户"), on_delete=models.PROTECT, related_name="account_events"
@@ -215,7 +232,19 @@ class AccountEvent(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(verb__in=["password_reset", "password_change"]),
+                condition=Q(
+                    verb__in=[
+                        "password_reset",
+                        "password_change",
+                        "mfa_enrolled",
+                        "mfa_verified",
+                        "mfa_recovery_used",
+                        "mfa_failed",
+                        "mfa_recovery_codes",
+                        "mfa_disabled",
+                        "mfa_reset",
+                    ]
+                ),
                 name="account_event_verb_valid",
             ),
         ]

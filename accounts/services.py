@@ -8,7 +8,9 @@ call these, so the same rules hold everywhere:
   is temporary: the flag is set and the user must choose their own at the next request;
 - the office resets only the users of units in its scope (accounts/scope.py), never an
   administrator's or another office member's; the administrator resets anyone;
-- each change writes an AccountEvent stamped by the clock.
+- each change writes an AccountEvent stamped by the clock;
+- a lost phone: `reset_mfa` removes the user's second factor (accounts.mfa), same rule as
+  a password reset.
 """
 
 import secrets
@@ -20,8 +22,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from accounts import clock, events
+from accounts import clock, events, mfa
 from accounts.choices import Role
+from accounts.errors import InvalidState
 from accounts.models import AccountEvent, Unit, User
 
 # No 0/O, 1/l/I: the temporary password is read out or copied by hand.
@@ -158,5 +161,22 @@ def change_password(*, user: User, new_password: str, note: str = "") -> None:
         verb=AccountEvent.Verb.PASSWORD_CHANGE,
         actor=user,
         note=note,
+        created_at=clock.now(),
+    )
+
+
+@transaction.atomic
+def reset_mfa(*, user: User, by: User) -> None:
+    """Remove `user`'s authenticator and recovery codes (a lost phone): at the next login the
+    user enrols again if the role requires it. Who may do it: as for `reset_password`."""
+    if not can_reset_password(by=by, user=user):
+        raise PermissionDenied("您无权重置该用户的两步验证。")
+    if not mfa.remove_devices(user):
+        raise InvalidState("该用户尚未启用两步验证。")
+    AccountEvent.objects.create(
+        user=user,
+        verb=AccountEvent.Verb.MFA_RESET,
+        actor=by,
+        note="下次登录须重新绑定身份验证器" if mfa.required(user) else "",
         created_at=clock.now(),
     )

@@ -91,14 +91,20 @@ def account_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account_list.html", {"users": users[:500], "q": q})
 
 
+def resettable_or_404(request: HttpRequest, pk: int, refusal: str):
+    """账号管理's row `pk`, for the office or the administrator (403 for anyone else, 404 for
+    a user they may not reset)."""
+    if not services.can_reset_any(request.user):
+        raise PermissionDenied(refusal)
+    return get_object_or_404(services.resettable_users(request.user), pk=pk)
+
+
 @never_cache
 @require_POST
 @login_required
 def account_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     """Reset one user's password; the temporary password is shown on this response only."""
-    if not services.can_reset_any(request.user):
-        raise PermissionDenied("只有环督办和系统管理员可以重置密码。")
-    target = get_object_or_404(services.resettable_users(request.user), pk=pk)
+    target = resettable_or_404(request, pk, "只有环督办和系统管理员可以重置密码。")
     password = services.reset_password(user=target, by=request.user)
     return render(
         request,

@@ -25,7 +25,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, its site requiring the second factor (accounts.apps.MfaAdminConfig).
+    "accounts.apps.MfaAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -40,6 +41,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    # Two-factor login (README 登录与密码): TOTP devices, and recovery codes as static tokens.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "inspections",
     "rectification",
@@ -57,14 +62,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.otp_device: the device that verified this session's second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # The access log: every 403 and every export or download (accounts/access.py).
     "accounts.access.AccessLogMiddleware",
     # Which database the request reads from (read replicas; nothing without them).
     "accounts.replicas.ReplicaRoutingMiddleware",
-    # Idle timeout and absolute lifetime, then the forced change of an initial password
-    # (accounts/middleware.py): both need the session, the user and messages.
+    # Idle timeout and absolute lifetime, then the second factor (verification, or enrolment
+    # for a role that requires it), then the forced change of an initial password
+    # (accounts/middleware.py): all need the session, the user and messages.
     "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.MfaMiddleware",
     "accounts.middleware.ForcedPasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Permissions-Policy everywhere; Cache-Control: no-store when logged in and on the API.
@@ -211,6 +220,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_HANDLER = "accounts.lockout.TieredLockoutHandler"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Masked in the attempts' logged form data: a two-factor code (a recovery code typed during
+# django-otp's back-off is refused but still valid) next to axes' own username and address.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
 # No start-up banner on every manage.py command.
 AXES_VERBOSE = False
 # Behind a reverse proxy REMOTE_ADDR is the proxy's: name the header the proxy sets
@@ -224,6 +236,19 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
 # The access log (accounts.access): rows older than this are deleted by the daily job.
 ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 365)
 LOGIN_URL = "login"
+# Two-factor login (accounts.mfa, README 登录与密码): the roles that must verify a TOTP code
+# (or a recovery code) after their password; a superuser counts as ADMIN. Others may enrol.
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", ["OFFICE", "ADMIN"])
+_unknown_roles = sorted(
+    set(MFA_REQUIRED_ROLES) - {"REPORTER", "UNIT_HEAD", "OFFICE", "LEADER", "ADMIN"}
+)
+if _unknown_roles:
+    raise ImproperlyConfigured(
+        f"MFA_REQUIRED_ROLES: unknown role(s) {', '.join(_unknown_roles)}; "
+        "use REPORTER, UNIT_HEAD, OFFICE, LEADER, ADMIN"
+    )
+# The name an authenticator app shows beside the account.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "督察整改台账")
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

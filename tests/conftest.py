@@ -87,6 +87,37 @@ def _pin_business_date(settings):
 
 
 @pytest.fixture(autouse=True)
+def _second_factor_in_tests(request, settings, monkeypatch):
+    """Two-factor login (accounts.mfa) in tests.
+
+    Tests marked `mfa` (tests/accounts/test_mfa.py, tests/browser/test_mfa.py) run with the
+    production setting (MFA_REQUIRED_ROLES=OFFICE,ADMIN) and log in through the real pages.
+    Elsewhere the roles are not required to enrol (the factories' office users have no
+    device), and `Client.force_login` of a user who has one (the demo's office and
+    administrator accounts) also marks the session as having passed the second factor, as
+    the code page would; browser tests complete the code page with a real code
+    (tests/browser/conftest.py)."""
+    if request.node.get_closest_marker("mfa"):
+        return
+    settings.MFA_REQUIRED_ROLES = []
+    from django.test.client import ClientMixin
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    force_login = ClientMixin.force_login
+
+    def force_login_verified(self, user, backend=None):
+        force_login(self, user, backend)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is not None:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login_verified)
+
+
+@pytest.fixture(autouse=True)
 def _no_api_rate_limits(settings):
     """Tests call the API far faster than any client may; the rate limits have their own tests
     (tests/api/test_tokens_and_throttling.py), which set low rates and a fresh counter cache."""

@@ -1,16 +1,19 @@
 """The demo city: `load_demo` writes docs/domain.md §5 exactly, consistently and only once."""
 
 import hashlib
+from base64 import b32decode
 from datetime import date
 from io import StringIO
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.choices import Role
 from accounts.models import User
 from devtools.demo import DEMO_PASSWORD, SNAPSHOT_DATE
+from devtools.demo.data import DEMO_MFA_USERS, DEMO_TOTP_SECRET
 from inspections import workdays
 from inspections.models import InspectionEvent, InspectionRound, Petition, Problem
 from rectification import schedule
@@ -44,6 +47,7 @@ from rectification.selectors import (
     task_totals,
     totals_by_round,
 )
+from tests.accounts.conftest import next_code
 
 pytestmark = pytest.mark.django_db
 
@@ -321,6 +325,16 @@ def test_every_demo_user_can_log_in(demo_city, client):
         )
         assert response.context["user"].is_authenticated, user.username
         assert response.request["PATH_INFO"] != "/me/password/", user.username
+        # the office and administrator accounts then give the code of the documented demo
+        # authenticator (README 演示账号), as `manage.py totp_code` prints it
+        if user.username in DEMO_MFA_USERS:
+            assert response.request["PATH_INFO"] == "/login/verify/", user.username
+            device = TOTPDevice.objects.get(user=user)
+            assert device.key == b32decode(DEMO_TOTP_SECRET).hex()
+            response = client.post("/login/verify/", {"code": next_code(user)}, follow=True)
+            assert response.request["PATH_INFO"] != "/login/verify/", user.username
+        else:
+            assert not user.mfa_enabled, user.username
         client.post("/logout/")
 
 

@@ -33,6 +33,11 @@ from rectification.choices import (
 
 SNAPSHOT_DATE = date(2020, 2, 15)
 DEMO_PASSWORD = "demo-pass-2020"
+# The accounts whose role requires two-factor login (MFA_REQUIRED_ROLES' default) come with an
+# authenticator already bound to this published secret (README 演示账号), so a visitor can add
+# it to an authenticator app, or print the current code with `manage.py totp_code USERNAME`.
+DEMO_TOTP_SECRET = "DUCHADEMOTOTPKEY"
+DEMO_MFA_USERS = ("admin", "office", "province_office")
 
 # ---------------------------------------------------------------------------------------------
 # Regions: key → (code, name, level, parent key)

@@ -25,7 +25,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from accounts import clock
+from accounts import clock, mfa
 from accounts.choices import Role
 from accounts.models import Person, Region, Unit, User
 from devtools.demo import data
@@ -210,6 +210,12 @@ class _Loader:
                 self.reporters.setdefault(spec.unit, user)
             if spec.unit and spec.role == Role.UNIT_HEAD:
                 self.heads.setdefault(spec.unit, user)
+        for username in data.DEMO_MFA_USERS:
+            mfa.enrol_with_key(
+                user=self.users[username],
+                key_b32=data.DEMO_TOTP_SECRET,
+                note="演示账号：身份验证器密钥公开于 README",
+            )
         self.office = self.users["office"]
         self.province_office = self.users["province_office"]
 

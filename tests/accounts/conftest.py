@@ -1,6 +1,10 @@
+import time
+
 import pytest
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.management.commands.totp_code import current_code
 from accounts.models import User
 
 PASSWORD = "pass-1234"  # tests.factories.UserFactory's
@@ -26,3 +30,14 @@ def login():
 def log_in(client: Client, username: str, password: str, *, path: str = "/login/", ip="10.0.0.1"):
     """Submit the login form as a browser would, from address `ip`."""
     return client.post(path, {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def next_code(user: User | str) -> str:
+    """The code an authenticator app would show that the user's device has not accepted yet:
+    the current one, or the one after the last code used (a code is accepted once; the server
+    allows one 30-second step either side)."""
+    device = TOTPDevice.objects.get(
+        confirmed=True, **({"user__username": user} if isinstance(user, str) else {"user": user})
+    )
+    at = max(time.time(), (device.last_t + 1) * device.step)
+    return current_code(device, at)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.accounts.conftest import next_code
 from tests.conftest import skip_or_fail
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -63,3 +64,17 @@ def _patient_expectations():
     from playwright.sync_api import expect
 
     expect.set_options(timeout=15_000)
+
+
+def log_in(page, live_server, username: str, password: str) -> None:
+    """Log in through the real form; for an account with an authenticator (the demo's office
+    and administrator), the code page too, with the code its app would show now."""
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/login/" not in url or "/login/verify/" in url)
+    if "/login/verify/" in page.url:
+        page.get_by_label("验证码").fill(next_code(username))
+        page.get_by_role("button", name="验证").click()
+        page.wait_for_url(lambda url: "/login/" not in url)

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from rectification.choices import AssignmentRole, CloseoutStatus, TaskStatus
 from rectification.models import Assignment, Attachment, CloseoutApplication, Task
+from tests.browser.conftest import log_in as _login
 from tests.conftest import _png_bytes
 from tests.factories import PDF_BYTES
 
@@ -26,14 +27,6 @@ def _journey_task(demo) -> Task:
     task = candidates.first()
     assert task is not None, "the demo city should have an open 东城区 task"
     return task
-
-
-def _login(page: Page, live_server, username: str, password: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    expect(page.locator("form[action$='/logout/']")).to_be_attached()
 
 
 def _photos(tmp_path, *names):

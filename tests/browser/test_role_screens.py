@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import log_in as _login
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ROLES = {
@@ -122,14 +124,6 @@ CHARTS_JS = """
   return charts;
 }
 """
-
-
-def _login(page: Page, live_server, username: str, password: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    expect(page.locator("form[action$='/logout/']")).to_be_attached()
 
 
 def _nav_pages(page: Page, live_server) -> list[str]:

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from accounts import clock
 from devtools.demo import DEMO_PASSWORD, SNAPSHOT_DATE, load_demo
+from devtools.demo.data import DEMO_MFA_USERS, DEMO_TOTP_SECRET
 
 
 class Command(BaseCommand):
@@ -13,6 +14,7 @@ class Command(BaseCommand):
         result = load_demo()
         if not result.created:
             self.stdout.write("示范数据已存在，未做任何修改。")
+            self._second_factor()
             return
         counts = result.counts
         self.stdout.write(
@@ -24,6 +26,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"演示账号统一密码：{DEMO_PASSWORD}（如 office、leader、admin、dongcheng）"
         )
+        self._second_factor()
         if clock.today() != SNAPSHOT_DATE:
             self.stdout.write(
                 self.style.WARNING(
@@ -31,3 +34,9 @@ class Command(BaseCommand):
                     "运行，否则时限和序时进度会按今天计算。"
                 )
             )
+
+    def _second_factor(self) -> None:
+        self.stdout.write(
+            f"{'、'.join(DEMO_MFA_USERS)} 登录时还须输入两步验证码：把密钥 {DEMO_TOTP_SECRET} "
+            "加入手机身份验证器，或另开终端运行 .venv/bin/python manage.py totp_code office 查看当前验证码。"
+        )

@@ -286,3 +286,27 @@ def test_the_endpoints_can_be_named_without_discovery(world, provider, settings)
     client = Client()
     assert refusal_on_login_page(client, sso_login(client)) == sso.FAILED
     assert logged_in_as(client) is None
+
+
+@pytest.mark.mfa
+def test_a_provider_login_still_owes_the_second_factor(world, provider):
+    """Two-factor login is asked of the session, whatever logged it in: the provider's word
+    replaces the password, not the code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    # the office (its role must use two-factor login) logs in through the provider
+    provider.subject = {"sub": "0002", "preferred_username": "office"}
+    client = Client()
+    sso_login(client)
+    assert logged_in_as(client) == str(world.office.pk)
+    # then, as after a password, every page leads to the enrolment
+    assert client.get("/workbench/")["Location"].startswith("/me/mfa/")
+    assert client.get("/api/v1/tasks/").status_code == 403
+    # and a user who has an authenticator is asked for its code
+    TOTPDevice.objects.create(user=world.reporter, name="手机", confirmed=True)
+    User.objects.filter(pk=world.reporter.pk).update(mfa_enabled=True)
+    provider.subject = {"sub": "0001", "preferred_username": "dc_reporter"}
+    other = Client()
+    sso_login(other)
+    assert logged_in_as(other) == str(world.reporter.pk)
+    assert other.get("/workbench/")["Location"].startswith("/login/verify/")

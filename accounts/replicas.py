@@ -154,7 +154,7 @@ def _mark_wrote(request, response) -> None:
     until = time.time() + settings.REPLICA_STICKY_SECONDS
     response.set_cookie(
         STICKY_COOKIE,
-        f"{until:.0f}",
+        f"{until:.3f}",
         max_age=settings.REPLICA_STICKY_SECONDS,
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,

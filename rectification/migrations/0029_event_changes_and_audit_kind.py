@@ -9,7 +9,7 @@ from accounts.chain import append_only
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_event_seal"),
-        ("rectification", "0027_join_photo_metadata"),
+        ("rectification", "0028_withdrawal"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

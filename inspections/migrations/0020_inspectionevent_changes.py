@@ -8,7 +8,7 @@ from accounts.chain import append_only
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_event_seal"),
-        ("inspections", "0018_remind_event_verb"),
+        ("inspections", "0019_withdrawal"),
     ]
 
     operations = [

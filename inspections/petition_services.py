@@ -156,11 +156,18 @@ def allowed_moves(user: User, pet: Petition) -> frozenset[str]:
     return lifecycle.allowed_moves(user, pet.status, standing_of(user, pet))
 
 
-def _check(pet: Petition, actor: User, verb: str) -> lifecycle.Move:
+def check_actor(pet: Petition, actor: User, verb: str) -> lifecycle.Move:
+    """Refuse (NotAllowed) an actor who may never make `verb` on this petition, whatever its
+    status and whatever they send: pages call it before reading the form."""
     move = lifecycle.MOVES[verb]
     reason = lifecycle.refusal(actor, move, standing_of(actor, pet))
     if reason:
         raise NotAllowed(reason)
+    return move
+
+
+def _check(pet: Petition, actor: User, verb: str) -> lifecycle.Move:
+    move = check_actor(pet, actor, verb)
     if pet.status not in move.sources:
         raise InvalidState(f"信访件当前为“{pet.get_status_display()}”，不能执行“{move.label}”")
     return move

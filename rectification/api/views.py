@@ -28,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_errors import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, errors
-from accounts.errors import InvalidInput, NotFound
+from accounts.errors import InvalidInput, NotAllowed, NotFound
 from accounts.ids import parse_id
 from accounts.models import Region, Unit
 from accounts.scope import ScopedViewMixin
@@ -50,6 +50,7 @@ from rectification.filtersets import (
     TaskFilterSet,
     WarningFilterSet,
 )
+from rectification.lifecycle import MOVES, refusal
 from rectification.models import (
     Assignment,
     Attachment,
@@ -803,6 +804,10 @@ class SupervisionNoticeViewSet(
     filterset_class = SupervisionNoticeFilterSet
 
     def create(self, request, *args, **kwargs):
+        # Who may issue 督办 is the service's rule (lifecycle MOVES["supervision"]): anyone
+        # else is refused (403) before what they sent is read.
+        if refusal(request.user, MOVES["supervision"]) is not None:
+            raise NotAllowed("只有环督办可以发督办")
         serializer = s.SupervisionNoticeInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)

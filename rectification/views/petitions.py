@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import clock
+from accounts.errors import NotAllowed
 from accounts.ids import parse_id
 from accounts.models import Unit
 from accounts.scope import get_visible_or_404, get_withdrawable_or_404, is_office, sees_withdrawn
@@ -256,6 +257,12 @@ def petition_move(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     if verb not in MOVE_FORMS:
         raise Http404("没有这个办理操作")
     spec = MOVE_FORMS[verb]
+    try:
+        # Who may make the move is known before what was sent: refused first (403).
+        petition_services.check_actor(pet, request.user, verb)
+    except NotAllowed as exc:
+        messages.error(request, str(exc))
+        return _page(request, pet, status=403)
     form = spec.form(request.POST, request.FILES, **_form_kwargs(verb, pet, request.user))
     if not form.is_valid():
         return _page(request, pet, (verb, form), status=400)

@@ -94,6 +94,8 @@ class SearchResults:
 
 def clean_query(raw: str) -> tuple[str, str]:
     """The query to search for, or a message saying why there is none."""
+    if "\x00" in raw:  # no text holds one; PostgreSQL refuses it in a parameter
+        return "", "搜索内容不能包含空字符。"
     query = " ".join(raw.split())
     if not query:
         return "", "请输入要搜索的编号、名称、地址或单位。"
@@ -110,7 +112,7 @@ def search(user, raw: str) -> SearchResults:
     Problems only for the office (the problem page is the office's); petitions for everyone
     who sees some (visible_to: a unit only those handed to it)."""
     query, message = clean_query(raw)
-    results = SearchResults(query=query or raw.strip(), message=message)
+    results = SearchResults(query=query or raw.replace("\x00", "").strip(), message=message)
     if message:
         return results
     results.tasks = _tasks(user, query)

@@ -109,7 +109,7 @@ def public_notices(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     public = public_closeouts(today=today)
     regions = public_regions(public)
-    q = (request.GET.get("q") or "").strip()[:100]
+    q = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL
     region_id = _region_param(request.GET.get("region"), regions)
     found = public_search(public, q=q, region_id=region_id).prefetch_related(
         public_photos.photos_prefetch()

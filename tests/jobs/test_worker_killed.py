@@ -201,13 +201,14 @@ def test_a_worker_starting_after_the_server_was_down_over_six_on_the_first_catch
         ("reminders", "2020-01-31"),
         ("report_chase", "2020-01-31"),
         ("dispatch", "2020-01"),
+        ("audit", "2020-01-31"),
     )
     # when: the worker starts (no beat: only its start asks for the catch-up)
     worker_process("2020-02-01T09:00")
 
-    # then: the day's warnings, the month's 通报 and the day's reminders, each once
+    # then: the day's warnings, the month's 通报, the day's reminders and the 02:30 audit, once
     wait_for(
-        lambda: JobRun.objects.filter(status=JobRunStatus.DONE).count() == 7,
+        lambda: JobRun.objects.filter(status=JobRunStatus.DONE).count() == 9,
         180,
         "the catch-up on worker start",
     )
@@ -220,6 +221,8 @@ def test_a_worker_starting_after_the_server_was_down_over_six_on_the_first_catch
         ("warnings", "2020-02-01", "DONE"),
         ("dispatch", "2020-02", "DONE"),
         ("reminders", "2020-02-01", "DONE"),
+        ("audit", "2020-01-31", "DONE"),
+        ("audit", "2020-02-01", "DONE"),
     }
     report = DispatchReport.objects.get()
     assert report.month == date(2020, 1, 1) and report.figures["headline"]["overdue"] == 1

@@ -133,8 +133,10 @@ SCOPE: dict[str, Rule] = {
     "inspections.InspectionRound": Rule(
         # A county office also sees the city round its county's tasks belong to; a unit, the
         # rounds in which it holds a task or a problem.
-        region=("region", "problems__tasks__region"),
-        unit=("problems__tasks__assignments__unit", "problems__assignments__unit"),
+        # Through the task's own round (Task.round is always its problem's): one EXISTS over
+        # the (region, round) index instead of a join over every problem's tasks.
+        region=("region", "tasks__region"),
+        unit=("tasks__assignments__unit", "problems__assignments__unit"),
     ),
     "inspections.FeedbackAspect": Rule(via="round"),
     "inspections.FeedbackCategory": Rule(via="aspect"),

@@ -205,6 +205,9 @@ class Task(Withdrawable, models.Model):
             models.Index(fields=["status", "deadline", "id"], name="task_status_deadline"),
             # Per-unit counts inside a county (dashboard ranking).
             models.Index(fields=["region", "lead_unit"], name="task_region_lead_unit"),
+            # The rounds a region's users see (accounts.scope: a round holding a task of
+            # theirs): one probe per (region, round) instead of reading each round's tasks.
+            models.Index(fields=["region", "round"], name="task_region_round"),
             # Round filter and per-round totals.
             models.Index(fields=["round", "status"], name="task_round_status"),
             # Overdue sweep over open tasks by unit; PostgreSQL keeps id in the index.

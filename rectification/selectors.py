@@ -4,9 +4,12 @@ Every function takes an already scoped queryset (or a user) so that a unit never
 another unit's tasks.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from accounts import clock
@@ -248,3 +251,59 @@ def returned_q() -> Q:
     return Q(status__in=WORKING_STATUSES) & Exists(last_returned) | ~Q(
         status=TaskStatus.CLOSED
     ) & Exists(report_returned)
+
+
+# ---------------------------------------------------------------------------------------------
+# Counting a filtered list (the API's total, the task list's per-status counts)
+
+# Up to this many rows a list's counts are exact; above it, PostgreSQL's planner estimates
+# them (docs/performance.md: never count a large set per request).
+COUNT_CAP = 10_000
+
+
+def count_capped(queryset: QuerySet, cap: int | None = None) -> tuple[int, bool]:
+    """(count, exact): exact up to `cap` rows, else the planner's estimate on PostgreSQL.
+
+    Counting stops after cap + 1 rows (COUNT over a LIMITed subquery), so a large set costs
+    what `cap` rows cost. Other databases (small deployments, tests) count exactly."""
+    cap = COUNT_CAP if cap is None else cap
+    base = queryset.order_by()
+    counted = base[: cap + 1].count()
+    if counted <= cap or connections[base.db].vendor != "postgresql":
+        return (counted if counted <= cap else base.count()), True
+    return max(_planner_rows(base), cap + 1), False
+
+
+def status_counts_capped(
+    queryset: QuerySet[Task], cap: int | None = None
+) -> tuple[dict[str, int], bool]:
+    """({status: count}, exact) of a filtered task list: one grouped COUNT over at most
+    cap + 1 of its rows. Above `cap` on PostgreSQL each status's count is the planner's
+    estimate (as the API's total is), so a province-wide list never counts 1,000,000 rows."""
+    cap = COUNT_CAP if cap is None else cap
+    base = queryset.order_by()
+    try:
+        inner, params = base.values("status")[: cap + 1].query.sql_with_params()
+    except EmptyResultSet:  # .none(): a filter the form refused
+        return {}, True
+    with connections[base.db].cursor() as cursor:
+        cursor.execute(f"SELECT s.status, COUNT(*) FROM ({inner}) s GROUP BY s.status", params)
+        counted = dict(cursor.fetchall())
+    if sum(counted.values()) <= cap:
+        return counted, True
+    if connections[base.db].vendor != "postgresql":
+        return dict(base.values_list("status").annotate(n=Count("*")).order_by()), True
+    estimates = {}
+    for status in TaskStatus.values:
+        subset = base.filter(status=status)
+        # The planner says at least 1 for an empty set: keep zero where the sample saw none
+        # and the estimate is small.
+        rows = _planner_rows(subset)
+        if status in counted or rows > 1:
+            estimates[status] = max(rows, counted.get(status, 0))
+    return estimates, False
+
+
+def _planner_rows(queryset: QuerySet) -> int:
+    plan = json.loads(queryset.values("pk").explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])

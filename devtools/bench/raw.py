@@ -134,11 +134,13 @@ def html_task_page(path: str, statuses, scope_path: str, *, size=50):
     )
     rows = _page(where, params, size)
     scope = [scope_path + "%"]
+    # A round of the subtree, or one holding a task of it: one (region, round) index probe
+    # per round and region.
     rounds = fetch(
-        "SELECT r.id, r.name FROM inspections_inspectionround r WHERE r.region_id IN "
-        "(SELECT id FROM accounts_region WHERE path LIKE %s) OR r.id IN (SELECT t.round_id "
-        "FROM rectification_task t WHERE t.withdrawn_at IS NULL AND t.region_id IN "
-        "(SELECT id FROM accounts_region WHERE path LIKE %s))",
+        "SELECT r.id, r.name FROM inspections_inspectionround r WHERE r.withdrawn_at IS NULL "
+        "AND (r.region_id IN (SELECT id FROM accounts_region WHERE path LIKE %s) OR EXISTS "
+        "(SELECT 1 FROM rectification_task t WHERE t.round_id = r.id AND t.withdrawn_at IS NULL "
+        "AND t.region_id IN (SELECT id FROM accounts_region WHERE path LIKE %s)))",
         [*scope, *scope],
     )
     units = fetch(

@@ -532,6 +532,19 @@ def build(province: Province, log=print) -> list[Scenario]:
             note="the filter form lists every unit of the province",
         )
     )
+    # The page against the JSON list of the same filter and user (issue 16: the page once
+    # cost 23× the API because it recounted every status and listed the rounds by a join).
+    scenarios.append(
+        Scenario(
+            "list_html_vs_api",
+            "任务台账页面 与 同一筛选的任务列表API 之比（县 + 整改中；省环督办）",
+            html_page(office),
+            lambda: raw.html_task_page(county_path, statuses, path),
+            3.0,
+            basis="list_api_county",
+            note="target is against the list API's first page of the same filter and user",
+        )
+    )
 
     # 4. A task page: a task of the county with the most reports and events.
     task = (

@@ -24,17 +24,17 @@ carries is always the server's own.
 Other lists are small (a city has hundreds of rows): page numbers.
 """
 
-import json
 from datetime import date
 
 from django.core import signing
-from django.db import connection
 from django.db.models import F, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from rest_framework.exceptions import APIException
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from rectification.selectors import count_capped
 
 
 class InvalidCursor(APIException):
@@ -254,17 +254,3 @@ def encode_cursor(
     if total is not None:
         payload["n"], payload["x"] = total
     return signing.dumps(payload, salt=cursor_salt(user), compress=True)
-
-
-def count_capped(queryset: QuerySet, cap: int) -> tuple[int, bool]:
-    """(count, exact): exact up to `cap` rows, else the planner's estimate on PostgreSQL.
-
-    Counting stops after cap + 1 rows (COUNT over a LIMITed subquery), so a large set costs
-    what `cap` rows cost. Other databases (small deployments, tests) count exactly."""
-    base = queryset.order_by()
-    counted = base[: cap + 1].count()
-    if counted <= cap or connection.vendor != "postgresql":
-        return (counted if counted <= cap else base.count()), True
-    plan = json.loads(base.values("pk").explain(format="json"))
-    estimate = int(plan[0]["Plan"]["Plan Rows"])
-    return max(estimate, cap + 1), False

@@ -2,6 +2,7 @@
 
 import csv
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,13 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import (
     Case,
-    Count,
     Exists,
     F,
     IntegerField,
     OuterRef,
     Prefetch,
     Q,
+    QuerySet,
     Value,
     When,
 )
@@ -82,6 +83,7 @@ from rectification.selectors import (
     overdue_q,
     returned_q,
     standing_warnings,
+    status_counts_capped,
     tasks_hidden_from,
 )
 from rectification.services.base import unit_roles
@@ -111,14 +113,15 @@ def filtered_tasks(request: HttpRequest) -> tuple[TaskFilterSet, object]:
     data = task_filter_data(request.GET)
     filterset = TaskFilterSet(data or None, queryset=base)
     qs = base.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
-    sort = data.get("sort") or "urgent"
+    return filterset, sort_tasks(qs, data.get("sort") or "urgent")
+
+
+def sort_tasks(qs: QuerySet[Task], sort: str) -> QuerySet[Task]:
     if sort == "-deadline":
-        qs = qs.order_by(F("deadline").desc(nulls_last=True), "-id")
-    elif sort == "deadline":
-        qs = qs.order_by(F("deadline").asc(nulls_last=True), "id")
-    else:
-        qs = urgent_order(qs)
-    return filterset, qs
+        return qs.order_by(F("deadline").desc(nulls_last=True), "-id")
+    if sort == "deadline":
+        return qs.order_by(F("deadline").asc(nulls_last=True), "id")
+    return urgent_order(qs)
 
 
 def invalid_filter_response(request: HttpRequest, filterset: TaskFilterSet) -> HttpResponse:
@@ -193,28 +196,63 @@ def urgent_order(qs):
     return qs.alias(urgency=urgency).order_by("urgency", F("deadline").asc(nulls_last=True), "id")
 
 
+class PageRows:
+    """A page of a task list for the Paginator, in one query: the page's ids are chosen in a
+    subquery, which the list's indexes answer without touching the display tables, and only
+    those rows are joined to the columns the table shows (joining before the sort and OFFSET
+    joined every matching row; the problem's long texts are not read)."""
+
+    def __init__(self, qs: QuerySet[Task], sort: str, columns: tuple[str, ...]):
+        self.qs = qs
+        self.sort = sort
+        self.columns = columns
+
+    def __getitem__(self, window: slice) -> list[Task]:
+        ids = self.qs.values("pk")[window]
+        related = sorted({c.split("__")[0] for c in self.columns if "__" in c})
+        rows = Task._base_manager.using(self.qs.db).filter(pk__in=ids)
+        rows = rows.select_related(*related).only(*self.columns)
+        return list(sort_tasks(rows, self.sort))
+
+
+# The columns of the task table (templates/tasks/_task_table.html).
+TABLE_COLUMNS = (
+    *("code", "name", "deadline", "original_deadline", "extension_count", "status"),
+    *("schedule_status", "progress_pct", "warning_level", "problem__title", "region__name"),
+    *("lead_unit__name", "lead_unit__short_name"),
+)
+
+
 @login_required
 def task_list(request: HttpRequest) -> HttpResponse:
     filterset, qs = filtered_tasks(request)
-    # One grouped query gives the per-status counts and the total the paginator needs.
-    by_status = dict(qs.order_by().values_list("status").annotate(n=Count("*")))
+    data = task_filter_data(request.GET)
+    # One grouped query gives the per-status counts and the total the paginator needs: exact
+    # up to COUNT_CAP rows, the planner's estimate above (shown as 约, as the API does).
+    by_status, exact = status_counts_capped(qs)
     status_counts = [(s, s.label, by_status.get(s.value, 0)) for s in TaskStatus]
     total = sum(by_status.values())
-    paginator = Paginator(qs.select_related("round", "problem", "region", "lead_unit"), PAGE_SIZE)
-    paginator.__dict__["count"] = total  # Paginator.count is a cached_property: skip a COUNT.
+    paginator = Paginator(PageRows(qs, data.get("sort") or "urgent", TABLE_COLUMNS), PAGE_SIZE)
+    # Paginator.count is a cached_property: set it, so it does not COUNT. An estimate may be
+    # short of the real total: it must not cut the page asked for short (up to twice it).
+    asked = min(parse_id(request.GET.get("page") or "", minimum=1) or 1, 2 * total // PAGE_SIZE + 1)
+    paginator.__dict__["count"] = total if exact else max(total, asked * PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     wide = _wide_view(request.user)
-    data = task_filter_data(request.GET)
     due_within = data.get("due_within", "")
     context = {
         "filterset": filterset,
         "page": page,
         "tasks": page.object_list,
         "total": total,
+        "count_exact": exact,
         "status_counts": status_counts,
         "wide": wide,
         "title": "任务台账" if wide else "我的任务",
-        "rounds": InspectionRound.objects.visible_to(request.user).only("id", "name"),
+        "rounds": [
+            Choice(*row)
+            for row in InspectionRound.objects.visible_to(request.user).values_list("id", "name")
+        ],
         "statuses": TaskStatus.choices,
         "schedule_statuses": [c for c in ScheduleStatus.choices if c[0] != ScheduleStatus.NA],
         "warning_levels": [c for c in WarningLevel.choices if c[0] != WarningLevel.NONE],
@@ -238,9 +276,8 @@ def task_list(request: HttpRequest) -> HttpResponse:
     }
     if wide:
         units = Unit.objects.visible_to(request.user).filter(is_active=True)
-        units = units.only("id", "name", "short_name")
         counties = Region.objects.visible_to(request.user).filter(level=RegionLevel.COUNTY)
-        counties = counties.only("id", "name")
+        counties = [Choice(*row) for row in counties.values_list("id", "name")]
         picked = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
         context["units"], context["units_limited"] = _unit_choices(request, units, picked)
         context["counties"] = counties
@@ -252,13 +289,27 @@ def task_list(request: HttpRequest) -> HttpResponse:
 UNIT_CHOICES_CAP = 300
 
 
-def _unit_choices(request: HttpRequest, units, picked: dict) -> tuple[list[Unit], bool]:
+class Choice(NamedTuple):
+    """An option of a filter form (values, not model instances: a province lists hundreds)."""
+
+    pk: int
+    name: str
+
+
+def _unit_options(units) -> list[Choice]:
+    return [
+        Choice(pk, short or name)
+        for pk, name, short in units.values_list("pk", "name", "short_name")
+    ]
+
+
+def _unit_choices(request: HttpRequest, units, picked: dict) -> tuple[list[Choice], bool]:
     """The units the filter offers: all of the scope's, or, when there are more than
     UNIT_CHOICES_CAP, those of the user's own level and of the county chosen in the filter
     (and the unit already chosen), with a hint to pick the county first. `picked`: the
     filter's validated values."""
     units = units.order_by("region__path", "sort", "id")
-    found = list(units[: UNIT_CHOICES_CAP + 1])
+    found = _unit_options(units[: UNIT_CHOICES_CAP + 1])
     if len(found) <= UNIT_CHOICES_CAP:
         return found, False
     first = Q(pk=picked.get("unit") or 0)  # the unit already chosen
@@ -266,10 +317,10 @@ def _unit_choices(request: HttpRequest, units, picked: dict) -> tuple[list[Unit]
         path = Region.objects.filter(pk=picked["county"]).values_list("path", flat=True).first()
         if path:
             first |= Q(region__path__startswith=path)
-    chosen = list(units.filter(first)[:UNIT_CHOICES_CAP])
+    chosen = _unit_options(units.filter(first)[:UNIT_CHOICES_CAP])
     room = UNIT_CHOICES_CAP - len(chosen)
     own = Q(region_id=request.user.unit.region_id) if request.user.unit_id else Q(pk__in=[])
-    own_level = list(units.filter(own).exclude(first)[:room]) if room > 0 else []
+    own_level = _unit_options(units.filter(own).exclude(first)[:room]) if room > 0 else []
     return chosen + own_level, True
 
 

@@ -18,6 +18,7 @@ SCENARIOS = {
     "list_api_province_deep",
     "list_html_city_office",
     "list_html_province_office",
+    "list_html_vs_api",
     "task_page",
     "dashboard_province",
     "dashboard_county",

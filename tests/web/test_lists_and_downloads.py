@@ -277,3 +277,57 @@ def test_base_template_uses_no_cdn(world, login):
     assert "cdn" not in body.lower() and "https://" not in body
     assert "/static/vendor/bootstrap-5.3.9/css/bootstrap.min.css" in body
     assert "htmx" in body
+
+
+def test_the_status_counts_are_exact_up_to_the_cap_and_estimated_above_it(
+    world, login, monkeypatch
+):
+    from django.db import connection
+
+    from rectification import selectors
+
+    # given a ledger with more tasks than the cap (lowered to 3)
+    _add_tasks(world, 5)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    client = login(world.office)
+    # when the office opens it
+    response = client.get(reverse("task_list"))
+    page = response.content.decode()
+    if connection.vendor == "postgresql":
+        # then PostgreSQL's estimate is shown, marked 约, and the page still lists the tasks
+        assert response.context["count_exact"] is False
+        assert 'data-testid="count-estimated"' in page
+        assert "共 约 " in page
+    else:
+        # then (other databases) the counts stay exact
+        assert response.context["count_exact"] is True
+        assert response.context["total"] == Task.objects.count()
+    assert page.count('data-testid="task-row"') == Task.objects.count()
+    # and below the cap the counts are exact: one status of 2 tasks
+    response = client.get(
+        reverse("task_list"), {"status": "NOT_STARTED", "county": world.xicheng.pk}
+    )
+    assert response.context["count_exact"] is True
+    assert "约" not in response.content.decode().split('data-testid="status-counts"')[1][:400]
+
+
+def test_the_filter_options_keep_the_choices_made(world, login):
+    # given an office that picked a round, two statuses, a county and a unit
+    client = login(world.office)
+    params = {
+        "round": world.round.pk,
+        "status": ["NOT_STARTED", "IN_PROGRESS"],
+        "county": world.dongcheng.pk,
+        "unit": world.dc_gov.pk,
+    }
+    # when the list is shown, the form offers each choice with the picked ones selected
+    page = client.get(reverse("task_list"), params).content.decode()
+    assert f'<option value="{world.round.pk}" selected>{world.round.name}</option>' in page
+    assert '<option value="NOT_STARTED" selected>尚未启动</option>' in page
+    assert '<option value="IN_PROGRESS" selected>整改中</option>' in page
+    assert '<option value="CLOSED">已销号</option>' in page
+    assert f'<option value="{world.dongcheng.pk}" selected>{world.dongcheng.name}</option>' in page
+    assert (
+        f'<option value="{world.dc_gov.pk}" selected>{world.dc_gov.display_name}</option>' in page
+    )
+    assert f'<option value="{world.xicheng.pk}">' in page

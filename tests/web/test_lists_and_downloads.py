@@ -331,3 +331,93 @@ def test_the_filter_options_keep_the_choices_made(world, login):
         f'<option value="{world.dc_gov.pk}" selected>{world.dc_gov.display_name}</option>' in page
     )
     assert f'<option value="{world.xicheng.pk}">' in page
+
+
+def _mixed_tasks(world):
+    """Tasks in every urgency group: overdue (also by an extended deadline), due soon,
+    returned, later, closing, closed, and long-term ones without a deadline."""
+    from accounts import clock
+    from rectification.choices import ReportReviewStatus, TaskStatus
+
+    today = clock.today()
+    specs = [
+        (TaskStatus.IN_PROGRESS, -40, -40),
+        (TaskStatus.NOT_STARTED, -3, -3),
+        (TaskStatus.IN_PROGRESS, 20, -10),  # extended: overdue by its original deadline
+        (TaskStatus.IN_PROGRESS, 2, 2),
+        (TaskStatus.NOT_STARTED, 5, 5),
+        (TaskStatus.IN_PROGRESS, 90, 90),
+        (TaskStatus.NOT_STARTED, 60, 60),
+        (TaskStatus.IN_PROGRESS, None, None),
+        (TaskStatus.APPLIED, -5, -5),
+        (TaskStatus.IN_REVIEW, 30, 30),
+        (TaskStatus.PUBLICIZING, None, None),
+        (TaskStatus.CLOSED, -100, -100),
+        (TaskStatus.CLOSED, 10, 10),
+    ]
+    made = []
+    for i, (status, due, original) in enumerate(specs * 3):
+        task = TaskFactory(
+            problem=world.problem,
+            code=f"SD-U{i}",
+            name=f"排序点位{i}",
+            region=world.dongcheng,
+            lead=world.dc_gov,
+            status=status,
+            deadline=today + timedelta(days=due) if due is not None else None,
+            original_deadline=today + timedelta(days=original) if original is not None else None,
+            closed_at=timezone.now() if status == TaskStatus.CLOSED else None,
+        )
+        made.append(task)
+    # a later task whose progress report the office returned (被退回)
+    returned = made[5]
+    period = ReportingPeriod.objects.create(
+        code="U001",
+        kind=PeriodKind.MONTHLY,
+        start_date=date(2020, 1, 1),
+        end_date=date(2020, 1, 31),
+        due_date=date(2020, 2, 5),
+    )
+    ProgressReport.objects.create(
+        task=returned,
+        period=period,
+        unit=world.dc_gov,
+        progress_text="进展",
+        progress_pct=30,
+        submitted_by=world.reporter,
+        submitted_at=timezone.now(),
+        review_status=ReportReviewStatus.RETURNED,
+    )
+    return made
+
+
+def test_the_urgent_window_equals_the_urgent_order_for_every_window(world):
+    from rectification.views.tasks import urgent_order, urgent_window
+
+    # given tasks in every urgency group
+    _mixed_tasks(world)
+    qs = Task.objects.all()
+    expected = list(urgent_order(qs).values_list("pk", flat=True))
+    assert len(expected) > 40
+    # when a large list's page is read group by group, then it is the same rows, in order
+    for start, stop in [(0, 7), (0, 50), (3, 11), (9, 23), (20, 40), (35, 60), (60, 80)]:
+        assert urgent_window(qs, start, stop) == expected[start:stop], (start, stop)
+
+
+def test_a_list_above_the_cap_shows_the_urgent_order_page_by_page(world, login, monkeypatch):
+    from rectification import selectors
+    from rectification.views import tasks as task_views
+
+    # given a ledger larger than the cap (lowered to 5) and pages of 10
+    _mixed_tasks(world)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 5)
+    monkeypatch.setattr(task_views, "PAGE_SIZE", 10)
+    expected = list(task_views.urgent_order(Task.objects.all()).values_list("pk", flat=True))
+    client = login(world.office)
+    # when the office pages through it in the default (urgent) order
+    shown = []
+    for number in (1, 2, 3):
+        response = client.get(reverse("task_list"), {"page": number})
+        shown += [t.pk for t in response.context["tasks"]]
+    # then each page holds the next rows of the urgent order
+    assert shown == expected[:30]

@@ -1,11 +1,13 @@
 """Template helpers for the tracker pages: Chinese numbering, status badges, file sizes."""
 
 import json
+from functools import cache
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from rectification.choices import ScheduleStatus, TaskStatus, WarningLevel
 
@@ -47,36 +49,45 @@ _SCHEDULE_CLASS = {
 }
 
 
+@cache
+def _labels(choices: type, language: str | None) -> dict[str, str]:
+    """{value: label} of a choices class in a language: the badges of a 50-row table would
+    otherwise build the enum's value list and resolve a lazy translation for every cell."""
+    return {str(c.value): str(c.label) for c in choices}
+
+
+def _label(choices: type, value) -> str:
+    return _labels(choices, get_language()).get(value, value)
+
+
+def _badge(css: str, label) -> str:
+    return mark_safe(f'<span class="badge status-badge {escape(css)}">{escape(label)}</span>')
+
+
 @register.simple_tag
 def status_badge(status: str) -> str:
-    label = TaskStatus(status).label if status in TaskStatus.values else status
-    return format_html(
-        '<span class="badge status-badge {}">{}</span>', _STATUS_CLASS.get(status, ""), label
-    )
+    return _badge(_STATUS_CLASS.get(status, ""), _label(TaskStatus, status))
 
 
 @register.simple_tag
 def schedule_badge(status: str) -> str:
-    label = ScheduleStatus(status).label if status in ScheduleStatus.values else status
-    return format_html(
-        '<span class="badge status-badge {}">{}</span>', _SCHEDULE_CLASS.get(status, ""), label
-    )
+    return _badge(_SCHEDULE_CLASS.get(status, ""), _label(ScheduleStatus, status))
 
 
 @register.simple_tag
 def warning_badge(level: str) -> str:
     if not level or level == WarningLevel.NONE:
         return ""
-    label = WarningLevel(level).label if level in WarningLevel.values else level
-    return format_html('<span class="badge status-badge warn-{}">{}</span>', level, label)
+    return _badge(f"warn-{level}", _label(WarningLevel, level))
 
 
 @register.filter
 def status_label(status: str) -> str:
     """A task status, or a warning colour (the warning jobs' colour-change events)."""
     for choices in (TaskStatus, WarningLevel):
-        if status in choices.values:
-            return choices(status).label
+        labels = _labels(choices, get_language())
+        if status in labels:
+            return labels[status]
     return status
 
 

@@ -12,7 +12,10 @@ persona's scope (unit or region subtree). The writes are the rows the product wr
 hand-written statements in one transaction: the progress report (a new row, or the month's
 row amended with its earlier version kept as a revision), the task's version and progress,
 and the event; the 验收 review, the 公示 notice, the application's and the task's status
-change and the event. Notifications, schedule recolouring and evidence checks are not done.
+change and the event. The event is sealed into the tamper-evident chain and the dashboard's
+tally cell recounted with the product's own functions (accounts.chain, rectification.tally):
+the same statements, which the product must run too. Notifications, schedule recolouring
+and evidence checks are not done.
 
 Run by devtools/load/runner.py as `gunicorn devtools.load.rawapp:application`.
 """
@@ -33,6 +36,7 @@ from django.db import connection, transaction  # noqa: E402
 
 from accounts import chain, clock  # noqa: E402
 from devtools.bench import raw  # noqa: E402
+from rectification import tally  # noqa: E402
 from rectification.models import Event  # noqa: E402
 from rectification.views.tasks import TASK_PAGE_REPORTS, TIMELINE_EVENTS  # noqa: E402
 
@@ -161,8 +165,8 @@ def task_page(environ, pk):
 
 def _own_task(session: dict, pk: int, lock: bool = False) -> tuple:
     rows = raw.fetch(
-        "SELECT t.id, t.code, t.name, t.status, t.progress_pct, t.version, t.schedule_status "
-        "FROM rectification_task t WHERE t.id = %s AND t.lead_unit_id = %s"
+        "SELECT t.id, t.code, t.name, t.status, t.progress_pct, t.version, t.schedule_status, "
+        "t.region_id, t.round_id FROM rectification_task t WHERE t.id = %s AND t.lead_unit_id = %s"
         + (_lock() if lock else ""),
         [pk, session["unit"]],
     )
@@ -199,7 +203,9 @@ def report_post(environ, pk):
     now = clock.now()
     period = PLAN["period"]["id"]
     with transaction.atomic():
-        task_id, _, _, status, _, version, schedule = _own_task(session, int(pk), lock=True)
+        task_id, _, _, status, _, version, schedule, region, round_ = _own_task(
+            session, int(pk), lock=True
+        )
         if version != int(form["version"]):
             raise Refused("409 Conflict", "version")
         started = "IN_PROGRESS" if status == "NOT_STARTED" else status
@@ -259,6 +265,7 @@ def report_post(environ, pk):
                 note,
                 now,
             )
+            tally.recount_pairs([(region, round_)])
     return _redirect(f"/tasks/{task_id}/")
 
 
@@ -292,7 +299,7 @@ def _event(cursor, task_id, target, target_id, verb, from_status, to_status, act
 
 APPLICATION_SELECT = (
     "SELECT ap.id, ap.applied_at, ap.summary, t.id, t.code, t.name, t.version, g.name, "
-    "u.name, us.username FROM rectification_closeoutapplication ap "
+    "u.name, us.username, t.region_id, t.round_id FROM rectification_closeoutapplication ap "
     "JOIN rectification_task t ON t.id = ap.task_id "
     "JOIN accounts_region g ON g.id = t.region_id "
     "JOIN accounts_unit u ON u.id = ap.unit_id "
@@ -397,6 +404,7 @@ def accept_post(environ, pk):
             f"{opinion}；公示 {start:%Y-%m-%d} 至 {end:%Y-%m-%d}",
             now,
         )
+        tally.recount_pairs([(app[10], app[11])])
     return _redirect(f"/tasks/{task_id}/")
 
 

@@ -43,6 +43,12 @@ SATURATION = 2.0
 ACCEPT_EVERY = 9
 OFFICE_SHARE = 0.25
 ACCEPT_CAP = 400
+DEFAULT_STEPS = (5, 10, 20, 40)
+
+
+def web_concurrency() -> int:
+    """Gunicorn's workers as docker-compose.yml starts them ($WEB_CONCURRENCY, default 3)."""
+    return int(os.environ.get("WEB_CONCURRENCY") or 3)
 
 
 @dataclass

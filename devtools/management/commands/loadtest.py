@@ -9,7 +9,6 @@ duration seconds of load plus setup (printed first).
 """
 
 import json
-import os
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
@@ -39,7 +38,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=int(os.environ.get("WEB_CONCURRENCY") or 3),
+            default=runner.web_concurrency(),
             help="gunicorn workers (default $WEB_CONCURRENCY or 3, as docker-compose.yml)",
         )
         parser.add_argument("--threads", type=int, default=1, help="gunicorn threads")

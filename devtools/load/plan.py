@@ -9,7 +9,8 @@ as JSON for the load generator (devtools/load/locustfile.py) and the raw app
   session carries django_otp's verified marker, as the code page would leave it; every
   session is checked to reach /tasks/ with 200 before it is handed out.
 - Reporters are the units leading the most open tasks of the county with the most 整改中
-  tasks; each carries its own open tasks (the report post's targets).
+  tasks; each carries its own open tasks (the report post's targets), wherever they lie (a
+  city department leads tasks in every county of its city).
 - The office's 验收 targets are close-out applications brought to 验收中 through the
   services (report 100 %, apply with a 整改前 and a 整改后 photo, the lead unit head's
   self-check), on tasks whose round asks no 行业部门认定 or 省级复核 and whose site type
@@ -75,7 +76,7 @@ def build_plan(*, accepts: int, log=print) -> dict:
     reporter_rows = []
     for user in reporters:
         own = list(
-            Task.objects.filter(lead_unit_id=user.unit_id, region=county, status__in=OPEN)
+            Task.objects.filter(lead_unit_id=user.unit_id, status__in=OPEN)
             .exclude(pk__in=taken)
             .order_by("id")
             .values_list("pk", flat=True)[:TASKS_PER_REPORTER]

@@ -345,6 +345,9 @@ def run(options: Options, log=print) -> dict:
     finally:
         for server in servers.values():
             server.stop()
+        # The plans hold live session keys and API tokens; the servers' logs stay.
+        for path in plans.values():
+            path.unlink(missing_ok=True)
     report = judge(runs, options)
     report.update(
         {
@@ -356,6 +359,7 @@ def run(options: Options, log=print) -> dict:
             "steps": options.steps,
             "accept_pool": {t: len(plan["accept"][t]) for t in TARGETS},
             "ports": {t: s.port for t, s in servers.items()},
+            "server_logs": str(work),
             "seconds": round(time.monotonic() - started, 1),
             "runs": [r.as_json() for r in runs],
         }

@@ -4,7 +4,8 @@ Runs the issue-6 scenarios through the product's real code path and, in the same
 raw-SQL limit for the same answer; prints a table of medians, p95s, query counts and the
 ratio product/limit against each target, and writes everything as JSON.
 
-`--only import_20k` (issue 12) needs no province: it generates a plan of --import-rows rows
+`--only load` (issue 16) runs the load test (`manage.py loadtest` with its defaults) on the
+province. `--only import_20k` (issue 12) needs no province: it generates a plan of --import-rows rows
 (default 20,000) in a city of its own, previews it and commits it through the background
 job, and reports the seconds of each phase against the 30 s target.
 """
@@ -76,6 +77,11 @@ class Command(BaseCommand):
             f"province {region.name} ({region.code}): {tasks:,} tasks on {connection.vendor}, "
             f"business date {province.on}, {options['repeat']} runs"
         )
+        if "load" in options["only"]:
+            self._load(options)
+            options["only"] = [k for k in options["only"] if k != "load"]
+            if not options["only"]:
+                return
         results: dict[str, bench.Result] = {}
         started = time.perf_counter()
         with bench.bench_settings():
@@ -111,6 +117,19 @@ class Command(BaseCommand):
         wrong = [k for k, r in results.items() if not r.same_answer]
         if wrong:
             raise CommandError(f"product and raw answers differ: {', '.join(wrong)}")
+
+    def _load(self, options) -> None:
+        """The load scenario (issue 16): `manage.py loadtest` with its defaults."""
+        from devtools.load import runner
+        from devtools.management.commands import loadtest
+
+        defaults = runner.Options(
+            steps=list(runner.DEFAULT_STEPS), workers=runner.web_concurrency()
+        )
+        json_path = options["json_path"]
+        if json_path and options["only"] != ["load"]:
+            json_path = json_path.removesuffix(".json") + ".load.json"
+        loadtest.run(defaults, json_path=json_path, stdout=self.stdout)
 
     def _import(self, options) -> None:
         from devtools.bench import imports

@@ -423,6 +423,13 @@ class ProgressReport(models.Model):
             models.Index(fields=["task", "-submitted_at"], name="report_task_recent"),
             # Monthly chase: which (task, unit) reported in a period.
             models.Index(fields=["period", "task", "unit"], name="report_period_task_unit"),
+            # 被退回 (selectors.returned_q), evaluated per task by the task lists' urgent order:
+            # a probe of this small index instead of reading every report of the task.
+            models.Index(
+                fields=["task"],
+                name="report_returned_task",
+                condition=Q(review_status=ReportReviewStatus.RETURNED),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -206,9 +206,16 @@ def _urgency_groups() -> list[tuple[Q, tuple[str, ...]]]:
 def urgent_order(qs):
     """Open, urgent work first: overdue, due soon, returned, the rest being worked on, then
     the close-outs under way, closed tasks last; by deadline within each group."""
+    today = clock.today()
+    # First match wins: each condition is the group's own (the disjoint forms that
+    # urgent_window() reads would evaluate 被退回's subqueries again for later groups).
     urgency = Case(
-        *(When(q, then=Value(n)) for n, (q, _) in enumerate(_urgency_groups()[:-1])),
-        default=Value(5),
+        When(overdue_q(today), then=Value(0)),
+        When(due_soon_q(today, settings.WARNING_DUE_SOON_DAYS), then=Value(1)),
+        When(returned_q(), then=Value(2)),
+        When(status__in=WORKING_STATUSES, then=Value(3)),
+        When(status=TaskStatus.CLOSED, then=Value(5)),
+        default=Value(4),
         output_field=IntegerField(),
     )
     return qs.alias(urgency=urgency).order_by("urgency", F("deadline").asc(nulls_last=True), "id")

@@ -16,6 +16,7 @@ The split is by wall time on one thread; each phase's time excludes the phases n
 (SQL run while a template renders counts as SQL), so the phases add up to the request.
 """
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -29,6 +30,19 @@ from django.template.backends.django import Template as BackendTemplate
 from rest_framework import renderers, serializers
 
 SESSION_TABLES = ("django_session", "accounts_user", "otp_totp_totpdevice", "otp_static")
+# The table a statement reads or writes: the first FROM / UPDATE / INSERT INTO target (the
+# navigation's counts select FROM accounts_user too, behind their subqueries: not a login read).
+_OWN_TABLE = re.compile(r'^\s*(?:SELECT\b.*?\bFROM|UPDATE|INSERT INTO|DELETE FROM)\s+"(\w+)"', re.S)
+
+
+def _session_or_user(statement: str) -> bool:
+    """A read or write of the session, the user or the second-factor device (not a statement
+    that merely joins them, nor one whose subqueries come before its own FROM)."""
+    head = (
+        statement.split("(SELECT", 1)[0] if statement.lstrip().startswith("SELECT") else statement
+    )
+    match = _OWN_TABLE.match(head)
+    return bool(match) and match.group(1).startswith(SESSION_TABLES)
 
 
 @dataclass
@@ -86,7 +100,7 @@ def phase_timer() -> Iterator[tuple[Phases, Callable]]:
             return execute(statement, params, many, context)
         finally:
             elapsed = phases.leave()
-            if any(f'"{table}' in statement for table in SESSION_TABLES):
+            if _session_or_user(statement):
                 phases._current["session_auth"] = (
                     phases._current.get("session_auth", 0.0) + elapsed * 1000
                 )

@@ -35,7 +35,7 @@ from accounts.choices import RegionLevel, Role, UnitKind
 from accounts.models import Region, Unit, User
 from devtools.bench import raw
 from rectification.choices import OPEN_STATUSES, TaskStatus, WarningLevel
-from rectification.models import Notification, Task
+from rectification.models import Assignment, Notification, Task
 from rectification.views.tasks import TASK_PAGE_REPORTS, TIMELINE_EVENTS
 
 # The status filter of the list scenarios: 整改中, the biggest working set.
@@ -161,6 +161,7 @@ class Result:
     target_ratio: float | None = None
     met: bool | None = None
     note: str = ""
+    phases: dict[str, float] | None = None  # median ms per phase (benchmark --phases)
 
     @property
     def product_median(self) -> float:
@@ -201,6 +202,7 @@ class Result:
             "product_answer": self.product_answer_summary,
             "raw_answer": self.raw_answer_summary,
             "note": self.note,
+            "phases_ms": self.phases,
         }
 
 
@@ -216,7 +218,7 @@ def _summary(answer: Any) -> str:
     return str(answer)[:200]
 
 
-def run_scenario(scenario: Scenario, repeat: int, log=print) -> Result:
+def run_scenario(scenario: Scenario, repeat: int, log=print, *, phases: bool = False) -> Result:
     runs = max(1, min(repeat, 3) if scenario.heavy else repeat)
     result = Result(
         scenario.key,
@@ -262,6 +264,14 @@ def run_scenario(scenario: Scenario, repeat: int, log=print) -> Result:
     result.product_peak_mb = _max(m["peak_mb"] for m in product_mem)
     result.raw_rss_mb = _max(m["mb"] for m in raw_mem)
     result.raw_peak_mb = _max(m["peak_mb"] for m in raw_mem)
+    # 4. where a request's time goes (devtools/bench/phases.py): requests only, not the jobs
+    if phases and not scenario.heavy:
+        from devtools.bench.phases import phase_timer
+
+        with phase_timer() as (timings, timed):
+            for _ in range(runs):
+                timed(lambda: scenario.product(False))
+        result.phases = timings.medians()
     return result
 
 
@@ -372,8 +382,19 @@ def load_province(region: Region, tasks: int) -> Province:
 
 
 def _client(user: User) -> Client:
+    """A logged-in client of `user`; a user with a TOTP device (the load test's office users
+    have one) has passed the second factor, as the code page would leave the session."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts import mfa
+
     client = Client()
     client.force_login(user)
+    device = mfa.totp_device(user)
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
     return client
 
 
@@ -545,6 +566,40 @@ def build(province: Province, log=print) -> list[Scenario]:
             note="target is against the list API's first page of the same filter and user",
         )
     )
+
+    # 3b. 我的任务 of the county's busiest unit (its reporter): the urgent order over the
+    # thousands of tasks it has a part in (the load test's heaviest page).
+    busiest = (
+        Assignment.objects.filter(task__region=province.county)
+        .values("unit_id")
+        .annotate(n=Count("*"))
+        .order_by("-n", "unit_id")
+        .values_list("unit_id", flat=True)
+        .first()
+    )
+    reporter = User.objects.filter(role=Role.REPORTER, unit_id=busiest).order_by("pk").first()
+    if reporter is not None:
+        reporter_client = _client(reporter)
+
+        def my_tasks(check: bool):
+            response = _get(reporter_client, html)
+            if not check:
+                return None
+            return {
+                "ids": [t.pk for t in response.context["tasks"]],
+                "count": response.context["total"],
+            }
+
+        scenarios.append(
+            Scenario(
+                "list_html_my_tasks",
+                "我的任务页面（该县任务最多的单位的填报员，默认按紧急程度排序）",
+                my_tasks,
+                lambda: raw.my_tasks(busiest, on, settings.WARNING_DUE_SOON_DAYS),
+                4.0,
+                note="raw: the same counts, urgent page and rounds in hand-written SQL",
+            )
+        )
 
     # 4. A task page: a task of the county with the most reports and events.
     task = (

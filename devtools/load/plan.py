@@ -36,7 +36,7 @@ from accounts.choices import Role, TokenScope
 from accounts.models import User
 from accounts.tokens import api_token_create
 from devtools.bench import scenarios as bench
-from rectification import closeout_rules, services
+from rectification import closeout_rules, services, tally
 from rectification.choices import AssignmentRole, TaskStatus
 from rectification.models import (
     Assignment,
@@ -69,6 +69,8 @@ def build_plan(*, accepts: int, log=print) -> dict:
     county, city = province.county, province.city
     on = clock.today()
     log(f"plan: province {region.name} ({tasks:,} tasks), county {county.name}")
+    # The day's dashboard summary, as the nightly job leaves it: both apps read it.
+    tally.ensure(on)
 
     reporters = _reporters(province)
     accept_tasks = _closeout_candidates(province, 2 * accepts)

@@ -472,6 +472,13 @@ def run(on: date | None = None) -> SweepRun:
             cursor.execute(f"CREATE UNIQUE INDEX {DAY}_id ON {DAY} (id)")
             cursor.execute(INSERT_WARNINGS, params)
             warnings = cursor.rowcount
+            if connection.vendor == "postgresql":
+                # Statistics that count today's rows (ANALYZE sees this transaction's own
+                # inserts): the letters' "two yellow cards" self-join planned on stale ones,
+                # estimating one yellow card where a province had tens of thousands, and
+                # compared every card with every other (minutes at 1,000,000 tasks).
+                cursor.execute(f"ANALYZE {DAY}")
+                cursor.execute("ANALYZE rectification_warning")
         _propose_letters(params)
         events.record_select(Event, EVENTS, params, columns=EVENT_COLUMNS)
         with connection.cursor() as cursor:

@@ -19,6 +19,7 @@ SCENARIOS = {
     "list_html_city_office",
     "list_html_province_office",
     "list_html_vs_api",
+    "list_html_my_tasks",
     "task_page",
     "dashboard_province",
     "dashboard_county",
@@ -49,6 +50,7 @@ def test_benchmark_runs_every_scenario_and_product_equals_raw(tmp_path):
         "2",
         "--json",
         str(path),
+        "--phases",
         stdout=out,
     )
     # then it wrote every scenario, each measured, and the answers agree
@@ -67,8 +69,18 @@ def test_benchmark_runs_every_scenario_and_product_equals_raw(tmp_path):
     assert "rows=1500" in results["ledger_export"]["product_answer"]
     # the deep page is judged against the first page of the same list
     assert results["list_api_province_deep"]["basis"] == "list_api_province_first"
-    # and the table is printed
+    # each request is split by phase, the phases adding up to the request; the jobs are not
+    for key, result in results.items():
+        phases = result["phases_ms"]
+        if key in ("ledger_export", "reminder_sweep", "warning_sweep"):
+            assert phases is None, key
+            continue
+        assert phases["total"] > 0 and phases["sql"] > 0, key
+    assert results["list_api_county"]["phases_ms"]["serialise"] > 0
+    assert results["list_html_city_office"]["phases_ms"]["template"] > 0
+    # and the tables are printed
     assert "| scenario |" in out.getvalue()
+    assert "| scenario | request | middleware | SQL |" in out.getvalue()
 
 
 @pytest.mark.django_db
@@ -122,3 +134,27 @@ def test_benchmark_import_scenario_commits_a_generated_plan_and_cleans_up(tmp_pa
     # and leaves its round empty again
     round_ = InspectionRound.objects.get(code="IMPORT-BENCH")
     assert not round_.problems.exists() and not round_.import_batches.exists()
+
+
+@pytest.mark.django_db
+def test_the_phases_of_a_request_add_up_to_it(world, client):
+    from django.urls import reverse
+
+    from devtools.bench.phases import phase_timer
+
+    # given the office's ledger page and its JSON list
+    client.force_login(world.office)
+    # when each request is timed by phase
+    with phase_timer() as (phases, timed):
+        timed(lambda: client.get(reverse("task_list")))
+        timed(lambda: client.get(reverse("api:task-list")))
+    # then the phases add up to the request
+    for request in phases.requests:
+        parts = ("middleware", "sql", "template", "serialise", "view_python")
+        assert sum(request[k] for k in parts) == pytest.approx(request["total"], rel=0.01)
+    # and each lands where it belongs: the page renders a template, the API serialises
+    page, api = phases.requests
+    assert page["template"] > 0 and page["serialise"] == 0
+    assert api["serialise"] > 0 and api["template"] == 0
+    assert page["session_auth"] > 0 and page["sql"] > page["session_auth"]
+    assert page["view_python"] > 0 and api["view_python"] > 0

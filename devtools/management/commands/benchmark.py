@@ -37,6 +37,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only", action="append", default=[], help="run only these scenario keys"
         )
+        parser.add_argument(
+            "--phases",
+            action="store_true",
+            help="also split each request's time by phase (middleware, SQL, template, …)",
+        )
         # Passed to generate_province (small provinces make a quick test run).
         parser.add_argument("--cities", type=int, default=20)
         parser.add_argument("--counties-per-city", type=int, default=10)
@@ -89,7 +94,9 @@ class Command(BaseCommand):
                 if options["only"] and scenario.key not in options["only"]:
                     continue
                 t0 = time.perf_counter()
-                result = bench.run_scenario(scenario, options["repeat"], log=self.stdout.write)
+                result = bench.run_scenario(
+                    scenario, options["repeat"], log=self.stdout.write, phases=options["phases"]
+                )
                 results[scenario.key] = result
                 self.stdout.write(
                     f"  {scenario.key}: product {result.product_median:.2f} ms, raw "
@@ -98,6 +105,8 @@ class Command(BaseCommand):
                 )
         bench.judge(results)
         self.stdout.write(table(results.values()))
+        if options["phases"]:
+            self.stdout.write(phase_table(results.values()))
         if options["json_path"]:
             payload = {
                 "generated_at": datetime.now().isoformat(timespec="seconds"),
@@ -188,4 +197,30 @@ def table(results) -> str:
             f"{r.queries} | {_ms(r.raw_median)} | {ratio} | {target} | {measured} | {met} | "
             f"{memory} |"
         )
+    return "\n".join(lines)
+
+
+PHASES = [
+    ("total", "request"),
+    ("middleware", "middleware"),
+    ("sql", "SQL"),
+    ("session_auth", "of which session/user"),
+    ("template", "template"),
+    ("serialise", "serialise"),
+    ("view_python", "view Python"),
+]
+
+
+def phase_table(results) -> str:
+    """Median milliseconds of each phase of each request scenario (devtools/bench/phases.py)."""
+    rows = [r for r in results if r.phases]
+    if not rows:
+        return ""
+    lines = [
+        "| scenario | " + " | ".join(label for _, label in PHASES) + " |",
+        "|---|" + "---:|" * len(PHASES),
+    ]
+    for r in rows:
+        cells = " | ".join(f"{r.phases[key]:.1f}" for key, _ in PHASES)
+        lines.append(f"| {r.key} | {cells} |")
     return "\n".join(lines)

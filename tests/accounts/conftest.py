@@ -39,5 +39,15 @@ def next_code(user: User | str) -> str:
     device = TOTPDevice.objects.get(
         confirmed=True, **({"user__username": user} if isinstance(user, str) else {"user": user})
     )
-    at = max(time.time(), (device.last_t + 1) * device.step)
+    wanted = device.last_t + 1  # the first step whose code is still unused (drift included)
+    # The server accepts the steps within `tolerance` of its own, its clock shifted by the
+    # device's drift (django-otp moves the drift to the step of the last code it accepted, so
+    # a login within seconds of another uses the next step's code). Should `wanted` lie beyond
+    # that window, wait until it is accepted, as a person waits for the app's next code.
+    latest = wanted - device.drift - device.tolerance  # the server's step that accepts `wanted`
+    wait = device.t0 + latest * device.step - time.time()
+    if wait > 0:
+        time.sleep(wait + 0.5)
+    # current_code counts the drift in as the app's TOTP does: the time of step `wanted`
+    at = max(time.time(), device.t0 + (wanted - device.drift) * device.step)
     return current_code(device, at)
